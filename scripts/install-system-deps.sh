@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the system packages the real-part tests need, only when missing:
+# Debian's Chromium (browser tests; Playwright never downloads a browser here).
+# Safe to run again: it does nothing when everything is present.
+set -euo pipefail
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# Fonts with Chinese glyphs, so screenshots of Cantonese text are legible.
+[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "Missing system packages: ${need[*]}. Install them as root: apt-get install ${need[*]}" >&2
+  exit 1
+fi
+echo "Installing system packages: ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
