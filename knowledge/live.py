@@ -1,0 +1,29 @@
+"""The process-wide knowledge store, watching `bots.settings.knowledge_dir()` for live changes."""
+from __future__ import annotations
+
+import threading
+
+from bots.settings import knowledge_dir
+from knowledge.store import KnowledgeStore
+
+_lock = threading.Lock()
+_store: KnowledgeStore | None = None
+
+
+def shared_store() -> KnowledgeStore:
+    """The one store every component and action of this process reads (created and watched on first use)."""
+    global _store
+    with _lock:
+        if _store is None:
+            _store = KnowledgeStore(knowledge_dir())
+            _store.start_watching()
+        return _store
+
+
+def reset_shared_store() -> None:
+    """Stop and forget the shared store (tests, or after HKBOT_KNOWLEDGE_DIR changed)."""
+    global _store
+    with _lock:
+        if _store is not None:
+            _store.stop_watching()
+        _store = None

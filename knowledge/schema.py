@@ -1,0 +1,106 @@
+"""The knowledge entry schema: what an FAQ entry is, and what a problem with one looks like.
+
+An entry is plain data (no Rasa import) so the store, the index, the actions and
+a later database-backed store all share it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+#: Languages an entry's texts may be written in (DESIGN.md tags).
+TEXT_LANGUAGES: tuple[str, ...] = ("en", "zh-Hant", "yue", "zh-Hans")
+#: Languages every title and answer must have (replies in yue/zh-Hans derive from zh-Hant).
+REQUIRED_ANSWER_LANGUAGES: tuple[str, ...] = ("en", "zh-Hant")
+#: Languages every entry must have question variants in.
+REQUIRED_QUESTION_LANGUAGES: tuple[str, ...] = ("en", "zh-Hant", "yue")
+#: Fewest question variants an entry may have, all languages together.
+MIN_VARIANTS = 6
+#: Longest answer, in characters: answers are short and link to the source for more.
+MAX_ANSWER_CHARS = 1200
+
+#: Keys of a knowledge base file and of one entry.
+FILE_KEYS: tuple[str, ...] = ("knowledge_base", "entries")
+ENTRY_KEYS: tuple[str, ...] = (
+    "id", "title", "answer", "questions", "source", "updated", "tags", "related",
+)
+REQUIRED_ENTRY_KEYS: tuple[str, ...] = ("id", "title", "answer", "questions", "source", "updated")
+
+#: A knowledge base name: `dog_licence`, `1823`, `tsw`.
+KB_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+#: A topic id: `<kb>.<topic>`, e.g. `dog_licence.fee`.
+TOPIC_ID = re.compile(r"^([a-z0-9][a-z0-9_]*)\.([a-z0-9][a-z0-9_]*)$")
+#: An absolute http(s) URL with a host and no spaces.
+URL = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/[^\s<>\"]*)?$")
+#: Anything that looks like an HTML tag: answers are plain text shown by every channel.
+HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One FAQ topic: its answer in English and Chinese and the ways citizens ask for it."""
+
+    id: str
+    kb: str
+    title: dict[str, str]
+    answer: dict[str, str]
+    questions: dict[str, tuple[str, ...]]
+    source: str
+    updated: date
+    tags: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    #: Where the entry was read from ("seed/dog_licence.yml:12"); not part of its identity.
+    origin: str = field(default="", compare=False)
+
+    def variants(self) -> list[tuple[str, str]]:
+        """Every question variant as (language, text), in file order."""
+        return [(lang, text) for lang, texts in self.questions.items() for text in texts]
+
+    def answer_in(self, language: str) -> str:
+        """The answer for a reply language: yue and zh-Hans fall back to zh-Hant, anything else to en."""
+        return _pick(self.answer, language)
+
+    def title_in(self, language: str) -> str:
+        """The title for a reply language, with the same fallbacks as `answer_in`."""
+        return _pick(self.title, language)
+
+    def to_dict(self) -> dict:
+        """The entry as plain YAML/JSON-ready data, in the file schema."""
+        data: dict = {
+            "id": self.id,
+            "title": dict(self.title),
+            "answer": dict(self.answer),
+            "questions": {lang: list(texts) for lang, texts in self.questions.items()},
+            "source": self.source,
+            "updated": self.updated.isoformat(),
+        }
+        if self.tags:
+            data["tags"] = list(self.tags)
+        if self.related:
+            data["related"] = list(self.related)
+        return data
+
+
+def _pick(texts: dict[str, str], language: str) -> str:
+    for candidate in (language, "zh-Hant" if language in ("yue", "zh-Hans") else "en", "en", "zh-Hant"):
+        if texts.get(candidate):
+            return texts[candidate]
+    return next(iter(texts.values()), "")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a knowledge file, where it is, and how to fix it."""
+
+    file: str
+    line: int  # 1-based; 0 when the problem is the whole file
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}" + (f" Fix: {self.fix}" if self.fix else "")
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "message": self.message, "fix": self.fix}
