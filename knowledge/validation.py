@@ -61,7 +61,7 @@ def load_paths(paths: Iterable[Path], display_root: Path | None = None) -> tuple
     first_seen: dict[str, str] = {}
     for path in paths:
         name = _display(path, display_root)
-        file_entries, file_problems = load_file(path, name)
+        file_entries, file_problems = load_file(path, name, cross_check=False)
         problems.extend(file_problems)
         for entry in file_entries:
             if entry.id in first_seen:
@@ -86,7 +86,7 @@ def load_directory(directory: Path) -> tuple[list[Entry], list[Problem]]:
     return load_paths(files, display_root=directory.parent)
 
 
-def load_file(path: Path, name: str | None = None) -> tuple[list[Entry], list[Problem]]:
+def load_file(path: Path, name: str | None = None, cross_check: bool = True) -> tuple[list[Entry], list[Problem]]:
     """Read one knowledge base file; returns the valid entries and the problems found."""
     name = name or str(path)
     try:
@@ -98,10 +98,10 @@ def load_file(path: Path, name: str | None = None) -> tuple[list[Entry], list[Pr
     except OSError as error:
         return [], [Problem(name, 0, f"Cannot read the file ({error.strerror or error}).",
                             "Check that the file exists and is readable.")]
-    return parse_text(raw, name)
+    return parse_text(raw, name, cross_check)
 
 
-def parse_text(raw: bytes | str, name: str) -> tuple[list[Entry], list[Problem]]:
+def parse_text(raw: bytes | str, name: str, cross_check: bool = True) -> tuple[list[Entry], list[Problem]]:
     """Validate knowledge base YAML given as bytes or text (used by files and, later, uploads)."""
     if isinstance(raw, bytes):
         if b"\x00" in raw:
@@ -131,7 +131,10 @@ def parse_text(raw: bytes | str, name: str) -> tuple[list[Entry], list[Problem]]
                             "Check indentation and quote texts containing ': ' or '#'.")]
     except RecursionError:
         return [], [Problem(name, 0, "The YAML nests too deeply.", "Use the flat schema of knowledge/README.md.")]
-    return _FileValidator(name).validate(node)
+    entries, problems = _FileValidator(name).validate(node)
+    if cross_check:
+        problems.extend(_check_cross_references(entries))
+    return entries, problems
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -202,7 +205,10 @@ class _FileValidator:
         node = located.value
         if not isinstance(node, yaml.ScalarNode):
             return node
-        return yaml.SafeLoader("").construct_object(node, deep=True)
+        try:
+            return yaml.SafeLoader("").construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError):  # e.g. a timestamp like 2025-02-30
+            return node.value
 
     def text(self, located: Located, what: str, fix: str) -> str | None:
         value = self.scalar(located)

@@ -1,0 +1,129 @@
+"""The knowledge store: atomic refusal of bad changes and live reload by a real watcher thread on real files."""
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from knowledge.store import KnowledgeStore
+
+GOOD = Path(__file__).parent / "fixtures" / "knowledge" / "good"
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "knowledge"
+    shutil.copytree(GOOD, directory)
+    return directory
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_loads_a_directory(kb_dir):
+    store = KnowledgeStore(kb_dir)
+    assert store.problems == [] and store.version == 1
+    assert store.knowledge_bases() == ["dog_licence", "tsw"]
+    assert [e.id for e in store.entries(["tsw"])] == ["tsw.register", "tsw.password"]
+    assert store.entry("dog_licence.fee").answer["en"].startswith("A dog licence costs HK$80")
+    assert store.entry("dog_licence.nothing") is None
+
+
+def test_a_bad_change_is_refused_whole_and_the_old_version_keeps_serving(kb_dir, caplog):
+    store = KnowledgeStore(kb_dir)
+    before = store.snapshot
+    # One good edit in one file and one broken edit in another: neither may go live.
+    edit(kb_dir / "tsw.yml", "at least 10 characters", "at least 12 characters")
+    edit(kb_dir / "dog_licence.yml", "    updated: 2025-01-15\n    tags: [fee]", "    updated: someday\n    tags: [fee]")
+    with caplog.at_level(logging.ERROR, logger="knowledge.store"):
+        problems = store.reload()
+    assert len(problems) == 1 and problems[0].file.endswith("dog_licence.yml") and problems[0].line == 14
+    assert store.snapshot is before and store.version == 1
+    assert "at least 10 characters" in store.entry("tsw.password").answer["en"]
+    assert store.problems == problems
+    assert "Knowledge change refused, still serving version 1" in caplog.text and "dog_licence.yml:14" in caplog.text
+    # Fixing the broken file applies the whole change.
+    edit(kb_dir / "dog_licence.yml", "updated: someday", "updated: 2025-02-01")
+    assert store.reload() == []
+    assert store.version == 2 and "at least 12 characters" in store.entry("tsw.password").answer["en"]
+
+
+def test_removing_every_file_is_refused(kb_dir):
+    store = KnowledgeStore(kb_dir)
+    for path in kb_dir.iterdir():
+        path.unlink()
+    assert store.reload() and len(store.entries()) == 5
+
+
+def test_subscribers_hear_what_changed(kb_dir, caplog):
+    store = KnowledgeStore(kb_dir)
+    heard = []
+    unsubscribe = store.subscribe(lambda snapshot, change: heard.append((snapshot.version, change)))
+    edit(kb_dir / "tsw.yml", "Passwords need at least 10", "Passwords need at least ten")
+    (kb_dir / "dog_licence.yml").unlink()
+    with caplog.at_level(logging.INFO, logger="knowledge.store"):
+        assert store.reload() == []
+    version, change = heard[-1]
+    assert version == 2 and change.changed == ("tsw.password",) and change.added == ()
+    assert set(change.removed) == {"dog_licence.fee", "dog_licence.where_apply", "dog_licence.lost_licence"}
+    assert "changed tsw.password" in caplog.text and "removed dog_licence.fee" in caplog.text
+    unsubscribe()
+    edit(kb_dir / "tsw.yml", "at least ten", "at least 10")
+    store.reload()
+    assert len(heard) == 1
+
+
+def test_a_running_watcher_picks_up_a_change_within_two_seconds(kb_dir):
+    store = KnowledgeStore(kb_dir)
+    changed = threading.Event()
+    store.subscribe(lambda snapshot, change: changed.set())
+    store.start_watching(interval=0.5)
+    try:
+        assert store.watching
+        new_entry = (GOOD / "tsw.yml").read_text(encoding="utf-8").split("entries:\n")[1].split("  - id: tsw.password")[0]
+        new_entry = (new_entry.replace("tsw.register", "tsw.hotline")
+                     .replace("Register an account, then subscribe to the service.", "Call the TSW hotline 2117 3348.")
+                     .replace("How do I register for the Trade Single Window?", "What is the TSW hotline number?")
+                     .replace("How to open a TSW account?", "Who do I call about TSW?")
+                     .replace("如何登記貿易單一窗口帳戶？", "貿易單一窗口的查詢熱線是甚麼？")
+                     .replace("怎樣開設單一窗口帳戶？", "如何聯絡單一窗口？")
+                     .replace("點樣開單一窗口戶口？", "單一窗口熱線幾號？")
+                     .replace("單一窗口點登記呀？", "搵單一窗口打邊個電話？"))
+        started = time.monotonic()
+        with open(kb_dir / "tsw.yml", "a", encoding="utf-8") as handle:
+            handle.write(new_entry)
+        assert changed.wait(timeout=2.0), "the watcher did not pick the change up within 2 s"
+        elapsed = time.monotonic() - started
+        assert store.entry("tsw.hotline").answer["en"].startswith("Call the TSW hotline")
+        assert elapsed < 2.0
+        # A broken save is refused by the watcher too, and the good version stays.
+        changed.clear()
+        (kb_dir / "tsw.yml").write_text("knowledge_base: tsw\nentries:\n  - id: [broken\n", encoding="utf-8")
+        deadline = time.monotonic() + 2.0
+        while not store.problems and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert store.problems and "Invalid YAML" in store.problems[0].message
+        assert store.entry("tsw.hotline") is not None and not changed.is_set()
+    finally:
+        store.stop_watching()
+    assert not store.watching
+
+
+def test_shared_store_watches_the_configured_directory(kb_dir, monkeypatch):
+    from knowledge import live
+
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(kb_dir))
+    live.reset_shared_store()
+    try:
+        store = live.shared_store()
+        assert store is live.shared_store() and store.watching
+        assert len(store.entries()) == 5
+    finally:
+        live.reset_shared_store()
