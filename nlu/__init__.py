@@ -1,0 +1,27 @@
+"""The shared NLU layer: language id, normalisation and tokenisation for Hong Kong messages.
+
+Plain Python with no Rasa import; `nlu.components` wraps it as Rasa graph components.
+"""
+from __future__ import annotations
+
+from nlu.types import Analysis, Token
+
+__all__ = ["analyse", "Analysis", "Token"]
+
+
+def analyse(text: object) -> Analysis:
+    """The original message (sanitised) with its language, matching view and tokens."""
+    from nlu.language_id import detect_language
+    from nlu.normalise import aligned_view, formalise
+    from nlu.sanitise import sanitise
+    from nlu.tokenise import tokens_of_view
+
+    cleaned = sanitise(text)
+    view = aligned_view(cleaned.text)
+    return Analysis(
+        original=cleaned.text,
+        normalised=formalise(view.text),
+        language=detect_language(cleaned.text),
+        tokens=tuple(tokens_of_view(cleaned.text, view)),
+        truncated=cleaned.truncated,
+    )

@@ -1,0 +1,87 @@
+"""Language identification: one tag per message, `en`, `yue`, `zh-Hant`, `zh-Hans` or `und`.
+
+Three decisions, cheapest first:
+1. Chinese or English matrix: Han characters against Latin words, English function words
+   counting extra, so 我想renew個dog licence is Chinese and "Where is 漁護署" is English.
+2. Simplified or Traditional: characters only one script uses (OpenCC tells which),
+   ignoring characters Hong Kong Traditional also uses as they are (nlu/data/shared_hanzi.txt).
+3. Cantonese or formal Chinese (Traditional and Simplified text alike): a Naive Bayes model over
+   character uni- and bigrams of the Traditional form (nlu/data/yue_model.json, built by
+   `python -m nlu.train_langid` from the tuning split only), plus strong marker words.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from nlu.sanitise import is_invisible, sanitise
+from nlu.script import converter
+from nlu.types import UNDETERMINED
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HAN_CHAR = re.compile(f"[{HAN}]")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]+(?:['’][A-Za-z]+)?")
+
+ENGLISH_FUNCTION_WORDS = frozenset(
+    """a an the i you he she it we they me my your our their his her its this that these those
+    is are am was were be been do does did have has had can could will would shall should may
+    might must to of in on at for from with by about into how what where when which who whom
+    why whose and or but if not no yes please there here any some much many""".split()
+)
+# Grammatical Chinese characters that mark a Chinese matrix around English content words.
+CHINESE_FUNCTION_CHARS = frozenset("我你佢他她想要個嘅的咗了係是喺在唔不冇沒有點怎呢呀啊嗎吖啦咩同和")
+
+
+@lru_cache(maxsize=1)
+def shared_hanzi() -> frozenset[str]:
+    """Characters both scripts use as they are (not evidence of Simplified)."""
+    text = (DATA_DIR / "shared_hanzi.txt").read_text(encoding="utf-8")
+    return frozenset(
+        ch for line in text.splitlines() if not line.startswith("#") for ch in line.strip()
+    )
+
+
+def is_english_matrix(han_chars: str, latin_words: list[str]) -> bool:
+    """True when the Latin words, not the Chinese characters, carry the sentence."""
+    if not latin_words:
+        return False
+    if not han_chars:
+        return True
+    function_words = sum(1 for w in latin_words if w.lower() in ENGLISH_FUNCTION_WORDS)
+    chinese_function = sum(1 for c in han_chars if c in CHINESE_FUNCTION_CHARS)
+    english = len(latin_words) + 2 * function_words
+    chinese = len(han_chars) / 1.5 + 2 * chinese_function
+    return english > chinese
+
+
+def script_of(han: str) -> str:
+    """`zh-Hans` or `zh-Hant` for a string of Han characters (Traditional when undecided)."""
+    simplified = converter("hk2s").convert(han)
+    traditional = converter("s2t").convert(han)
+    if len(simplified) != len(han) or len(traditional) != len(han):
+        simplified = "".join(converter("hk2s").convert(c) for c in han)
+        traditional = "".join(converter("s2t").convert(c) for c in han)
+    shared = shared_hanzi()
+    trad_only = sum(1 for c, s in zip(han, simplified) if c != s)
+    simp_only = sum(1 for c, t, s in zip(han, traditional, simplified) if c != t and c == s and c not in shared)
+    return "zh-Hans" if simp_only > trad_only else "zh-Hant"
+
+
+def detect_language(text: object) -> str:
+    """The language tag of a message: en, yue, zh-Hant, zh-Hans, or und."""
+    clean = "".join(ch for ch in sanitise(text).text if not is_invisible(ch))
+    han = "".join(_HAN_CHAR.findall(clean))
+    latin = _LATIN_WORD.findall(clean)
+    if not han and not latin:
+        return UNDETERMINED
+    if is_english_matrix(han, latin):
+        return "en"
+    script = script_of(han)
+    traditional = han if script == "zh-Hant" else converter("s2hk").convert(han)
+    if script == "zh-Hans":
+        return "zh-Hans"
+    from nlu.cantonese import is_cantonese  # model loaded on first Chinese message
+
+    return "yue" if is_cantonese(traditional) else "zh-Hant"
