@@ -1,0 +1,221 @@
+/* hkbot kiosk: big topic and language buttons, no typing needed; after the idle time it warns,
+ * then wipes the screen and ends the conversation on the server. Uses window.HKBot (widget.js). */
+(function () {
+  'use strict';
+
+  var H = window.HKBot;
+  var page = document.getElementById('kiosk');
+  var profile = JSON.parse(document.getElementById('hkbot-profile').textContent);
+  var bot = profile.bot;
+  var key = 'hkbot:' + bot + ':kiosk';
+  var defaultLanguage = H.pageLanguage(page.dataset.lang || profile.default_language);
+  var language = H.pageLanguage(H.stored(key + ':lang') || defaultLanguage);
+  var idleSeconds = Math.max(2, parseInt(page.dataset.idle, 10) || profile.idle_seconds || 90);
+  var warnSeconds = Math.max(1, parseInt(page.dataset.warn, 10) || 20);
+
+  var title = document.getElementById('kiosk-title');
+  var subtitle = document.getElementById('kiosk-subtitle');
+  var langs = document.getElementById('kiosk-langs');
+  var log = document.getElementById('kiosk-log');
+  var typing = document.getElementById('kiosk-typing');
+  var topicsTitle = document.getElementById('kiosk-topics-title');
+  var topics = document.getElementById('kiosk-topics');
+  var form = document.getElementById('kiosk-form');
+  var input = document.getElementById('kiosk-input');
+  var inputLabel = document.getElementById('kiosk-input-label');
+  var send = document.getElementById('kiosk-send');
+  var restart = document.getElementById('kiosk-restart');
+  var status = document.getElementById('kiosk-status');
+  var dialog = document.getElementById('kiosk-idle');
+  var dialogTitle = document.getElementById('kiosk-idle-title');
+  var dialogText = document.getElementById('kiosk-idle-text');
+  var continueButton = document.getElementById('kiosk-continue');
+
+  var chat = new H.Chat({
+    bot: bot,
+    mode: 'kiosk',
+    socketUrl: page.dataset.socket || H.socketUrl(bot),
+    handlers: {
+      language: function () {
+        return language;
+      },
+      status: function (state) {
+        status.textContent = state === 'connected' ? '' : H.UI[language][state] || '';
+      },
+      session: function (frame) {
+        redraw(frame.history || []);
+      },
+      message: function (frame) {
+        showTyping(false);
+        log.appendChild(H.renderMessage(frame, language, press));
+        scrollDown();
+      },
+      typing: showTyping,
+      error: function (frame) {
+        showTyping(false);
+        var item = H.el('li', 'hkb-msg hkb-error');
+        item.appendChild(H.el('p', 'hkb-text', frame.text));
+        log.appendChild(item);
+      },
+      ended: function () {
+        redraw([]);
+      }
+    }
+  });
+
+  function scrollDown() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function showTyping(on) {
+    typing.hidden = !on;
+  }
+
+  function redraw(history) {
+    log.textContent = '';
+    var greeting = profile.greeting[language];
+    if (greeting) log.appendChild(H.renderMessage({ from: 'bot', text: greeting, metadata: { language: language } }, language));
+    history.forEach(function (frame) {
+      log.appendChild(H.renderMessage(frame, language, press));
+    });
+    scrollDown();
+  }
+
+  function addUser(text) {
+    log.appendChild(H.renderMessage({ from: 'user', text: text, metadata: { language: language } }, language));
+    scrollDown();
+  }
+
+  function ask(text, payload) {
+    addUser(text);
+    chat.say(text, payload, language, 'kiosk');
+  }
+
+  function press(button) {
+    ask(button.title, button.payload);
+  }
+
+  function renderTopics() {
+    topics.textContent = '';
+    profile.topics.forEach(function (topic) {
+      var b = H.el('button', 'kiosk-topic', topic.title[language]);
+      b.type = 'button';
+      b.addEventListener('click', function () {
+        ask(topic.title[language]);
+      });
+      var item = H.el('li');
+      item.appendChild(b);
+      topics.appendChild(item);
+    });
+  }
+
+  function applyLanguage() {
+    var ui = H.UI[language];
+    page.lang = H.htmlLang(language);
+    document.documentElement.lang = H.htmlLang(language);
+    title.textContent = profile.display_name[language];
+    subtitle.textContent = ui.assistant;
+    langs.setAttribute('aria-label', ui.language);
+    log.setAttribute('aria-label', ui.conversation);
+    typing.textContent = ui.typing;
+    topicsTitle.textContent = ui.topics;
+    inputLabel.textContent = ui.input;
+    input.placeholder = ui.input;
+    send.textContent = ui.send;
+    restart.textContent = ui.restart;
+    dialogTitle.textContent = ui.still;
+    continueButton.textContent = ui.cont;
+    Array.prototype.forEach.call(langs.querySelectorAll('button'), function (b) {
+      b.setAttribute('aria-pressed', b.dataset.lang === language ? 'true' : 'false');
+    });
+    renderTopics();
+  }
+
+  function switchLanguage(next) {
+    if (next === language) return;
+    language = next;
+    H.stored(key + ':lang', language);
+    applyLanguage();
+    ask(H.SWITCH_TEXT[language]);
+  }
+
+  H.LANGUAGE_BUTTONS.forEach(function (option) {
+    var b = H.el('button', 'kiosk-lang', option.name);
+    b.type = 'button';
+    b.lang = H.htmlLang(option.lang);
+    b.dataset.lang = option.lang;
+    b.addEventListener('click', function () {
+      switchLanguage(option.lang);
+    });
+    langs.appendChild(b);
+  });
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = '';
+    ask(text);
+  });
+
+  /* Idle: warn after idleSeconds without a touch, then wipe after warnSeconds more. */
+  var idleTimer = null;
+  var countdown = null;
+  var remaining = 0;
+
+  function wipe() {
+    hideWarning();
+    chat.end();
+    language = defaultLanguage;
+    H.stored(key + ':lang', null);
+    input.value = '';
+    applyLanguage();
+    redraw([]);
+    status.textContent = H.UI[language].cleared;
+    document.body.dataset.state = 'cleared';
+  }
+
+  function hideWarning() {
+    clearInterval(countdown);
+    dialog.hidden = true;
+  }
+
+  function warn() {
+    remaining = warnSeconds;
+    dialogText.textContent = H.UI[language].idle.replace('{n}', remaining);
+    dialog.hidden = false;
+    continueButton.focus();
+    countdown = setInterval(function () {
+      remaining -= 1;
+      if (remaining <= 0) {
+        wipe();
+      } else {
+        dialogText.textContent = H.UI[language].idle.replace('{n}', remaining);
+      }
+    }, 1000);
+  }
+
+  function touched() {
+    clearTimeout(idleTimer);
+    if (!dialog.hidden) return; // only the Continue button dismisses the warning
+    document.body.dataset.state = 'active';
+    idleTimer = setTimeout(warn, idleSeconds * 1000);
+  }
+
+  continueButton.addEventListener('click', function () {
+    hideWarning();
+    touched();
+  });
+  restart.addEventListener('click', function () {
+    wipe();
+    touched();
+  });
+  ['pointerdown', 'keydown', 'touchstart', 'wheel'].forEach(function (name) {
+    document.addEventListener(name, touched, { passive: true });
+  });
+
+  applyLanguage();
+  redraw([]);
+  chat.connect();
+  touched();
+})();

@@ -1,0 +1,419 @@
+"""The streaming transport of the web widget and the kiosk: a Rasa input channel over one websocket.
+
+Frames are JSON text in both directions (see README, "Web widget and kiosk"):
+
+  browser -> server: hello {session_id?, language?}, message {text, payload?, metadata?},
+                     end_session, ping
+  server -> browser: session {session_id, resumed, history}, typing {on}, message {from, text,
+                     buttons, metadata}, session_ended, error {code, text}, pong
+
+Every open socket is registered per (bot, sender) so that other parts of the server
+(operators taking over a conversation) can push to a citizen with `send_to`.
+"""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import re
+import uuid
+from typing import Any, Awaitable, Callable, Iterable, Mapping
+
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, Restarted, UserUttered
+from sanic import Blueprint, Request, Sanic
+
+from connectors.profile import bot_profile, config_value
+
+logger = logging.getLogger(__name__)
+
+#: Largest frame accepted from a browser, in bytes; larger ones get a polite error.
+MAX_FRAME_BYTES = 16 * 1024
+#: Most characters of citizen text passed to the bot (the NLU cuts longer text anyway).
+MAX_TEXT_CHARS = 2000
+#: Message metadata a browser may set; anything else it sends is dropped.
+CLIENT_METADATA_KEYS = ("language", "display_text", "surface")
+#: Metadata keys of a bot message that are not Rasa's own message fields.
+_MESSAGE_FIELDS = {"text", "buttons", "quick_replies", "elements", "attachment", "image", "custom", "timestamp"}
+_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_BOT_PATH = re.compile(r"/bots/([^/]+)/")
+
+# Polite errors a citizen may see, per reply language (Simplified falls back to its own text).
+_ERRORS: dict[str, dict[str, str]] = {
+    "too_long": {
+        "en": "Sorry, that message is too long. Please send a shorter question.",
+        "zh-Hant": "對不起，訊息太長了，請把問題寫短一點再傳送。",
+        "zh-Hans": "对不起，信息太长了，请把问题写短一点再发送。",
+    },
+    "bad_frame": {
+        "en": "Sorry, I could not read that message. Please type your question again.",
+        "zh-Hant": "對不起，未能讀取這則訊息，請重新輸入你的問題。",
+        "zh-Hans": "对不起，未能读取这则信息，请重新输入你的问题。",
+    },
+    "unavailable": {
+        "en": "Sorry, the service is busy right now. Please try again shortly or call 1823.",
+        "zh-Hant": "對不起，服務暫時繁忙，請稍後再試或致電 1823。",
+        "zh-Hans": "对不起，服务暂时繁忙，请稍后再试或致电 1823。",
+    },
+    "origin": {
+        "en": "This page is not allowed to use this chat service.",
+        "zh-Hant": "此網頁未獲准使用這個聊天服務。",
+        "zh-Hans": "此网页未获准使用这个聊天服务。",
+    },
+}
+
+
+def error_text(code: str, language: str | None) -> str:
+    """The polite sentence for an error code, in the citizen's language."""
+    texts = _ERRORS[code]
+    if language == "en":
+        return texts["en"]
+    if language == "zh-Hans":
+        return texts["zh-Hans"]
+    return texts["zh-Hant"]
+
+
+# --- the registry of open sockets -------------------------------------------------------
+
+_sockets: dict[tuple[str, str], set[Any]] = {}
+#: Called with (bot, sender) after a conversation is ended on the server (kiosk reset);
+#: the operators' handoff queue registers here to drop a waiting conversation.
+session_end_hooks: list[Callable[[str, str], Awaitable[None] | None]] = []
+
+
+def open_senders(bot: str) -> list[str]:
+    """Sender ids of a bot that have at least one socket open now."""
+    return sorted(sender for (name, sender), sockets in _sockets.items() if name == bot and sockets)
+
+
+async def send_frame(ws: Any, frame: Mapping[str, Any]) -> bool:
+    """Send one JSON frame to one socket; False when the socket is gone."""
+    try:
+        await ws.send(json.dumps(frame, ensure_ascii=False))
+        return True
+    except Exception:  # a closed socket: the browser left or reconnects
+        return False
+
+
+async def send_to(bot: str, sender: str, message: Mapping[str, Any]) -> int:
+    """Push a frame to every open socket of a conversation; returns how many received it.
+
+    `message` is a frame such as `{"type": "message", "from": "agent", "text": "..."}`;
+    a dict without `type` is sent as a message.
+    """
+    frame = dict(message)
+    frame.setdefault("type", "message")
+    frame.setdefault("from", "bot")
+    delivered = 0
+    for ws in list(_sockets.get((bot, sender), ())):
+        if await send_frame(ws, frame):
+            delivered += 1
+    return delivered
+
+
+def _register(bot: str, sender: str, ws: Any) -> None:
+    _sockets.setdefault((bot, sender), set()).add(ws)
+
+
+def _unregister(bot: str, sender: str, ws: Any) -> None:
+    sockets = _sockets.get((bot, sender))
+    if sockets is not None:
+        sockets.discard(ws)
+        if not sockets:
+            del _sockets[(bot, sender)]
+
+
+# --- frames from Rasa messages and events ---------------------------------------------
+
+
+def _buttons(buttons: Iterable[Mapping[str, Any]] | None) -> list[dict[str, str]]:
+    return [
+        {"title": str(b.get("title", "")), "payload": str(b.get("payload", b.get("title", "")))}
+        for b in buttons or ()
+        if isinstance(b, Mapping)
+    ]
+
+
+def bot_frame(message: Mapping[str, Any]) -> dict[str, Any]:
+    """A `message` frame from a Rasa bot message (text, buttons, flattened metadata)."""
+    metadata = {k: v for k, v in message.items() if k not in _MESSAGE_FIELDS and v is not None}
+    frame: dict[str, Any] = {
+        "type": "message",
+        "from": "bot",
+        "text": str(message.get("text") or ""),
+        "buttons": _buttons(message.get("buttons") or message.get("quick_replies")),
+        "metadata": metadata,
+    }
+    if message.get("custom") is not None:
+        frame["custom"] = message["custom"]
+    return frame
+
+
+def history_frames(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """The visible conversation (citizen and bot messages) of a tracker's applied events."""
+    frames: list[dict[str, Any]] = []
+    for event in events:
+        if isinstance(event, UserUttered) and event.text is not None:
+            metadata = event.metadata or {}
+            text = metadata.get("display_text") or event.text
+            frames.append({"type": "message", "from": "user", "text": str(text)})
+        elif isinstance(event, BotUttered):
+            frame = bot_frame(event.message())
+            if frame["text"] or frame["buttons"]:
+                frames.append(frame)
+    return frames
+
+
+class WebSocketOutput(OutputChannel):
+    """Streams each bot message to the conversation's open sockets as it is produced."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "websocket"
+
+    def __init__(self, bot: str) -> None:
+        self.bot = bot
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        frame = bot_frame(message)
+        if frame["text"] or frame["buttons"] or "custom" in frame:
+            await send_to(self.bot, recipient_id, frame)
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self.send_response(recipient_id, {"text": text, **kwargs})
+
+
+# --- the server side of a bot: agent and config ---------------------------------------
+
+
+def _agent(app: Sanic, bot: str) -> Any:
+    """The Rasa agent serving `bot` in this process (multi-bot server or plain `rasa run`)."""
+    agents = getattr(app.ctx, "agents", None)
+    if isinstance(agents, Mapping) and bot in agents:
+        return agents[bot]
+    return getattr(app.ctx, "agent", None)
+
+
+def _bot_config(app: Sanic, bot: str) -> Any:
+    """The bot's BotConfig as given to `register_web_routes` (None when unknown)."""
+    bots = getattr(app.ctx, "hkbot_bots", None)
+    if isinstance(bots, Mapping):
+        return bots.get(bot)
+    return None
+
+
+def origin_allowed(origin: str | None, host: str, allowed: Iterable[str] | None) -> bool:
+    """Same-origin pages and the bot's `allowed_origins` may open a socket; others may not."""
+    if not origin:  # not a browser (tests, curl): the Origin header is browsers' protection
+        return True
+    origin = origin.rstrip("/").lower()
+    if origin in {f"http://{host}".lower(), f"https://{host}".lower()}:
+        return True
+    return any(origin == str(o).rstrip("/").lower() or str(o) == "*" for o in allowed or ())
+
+
+async def end_conversation(app: Sanic, bot: str, sender: str) -> None:
+    """Restart the conversation on the server: the tracker forgets it and any handoff ends."""
+    agent = _agent(app, bot)
+    if agent is not None and getattr(agent, "tracker_store", None) is not None:
+        async with agent.lock_store.lock(sender):
+            tracker = await agent.tracker_store.retrieve(sender)
+            if tracker is not None:
+                tracker.update(Restarted())  # resets every slot, `handoff_active` too
+                await agent.tracker_store.save(tracker)
+    for hook in list(session_end_hooks):
+        try:
+            result = hook(bot, sender)
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:
+            logger.exception("A session end hook failed for bot %s", bot)
+
+
+async def conversation_history(app: Sanic, bot: str, sender: str) -> list[dict[str, Any]]:
+    """The frames that let a reloaded page redraw the conversation so far."""
+    agent = _agent(app, bot)
+    if agent is None or getattr(agent, "tracker_store", None) is None:
+        return []
+    tracker = await agent.tracker_store.retrieve(sender)
+    if tracker is None:
+        return []
+    return history_frames(tracker.applied_events())
+
+
+# --- the input channel ----------------------------------------------------------------
+
+_blueprint_numbers = itertools.count(1)
+
+
+class WebSocketInput(InputChannel):
+    """JSON over a websocket at `/bots/<bot>/websocket`, for the widget and the kiosk."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "websocket"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        return cls(bot=(credentials or {}).get("bot"))
+
+    def __init__(self, bot: str | None = None) -> None:
+        self.bot = bot
+
+    def url_prefix(self) -> str:
+        return ""
+
+    def _bot_of(self, request: Request) -> str:
+        if self.bot:
+            return self.bot
+        match = _BOT_PATH.search(request.path)
+        return match.group(1) if match else "default"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # Sanic needs a distinct blueprint name per mounted bot.
+        name = f"hkbot_websocket_{self.bot or next(_blueprint_numbers)}"
+        bp = Blueprint(name)
+        channel = self
+
+        @bp.websocket("/websocket")
+        async def websocket(request: Request, ws: Any) -> None:
+            bot = channel._bot_of(request)
+            await Conversation(request.app, bot, ws, on_new_message).run(request)
+
+        return bp
+
+
+class Conversation:
+    """One open socket: reads frames, hands messages to the agent, answers politely."""
+
+    def __init__(self, app: Sanic, bot: str, ws: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        self.app = app
+        self.bot = bot
+        self.ws = ws
+        self.on_new_message = on_new_message
+        self.sender: str | None = None
+        self.language: str | None = None
+
+    async def error(self, code: str) -> None:
+        await send_frame(self.ws, {"type": "error", "code": code, "text": error_text(code, self.language)})
+
+    async def run(self, request: Request) -> None:
+        config = _bot_config(self.app, self.bot)
+        origin = request.headers.get("origin")
+        if not origin_allowed(origin, request.host, config_value(config, "allowed_origins", ())):
+            logger.warning("Refused a %s chat socket from origin %s (not in allowed_origins)", self.bot, origin)
+            await self.error("origin")
+            await self.ws.close(code=1008, reason="origin not allowed")
+            return
+        try:
+            while True:
+                raw = await self.ws.recv()
+                if raw is None:
+                    break
+                await self.handle_raw(raw)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the browser went away mid-frame
+            logger.debug("Chat socket of %s closed: %s", self.bot, error)
+        finally:
+            if self.sender:
+                _unregister(self.bot, self.sender, self.ws)
+
+    async def handle_raw(self, raw: Any) -> None:
+        size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
+        if size > MAX_FRAME_BYTES:
+            await self.error("too_long")
+            return
+        try:
+            frame = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            await self.error("bad_frame")
+            return
+        if not isinstance(frame, dict):
+            await self.error("bad_frame")
+            return
+        kind = frame.get("type")
+        if kind == "hello":
+            await self.hello(frame)
+        elif kind == "message":
+            await self.message(frame)
+        elif kind == "end_session":
+            await self.end_session()
+        elif kind == "ping":
+            await send_frame(self.ws, {"type": "pong"})
+        else:
+            await self.error("bad_frame")
+
+    def _set_language(self, value: Any) -> None:
+        if value in ("en", "yue", "zh-Hant", "zh-Hans"):
+            self.language = value
+
+    async def _bind(self, sender: str) -> None:
+        if self.sender:
+            _unregister(self.bot, self.sender, self.ws)
+        self.sender = sender
+        _register(self.bot, sender, self.ws)
+
+    async def hello(self, frame: Mapping[str, Any]) -> None:
+        self._set_language(frame.get("language"))
+        requested = frame.get("session_id")
+        resumed = isinstance(requested, str) and bool(_SESSION_ID.match(requested))
+        await self._bind(requested if resumed else uuid.uuid4().hex)
+        history: list[dict[str, Any]] = []
+        if resumed:
+            try:
+                history = await conversation_history(self.app, self.bot, self.sender)
+            except Exception:
+                logger.exception("Could not read the history of a %s conversation", self.bot)
+        await send_frame(
+            self.ws,
+            {
+                "type": "session",
+                "session_id": self.sender,
+                "resumed": bool(history),
+                "history": history,
+                "profile": bot_profile(self.bot, _bot_config(self.app, self.bot)),
+            },
+        )
+
+    async def message(self, frame: Mapping[str, Any]) -> None:
+        if not self.sender:
+            await self.hello({})
+        text = frame.get("payload") or frame.get("text")
+        if not isinstance(text, str) or not text.strip():
+            await self.error("bad_frame")
+            return
+        if len(text) > MAX_TEXT_CHARS:
+            await self.error("too_long")
+            return
+        client_metadata = frame.get("metadata") if isinstance(frame.get("metadata"), Mapping) else {}
+        metadata = {k: str(client_metadata[k])[:200] for k in CLIENT_METADATA_KEYS if k in client_metadata}
+        self._set_language(metadata.get("language"))
+        if frame.get("payload") and isinstance(frame.get("text"), str):
+            metadata["display_text"] = frame["text"][:200]  # what the citizen saw on the button
+        metadata["channel"] = "websocket"
+        await send_frame(self.ws, {"type": "typing", "on": True})
+        try:
+            await self.on_new_message(
+                UserMessage(
+                    text.strip(),
+                    WebSocketOutput(self.bot),
+                    self.sender,
+                    input_channel=WebSocketInput.name(),
+                    metadata=metadata,
+                )
+            )
+        except Exception:
+            logger.exception("The %s bot failed to handle a message", self.bot)
+            await self.error("unavailable")
+        finally:
+            await send_frame(self.ws, {"type": "typing", "on": False})
+
+    async def end_session(self) -> None:
+        if self.sender:
+            old = self.sender
+            await end_conversation(self.app, self.bot, old)
+            _unregister(self.bot, old, self.ws)
+            self.sender = None
+        await send_frame(self.ws, {"type": "session_ended"})
