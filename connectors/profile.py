@@ -63,7 +63,8 @@ def _topic_titles(topic_id: str) -> dict[str, str]:
 
 def idle_seconds(config: Any) -> int:
     """The kiosk's idle time from bot.yml `kiosk.idle_seconds` (default 90 s)."""
-    kiosk = config_value(config, "kiosk", {}) or {}
+    # bots.registry keeps keys it does not know (like `kiosk`) in `extra`.
+    kiosk = config_value(config, "kiosk", None) or config_value(config_value(config, "extra", {}), "kiosk", {}) or {}
     value = kiosk.get("idle_seconds") if isinstance(kiosk, Mapping) else getattr(kiosk, "idle_seconds", None)
     try:
         return max(5, int(value)) if value is not None else DEFAULT_IDLE_SECONDS

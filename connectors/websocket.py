@@ -35,7 +35,10 @@ MAX_TEXT_CHARS = 2000
 #: Message metadata a browser may set; anything else it sends is dropped.
 CLIENT_METADATA_KEYS = ("language", "display_text", "surface")
 #: Metadata keys of a bot message that are not Rasa's own message fields.
-_MESSAGE_FIELDS = {"text", "buttons", "quick_replies", "elements", "attachment", "image", "custom", "timestamp"}
+_MESSAGE_FIELDS = {
+    "text", "buttons", "quick_replies", "elements", "attachment", "image", "custom",
+    "timestamp", "template", "response", "metadata",
+}
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _BOT_PATH = re.compile(r"/bots/([^/]+)/")
 
@@ -138,6 +141,8 @@ def _buttons(buttons: Iterable[Mapping[str, Any]] | None) -> list[dict[str, str]
 def bot_frame(message: Mapping[str, Any]) -> dict[str, Any]:
     """A `message` frame from a Rasa bot message (text, buttons, flattened metadata)."""
     metadata = {k: v for k, v in message.items() if k not in _MESSAGE_FIELDS and v is not None}
+    if isinstance(message.get("metadata"), Mapping):  # a domain response's own `metadata:` block
+        metadata.update(message["metadata"])
     frame: dict[str, Any] = {
         "type": "message",
         "from": "bot",
@@ -192,6 +197,9 @@ def _agent(app: Sanic, bot: str) -> Any:
     agents = getattr(app.ctx, "agents", None)
     if isinstance(agents, Mapping) and bot in agents:
         return agents[bot]
+    runtimes = getattr(app.ctx, "runtimes", None)  # bots.runtime.BotRuntime per bot
+    if isinstance(runtimes, Mapping) and bot in runtimes:
+        return getattr(runtimes[bot], "agent", None)
     return getattr(app.ctx, "agent", None)
 
 
@@ -262,7 +270,7 @@ class WebSocketInput(InputChannel):
         self.bot = bot
 
     def url_prefix(self) -> str:
-        return ""
+        return "websocket"
 
     def _bot_of(self, request: Request) -> str:
         if self.bot:
@@ -276,7 +284,7 @@ class WebSocketInput(InputChannel):
         bp = Blueprint(name)
         channel = self
 
-        @bp.websocket("/websocket")
+        @bp.websocket("")  # the server mounts the blueprint at /bots/<bot>/websocket
         async def websocket(request: Request, ws: Any) -> None:
             bot = channel._bot_of(request)
             await Conversation(request.app, bot, ws, on_new_message).run(request)

@@ -136,7 +136,7 @@
     language = next;
     H.stored(key + ':lang', language);
     applyLanguage();
-    ask(H.SWITCH_TEXT[language]);
+    ask(H.SWITCH_TEXT[language], H.switchPayload(language));
   }
 
   H.LANGUAGE_BUTTONS.forEach(function (option) {

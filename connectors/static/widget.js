@@ -38,8 +38,12 @@
       idle: 'The screen will clear in {n} seconds to protect your privacy.', cont: 'Continue', cleared: 'The screen was cleared.'
     }
   };
-  // What each language button says to the bot (understood by its switch_language intent).
+  // What each language button shows, and the payload it sends: the switch_language intent
+  // with the `lang` entity, as the bots' language buttons do.
   var SWITCH_TEXT = { 'zh-Hant': '請用繁體中文', 'zh-Hans': '请用简体中文', en: 'English please' };
+  function switchPayload(lang) {
+    return '/switch_language' + JSON.stringify({ lang: lang });
+  }
   var LANGUAGE_BUTTONS = [
     { lang: 'zh-Hant', short: '繁', name: '繁體中文' },
     { lang: 'zh-Hans', short: '简', name: '简体中文' },
@@ -115,7 +119,12 @@
     var who = frame.from === 'user' ? 'user' : frame.from === 'agent' ? 'agent' : 'bot';
     var item = el('li', 'hkb-msg hkb-' + who);
     var meta = frame.metadata || {};
-    if (meta.language) item.lang = htmlLang(meta.language);
+    if (meta.language) {
+      item.lang = htmlLang(meta.language);
+      item.dataset.language = String(meta.language);
+    }
+    if (meta.kind) item.dataset.kind = String(meta.kind);
+    if (meta.label) item.dataset.label = String(meta.label);
     item.appendChild(el('span', 'hkb-sr', who === 'user' ? ui.you : who === 'agent' ? ui.agent : ui.bot));
     if (frame.text) item.appendChild(el('p', 'hkb-text', frame.text));
     var source = safeUrl(meta.source);
@@ -248,6 +257,7 @@
   window.HKBot = {
     UI: UI,
     SWITCH_TEXT: SWITCH_TEXT,
+    switchPayload: switchPayload,
     LANGUAGE_BUTTONS: LANGUAGE_BUTTONS,
     Chat: Chat,
     renderMessage: renderMessage,
@@ -463,7 +473,7 @@
       stored(key + ':lang', language);
       applyLanguage();
       addUser(SWITCH_TEXT[language]);
-      chat.say(SWITCH_TEXT[language], null, language);
+      chat.say(SWITCH_TEXT[language], switchPayload(language), language);
     }
 
     function open() {

@@ -1,0 +1,81 @@
+"""Browser fixtures for the widget and kiosk tests: Debian's chromium driven by Playwright."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: How long a test waits for the bot's answer (a real agent, in a shared machine).
+ANSWER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless chromium per test module, closed afterwards."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Page:
+    """A fresh browser context and page that records dialogs and script errors."""
+
+    def __init__(self, browser: Any, width: int = 1024, height: int = 768) -> None:
+        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-HK")
+        self.page = self.context.new_page()
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("dialog", self._dialog)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", self._console)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def close(self) -> None:
+        self.context.close()
+
+    def session_storage(self) -> dict[str, str]:
+        return json.loads(self.page.evaluate("JSON.stringify(Object.assign({}, sessionStorage))"))
+
+
+@pytest.fixture
+def web(browser: Any) -> Iterator[Page]:
+    """A desktop-sized page in its own context (its own sessionStorage)."""
+    page = Page(browser)
+    try:
+        yield page
+    finally:
+        page.close()
+
+
+def shot(page: Any, artifacts_dir: Path, name: str) -> Path:
+    """Keep a screenshot of the current state as a test artifact."""
+    path = artifacts_dir / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
