@@ -1,0 +1,91 @@
+"""The small-talk actions: greeting, identity, goodbye, thanks, yes and no."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import context_of
+from actions.knowledge_access import entry_for
+from actions.language import in_script
+from actions.messages import button, say
+from actions.replies import render
+
+
+class ActionGreet(Action):
+    """The bot's greeting (persona, virtual assistant, privacy notice) with its top topics as buttons."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        context = context_of(tracker)
+        language = context.language
+        text = context.bot_text("greeting") or render("greet_generic", language)
+        privacy = context.bot_text("privacy_notice")
+        if privacy and privacy not in text:  # every greeting links the privacy notice
+            text += "\n" + render("privacy_notice", language, url=privacy)
+        buttons = []
+        for topic in context.bot.top_topics if context.bot else ():
+            entry = entry_for(context.bot, topic)
+            if entry:
+                buttons.append(button(in_script(entry.title_in(language), language), "faq", topic=entry.id))
+        if buttons:
+            text += "\n" + render("greet_topics", language)
+        say(dispatcher, text, language=language, label="greet", kind="greeting", buttons=buttons,
+            privacy_notice=privacy, bot=context.bot_label)
+        return []
+
+
+class ActionBotIdentity(Action):
+    """Says it is a virtual assistant, not a person, and how to reach a human."""
+
+    def name(self) -> str:
+        return "action_bot_identity"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        context = context_of(tracker)
+        language = context.language
+        phone = context.bot.handoff.phone if context.bot else "1823"
+        text = render("identity", language, name=context.bot_text("display_name") or "1823", phone=phone)
+        say(dispatcher, text, language=language, label="bot_identity", kind="identity",
+            buttons=[button(render("talk_to_officer", language), "ask_human")], bot=context.bot_label)
+        return []
+
+
+class SimpleReply(Action, ABC):
+    """A one-sentence reply to a shared intent; subclasses name the intent (also the reply key)."""
+
+    kind = "smalltalk"
+
+    @property
+    @abstractmethod
+    def intent(self) -> str:
+        """The shared intent this action replies to."""
+
+    def name(self) -> str:
+        return f"action_{self.intent}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        context = context_of(tracker)
+        say(dispatcher, render(self.intent, context.language), language=context.language,
+            label=self.intent, kind=self.kind, bot=context.bot_label)
+        return []
+
+
+class ActionGoodbye(SimpleReply):
+    intent = "goodbye"
+
+
+class ActionThanks(SimpleReply):
+    intent = "thanks"
+
+
+class ActionAffirm(SimpleReply):
+    intent = "affirm"
+
+
+class ActionDeny(SimpleReply):
+    intent = "deny"

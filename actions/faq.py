@@ -1,0 +1,99 @@
+"""action_answer_faq: answer the matched knowledge topic with its source, or ask which topic when two are close.
+
+The topic comes from a button (`/faq{"topic": "<id>"}`) or from FaqRetriever's
+`faq` parse data (`top`, `ambiguous`). A topic outside the bot's knowledge
+bases, or one that no longer exists, gets the fallback: the bot never guesses.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.checklists import CHECKLIST_FORM, CHECKLIST_TOPICS
+from actions.context import Context, context_of
+from actions.fallback import send_fallback
+from actions.knowledge_access import entry_for
+from actions.language import in_script
+from actions.messages import button, say
+from actions.replies import render
+from knowledge.schema import Entry
+
+
+def chosen_topic(tracker: Tracker) -> str | None:
+    """The topic a button chose, if the latest message came from one."""
+    return next(tracker.get_latest_entity_values("topic"), None)
+
+
+def topic_options(faq: dict[str, Any]) -> tuple[str | None, list[str]]:
+    """FaqRetriever's top topic and its close alternatives (without the top one, no repeats)."""
+    top = faq.get("top") or None
+    ambiguous = []
+    for topic in faq.get("ambiguous") or []:
+        if isinstance(topic, str) and topic != top and topic not in ambiguous:
+            ambiguous.append(topic)
+    return top, ambiguous
+
+
+def send_answer(
+    dispatcher: CollectingDispatcher, context: Context, entry: Entry, domain: dict[str, Any]
+) -> None:
+    """The entry's answer (it ends with its source link) with feedback buttons."""
+    language = context.language
+    buttons = [
+        button(render("helpful", language), "feedback", topic=entry.id, helpful="yes"),
+        button(render("not_helpful", language), "feedback", topic=entry.id, helpful="no"),
+    ]
+    if entry.id in CHECKLIST_TOPICS and CHECKLIST_FORM in (domain.get("forms") or {}):
+        buttons.append(button(render("make_checklist", language), "request_checklist"))
+    say(
+        dispatcher, in_script(entry.answer_in(language), language),
+        language=language, label=entry.id, kind="answer", buttons=buttons,
+        topic=entry.id, kb=entry.kb, source=entry.source,
+        title=in_script(entry.title_in(language), language), bot=context.bot_label,
+    )
+
+
+def send_clarification(dispatcher: CollectingDispatcher, context: Context, options: list[Entry]) -> None:
+    """Ask which of the close topics the citizen means, one button per topic and 'none of these'."""
+    language = context.language
+    buttons = [button(in_script(entry.title_in(language), language), "faq", topic=entry.id) for entry in options]
+    buttons.append(button(render("none_of_these", language), "out_of_scope"))
+    say(
+        dispatcher, render("clarify", language), language=language,
+        label=options[0].id, kind="clarify", buttons=buttons,
+        options=[entry.id for entry in options], bot=context.bot_label,
+    )
+
+
+class ActionAnswerFaq(Action):
+    """Answers intent `faq` in the citizen's language and script."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        context = context_of(tracker)
+        chosen = chosen_topic(tracker)
+        if chosen is not None:
+            entry = entry_for(context.bot, chosen)
+            if entry:
+                send_answer(dispatcher, context, entry, domain)
+            else:
+                send_fallback(dispatcher, context)
+            return []
+
+        top, ambiguous = topic_options(tracker.latest_message.get("faq") or {})
+        candidates = [entry_for(context.bot, topic) for topic in ([top] if top else []) + ambiguous]
+        options = [entry for entry in candidates if entry is not None]
+        top_entry = entry_for(context.bot, top) if top else None
+        if top_entry and len(options) == 1:
+            send_answer(dispatcher, context, top_entry, domain)
+        elif options and (ambiguous or not top_entry):
+            send_clarification(dispatcher, context, options)
+        else:
+            send_fallback(dispatcher, context)
+        return []

@@ -1,0 +1,57 @@
+"""The reply language of a conversation, and rendering Traditional text for it.
+
+The language slot (set by switch_language) wins and sticks; otherwise the
+language of the citizen's latest message that had one (a button press carries
+none); otherwise the bot's default language.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from rasa_sdk import Tracker
+
+#: Reply language tags (DESIGN.md): English, written Cantonese, formal Chinese, Simplified.
+LANGUAGES: tuple[str, ...] = ("en", "yue", "zh-Hant", "zh-Hans")
+FALLBACK_LANGUAGE = "zh-Hant"
+LANGUAGE_SLOT = "language"
+
+
+def _message_languages(tracker: Tracker) -> Iterable[Any]:
+    """Language tags of the citizen's messages, newest first."""
+    yield (tracker.latest_message or {}).get("language")
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            yield (event.get("parse_data") or {}).get("language")
+
+
+def reply_language(tracker: Tracker, default: str = FALLBACK_LANGUAGE) -> str:
+    """The tag to reply in: sticky slot, else the latest tagged message, else the bot default."""
+    chosen = tracker.get_slot(LANGUAGE_SLOT)
+    if chosen in LANGUAGES:
+        return chosen
+    for tag in _message_languages(tracker):
+        if tag in LANGUAGES:
+            return tag
+    return default if default in LANGUAGES else FALLBACK_LANGUAGE
+
+
+def text_key(language: str) -> str:
+    """Which written text serves a reply language: `en` or `zh-Hant` (Simplified is converted from it)."""
+    return "en" if language == "en" else "zh-Hant"
+
+
+def in_script(text: str, language: str) -> str:
+    """Convert Traditional text to Simplified for `zh-Hans`; other languages are returned unchanged."""
+    if language != "zh-Hans" or not text:
+        return text
+    from nlu.script import to_simplified  # OpenCC loads its dictionaries on first use
+
+    return to_simplified(text)
+
+
+def localised(texts: dict[str, str], language: str) -> str:
+    """Pick from an {en, zh-Hant, yue?} map for a reply language and convert the script."""
+    for key in (language if language in ("en", "yue") else None, text_key(language), "en", "zh-Hant"):
+        if key and texts.get(key):
+            return in_script(texts[key], language)
+    return in_script(next(iter(texts.values()), ""), language)
