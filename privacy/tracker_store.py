@@ -1,0 +1,117 @@
+"""A Rasa tracker store wrapper that redacts personal data before anything reaches storage.
+
+`RedactingTrackerStore(inner, kinds)` implements Rasa 3.6's `TrackerStore` interface and
+delegates everything to `inner` (SQL, Redis, Mongo, in-memory, a per-bot key wrapper...).
+On `save` it hands `inner` a redacted copy of the tracker: the text and parse data of
+`UserUttered`, the text, data and metadata of `BotUttered`, string slot values (`SlotSet`)
+and entity values. The tracker the dialogue is running on is never changed, so the current
+turn still works on what the citizen typed; what is read back later is the redacted copy.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, EntitiesAdded, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from privacy.config import privacy_config
+from privacy.redact import KINDS, redact_value
+
+#: The fields of an event's dict form that can hold what a citizen typed or was told.
+_FIELDS = {
+    UserUttered: ("text", "parse_data", "metadata"),
+    BotUttered: ("text", "data", "metadata"),
+    SlotSet: ("value",),
+    EntitiesAdded: ("entities",),
+}
+
+
+def redact_event(event: Event, kinds: Iterable[str] = KINDS) -> Event:
+    """The event itself when it holds no personal data, else a redacted copy of it."""
+    fields = next((names for kind, names in _FIELDS.items() if isinstance(event, kind)), None)
+    if not fields:
+        return event
+    data = event.as_dict()
+    changed = False
+    for name in fields:
+        if name in data:
+            cleaned = redact_value(data[name], kinds)
+            if cleaned != data[name]:
+                data[name] = cleaned
+                changed = True
+    if not changed:
+        return event
+    copy = Event.from_parameters(data)
+    return copy if copy is not None else event
+
+
+def redacted_tracker(tracker: DialogueStateTracker, kinds: Iterable[str] = KINDS) -> DialogueStateTracker:
+    """A new tracker with the same sender and events, each redacted; `tracker` is left as it was."""
+    kinds = tuple(kinds)
+    events = [redact_event(event, kinds) for event in tracker.events]
+    if all(new is old for new, old in zip(events, tracker.events)):
+        return tracker  # nothing to hide: no copy needed
+    slots = tracker.slots.values() if type(tracker.slots) is dict else None
+    return DialogueStateTracker.from_events(
+        tracker.sender_id,
+        events,
+        slots=slots,
+        max_event_history=getattr(tracker, "_max_event_history", None),
+        sender_source=getattr(tracker, "sender_source", None),
+    )
+
+
+class RedactingTrackerStore(TrackerStore):
+    """Stores redacted copies of trackers in `inner`; reads and everything else go straight to `inner`."""
+
+    def __init__(self, inner: TrackerStore, kinds: Iterable[str] = KINDS) -> None:
+        self.inner = inner
+        self.kinds = tuple(kinds)
+        super().__init__(inner.domain, inner.event_broker)
+
+    @property
+    def domain(self) -> Domain:
+        return self.inner.domain
+
+    @domain.setter
+    def domain(self, domain: Optional[Domain]) -> None:
+        if hasattr(self, "inner"):  # TrackerStore.__init__ sets it before we are ready
+            self.inner.domain = domain or Domain.empty()
+
+    def _sync(self) -> TrackerStore:
+        self.inner.max_event_history = self.max_event_history
+        return self.inner
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self._sync().save(redacted_tracker(tracker, self.kinds))
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        return await self._sync().retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        return await self._sync().retrieve_full_tracker(conversation_id)
+
+    async def exists(self, conversation_id: str) -> bool:
+        return await self._sync().exists(conversation_id)
+
+    async def keys(self) -> Iterable[str]:
+        return await self.inner.keys()
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        await self.inner.stream_events(redacted_tracker(tracker, self.kinds))
+
+    def __getattr__(self, name: str) -> Any:
+        # Store-specific helpers (e.g. SQLTrackerStore.engine) stay reachable through the wrapper.
+        if name == "inner":
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+
+def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
+    """The store, redacting the kinds of personal data the bot's `privacy.redact` names (all by default)."""
+    kinds = privacy_config(bot).redact
+    if not kinds or isinstance(store, RedactingTrackerStore):
+        return store
+    return RedactingTrackerStore(store, kinds)

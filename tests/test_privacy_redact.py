@@ -1,0 +1,245 @@
+"""Redaction: each kind of personal data found and marked, look-alikes left alone."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from privacy.config import PrivacyConfigError, parse_privacy, privacy_config
+from privacy.redact import KINDS, find_personal_data, hkid_check_digit, luhn_valid, redact, redact_value
+
+
+def valid_hkid(prefix: str, digits: str) -> str:
+    return f"{prefix}{digits}({hkid_check_digit(prefix, digits)})"
+
+
+def wrong_hkid(prefix: str, digits: str) -> str:
+    right = hkid_check_digit(prefix, digits)
+    wrong = "5" if right != "5" else "6"
+    return f"{prefix}{digits}({wrong})"
+
+
+# ----------------------------------------------------------------------------- HKID
+
+
+def test_hkid_check_digit_matches_the_published_algorithm():
+    # A123456: 36*9 + 10*8 + 1*7 + 2*6 + 3*5 + 4*4 + 5*3 + 6*2 = 481; 11 - 481 % 11 = 3
+    assert hkid_check_digit("A", "123456") == "3"
+    assert hkid_check_digit("AB", "987654") == "3"
+    # a remainder of 1 gives check value 10, written "A"
+    assert any(hkid_check_digit("C", f"{n:06d}") == "A" for n in range(200))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我嘅身份證係A123456(3)",
+        "HKID: A123456 (3) thanks",
+        "A1234563",
+        "a123456(3)",
+        "AB987654(3)",
+        "AB9876543",
+        "身分證號碼Ａ１２３４５６（３）",
+        "A 123456(3)",
+    ],
+)
+def test_hkid_with_right_check_digit_is_redacted(text):
+    result = redact(text)
+    assert "[HKID]" in result
+    assert "123456" not in result and "987654" not in result and "１２３" not in result
+
+
+@pytest.mark.parametrize("prefix,digits", [("A", "123456"), ("Z", "683365"), ("XY", "555555"), ("K", "000001")])
+def test_hkid_with_wrong_check_digit_is_not_an_hkid(prefix, digits):
+    assert "[HKID]" not in redact(f"ID {wrong_hkid(prefix, digits)}")
+    assert f"[HKID]" in redact(f"ID {valid_hkid(prefix, digits)}")
+
+
+@pytest.mark.parametrize("text", ["order XA123456(3)", "A123456(3)9", "ref A12345(3)"])
+def test_hkid_inside_a_longer_code_is_not_an_hkid(text):
+    assert "[HKID]" not in redact(text)
+
+
+# ----------------------------------------------------------------------------- phone
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call me at 91234567",
+        "電話：2345 6789。",
+        "+852 9123 4567",
+        "852-6123-4567",
+        "(852) 5123 4567",
+        "+85231234567",
+        "我手機係９１２３４５６７",
+        "tel 3123-4567 please",
+        "8123 4567",
+        "7123 4567",
+    ],
+)
+def test_hong_kong_phone_numbers_are_redacted(text):
+    result = redact(text)
+    assert "[PHONE]" in result
+    assert "4567" not in result and "４５６７" not in result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call 1823 for help",
+        "打1823啦",
+        "the fee is HK$80",
+        "HK$23456789 in total",
+        "$98765432",
+        "on 20241123 I applied",
+        "born 23112024",
+        "date 2024-11-23",
+        "41234567",  # 4 is not a Hong Kong number prefix
+        "12345678",
+        "pi is 3.14159265",
+        "price 2345.6789",
+        "123456789012",
+        "room 1234 5678 9",
+    ],
+)
+def test_non_phone_numbers_are_kept(text):
+    assert "[PHONE]" not in redact(text)
+
+
+def test_hotline_is_kept_next_to_a_phone_number():
+    assert redact("call 1823 or 2345 6789") == "call 1823 or [PHONE]"
+
+
+# ----------------------------------------------------------------------------- email
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("write to chan.tai.man@example.com.hk", "write to [EMAIL]"),
+        ("電郵：peter_wong+dog@gmail.com。", "電郵：[EMAIL]。"),
+        ("ＡＢＣ＠ｅｘａｍｐｌｅ．ｃｏｍ", "[EMAIL]"),
+    ],
+)
+def test_email_addresses_are_redacted(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize("text", ["email me @ home", "a@b", "user@localhost", "price@$80"])
+def test_non_emails_are_kept(text):
+    assert redact(text) == text
+
+
+# ----------------------------------------------------------------------------- passport
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["passport K12345678", "我嘅護照係H87654321", "E12345678", "EA1234567 (mainland)", "passport no. 123456789", "護照號碼：P1234567A", "my passport number is 533380006"],
+)
+def test_passport_numbers_are_redacted(text):
+    assert "[PASSPORT]" in redact(text)
+
+
+@pytest.mark.parametrize("text", ["123456789", "A1234567", "order P1234567A", "K1234567", "K123456789"])
+def test_passport_like_codes_without_context_are_kept(text):
+    assert "[PASSPORT]" not in redact(text)
+
+
+# ----------------------------------------------------------------------------- card
+
+
+@pytest.mark.parametrize("number", ["4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005", "6011000990139424", "４１１１１１１１１１１１１１１１"])
+def test_card_numbers_passing_luhn_are_redacted(number):
+    result = redact(f"my card is {number} ok")
+    assert result == "my card is [CARD] ok"
+
+
+@pytest.mark.parametrize("number", ["4111 1111 1111 1112", "1234567890123", "12345678901234567890123"])
+def test_numbers_failing_luhn_are_not_cards(number):
+    assert "[CARD]" not in redact(number)
+
+
+def test_luhn():
+    assert luhn_valid("79927398713")
+    assert not luhn_valid("79927398710")
+
+
+# ----------------------------------------------------------------------------- API
+
+
+def test_find_personal_data_gives_spans_into_the_original_text():
+    text = "身份證Ａ１２３４５６（３），電話 9123 4567，email a.b@c.hk"
+    found = find_personal_data(text)
+    assert [item.kind for item in found] == ["hkid", "phone", "email"]
+    for item in found:
+        assert text[item.start : item.end] == item.text
+    assert found[0].text == "Ａ１２３４５６（３）"
+
+
+def test_kinds_can_be_chosen():
+    text = "A123456(3) 91234567 a@b.hk"
+    assert redact(text, ["phone"]) == "A123456(3) [PHONE] a@b.hk"
+    assert redact(text, []) == text
+    with pytest.raises(ValueError):
+        redact(text, ["shoe_size"])
+
+
+def test_redact_value_copies_nested_structures():
+    value = {"text": "91234567", "entities": [{"value": "a@b.hk", "start": 0}], "n": 3}
+    assert redact_value(value) == {"text": "[PHONE]", "entities": [{"value": "[EMAIL]", "start": 0}], "n": 3}
+    assert value["text"] == "91234567"
+
+
+def test_non_strings_and_empty_text_pass_through():
+    assert redact("") == ""
+    assert redact(None) is None  # type: ignore[arg-type]
+    assert find_personal_data(None) == []  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_redact_never_raises_and_keeps_text_without_personal_data(text):
+    result = redact(text)
+    if not find_personal_data(text):
+        assert result == text
+    else:
+        assert any(mark in result for mark in ("[HKID]", "[PHONE]", "[EMAIL]", "[PASSPORT]", "[CARD]"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="0123456789 -+()@.AKHabc", max_size=400))
+def test_redact_is_idempotent(text):
+    once = redact(text)
+    assert redact(once) == once
+
+
+def test_long_input_is_handled_quickly():
+    import time
+
+    text = ("9" * 10_000) + ("a" * 10_000) + ("1 " * 5_000) + "x@" * 3000
+    started = time.perf_counter()
+    redact(text)
+    assert time.perf_counter() - started < 2.0  # catastrophic backtracking would take minutes
+
+
+# ----------------------------------------------------------------------------- config
+
+
+def test_privacy_config_defaults_and_overrides(monkeypatch):
+    assert privacy_config(None).redact == KINDS
+    assert privacy_config(None).retention_days == 30
+    assert parse_privacy({"redact": ["email", "hkid"], "retention_days": 7}).redact == ("hkid", "email")
+    assert privacy_config({"name": "x", "privacy": {"retention_days": 7}}).retention_days == 7
+    monkeypatch.setenv("HKBOT_RETENTION_DAYS", "90")
+    assert privacy_config(None).retention_days == 90
+
+
+@pytest.mark.parametrize(
+    "block,key",
+    [({"redact": ["hkid", "dna"]}, "privacy.redact"), ({"retention_days": 0}, "privacy.retention_days"), ({"keep": 1}, "privacy.keep"), ("all", "'privacy'")],
+)
+def test_bad_privacy_config_names_the_key(block, key):
+    with pytest.raises(PrivacyConfigError, match=key.replace(".", r"\.")):
+        parse_privacy(block, "bots/x/bot.yml")
