@@ -25,13 +25,14 @@ from rasa.shared.core.events import BotUttered, Restarted, UserUttered
 from sanic import Blueprint, Request, Sanic
 
 from connectors.profile import bot_profile, config_value
+from nlu.sanitise import MAX_MESSAGE_CHARS
 
 logger = logging.getLogger(__name__)
 
 #: Largest frame accepted from a browser, in bytes; larger ones get a polite error.
 MAX_FRAME_BYTES = 16 * 1024
-#: Most characters of citizen text passed to the bot (the NLU cuts longer text anyway).
-MAX_TEXT_CHARS = 2000
+#: Most characters of citizen text passed to the bot: the NLU's own limit.
+MAX_TEXT_CHARS = MAX_MESSAGE_CHARS
 #: Message metadata a browser may set; anything else it sends is dropped.
 CLIENT_METADATA_KEYS = ("language", "display_text", "surface")
 #: Metadata keys of a bot message that are not Rasa's own message fields.

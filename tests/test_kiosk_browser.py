@@ -1,0 +1,135 @@
+"""The kiosk in a real browser against a real `hkbot serve`: big buttons, no typing, idle wipe."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import websockets
+from playwright.sync_api import expect
+
+from knowledge.live import shared_store
+from tests.widget_browser import ANSWER_TIMEOUT_MS, Page, browser, shot, web  # noqa: F401 (fixtures)
+
+BOT = "dog_licence"
+TOP_TOPICS = ["dog_licence.fee", "dog_licence.documents", "dog_licence.where_apply", "dog_licence.validity_renewal"]
+
+
+def bot_replies_after(page: Any, before: int) -> list[Any]:
+    """Wait for the bot's answer to finish; return its new messages."""
+    messages = page.locator("#kiosk-log .hkb-bot")
+    deadline = time.monotonic() + ANSWER_TIMEOUT_MS / 1000
+    while messages.count() <= before:
+        assert time.monotonic() < deadline, "the bot did not answer in time"
+        page.wait_for_timeout(100)
+    expect(page.locator("#kiosk-typing")).to_be_hidden(timeout=ANSWER_TIMEOUT_MS)
+    return [messages.nth(i) for i in range(before, messages.count())]
+
+
+def press_topic(page: Any, title: str) -> list[Any]:
+    before = page.locator("#kiosk-log .hkb-bot").count()
+    page.get_by_role("button", name=title, exact=True).click()
+    return bot_replies_after(page, before)
+
+
+def labels(replies: list[Any]) -> list[str | None]:
+    return [r.get_attribute("data-label") for r in replies]
+
+
+def history_of(server: Any, session_id: str) -> dict[str, Any]:
+    """What the server would show a browser resuming this conversation."""
+
+    async def ask() -> dict[str, Any]:
+        url = server.url.replace("http://", "ws://") + f"/bots/{BOT}/websocket"
+        async with websockets.connect(url) as ws:
+            await ws.send(json.dumps({"type": "hello", "session_id": session_id}))
+            while True:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                if frame["type"] == "session":
+                    return frame
+
+    # A thread of its own: Playwright's sync API owns this thread's event loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ask()).result()
+
+
+def test_topics_and_languages_as_big_buttons_without_typing(server, web, artifacts_dir):
+    page = web.page
+    page.goto(f"{server.url}/kiosk/{BOT}")
+    store = shared_store()
+    titles = [store.entry(topic).title_in("zh-Hant") for topic in TOP_TOPICS]
+    expect(page.locator(".kiosk-topic")).to_have_text(titles)
+    for button in page.locator(".kiosk-topic, .kiosk-lang").all():
+        box = button.bounding_box()
+        assert box["height"] >= 64, "kiosk buttons are big touch targets"
+    shot(page, artifacts_dir, "kiosk_start")
+
+    replies = press_topic(page, titles[0])
+    assert TOP_TOPICS[0] in labels(replies)
+    shot(page, artifacts_dir, "kiosk_topic_answer")
+
+    before = page.locator("#kiosk-log .hkb-bot").count()
+    page.get_by_role("button", name="English", exact=True).click()
+    english = [store.entry(topic).title_in("en") for topic in TOP_TOPICS]
+    expect(page.locator(".kiosk-topic")).to_have_text(english)
+    bot_replies_after(page, before)
+    replies = press_topic(page, english[1])
+    answer = next(r for r in replies if r.get_attribute("data-label") == TOP_TOPICS[1])
+    assert answer.get_attribute("data-language") == "en"
+    shot(page, artifacts_dir, "kiosk_english")
+    assert web.errors == [] and web.dialogs == []
+
+
+def test_idle_warns_then_wipes_the_screen_and_the_server_conversation(server, web, artifacts_dir):
+    page = web.page
+    page.goto(f"{server.url}/kiosk/{BOT}?idle=4&warn=3")
+    title = shared_store().entry(TOP_TOPICS[0]).title_in("zh-Hant")
+    press_topic(page, title)
+    session = web.session_storage()[f"hkbot:{BOT}:kiosk:session"]
+    assert history_of(server, session)["history"], "the conversation is on the server"
+    shot(page, artifacts_dir, "kiosk_before_idle")
+
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_be_visible(timeout=10_000)
+    expect(dialog).to_contain_text("秒")
+    expect(page.get_by_role("button", name="繼續使用")).to_be_focused()
+    shot(page, artifacts_dir, "kiosk_idle_warning")
+
+    expect(page.locator("body")).to_have_attribute("data-state", "cleared", timeout=10_000)
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#kiosk-log .hkb-user")).to_have_count(0)
+    expect(page.locator("#kiosk-log .hkb-msg")).to_have_count(1)  # only the greeting
+    shot(page, artifacts_dir, "kiosk_after_idle_reset")
+
+    deadline = time.monotonic() + 10
+    while web.session_storage().get(f"hkbot:{BOT}:kiosk:session") in (None, session):
+        assert time.monotonic() < deadline, "the kiosk did not start a new conversation"
+        page.wait_for_timeout(100)
+    old = history_of(server, session)
+    assert old["history"] == [] and old["resumed"] is False, "the server forgot the last person's conversation"
+
+
+def test_continue_keeps_the_conversation(server, web, artifacts_dir):
+    page = web.page
+    page.goto(f"{server.url}/kiosk/{BOT}?idle=3&warn=5")
+    title = shared_store().entry(TOP_TOPICS[2]).title_in("zh-Hant")
+    press_topic(page, title)
+    dialog = page.get_by_role("alertdialog")
+    expect(dialog).to_be_visible(timeout=10_000)
+    page.get_by_role("button", name="繼續使用").click()
+    expect(dialog).to_be_hidden()
+    page.wait_for_timeout(1500)
+    expect(page.locator("#kiosk-log .hkb-user")).to_have_count(1)
+    assert page.locator("body").get_attribute("data-state") == "active"
+
+
+def test_unknown_kiosk_is_a_polite_404(server, web, artifacts_dir):
+    page = web.page
+    response = page.goto(f"{server.url}/kiosk/nobody")
+    assert response.status == 404
+    expect(page.locator("h1")).to_contain_text("找不到網頁")
+    expect(page.get_by_text(re.compile("call 1823"))).to_be_visible()
+    shot(page, artifacts_dir, "kiosk_unknown_bot_404")
