@@ -1,0 +1,120 @@
+"""Choosing the FAQ threshold from data: leave-one-out over the entries' own variants vs near-misses.
+
+Each variant in turn is taken out of its entry and asked as a question against the
+knowledge bases of its entry (the rest of the index unchanged): its score when the right
+entry comes first is an *answerable* score. Each near-miss (knowledge/near_misses.yml)
+is asked against its knowledge bases: its best score is an *unanswerable* score. The
+threshold is the one that maximises balanced accuracy between the two sets (ties: the
+middle of the best interval), so it sits in the gap between them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from knowledge.index import entry_item, query_features
+from knowledge.schema import Entry
+from nlu.retrieval import Item, Ranker
+
+NEAR_MISSES = Path(__file__).resolve().parent / "near_misses.yml"
+
+
+@dataclass
+class TuningReport:
+    threshold: float
+    answerable: list[float] = field(default_factory=list)  # LOO scores with the right entry first
+    wrong: list[tuple[str, str, str, float]] = field(default_factory=list)  # (text, expected, got, score)
+    unanswerable: list[tuple[str, str, float]] = field(default_factory=list)  # (text, top id, score)
+
+    @property
+    def loo_accuracy(self) -> float:
+        total = len(self.answerable) + len(self.wrong)
+        return len(self.answerable) / total if total else 0.0
+
+    def answered_share(self) -> float:
+        return sum(s >= self.threshold for s in self.answerable) / max(len(self.answerable), 1)
+
+    def rejected_share(self) -> float:
+        return sum(s < self.threshold for _t, _i, s in self.unanswerable) / max(len(self.unanswerable), 1)
+
+    def describe(self) -> str:
+        wrong_answered = sum(s >= self.threshold for *_x, s in self.wrong)
+        lines = [
+            f"leave-one-out: {len(self.answerable)}/{len(self.answerable) + len(self.wrong)} variants find their own entry first "
+            f"({self.loo_accuracy:.1%}); {len(self.wrong) - wrong_answered} of the {len(self.wrong)} misses fall under the threshold",
+            f"threshold {self.threshold:.2f}: answers {self.answered_share():.1%} of answerable variants, "
+            f"rejects {self.rejected_share():.1%} of {len(self.unanswerable)} near-misses",
+        ]
+        above = [(t, i, s) for t, i, s in self.unanswerable if s >= self.threshold]
+        lines += [f"  near-miss above threshold: {t!r} -> {i} {s:.3f}" for t, i, s in above]
+        return "\n".join(lines)
+
+
+def load_near_misses(path: Path = NEAR_MISSES) -> list[dict]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or []
+
+
+def leave_one_out(entries: Sequence[Entry]) -> tuple[list[float], list[tuple[str, str, str, float]]]:
+    """Scores of each variant asked with itself left out of its entry."""
+    items = [entry_item(e) for e in entries]
+    right: list[float] = []
+    wrong: list[tuple[str, str, str, float]] = []
+    for number, entry in enumerate(entries):
+        for position, (_lang, text) in enumerate(entry.variants()):
+            held_out = list(items)
+            variants = items[number].variants
+            held_out[number] = Item(entry.id, entry.kb, variants[:position] + variants[position + 1:], items[number].extra)
+            matches = Ranker(held_out).rank(query_features(text), [entry.kb], top=1)
+            if matches and matches[0].id == entry.id:
+                right.append(matches[0].score)
+            else:
+                got = matches[0] if matches else None
+                wrong.append((text, entry.id, got.id if got else "-", got.score if got else 0.0))
+    return right, wrong
+
+
+def near_miss_scores(entries: Sequence[Entry], near_misses: Sequence[dict]) -> list[tuple[str, str, float]]:
+    ranker = Ranker([entry_item(e) for e in entries])
+    known = {e.kb for e in entries}
+    result = []
+    for case in near_misses:
+        kbs = [kb for kb in case.get("kbs", []) if kb in known]
+        if not kbs:
+            continue
+        matches = ranker.rank(query_features(case["text"]), kbs, top=1)
+        result.append((case["text"], matches[0].id if matches else "-", matches[0].score if matches else 0.0))
+    return result
+
+
+def choose_threshold(answerable: Sequence[float], unanswerable: Sequence[float]) -> float:
+    """The threshold with the best balanced accuracy; the middle of the best run of candidates."""
+    if not answerable or not unanswerable:
+        return 0.5
+    candidates = [round(0.20 + 0.01 * i, 2) for i in range(71)]  # 0.20 .. 0.90
+
+    def balanced(t: float) -> float:
+        return (sum(s >= t for s in answerable) / len(answerable) + sum(s < t for s in unanswerable) / len(unanswerable)) / 2
+
+    values = [balanced(t) for t in candidates]
+    best = max(values)
+    run = [t for t, v in zip(candidates, values) if v == best]
+    # Keep the first contiguous run of best candidates and take its middle.
+    start = candidates.index(run[0])
+    contiguous = [run[0]]
+    for t in candidates[start + 1:]:
+        if balanced(t) != best:
+            break
+        contiguous.append(t)
+    return round(contiguous[len(contiguous) // 2], 2)
+
+
+def tune(entries: Sequence[Entry], near_misses: Sequence[dict] | None = None) -> TuningReport:
+    """Run leave-one-out and the near-misses, and choose the threshold."""
+    near_misses = load_near_misses() if near_misses is None else near_misses
+    right, wrong = leave_one_out(entries)
+    misses = near_miss_scores(entries, near_misses)
+    threshold = choose_threshold(right, [s for _t, _i, s in misses])
+    return TuningReport(threshold, right, wrong, misses)
