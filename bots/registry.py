@@ -1,0 +1,194 @@
+"""The bot registry: reads and validates every `bots/<bot>/bot.yml` into a `BotConfig`.
+
+A department adds a bot by writing a folder with a bot.yml; errors name the file
+and the key so that the IT team can fix them without reading Python.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from bots.settings import bots_dir
+
+BOT_FILE = "bot.yml"
+LANGUAGES = ("en", "yue", "zh-Hant", "zh-Hans")
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,63}$")
+REQUIRED_KEYS = ("name", "display_name", "languages", "default_language", "knowledge_bases", "greeting", "channels")
+KNOWN_KEYS = REQUIRED_KEYS + (
+    "persona",
+    "handoff",
+    "top_topics",
+    "allowed_origins",
+    "privacy_notice",
+)
+
+
+class BotConfigError(ValueError):
+    """A bot.yml that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Where a citizen is sent when they ask for a human."""
+
+    target: str = "1823"
+    phone: str = "1823"
+    wait_seconds: int = 120
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """One department's bot, as declared in its bot.yml."""
+
+    name: str
+    path: Path  # the bot's folder
+    display_name: dict[str, str]
+    languages: tuple[str, ...]
+    default_language: str
+    knowledge_bases: tuple[str, ...]
+    greeting: dict[str, str]
+    channels: tuple[str, ...]
+    persona: dict[str, str] = field(default_factory=dict)
+    handoff: Handoff = field(default_factory=Handoff)
+    top_topics: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    privacy_notice: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
+
+    @property
+    def domain_path(self) -> Path:
+        return self.path / "domain.yml"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.path / "data"
+
+    def text(self, key: str, language: str) -> str:
+        """A multilingual field (display_name, greeting, ...) in `language`, falling back sensibly."""
+        values: dict[str, str] = getattr(self, key)
+        for tag in (language, "zh-Hant" if language in ("yue", "zh-Hans") else "en", self.default_language, "en"):
+            if values.get(tag):
+                return values[tag]
+        return next(iter(values.values()), "")
+
+
+def _fail(path: Path, key: str, problem: str) -> BotConfigError:
+    return BotConfigError(f"{path}: key '{key}': {problem}")
+
+
+def _string(path: Path, data: dict, key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, key, f"must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _string_list(path: Path, data: dict, key: str, required: bool = True) -> tuple[str, ...]:
+    value = data.get(key, None if required else [])
+    if not isinstance(value, list) or (required and not value):
+        raise _fail(path, key, f"must be a{' non-empty' if required else ''} list of strings, got {value!r}")
+    for item in value:
+        if not isinstance(item, (str, int)) or not str(item).strip():
+            raise _fail(path, key, f"every item must be a non-empty string, got {item!r}")
+    return tuple(str(item).strip() for item in value)
+
+
+def _texts(path: Path, data: dict, key: str, required: bool = True) -> dict[str, str]:
+    """A map from language tag to text, e.g. {en: ..., zh-Hant: ...}."""
+    value = data.get(key, None if required else {})
+    if not isinstance(value, dict) or (required and not value):
+        raise _fail(path, key, f"must be a map from language tag to text, got {value!r}")
+    for tag, text in value.items():
+        if tag not in LANGUAGES:
+            raise _fail(path, key, f"unknown language tag {tag!r} (use one of {', '.join(LANGUAGES)})")
+        if not isinstance(text, str) or not text.strip():
+            raise _fail(path, f"{key}.{tag}", f"must be a non-empty string, got {text!r}")
+    if required and not ({"en", "zh-Hant"} <= set(value)):
+        raise _fail(path, key, "needs at least an 'en' and a 'zh-Hant' text")
+    return {tag: text.strip() for tag, text in value.items()}
+
+
+def _handoff(path: Path, data: dict) -> Handoff:
+    value = data.get("handoff", {})
+    if not isinstance(value, dict):
+        raise _fail(path, "handoff", f"must be a map with target, phone, wait_seconds; got {value!r}")
+    unknown = set(value) - {"target", "phone", "wait_seconds"}
+    if unknown:
+        raise _fail(path, f"handoff.{sorted(unknown)[0]}", "unknown key (use target, phone, wait_seconds)")
+    wait = value.get("wait_seconds", Handoff.wait_seconds)
+    if not isinstance(wait, int) or isinstance(wait, bool) or wait < 0:
+        raise _fail(path, "handoff.wait_seconds", f"must be a whole number of seconds, got {wait!r}")
+    return Handoff(
+        target=str(value.get("target", Handoff.target)),
+        phone=str(value.get("phone", Handoff.phone)),
+        wait_seconds=wait,
+    )
+
+
+def load_bot(folder: Path) -> BotConfig:
+    """Read and validate `folder/bot.yml`."""
+    path = folder / BOT_FILE
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BotConfigError(f"{path}: file not found") from None
+    except yaml.YAMLError as error:
+        raise BotConfigError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise BotConfigError(f"{path}: must be a YAML map of keys (name, display_name, ...)")
+    for key in REQUIRED_KEYS:
+        if key not in data:
+            raise _fail(path, key, "is required")
+
+    name = str(data["name"]).strip()
+    if not NAME_PATTERN.match(name):
+        raise _fail(path, "name", f"{name!r} must be letters, digits and underscores")
+    if name != folder.name:
+        raise _fail(path, "name", f"{name!r} must match its folder name {folder.name!r}")
+
+    languages = _string_list(path, data, "languages")
+    for tag in languages:
+        if tag not in LANGUAGES:
+            raise _fail(path, "languages", f"unknown language tag {tag!r} (use {', '.join(LANGUAGES)})")
+    default_language = _string(path, data, "default_language")
+    if default_language not in languages:
+        raise _fail(path, "default_language", f"{default_language!r} is not one of languages {list(languages)}")
+
+    return BotConfig(
+        name=name,
+        path=folder,
+        display_name=_texts(path, data, "display_name"),
+        languages=languages,
+        default_language=default_language,
+        knowledge_bases=_string_list(path, data, "knowledge_bases"),
+        greeting=_texts(path, data, "greeting"),
+        channels=_string_list(path, data, "channels"),
+        persona=_texts(path, data, "persona", required=False),
+        handoff=_handoff(path, data),
+        top_topics=_string_list(path, data, "top_topics", required=False),
+        allowed_origins=_string_list(path, data, "allowed_origins", required=False),
+        privacy_notice=_texts(path, data, "privacy_notice", required=False),
+        extra={key: value for key, value in data.items() if key not in KNOWN_KEYS},
+    )
+
+
+def bot_names() -> list[str]:
+    """Names of every bot folder (a folder with a bot.yml) under `bots_dir()`, sorted."""
+    root = bots_dir()
+    return sorted(p.parent.name for p in root.glob(f"*/{BOT_FILE}"))
+
+
+def load_bots(names: Iterable[str] | None = None) -> dict[str, BotConfig]:
+    """The named bots (all when None), validated; unknown names are an error listing the known ones."""
+    known = bot_names()
+    wanted = list(names) if names else known
+    if not wanted:
+        raise BotConfigError(f"{bots_dir()}: no bots found (a bot is a folder with a {BOT_FILE})")
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        raise BotConfigError(f"unknown bot {unknown[0]!r}; known bots: {', '.join(known) or 'none'}")
+    return {name: load_bot(bots_dir() / name) for name in wanted}

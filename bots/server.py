@@ -1,0 +1,220 @@
+"""`hkbot serve`: every bot in one Sanic process, one Rasa Agent each, with the action server built in.
+
+Routes:
+  GET  /health                                             bots and their model fingerprints
+  POST /bots/<bot>/webhooks/rest/webhook                   Rasa's REST channel (see connectors.rest)
+  /bots/<bot>/...                                          every other channel in the bot's `channels`
+  POST /bots/<bot>/conversations/<sender>/handoff          start a handoff (bearer HKBOT_API_TOKEN)
+  POST /bots/<bot>/conversations/<sender>/handoff/release  end it: the bot answers again
+  POST /webhook, GET /actions                              rasa-sdk's action server, for an external Rasa
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import importlib
+import importlib.util
+import json
+import logging
+import os
+import re
+import sys
+import zlib
+from typing import Any, Awaitable, Callable
+
+from bots.registry import BotConfigError
+
+logger = logging.getLogger("hkbot.server")
+
+API_TOKEN_ENV = "HKBOT_API_TOKEN"
+HANDOFF_SLOT = "handoff_active"
+MAX_REQUEST_BYTES = 1024 * 1024
+_SENDER = re.compile(r"^[^\x00-\x1f/]{1,128}$")
+
+
+def _error(message: str, status: int) -> Any:
+    from sanic import response
+
+    return response.json({"error": message}, status=status)
+
+
+def _authorised(request: Any) -> bool:
+    """True when the request carries `Authorization: Bearer <HKBOT_API_TOKEN>`; never when no token is set."""
+    expected = os.environ.get(API_TOKEN_ENV, "")
+    given = request.headers.get("authorization", "")
+    if not expected or not given.lower().startswith("bearer "):
+        return False
+    return hmac.compare_digest(given[7:].strip().encode(), expected.encode())
+
+
+async def set_handoff(runtime: Any, sender: str, active: bool) -> bool:
+    """Append `SlotSet(handoff_active, active)` to an existing conversation; False when there is none."""
+    from rasa.shared.core.events import SlotSet
+
+    agent = runtime.agent
+    async with agent.lock_store.lock(sender):
+        tracker = await agent.tracker_store.retrieve(sender)
+        if tracker is None:
+            return False
+        tracker.update(SlotSet(HANDOFF_SLOT, active))
+        await agent.tracker_store.save(tracker)
+    return True
+
+
+def _message_handler(runtime: Any) -> Callable[[Any], Awaitable[None]]:
+    from bots.runtime import handle_message
+
+    async def on_new_message(message: Any) -> None:
+        await handle_message(runtime, message)
+
+    return on_new_message
+
+
+def _mount_channels(app: Any, runtime: Any) -> list[str]:
+    """Mount each channel of a bot's `channels` under /bots/<bot>/; returns the mounted names."""
+    from connectors import CHANNELS
+
+    mounted = []
+    for name in runtime.config.channels:
+        channel_class = CHANNELS.get(name)
+        if channel_class is None:
+            logger.warning("bot=%s: channel %r is not available (known: %s); skipped", runtime.name, name, ", ".join(CHANNELS))
+            continue
+        channel = channel_class.from_credentials({"bot": runtime.name})
+        blueprint = channel.blueprint(_message_handler(runtime))
+        if blueprint.name in app.blueprints:  # Sanic needs unique names; make a per-bot copy
+            blueprint = blueprint.copy(f"{blueprint.name}_{re.sub(r'[^A-Za-z0-9_]', '_', runtime.name)}")
+        prefix = f"/bots/{runtime.name}/{channel.url_prefix().strip('/')}".rstrip("/")
+        app.blueprint(blueprint, url_prefix=prefix)
+        mounted.append(name)
+    return mounted
+
+
+def create_app(runtimes: dict[str, Any]) -> Any:
+    """The one Sanic app serving every loaded bot."""
+    from sanic import Sanic, response
+    from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge, SanicException
+
+    from bots.runtime import run_action_call
+
+    app = Sanic("hkbot", configure_logging=False)
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.runtimes = runtimes
+    app.ctx.agents = {name: runtime.agent for name, runtime in runtimes.items()}
+    app.ctx.hkbot_bots = {name: runtime.config for name, runtime in runtimes.items()}
+    app.ctx.channels = {name: _mount_channels(app, runtime) for name, runtime in runtimes.items()}
+
+    @app.get("/health")
+    async def health(_: Any) -> Any:
+        bots = [
+            {
+                "name": name,
+                "display_name": runtime.config.display_name,
+                "model": runtime.model_path.name,
+                "fingerprint": runtime.fingerprint,
+                "channels": app.ctx.channels[name],
+            }
+            for name, runtime in runtimes.items()
+        ]
+        return response.json({"status": "ok", "bots": bots})
+
+    @app.post("/webhook")
+    async def action_webhook(request: Any) -> Any:
+        """rasa-sdk's action-server endpoint, same JSON, for a Rasa server elsewhere."""
+        try:
+            raw = request.body or b""
+            if request.headers.get("content-encoding") == "deflate":
+                raw = zlib.decompress(raw)
+            body = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, zlib.error):
+            return _error("the body must be an action-server request in JSON", 400)
+        if not isinstance(body, dict):
+            return _error("the body must be a JSON object", 400)
+        status, answer = await run_action_call(body)
+        return response.json(answer, status=status)
+
+    @app.get("/actions")
+    async def actions(_: Any) -> Any:
+        from bots.runtime import shared_executor
+
+        return response.json([{"name": name} for name in shared_executor().actions])
+
+    async def handoff(request: Any, bot: str, sender: str, active: bool) -> Any:
+        if not _authorised(request):
+            return _error(f"forbidden: send 'Authorization: Bearer <token>' with the server's {API_TOKEN_ENV}", 403)
+        runtime = runtimes.get(bot)
+        if runtime is None:
+            return _error(f"unknown bot {bot!r}", 404)
+        if not _SENDER.match(sender):
+            return _error("the conversation id is not valid", 400)
+        if HANDOFF_SLOT not in {slot.name for slot in runtime.agent.domain.slots}:
+            return _error(f"bot {bot!r} has no {HANDOFF_SLOT} slot in its domain", 409)
+        if not await set_handoff(runtime, sender, active):
+            return _error(f"no conversation {sender!r} with bot {bot!r}", 404)
+        logger.info("bot=%s handoff %s", bot, "started" if active else "released")
+        return response.json({"bot": bot, "sender": sender, HANDOFF_SLOT: active})
+
+    @app.post("/bots/<bot>/conversations/<sender>/handoff")
+    async def handoff_start(request: Any, bot: str, sender: str) -> Any:
+        return await handoff(request, bot, sender, True)
+
+    @app.post("/bots/<bot>/conversations/<sender>/handoff/release")
+    async def handoff_release(request: Any, bot: str, sender: str) -> Any:
+        return await handoff(request, bot, sender, False)
+
+    @app.exception(NotFound)
+    async def not_found(request: Any, _: Exception) -> Any:
+        return _error(f"no such endpoint: {request.method} {request.path}", 404)
+
+    @app.exception(MethodNotSupported)
+    async def not_allowed(request: Any, _: Exception) -> Any:
+        return _error(f"method {request.method} is not allowed on {request.path}", 405)
+
+    @app.exception(PayloadTooLarge)
+    async def too_large(_: Any, __: Exception) -> Any:
+        return _error(f"request too large: at most {MAX_REQUEST_BYTES} bytes", 400)
+
+    @app.exception(SanicException)
+    async def sanic_error(_: Any, error: SanicException) -> Any:
+        status = getattr(error, "status_code", 400) or 400
+        return _error(str(error) or "bad request", status if status < 500 else 400)
+
+    @app.exception(Exception)
+    async def unexpected(request: Any, error: Exception) -> Any:
+        logger.error("%s %s failed", request.method, request.path, exc_info=error)
+        return _error("internal error; the details are in the server log", 500)
+
+    @app.before_server_start
+    async def connect_event_broker(_: Any, __: Any) -> None:
+        from bots.runtime import _endpoints, _event_broker
+
+        broker = await _event_broker(_endpoints())
+        if broker is not None:
+            for runtime in runtimes.values():
+                runtime.agent.tracker_store._tracker_store.inner.event_broker = broker
+
+    if importlib.util.find_spec("connectors.web") is not None:
+        importlib.import_module("connectors.web").register_web_routes(app, app.ctx.hkbot_bots)
+    return app
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """`hkbot serve [--host H] [--port P] [--bots BOT ...]`."""
+    from bots.logs import configure_logging
+
+    configure_logging()
+    from bots.runtime import load_runtimes
+    from bots.training import TrainingError
+
+    try:
+        runtimes = load_runtimes(args.bots or None)
+    except (BotConfigError, TrainingError, FileNotFoundError, RuntimeError) as error:
+        print(f"hkbot serve: {error}", file=sys.stderr)
+        return 1
+    configure_logging()  # loading Rasa models resets log levels; ours again
+    app = create_app(runtimes)
+    logger.info("serving %s on http://%s:%d", ", ".join(runtimes), args.host, args.port)
+    app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
+    return 0
