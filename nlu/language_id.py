@@ -5,9 +5,10 @@ Three decisions, cheapest first:
    counting extra, so 我想renew個dog licence is Chinese and "Where is 漁護署" is English.
 2. Simplified or Traditional: characters only one script uses (OpenCC tells which),
    ignoring characters Hong Kong Traditional also uses as they are (nlu/data/shared_hanzi.txt).
-3. Cantonese or formal Chinese (Traditional and Simplified text alike): a Naive Bayes model over
-   character uni- and bigrams of the Traditional form (nlu/data/yue_model.json, built by
-   `python -m nlu.train_langid` from the tuning split only), plus strong marker words.
+3. Cantonese or formal Chinese (Traditional text): a logistic model over character uni- and
+   bigrams (nlu/data/yue_model.json, built by `python -m nlu.train_langid` from the tuning
+   split only) plus marker words (nlu.cantonese). Simplified text is tagged `zh-Hans`
+   whatever its register.
 """
 from __future__ import annotations
 
@@ -78,10 +79,8 @@ def detect_language(text: object) -> str:
         return UNDETERMINED
     if is_english_matrix(han, latin):
         return "en"
-    script = script_of(han)
-    traditional = han if script == "zh-Hant" else converter("s2hk").convert(han)
-    if script == "zh-Hans":
+    if script_of(han) == "zh-Hans":
         return "zh-Hans"
     from nlu.cantonese import is_cantonese  # model loaded on first Chinese message
 
-    return "yue" if is_cantonese(traditional) else "zh-Hant"
+    return "yue" if is_cantonese(converter("s2hk").convert(clean)) else "zh-Hant"
