@@ -9,7 +9,9 @@ from __future__ import annotations
 from rasa.core.channels.channel import InputChannel
 
 from connectors.rest import RestChannel
+from connectors.websocket import WebSocketInput
 
 CHANNELS: dict[str, type[InputChannel]] = {
     "rest": RestChannel,
+    "websocket": WebSocketInput,
 }
