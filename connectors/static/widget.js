@@ -386,7 +386,8 @@
           status.textContent = state === 'connected' ? '' : ui[state] || '';
         },
         session: function (frame) {
-          profile = frame.profile || profile;
+          profile = frame.profile || profile; // titles and greeting come with the session
+          applyLanguage();
           redraw(frame.history || []);
         },
         message: function (frame) {
@@ -510,13 +511,6 @@
       chat.say(text, null, language);
     });
 
-    // Titles come with the session frame; relabel once they are known.
-    var showSession = chat.on.session;
-    chat.on.session = function (frame) {
-      profile = frame.profile || profile;
-      applyLanguage();
-      showSession(frame);
-    };
     applyLanguage();
     if (stored(key + ':open')) open();
   }
