@@ -236,9 +236,13 @@ def _endpoints() -> Any:
     return read_endpoints_from_path(path)
 
 
-def create_tracker_store(bot: str, endpoints: Any, event_broker: Any = None) -> BotTrackerStore:
-    """Rasa's configured tracker store, or SQLite under data_dir(); keyed per bot."""
-    if endpoints is not None and endpoints.tracker_store is not None:
+def create_tracker_store(bot: str, endpoints: Any, event_broker: Any = None, in_memory: bool = False) -> BotTrackerStore:
+    """Rasa's configured tracker store, or SQLite under data_dir() (in memory on request); keyed per bot."""
+    if in_memory:
+        from rasa.core.tracker_store import InMemoryTrackerStore
+
+        inner: TrackerStore = InMemoryTrackerStore(Domain.empty())
+    elif endpoints is not None and endpoints.tracker_store is not None:
         inner = TrackerStore.create(endpoints.tracker_store, event_broker=event_broker)
     else:
         tracker_db_path().parent.mkdir(parents=True, exist_ok=True)
@@ -278,17 +282,27 @@ class BotRuntime:
         return fingerprint_of(self.model_path)
 
 
-def load_runtime(bot: BotConfig, model: Path, endpoints: Any = None, event_broker: Any = None) -> BotRuntime:
+def load_runtime(bot: BotConfig, model: Path, endpoints: Any = None, event_broker: Any = None, in_memory: bool = False) -> BotRuntime:
     """Load one bot's trained model into an Agent with per-bot stores and in-process actions."""
     agent = Agent.load(
         str(model),
-        tracker_store=wrap_tracker_store(create_tracker_store(bot.name, endpoints, event_broker), bot),  # privacy: redact before storing
+        tracker_store=wrap_tracker_store(create_tracker_store(bot.name, endpoints, event_broker, in_memory), bot),  # privacy: redact before storing
         lock_store=create_lock_store(bot.name, endpoints),
         action_endpoint=action_endpoint(bot),
     )
     if not agent.is_ready():
         raise RuntimeError(f"{bot.name}: the model {model} did not load")
     return BotRuntime(bot, agent, model)
+
+
+def bot_tracker_store(runtime: BotRuntime) -> Optional[BotTrackerStore]:
+    """The per-bot store inside the wrappers Rasa and others put around it."""
+    store: Any = runtime.agent.tracker_store
+    for _ in range(8):
+        if isinstance(store, BotTrackerStore):
+            return store
+        store = getattr(store, "_tracker_store", None) or getattr(store, "inner", None)
+    return None
 
 
 async def _event_broker(endpoints: Any) -> Any:
@@ -299,8 +313,10 @@ async def _event_broker(endpoints: Any) -> Any:
     return await EventBroker.create(endpoints.event_broker)
 
 
-def load_runtimes(names: Iterable[str] | None = None, progress: Any = None) -> dict[str, BotRuntime]:
-    """Train what changed, then load every named bot (all when None). Call outside a running loop."""
+def load_runtimes(names: Iterable[str] | None = None, progress: Any = None, in_memory: bool = False) -> dict[str, BotRuntime]:
+    """Train what changed, then load every named bot (all when None). Call outside a running loop.
+
+    `in_memory` keeps conversations out of the server's store (hkbot shell, hkbot eval)."""
     from bots.logs import quiet_rasa
     from bots.training import ensure_trained
 
@@ -311,7 +327,7 @@ def load_runtimes(names: Iterable[str] | None = None, progress: Any = None) -> d
     shared_executor()  # fail at start-up, not at the first citizen's message
     runtimes = {}
     for name, bot in bots.items():
-        runtimes[name] = load_runtime(bot, models[name], endpoints)  # the server connects the event broker
+        runtimes[name] = load_runtime(bot, models[name], endpoints, in_memory=in_memory)  # the server connects the event broker
         logger.info("bot=%s loaded model %s", name, models[name].name)
     return runtimes
 

@@ -188,12 +188,14 @@ def create_app(runtimes: dict[str, Any]) -> Any:
 
     @app.before_server_start
     async def connect_event_broker(_: Any, __: Any) -> None:
-        from bots.runtime import _endpoints, _event_broker
+        from bots.runtime import _endpoints, _event_broker, bot_tracker_store
 
         broker = await _event_broker(_endpoints())
         if broker is not None:
             for runtime in runtimes.values():
-                runtime.agent.tracker_store._tracker_store.inner.event_broker = broker
+                store = bot_tracker_store(runtime)
+                if store is not None:
+                    store.inner.event_broker = broker
 
     if importlib.util.find_spec("connectors.web") is not None:
         importlib.import_module("connectors.web").register_web_routes(app, app.ctx.hkbot_bots)

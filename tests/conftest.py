@@ -20,3 +20,107 @@ def artifacts_dir() -> Path:
     """Screenshots and reports that a test run keeps (CI artifacts)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# --------------------------------------------------------------------------- runtime fixtures
+
+
+def free_port() -> int:
+    """A free localhost port (bound then released; the server binds it right after)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServerProcess:
+    """A real `hkbot serve` subprocess on a localhost port; `.url` is its base URL, `.token` its API token."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, bots: list[str] | None = None) -> None:
+        import secrets
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.token = secrets.token_urlsafe(16)
+        self.data_dir = data_dir
+        self.log_path = data_dir / "server.log"
+        self.env = {
+            **os.environ,
+            "HKBOT_DATA_DIR": str(data_dir),
+            "HKBOT_API_TOKEN": self.token,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+            **(env or {}),
+        }
+        command = [str(REPO / ".venv" / "bin" / "hkbot"), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if bots:
+            command += ["--bots", *bots]
+        self.command = command
+        self.process = None
+
+    def start(self, timeout: float = 300) -> "ServerProcess":
+        import subprocess
+        import time
+
+        import httpx
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "w")
+        self.process = subprocess.Popen(self.command, env=self.env, cwd=REPO, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"hkbot serve exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"hkbot serve did not answer /health within {timeout} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        import subprocess
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+@pytest.fixture(scope="session")
+def trained_models() -> dict[str, Path]:
+    """Every bot trained (once per run; skipped when its fingerprint's model is already cached)."""
+    from bots.training import ensure_trained
+
+    return ensure_trained()
+
+
+@pytest.fixture(scope="session")
+def server_factory(tmp_path_factory: pytest.TempPathFactory, trained_models: dict[str, Path]):
+    """Starts extra `hkbot serve` processes (own data dir, env overrides); all stopped at the end."""
+    started: list[ServerProcess] = []
+
+    def start(env: dict[str, str] | None = None, bots: list[str] | None = None) -> ServerProcess:
+        process = ServerProcess(tmp_path_factory.mktemp("hkbot-server"), env=env, bots=bots)
+        started.append(process)
+        return process.start()
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def server(server_factory) -> ServerProcess:
+    """The real multi-bot server with every bot, on a free localhost port, with a fresh data dir."""
+    return server_factory()
