@@ -1,0 +1,105 @@
+"""`hkbot privacy purge | export SENDER | delete SENDER`: retention and data-subject requests.
+
+Light at import time (argparse only); the commands load SQLAlchemy when run, never Rasa.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from privacy.tracker_db import open_tracker_db
+
+    return open_tracker_db(args.db)
+
+
+def _bots(args: argparse.Namespace) -> Optional[list[str]]:
+    return [args.bot] if getattr(args, "bot", None) else None
+
+
+def _fail(message: str) -> int:
+    print(f"hkbot privacy: {message}", file=sys.stderr)
+    return 2
+
+
+def _run(command: Any) -> Any:
+    """Run a command; known problems become one clear line and exit status 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        from bots.registry import BotConfigError
+        from privacy.config import PrivacyConfigError
+        from privacy.tracker_db import TrackerStoreError
+
+        try:
+            return command(args)
+        except (TrackerStoreError, PrivacyConfigError, BotConfigError) as error:
+            return _fail(str(error))
+
+    return run
+
+
+def purge_command(args: argparse.Namespace) -> int:
+    from privacy.retention import purge
+
+    if args.days is not None and args.days < 1:
+        return _fail("--days must be at least 1")
+    report = purge(_open(args), days=args.days, bots=_bots(args), dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    if not report.cutoffs:
+        print("no conversations stored")
+    for label in sorted(report.cutoffs):
+        before = datetime.fromtimestamp(report.cutoffs[label], tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        print(f"{label}: {verb} {report.events.get(label, 0)} events ({report.conversations.get(label, 0)} whole conversations) older than {before}")
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from privacy.subject_requests import export_sender
+
+    record = export_sender(_open(args), args.sender, _bots(args))
+    if not record["conversations"] and not record["other_records"]:
+        print(f"nothing stored for sender {args.sender!r}", file=sys.stderr)
+    print(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
+def delete_command(args: argparse.Namespace) -> int:
+    from privacy.subject_requests import delete_sender
+
+    report = delete_sender(_open(args), args.sender, _bots(args))
+    if report.nothing:
+        print(f"nothing stored for sender {args.sender!r}")
+    for key, count in sorted(report.events.items()):
+        print(f"deleted conversation {key}: {count} events")
+    for name, count in sorted(report.other_rows.items()):
+        print(f"deleted {count} rows from {name}")
+    return 0
+
+
+def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("privacy", help="retention and data access / erasure requests")
+    actions = parser.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
+    db_help = "SQLAlchemy URL of the conversations database (default: the server's, from HKBOT_ENDPOINTS or HKBOT_DATA_DIR)"
+
+    purge = actions.add_parser("purge", help="delete conversations older than each bot's retention_days (default 30)")
+    purge.add_argument("--days", type=int, help="keep this many days for every bot, overriding bot.yml")
+    purge.add_argument("--bot", help="only this bot's conversations")
+    purge.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
+    purge.add_argument("--db", help=db_help)
+    purge.set_defaults(func=_run(purge_command))
+
+    export = actions.add_parser("export", help="print everything stored about a sender as JSON (data access request)")
+    export.add_argument("sender", metavar="SENDER", help="the sender id the citizen's channel used")
+    export.add_argument("--bot", help="only this bot's conversation")
+    export.add_argument("--db", help=db_help)
+    export.set_defaults(func=_run(export_command))
+
+    delete = actions.add_parser("delete", help="erase everything stored about a sender (erasure request)")
+    delete.add_argument("sender", metavar="SENDER", help="the sender id the citizen's channel used")
+    delete.add_argument("--bot", help="only this bot's conversation")
+    delete.add_argument("--db", help=db_help)
+    delete.set_defaults(func=_run(delete_command))
