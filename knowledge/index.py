@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from knowledge.schema import Entry
-from nlu.concepts import features, view_of, features_of_view
+from nlu.concepts import features, features_of_view, views_of
 from nlu.normalise import normalise
 from nlu.retrieval import Item, Match, Ranker
 from nlu.types import Analysis
@@ -25,11 +25,18 @@ AMBIGUITY_MARGIN = 0.05
 TOP_MATCHES = 5
 
 
-def entry_item(entry: Entry) -> Item:
+def entry_item(entry: Entry, views: dict[str, str] | None = None) -> Item:
     """An entry as a rankable item: each question variant (any language) and the titles."""
-    variants = tuple(features_of_view(view_of(text)) for _lang, text in entry.variants())
-    extra = frozenset().union(*(features_of_view(view_of(t)) for t in entry.title.values()))
+    views = views if views is not None else entry_views([entry])
+    variants = tuple(features_of_view(views[text]) for _lang, text in entry.variants())
+    extra = frozenset().union(*(features_of_view(views[t]) for t in entry.title.values()))
     return Item(entry.id, entry.kb, variants, extra)
+
+
+def entry_views(entries: Sequence[Entry]) -> dict[str, str]:
+    """The matching view of every question and title of the entries, normalised in one batch."""
+    texts = list(dict.fromkeys(t for e in entries for t in [*(v for _l, v in e.variants()), *e.title.values()]))
+    return dict(zip(texts, views_of(texts)))
 
 
 def query_features(message: Analysis | str) -> frozenset[str]:
@@ -62,7 +69,8 @@ class KnowledgeIndex:
     def __init__(self, entries: Sequence[Entry], version: int = 0) -> None:
         self.version = version
         self.entries = {e.id: e for e in entries}
-        self.ranker = Ranker([entry_item(e) for e in entries])
+        views = entry_views(entries)
+        self.ranker = Ranker([entry_item(e, views) for e in entries])
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import yaml
 
-from knowledge.index import entry_item, query_features
+from knowledge.index import entry_item, entry_views, query_features
 from knowledge.schema import Entry
 from nlu.retrieval import Item, Ranker
 
@@ -59,7 +59,8 @@ def load_near_misses(path: Path = NEAR_MISSES) -> list[dict]:
 
 def leave_one_out(entries: Sequence[Entry]) -> tuple[list[float], list[tuple[str, str, str, float]]]:
     """Scores of each variant asked with itself left out of its entry."""
-    items = [entry_item(e) for e in entries]
+    views = entry_views(entries)
+    items = [entry_item(e, views) for e in entries]
     right: list[float] = []
     wrong: list[tuple[str, str, str, float]] = []
     for number, entry in enumerate(entries):
@@ -77,7 +78,8 @@ def leave_one_out(entries: Sequence[Entry]) -> tuple[list[float], list[tuple[str
 
 
 def near_miss_scores(entries: Sequence[Entry], near_misses: Sequence[dict]) -> list[tuple[str, str, float]]:
-    ranker = Ranker([entry_item(e) for e in entries])
+    views = entry_views(entries)
+    ranker = Ranker([entry_item(e, views) for e in entries])
     known = {e.kb for e in entries}
     result = []
     for case in near_misses:

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nlu.normalise import normalise
+import unicodedata
+
+from nlu.normalise import formalise, normalise
+from nlu.sanitise import clean
+from nlu.script import converter
 
 CONCEPTS_FILE = Path(__file__).resolve().parent / "data" / "concepts.txt"
 STOP = "STOP"
@@ -52,21 +56,75 @@ def view_of(text: str) -> str:
     return matching_view(normalise(text))
 
 
-def _is_latin(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+def views_of(texts: list[str]) -> list[str]:
+    """Matching views of many clean texts at once (index builds): one OpenCC call for all.
+
+    Gives the same views as `view_of` for operator-written text (tests check every seed
+    variant); messages from citizens always go through `nlu.normalise` one by one.
+    """
+    if not texts:
+        return []
+    folded = [" ".join(unicodedata.normalize("NFKC", t if t.isprintable() else clean(t)).casefold().split())
+              for t in texts]
+    chinese = [i for i, t in enumerate(folded) if not t.isascii()]  # OpenCC and the Cantonese table touch only these
+    converted = converter("s2hk").convert("\n".join(folded[i] for i in chinese)).split("\n") if chinese else []
+    if len(converted) != len(chinese):  # cannot happen with OpenCC, but never misalign
+        return [view_of(t) for t in texts]
+    for i, text in zip(chinese, converted):
+        folded[i] = formalise(text)
+    return [matching_view(t) for t in folded]
+
+
+def _trie_patterns(trie: dict) -> tuple[dict[str, re.Pattern], re.Pattern]:
+    """Per first character, a regex equivalent to longest trie matching (word boundaries on English ends)."""
+
+    def node_pattern(node: dict, last: str) -> str:
+        children = [re.escape(ch) + node_pattern(child, ch) for ch, child in sorted(node.items()) if ch != _END]
+        end = r"(?![a-z0-9@])" if last in _LATIN_CHARS else ""
+        if not children:
+            return end
+        group = "(?:" + "|".join(children) + ")" if len(children) > 1 else children[0]
+        return f"(?:{group}|{end})" if _END in node else group
+
+    by_first = {ch: re.compile(re.escape(ch) + node_pattern(child, ch)) for ch, child in trie.items() if ch != _END}
+    starts = re.compile("[" + "".join(re.escape(ch) for ch in sorted(by_first)) + "]" if by_first else r"(?!x)x")
+    return by_first, starts
+
+
+_END = ""  # trie key marking the end of a surface
+_LATIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 @dataclass(frozen=True)
 class ConceptLexicon:
-    """Surfaces (in matching view) to concept ids, matched longest first."""
+    """Surfaces (in matching view) to concept ids, matched leftmost-longest with a character trie."""
 
     surfaces: dict[str, frozenset[str]]
     implied: dict[str, frozenset[str]]
-    pattern: re.Pattern
+    by_first: dict[str, re.Pattern]  # first character -> the trie below it as a regex (longest first)
+    starts: re.Pattern  # any character a surface starts with
+    expanded: dict[frozenset[str], frozenset[str]]  # a surface's concepts -> their `c:` features
 
     def find(self, view: str) -> list[tuple[int, int, frozenset[str]]]:
         """Non-overlapping (start, end, concept ids) spans, leftmost-longest; STOP spans have an empty set."""
-        return [(m.start(), m.end(), self.surfaces[m.group()]) for m in self.pattern.finditer(view)]
+        spans = []
+        surfaces, by_first, starts = self.surfaces, self.by_first, self.starts
+        i = 0
+        while True:
+            found = starts.search(view, i)
+            if found is None:
+                return spans
+            i = found.start()
+            ch = view[i]
+            if ch in _LATIN_CHARS and i and view[i - 1] in _LATIN_CHARS:
+                i += 1  # an English surface starts at a word boundary only
+                continue
+            match = by_first[ch].match(view, i)
+            if match is None:
+                i += 1
+                continue
+            spans.append((i, match.end(), surfaces[match.group()]))
+            i = match.end()
 
     def expand(self, concept: str) -> set[str]:
         """A concept with everything it implies (dog_licence -> dog, licence)."""
@@ -99,15 +157,17 @@ def parse_lexicon(text: str) -> ConceptLexicon:
             if view:
                 surfaces.setdefault(view, set()).add(concept)
     # A surface that is both a stop phrase and a concept is a concept.
-    final = {s: frozenset(c - {STOP}) if c - {STOP} else frozenset() for s, c in surfaces.items()}
-    alternatives = []
-    for surface in sorted(final, key=len, reverse=True):
-        escaped = re.escape(surface)
-        before = r"(?<![a-z0-9@])" if _is_latin(surface[0]) else ""
-        after = r"(?![a-z0-9@])" if _is_latin(surface[-1]) else ""
-        alternatives.append(before + escaped + after)
-    pattern = re.compile("|".join(alternatives) if alternatives else r"(?!x)x")
-    return ConceptLexicon(final, {k: frozenset(v) for k, v in implied.items()}, pattern)
+    final = {s: frozenset(c - {STOP}) for s, c in surfaces.items()}
+    trie: dict = {}
+    for surface in final:
+        node = trie
+        for ch in surface:
+            node = node.setdefault(ch, {})
+        node[_END] = True
+    lex = ConceptLexicon(final, {k: frozenset(v) for k, v in implied.items()}, *_trie_patterns(trie), {})
+    for concepts in set(final.values()):
+        lex.expanded[concepts] = frozenset("c:" + c for concept in concepts for c in lex.expand(concept))
+    return lex
 
 
 @lru_cache(maxsize=1)
@@ -129,8 +189,7 @@ def features_of_view(view: str) -> frozenset[str]:
     position = 0
     for start, end, concepts in lex.find(view):
         _residual(view[position:start], found)
-        for concept in concepts:
-            found.update("c:" + c for c in lex.expand(concept))
+        found.update(lex.expanded[concepts])
         position = end
     _residual(view[position:], found)
     return frozenset(found)

@@ -100,6 +100,7 @@ class Ranker:
         self.item_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.has_variants = counts > 0
         self.groups = np.array([item.group for item in self.items], dtype=object)
+        self._group_masks: dict[frozenset[str], np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self.items)
@@ -124,7 +125,7 @@ class Ranker:
         columns, _, total = self.query_weights(query)
         if not columns or total <= 0:
             return result
-        matched = np.asarray(self.variant_matrix[:, columns].sum(axis=1)).ravel()
+        matched = _column_sums(self.variant_matrix, columns)
         query_cover = matched / total
         with np.errstate(divide="ignore", invalid="ignore"):
             variant_cover = np.where(self.variant_totals > 0, matched / self.variant_totals, 0.0)
@@ -132,18 +133,27 @@ class Ranker:
         best = np.zeros(len(self.items))
         if len(dice):
             best[self.has_variants] = np.maximum.reduceat(dice, self.item_starts[self.has_variants])
-        pooled = np.minimum(np.asarray(self.pool_matrix[:, columns].sum(axis=1)).ravel() / total, 1.0)
+        pooled = np.minimum(_column_sums(self.pool_matrix, columns) / total, 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             core = np.where(self.core_totals > 0,
-                            np.asarray(self.core_matrix[:, columns].sum(axis=1)).ravel() / self.core_totals, 0.0)
+                            _column_sums(self.core_matrix, columns) / self.core_totals, 0.0)
             whole = np.where(pooled > 0, 2 * pooled * core / (pooled + core), 0.0)
         return self.variant_share * best + (1.0 - self.variant_share) * whole
+
+    def group_mask(self, groups: Iterable[str]) -> np.ndarray:
+        """Which items belong to the given groups (cached: a bot asks with the same list every time)."""
+        key = frozenset(groups)
+        mask = self._group_masks.get(key)
+        if mask is None:
+            mask = np.array([g in key for g in self.groups], dtype=bool)
+            self._group_masks[key] = mask
+        return mask
 
     def rank(self, query: Iterable[str], groups: Iterable[str] | None = None, top: int = 5) -> list[Match]:
         """The best `top` items (of the given groups only, when given), best first; zero scores left out."""
         scores = self.scores(query)
         if groups is not None:
-            scores = np.where(np.isin(self.groups, list(groups)), scores, 0.0)
+            scores = np.where(self.group_mask(groups), scores, 0.0)
         if top >= len(scores):
             order = np.argsort(-scores, kind="stable")
         else:
@@ -151,6 +161,17 @@ class Ranker:
             order = candidates[np.argsort(-scores[candidates], kind="stable")]
         return [Match(self.items[i].id, self.items[i].group, float(round(scores[i], 4)))
                 for i in order[:top] if scores[i] > 0]
+
+
+def _column_sums(matrix: sparse.csc_matrix, columns: list[int]) -> np.ndarray:
+    """Row sums over a few columns of a CSC matrix: its postings added with one bincount."""
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
+    if len(columns) == 1:
+        start, end = indptr[columns[0]], indptr[columns[0] + 1]
+        return np.bincount(indices[start:end], weights=data[start:end], minlength=matrix.shape[0])
+    rows = np.concatenate([indices[indptr[c]:indptr[c + 1]] for c in columns])
+    weights = np.concatenate([data[indptr[c]:indptr[c + 1]] for c in columns])
+    return np.bincount(rows, weights=weights, minlength=matrix.shape[0])
 
 
 def _weighted(rows: list[dict[int, float]], width: int) -> sparse.csr_matrix:

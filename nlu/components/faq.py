@@ -1,0 +1,132 @@
+"""`FaqRetriever`: ranks the live knowledge entries for each message and decides the intent.
+
+It reads `knowledge.live.shared_store()`, so an edited knowledge base answers within 2 s
+with no retraining. It puts the contract's `faq` object into the parse data
+(`{"matches": [{"id", "kb", "score"}], "threshold", "top", "ambiguous"}`) and arbitrates
+between the trained shared intents and the topics:
+
+1. a priority intent (ask_human, switch_language, bot_identity) predicted with
+   confidence >= `priority_confidence` stays;
+2. else a topic at or above `threshold` -> intent `faq` (confidence = its score);
+3. else a shared intent with confidence >= `intent_confidence` stays;
+4. else `out_of_scope`.
+
+The chosen intent is put first in `intent_ranking`, which keeps no duplicate names.
+
+Config keys:
+- `knowledge_bases`: the knowledge bases this bot answers from (`hkbot train` fills it
+  from bot.yml); null = every knowledge base loaded.
+- `threshold`: lowest score that answers with a topic (default: the tuned
+  `knowledge.index.DEFAULT_THRESHOLD`).
+- `ambiguity_margin`: alternatives within this of the top score are listed in `ambiguous`.
+- `priority_intents`, `priority_confidence`: shared intents that win over a topic.
+- `intent_confidence`: lowest confidence at which another shared intent stays.
+- `top`: how many matches `faq.matches` carries.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from knowledge.index import AMBIGUITY_MARGIN, DEFAULT_THRESHOLD, TOP_MATCHES, FaqResult
+
+logger = logging.getLogger(__name__)
+
+#: The parse-data key and the synthetic intent name of the briefing's contract.
+FAQ = "faq"
+FAQ_INTENT = "faq"
+OUT_OF_SCOPE = "out_of_scope"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class FaqRetriever(GraphComponent, IntentClassifier):
+    """Adds the best knowledge matches to each message and sets `faq` / `out_of_scope` when they decide."""
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        return None  # the knowledge index handles every language of a message itself
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "knowledge_bases": None,
+            "threshold": DEFAULT_THRESHOLD,
+            "ambiguity_margin": AMBIGUITY_MARGIN,
+            "priority_intents": ["ask_human", "switch_language", "bot_identity"],
+            "priority_confidence": 0.7,
+            "intent_confidence": 0.6,
+            "top": TOP_MATCHES,
+        }
+
+    def __init__(self, config: Dict[Text, Any], store=None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._store = store
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> FaqRetriever:
+        return cls(config)
+
+    @property
+    def store(self):
+        if self._store is None:
+            from knowledge.live import shared_store  # the watcher starts with the first message
+
+            self._store = shared_store()
+        return self._store
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and text.strip():
+                self._process(message, text)
+        return messages
+
+    def retrieve(self, text: str) -> FaqResult:
+        """The decision for one text against this bot's knowledge bases (live index)."""
+        return self.store.index().decide(
+            text,
+            self.config["knowledge_bases"],
+            threshold=float(self.config["threshold"]),
+            margin=float(self.config["ambiguity_margin"]),
+            top=int(self.config["top"]),
+        )
+
+    def _process(self, message: Message, text: str) -> None:
+        try:
+            result = self.retrieve(text)
+        except Exception:  # a retrieval bug must not break the conversation: fall back to intents
+            logger.exception("FAQ retrieval failed; keeping the classifier's intent")
+            return
+        message.set(FAQ, result.to_dict(), add_to_output=True)
+        intent = message.get(INTENT) or {}
+        name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        if name in self.config["priority_intents"] and confidence >= self.config["priority_confidence"]:
+            return
+        if result.top is not None:
+            self._set_intent(message, FAQ_INTENT, result.matches[0].score)
+        elif name and name not in (FAQ_INTENT, OUT_OF_SCOPE) and confidence >= self.config["intent_confidence"]:
+            return
+        elif name != OUT_OF_SCOPE:
+            best = result.matches[0].score if result.matches else 0.0
+            self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
+
+    @staticmethod
+    def _set_intent(message: Message, name: str, confidence: float) -> None:
+        chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(confidence)}
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name]
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
