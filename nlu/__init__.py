@@ -4,18 +4,19 @@ Plain Python with no Rasa import; `nlu.components` wraps it as Rasa graph compon
 """
 from __future__ import annotations
 
+from nlu.language_id import detect_language
+from nlu.normalise import aligned_view, formalise, normalise
+from nlu.sanitise import MAX_MESSAGE_CHARS, sanitise
+from nlu.tokenise import tokenise, tokens_of_view
 from nlu.types import Analysis, Token
 
-__all__ = ["analyse", "Analysis", "Token"]
+__all__ = [
+    "analyse", "Analysis", "Token", "detect_language", "normalise", "tokenise", "MAX_MESSAGE_CHARS",
+]
 
 
 def analyse(text: object) -> Analysis:
     """The original message (sanitised) with its language, matching view and tokens."""
-    from nlu.language_id import detect_language
-    from nlu.normalise import aligned_view, formalise
-    from nlu.sanitise import sanitise
-    from nlu.tokenise import tokens_of_view
-
     cleaned = sanitise(text)
     view = aligned_view(cleaned.text)
     return Analysis(

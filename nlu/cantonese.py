@@ -32,6 +32,8 @@ FORMAL_MARKERS = (
 _MARKER_EXCEPTIONS = (("關係", "關"), ("聯係", "聯"), ("係數", "數"), ("唔該", "唔"))
 #: How much one marker word weighs against the model's log-odds (chosen on the tuning split).
 MARKER_WEIGHT = 2.0
+_CANTONESE_RE = re.compile("|".join(sorted(CANTONESE_MARKERS, key=len, reverse=True)))
+_FORMAL_RE = re.compile("|".join(sorted(FORMAL_MARKERS, key=len, reverse=True)))
 _override: dict | None = None  # set by nlu.train_langid while it evaluates a candidate
 
 
@@ -43,10 +45,9 @@ def han_segments(text: str) -> str:
 def marker_counts(text: str) -> tuple[int, int]:
     """(Cantonese markers, formal markers) found in `text`."""
     for word, replacement in _MARKER_EXCEPTIONS:
-        text = text.replace(word, replacement)
-    yue = sum(text.count(m) for m in CANTONESE_MARKERS)
-    formal = sum(text.count(m) for m in FORMAL_MARKERS)
-    return yue, formal
+        if word in text:
+            text = text.replace(word, replacement)
+    return len(_CANTONESE_RE.findall(text)), len(_FORMAL_RE.findall(text))
 
 
 @lru_cache(maxsize=1)

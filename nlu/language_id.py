@@ -13,14 +13,11 @@ Three decisions, cheapest first:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
 from nlu.sanitise import is_invisible, sanitise
-from nlu.script import converter
+from nlu.script import script_counts, to_hk_view
 from nlu.types import UNDETERMINED
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
 HAN = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_CHAR = re.compile(f"[{HAN}]")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f\uff21-\uff3a\uff41-\uff5a]+(?:['’][A-Za-z]+)?")
@@ -33,15 +30,6 @@ ENGLISH_FUNCTION_WORDS = frozenset(
 )
 # Grammatical Chinese characters that mark a Chinese matrix around English content words.
 CHINESE_FUNCTION_CHARS = frozenset("我你佢他她想要個嘅的咗了係是喺在唔不冇沒有點怎呢呀啊嗎吖啦咩同和")
-
-
-@lru_cache(maxsize=1)
-def shared_hanzi() -> frozenset[str]:
-    """Characters both scripts use as they are (not evidence of Simplified)."""
-    text = (DATA_DIR / "shared_hanzi.txt").read_text(encoding="utf-8")
-    return frozenset(
-        ch for line in text.splitlines() if not line.startswith("#") for ch in line.strip()
-    )
 
 
 def is_english_matrix(han_chars: str, latin_words: list[str]) -> bool:
@@ -58,21 +46,16 @@ def is_english_matrix(han_chars: str, latin_words: list[str]) -> bool:
 
 
 def script_of(han: str) -> str:
-    """`zh-Hans` or `zh-Hant` for a string of Han characters (Traditional when undecided)."""
-    simplified = converter("hk2s").convert(han)
-    traditional = converter("s2t").convert(han)
-    if len(simplified) != len(han) or len(traditional) != len(han):
-        simplified = "".join(converter("hk2s").convert(c) for c in han)
-        traditional = "".join(converter("s2t").convert(c) for c in han)
-    shared = shared_hanzi()
-    trad_only = sum(1 for c, s in zip(han, simplified) if c != s)
-    simp_only = sum(1 for c, t, s in zip(han, traditional, simplified) if c != t and c == s and c not in shared)
-    return "zh-Hans" if simp_only > trad_only else "zh-Hant"
+    """`zh-Hans` or `zh-Hant` for Han text (Traditional when undecided: 你好 is both)."""
+    traditional, simplified = script_counts(han)
+    return "zh-Hans" if simplified > traditional else "zh-Hant"
 
 
 def detect_language(text: object) -> str:
     """The language tag of a message: en, yue, zh-Hant, zh-Hans, or und."""
-    clean = "".join(ch for ch in sanitise(text).text if not is_invisible(ch))
+    clean = sanitise(text).text
+    if not clean.isprintable():  # isprintable() is False for controls and zero-width characters
+        clean = "".join(ch for ch in clean if not is_invisible(ch))
     han = "".join(_HAN_CHAR.findall(clean))
     latin = _LATIN_WORD.findall(clean)
     if not han and not latin:
@@ -83,4 +66,4 @@ def detect_language(text: object) -> str:
         return "zh-Hans"
     from nlu.cantonese import is_cantonese  # model loaded on first Chinese message
 
-    return "yue" if is_cantonese(converter("s2hk").convert(clean)) else "zh-Hant"
+    return "yue" if is_cantonese(to_hk_view(clean)) else "zh-Hant"

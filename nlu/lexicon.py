@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 import tempfile
 from functools import lru_cache
@@ -137,3 +138,44 @@ def hk_tokenizer():
     tokenizer.cache_file = target.with_suffix(".cache").name
     tokenizer.initialize()
     return tokenizer
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> tuple[dict[str, int], float]:
+    tokenizer = hk_tokenizer()
+    return tokenizer.FREQ, math.log(tokenizer.total)
+
+
+@lru_cache(maxsize=32768)
+def segment(run: str) -> tuple[str, ...]:
+    """Words of a run of Han characters: jieba's maximum-probability route over its DAG,
+    the same result as `Tokenizer.cut(run, HMM=False)` (a test checks), ~3x faster
+    because it walks the dictionary once per position with no generators or tuples."""
+    freq, log_total = _frequencies()
+    log = math.log
+    n = len(run)
+    best = [0.0] * (n + 1)
+    ends = [0] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        # A character alone is always possible (unknown ones count as frequency 1).
+        top = log(freq.get(run[i]) or 1) - log_total + best[i + 1]
+        end = i + 1
+        j = i + 1
+        fragment = run[i]
+        while j < n:
+            j += 1
+            fragment = run[i:j]
+            count = freq.get(fragment)
+            if count is None:  # not even a prefix of a word: stop walking
+                break
+            if count:
+                score = log(count) - log_total + best[j]
+                if score >= top:  # ties go to the longer word, as in jieba
+                    top, end = score, j
+        best[i], ends[i] = top, end
+    words = []
+    i = 0
+    while i < n:
+        words.append(run[i : ends[i]])
+        i = ends[i]
+    return tuple(words)

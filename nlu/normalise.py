@@ -9,13 +9,14 @@ view, the index of the original character it came from, so tokens can point back
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from nlu.sanitise import is_invisible, is_space, sanitise
-from nlu.script import converter
+from nlu.script import converter, to_hk_view
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COLLOQUIAL_TABLE = DATA_DIR / "colloquial.tsv"
@@ -29,48 +30,50 @@ class AlignedView:
     index: tuple[int, ...]
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def fold_char(ch: str) -> str:
-    """One character's folded form: half-width (NFKC) and case-folded; may be longer or empty."""
-    if ch.isascii():
-        return ch.lower()
-    return unicodedata.normalize("NFKC", ch).casefold()
+    """One character's view: "" if dropped, " " for whitespace, else half-width (NFKC) and
+    case-folded (may be longer: NFKC turns ㎏ into kg)."""
+    if is_space(ch):
+        return " "
+    if is_invisible(ch):
+        return ""
+    folded = ch.lower() if ch.isascii() else unicodedata.normalize("NFKC", ch).casefold()
+    return "".join(" " if is_space(c) else c for c in folded if not is_invisible(c))
+
+
+_NEEDS_SPACE_WORK = re.compile(r"[^\S ]|  |^ | $")
+
+
+def _already_folded(text: str) -> bool:
+    """Fast check (all in C) that folding would change nothing, so the index is the identity."""
+    return (
+        text.isprintable()
+        and not _NEEDS_SPACE_WORK.search(text)
+        and unicodedata.is_normalized("NFKC", text)
+        and text == text.casefold()
+    )
 
 
 def aligned_view(text: str) -> AlignedView:
     """The folded view of `text` (already sanitised) with its map back to original indices."""
+    if _already_folded(text):
+        return AlignedView(to_hk_view(text), tuple(range(len(text))))
     chars: list[str] = []
     index: list[int] = []
-    pending_space = False
     for i, ch in enumerate(text):
-        if is_space(ch):
-            pending_space = bool(chars)
-            continue
-        if is_invisible(ch):
-            continue
         folded = fold_char(ch)
-        if not folded:
-            continue
-        if pending_space:
-            chars.append(" ")
-            index.append(i - 1)
-            pending_space = False
         for piece in folded:
-            if is_space(piece):  # NFKC can turn odd spaces into ' '
-                piece = " "
+            if piece == " " and (not chars or chars[-1] == " "):
+                continue  # collapse runs, drop leading space
             chars.append(piece)
             index.append(i)
-    folded_text = "".join(chars)
-    converted = converter("s2hk").convert(folded_text) if folded_text else folded_text
-    if len(converted) != len(folded_text):
-        # A phrase rule changed the length: convert character by character to stay aligned.
-        s2hk = converter("s2hk")
-        converted = "".join(_one_char(s2hk.convert(c), c) for c in folded_text)
-    return AlignedView(converted, tuple(index))
-
-
-def _one_char(converted: str, original: str) -> str:
-    return converted if len(converted) == 1 else original
+    if chars and chars[-1] == " ":
+        chars.pop()
+        index.pop()
+    # Same length as the folded text, so the index still holds; Simplified input goes
+    # through OpenCC's phrase tables (头发 -> 頭髮), other text character by character.
+    return AlignedView(to_hk_view("".join(chars)), tuple(index))
 
 
 @lru_cache(maxsize=1)
@@ -81,7 +84,7 @@ def colloquial_table() -> dict[str, tuple[tuple[str, str], ...]]:
         if not line.strip() or line.startswith("#"):
             continue
         colloquial, _, formal = line.partition("\t")
-        key = converter("s2hk").convert(colloquial.strip())
+        key = to_hk_view(colloquial.strip())
         pairs[key] = formal.strip()
     grouped: dict[str, list[tuple[str, str]]] = {}
     for key, value in pairs.items():
@@ -89,6 +92,7 @@ def colloquial_table() -> dict[str, tuple[tuple[str, str], ...]]:
     return {c: tuple(sorted(v, key=lambda kv: -len(kv[0]))) for c, v in grouped.items()}
 
 
+@lru_cache(maxsize=65536)
 def formalise(text: str) -> str:
     """Colloquial Cantonese words replaced by formal equivalents, longest match first."""
     table = colloquial_table()

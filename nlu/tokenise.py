@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from nlu import english
-from nlu.lexicon import hk_tokenizer
+from nlu.lexicon import segment
 from nlu.normalise import AlignedView, aligned_view, formalise
 from nlu.sanitise import sanitise
 from nlu.types import Token
@@ -55,7 +55,7 @@ def _make(original: str, view: AlignedView, start: int, end: int, lemma: str, cj
 
 def _chinese_tokens(original: str, view: AlignedView, start: int, end: int, out: list[Token]) -> None:
     offset = start
-    for word in hk_tokenizer().cut(view.text[start:end], HMM=False):
+    for word in segment(view.text[start:end]):
         out.append(_make(original, view, offset, offset + len(word), formalise(word), True))
         offset += len(word)
 

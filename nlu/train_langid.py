@@ -14,7 +14,7 @@ import random
 
 from nlu.cantonese import MODEL_FILE, features, han_segments
 from nlu.langid_data import Example, tuning_set
-from nlu.script import to_traditional
+from nlu.script import to_hk_view
 
 #: Features kept in the model file: those seen at least this often in the tuning data...
 MIN_COUNT = 2
@@ -23,7 +23,7 @@ MIN_WEIGHT = 0.05
 
 
 def feature_lists(examples: list[Example]) -> list[list[str]]:
-    return [features(han_segments(to_traditional(e.text))) for e in examples]
+    return [features(han_segments(to_hk_view(e.text))) for e in examples]
 
 
 def train(examples: list[Example], c: float = 0.1) -> dict:
@@ -74,7 +74,7 @@ def main() -> None:
         cantonese._override = tables
         by_source: dict[str, list[int]] = {}
         for e in dev:
-            ok = cantonese.is_cantonese(to_traditional(e.text)) == (e.label == "yue")
+            ok = cantonese.is_cantonese(to_hk_view(e.text)) == (e.label == "yue")
             by_source.setdefault(f"{e.source}/{e.label}", []).append(ok)
         for key, oks in sorted(by_source.items()):
             print(f"{key:24} {sum(oks) / len(oks):.3f}  n={len(oks)}")
