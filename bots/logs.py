@@ -4,9 +4,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 from privacy import install_log_redaction
-import warnings
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 NOISY = ("rasa", "rasa_sdk", "sanic.root", "sanic.error", "tensorflow", "absl", "jieba", "matplotlib", "apscheduler", "urllib3", "asyncio")

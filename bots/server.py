@@ -97,10 +97,12 @@ def create_app(runtimes: dict[str, Any]) -> Any:
     from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge, SanicException
 
     from bots.runtime import run_action_call
+    from privacy.rate_limit import install_limits
 
     app = Sanic("hkbot", configure_logging=False)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    install_limits(app)  # privacy.rate_limit: per-sender/address buckets, message and body size
     app.ctx.runtimes = runtimes
     app.ctx.agents = {name: runtime.agent for name, runtime in runtimes.items()}
     app.ctx.hkbot_bots = {name: runtime.config for name, runtime in runtimes.items()}
@@ -174,7 +176,7 @@ def create_app(runtimes: dict[str, Any]) -> Any:
 
     @app.exception(PayloadTooLarge)
     async def too_large(_: Any, __: Exception) -> Any:
-        return _error(f"request too large: at most {MAX_REQUEST_BYTES} bytes", 400)
+        return _error(f"request too large: at most {MAX_REQUEST_BYTES} bytes", 413)
 
     @app.exception(SanicException)
     async def sanic_error(_: Any, error: SanicException) -> Any:

@@ -77,7 +77,7 @@ def parse_request(request: Request) -> tuple[str, str, Optional[dict[str, Any]]]
         raise BadRequest('empty request: send JSON {"sender": "...", "message": "..."}')
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: JSON nested too deep
         raise BadRequest('request body is not JSON text: send {"sender": "...", "message": "..."}') from None
     if not isinstance(data, dict):
         raise BadRequest('request body must be a JSON object: {"sender": "...", "message": "..."}')
