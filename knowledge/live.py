@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 
 from bots.settings import knowledge_dir
+from knowledge.index import index_for
 from knowledge.store import KnowledgeStore
 
 _lock = threading.Lock()
@@ -16,6 +17,8 @@ def shared_store() -> KnowledgeStore:
     with _lock:
         if _store is None:
             _store = KnowledgeStore(knowledge_dir())
+            # Build each new version's index in the watcher thread, not on a citizen's message.
+            _store.subscribe(lambda snapshot, change: index_for(snapshot))
             _store.start_watching()
         return _store
 

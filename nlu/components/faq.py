@@ -78,7 +78,12 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> FaqRetriever:
-        return cls(config)
+        component = cls(config)
+        try:  # load the lexicon and build the index now, not on the first citizen's message
+            component.store.index()
+        except Exception:
+            logger.exception("Could not build the knowledge index at start-up; will retry per message")
+        return component
 
     @property
     def store(self):
