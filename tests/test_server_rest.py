@@ -1,0 +1,132 @@
+"""The multi-bot server over real HTTP: Rasa's REST wire format per bot, /health, isolation, bad requests."""
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import httpx
+import pytest
+
+BOTS = ("1823", "dog_licence", "tsw")
+
+
+def webhook(server, bot: str) -> str:
+    return f"{server.url}/bots/{bot}/webhooks/rest/webhook"
+
+
+def say(server, bot: str, sender: str, text: str) -> list[dict]:
+    reply = httpx.post(webhook(server, bot), json={"sender": sender, "message": text}, timeout=60)
+    assert reply.status_code == 200, reply.text
+    assert reply.headers["content-type"].startswith("application/json")
+    return reply.json()
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def test_health_lists_every_bot_with_its_model(server, trained_models):
+    health = httpx.get(f"{server.url}/health", timeout=10).json()
+    assert health["status"] == "ok"
+    listed = {bot["name"]: bot for bot in health["bots"]}
+    assert set(listed) == set(BOTS)
+    models = next(iter(trained_models.values())).parent
+    for name in BOTS:
+        # The model the server runs: cached by fingerprint (a newer one if the code changed since the fixture trained).
+        assert listed[name]["model"] == f"{name}-{listed[name]['fingerprint']}.tar.gz"
+        assert (models / listed[name]["model"]).is_file()
+        assert "rest" in listed[name]["channels"]
+
+
+@pytest.mark.parametrize("bot", BOTS)
+def test_rest_round_trip_keeps_rasas_wire_format(server, bot):
+    sender = new_sender()
+    messages = say(server, bot, sender, "hello")
+    assert messages, "a greeting gets an answer"
+    for message in messages:
+        assert message["recipient_id"] == sender
+        assert set(message) <= {"recipient_id", "text", "buttons", "image", "attachment", "custom", "elements", "metadata"}
+        for button in message.get("buttons", []):
+            assert {"title", "payload"} <= set(button)
+    first = messages[0]
+    assert isinstance(first["text"], str) and first["text"].strip()
+    assert first["metadata"]["label"] == "greet"
+    assert first["metadata"]["language"] == "en"
+
+
+def test_a_topic_answer_comes_whole_with_its_source(server):
+    messages = say(server, "dog_licence", new_sender(), "How much does a dog licence cost?")
+    answer = messages[0]
+    assert answer["metadata"]["label"] == "dog_licence.fee"
+    assert answer["metadata"]["kind"] == "answer"
+    assert "http" in answer["text"]  # the source link is in the same item, not split off
+
+
+def test_the_same_sender_on_two_bots_are_two_conversations(server):
+    sender = new_sender()
+    assert say(server, "dog_licence", sender, "我想搵真人")[0]["metadata"]["kind"] == "handoff"
+    assert say(server, "dog_licence", sender, "hello") == []  # handed off: the bot is silent
+    other = say(server, "tsw", sender, "hello")  # same sender id, other bot: untouched
+    assert other and other[0]["metadata"]["label"] == "greet"
+    assert other[0]["recipient_id"] == sender
+
+
+def test_two_senders_on_one_bot_are_two_conversations(server):
+    alice, bob = new_sender(), new_sender()
+    say(server, "1823", alice, "我想搵真人")
+    assert say(server, "1823", alice, "hello") == []
+    replies = say(server, "1823", bob, "hello")
+    assert replies and replies[0]["recipient_id"] == bob
+
+
+def test_conversations_are_stored_per_bot_under_the_citizens_own_id(server):
+    sender = new_sender()
+    say(server, "dog_licence", sender, "hello")
+    say(server, "tsw", sender, "hello")
+    with sqlite3.connect(server.data_dir / "trackers.sqlite3") as db:
+        keys = {row[0] for row in db.execute("select distinct sender_id from events where sender_id like ?", (f"%{sender}",))}
+    assert keys == {f"dog_licence:{sender}", f"tsw:{sender}"}
+
+
+BAD_BODIES = {
+    "empty": b"",
+    "not json": b"hello there",
+    "binary": bytes(range(256)) * 4,
+    "json array": b'["hello"]',
+    "no sender": b'{"message": "hello"}',
+    "no message": b'{"sender": "x"}',
+    "empty message": b'{"sender": "x", "message": "   "}',
+    "message not text": b'{"sender": "x", "message": {"a": 1}}',
+    "sender not text": b'{"sender": 5, "message": "hi"}',
+    "metadata not object": b'{"sender": "x", "message": "hi", "metadata": [1]}',
+    "lone surrogate": b'{"sender": "x", "message": "\\ud800"}',
+    "huge": b'{"sender": "x", "message": "' + b"a" * 200_000 + b'"}',
+    "too big for the server": b"x" * (2 * 1024 * 1024),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_BODIES))
+def test_bad_requests_get_a_clear_4xx(server, name):
+    reply = httpx.post(webhook(server, "dog_licence"), content=BAD_BODIES[name], headers={"content-type": "application/json"}, timeout=30)
+    # Too large is 413 (the hardening middleware's choice, correct HTTP); every other bad request is 400.
+    expected = 413 if name in ("huge", "too big for the server") else 400
+    assert reply.status_code == expected, reply.text[:300]
+    error = reply.json()["error"]
+    assert isinstance(error, str) and error and "Traceback" not in error
+
+
+def test_unknown_paths_and_bots_are_json_404(server):
+    for path in ("/nope", "/bots/nobody/webhooks/rest/webhook"):
+        reply = httpx.post(f"{server.url}{path}", json={"sender": "x", "message": "hi"}, timeout=10)
+        assert reply.status_code == 404
+        assert "error" in reply.json()
+    assert httpx.get(f"{server.url}/health", timeout=10).status_code == 200  # still serving
+
+
+def test_the_action_webhook_speaks_rasa_sdk(server):
+    reply = httpx.post(f"{server.url}/webhook", json={"next_action": "action_that_does_not_exist", "tracker": {"sender_id": "x"}}, timeout=10)
+    assert reply.status_code == 404
+    assert reply.json()["action_name"] == "action_that_does_not_exist"
+    assert httpx.post(f"{server.url}/webhook", content=b"\xff\xfe", timeout=10).status_code == 400
+    names = {action["name"] for action in httpx.get(f"{server.url}/actions", timeout=10).json()}
+    assert {"action_answer_faq", "action_handoff", "action_fallback"} <= names
