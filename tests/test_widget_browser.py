@@ -124,6 +124,36 @@ def test_html_in_a_message_shows_as_text(server, web, artifacts_dir):
     page.wait_for_timeout(300)
     assert web.dialogs == []
     shot(page, artifacts_dir, "widget_html_as_text")
+    # A source link is only ever http(s): a javascript: URL in metadata makes no link.
+    links = page.evaluate(
+        """() => ['javascript:alert(3)', 'data:text/html,x', 'https://www.afcd.gov.hk/'].map(source =>
+            HKBot.renderMessage({from: 'bot', text: 'x', metadata: {source}}, 'en').querySelectorAll('a').length)"""
+    )
+    assert links == [0, 0, 1]
+
+
+def test_reconnects_and_resumes_after_the_connection_drops(server, web, artifacts_dir):
+    page = web.page
+    sockets: list[Any] = []
+
+    def through(ws: Any) -> None:  # pass every frame through, but keep a handle to cut the line
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r".*/websocket$"), through)
+    open_widget(web, server.url)
+    answer_of(ask(page, "狗牌幾多錢"))
+    session = web.session_storage()[f"hkbot:{BOT}:widget:session"]
+    sockets[-1].close(code=1006, reason="network down")
+    deadline = time.monotonic() + 20
+    while len(sockets) < 2:
+        assert time.monotonic() < deadline, "the widget did not reconnect"
+        page.wait_for_timeout(100)
+    expect(page.locator(".hkb-status")).to_be_hidden(timeout=10_000)  # connected again
+    expect(page.locator(".hkb-log .hkb-user")).to_have_count(1)  # redrawn from the server's history
+    answer_of(ask(page, "續牌要帶咩"))
+    assert web.session_storage()[f"hkbot:{BOT}:widget:session"] == session
+    shot(page, artifacts_dir, "widget_after_reconnect")
 
 
 def focused(page: Any) -> dict[str, Any]:
@@ -153,6 +183,7 @@ def test_keyboard_only_use(server, web, artifacts_dir):
     page.goto(f"{server.url}/demo/{BOT}")
     launcher = tab_to(page, "hkb-launcher")
     assert launcher["outline"] != "none" and launcher["width"] >= 2  # visible focus
+    shot(page, artifacts_dir, "widget_launcher_focus")
     page.keyboard.press("Enter")
     expect(page.locator(".hkb-panel")).to_be_visible()
     assert "hkb-input" in focused(page)["cls"]

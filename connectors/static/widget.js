@@ -279,6 +279,23 @@
 
   if (script && script.dataset.bot) mountWidget(script.dataset);
 
+  /* A speech bubble drawn in SVG (emoji fonts are missing on many kiosks and servers). */
+  function chatIcon() {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('width', '24');
+    svg.setAttribute('height', '24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    svg.setAttribute('class', 'hkb-icon');
+    var path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z');
+    path.setAttribute('fill', 'currentColor');
+    svg.appendChild(path);
+    return svg;
+  }
+
   /* The launcher and panel, inside a shadow root so the host page's CSS cannot break them. */
   function mountWidget(data) {
     var bot = data.bot;
@@ -301,8 +318,7 @@
     launcher.type = 'button';
     launcher.setAttribute('aria-expanded', 'false');
     launcher.setAttribute('aria-controls', 'hkb-panel');
-    var launcherIcon = el('span', 'hkb-icon', '💬');
-    launcherIcon.setAttribute('aria-hidden', 'true');
+    var launcherIcon = chatIcon();
     var launcherText = el('span', 'hkb-launcher-text');
     launcher.appendChild(launcherIcon);
     launcher.appendChild(launcherText);
