@@ -82,6 +82,8 @@ def bench_nlu_command(args: argparse.Namespace) -> int:
     chinese, chinese_process = _first_result_seconds("點樣申請狗牌呀？")
     english, english_process = _first_result_seconds("How do I renew my dog licence?")
     detect_process = _detect_language_process_seconds()
+    if hasattr(os, "getloadavg"):  # start-up times on a busy machine are not comparable
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"first result after import (Chinese): {chinese:.3f} s (whole process {chinese_process:.3f} s)")
     print(f"first result after import (English, loads spaCy): {english:.3f} s (whole process {english_process:.3f} s)")
     print(f"`hkbot detect-language` process, one line: {detect_process:.3f} s")
