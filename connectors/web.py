@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from connectors.profile import bot_profile, page_language
+from connectors.profile import bot_profile, config_value, page_language
 
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -89,8 +89,16 @@ def register_web_routes(app: Sanic, bots: Mapping[str, Any]) -> None:
     """Add the widget script, its assets and the demo and kiosk pages of `bots` (name -> BotConfig)."""
     app.ctx.hkbot_bots = dict(bots)
 
+    def chat_bots() -> dict[str, Any]:
+        """Bots reachable from a page: those with the `websocket` channel in bot.yml."""
+        return {
+            name: config
+            for name, config in app.ctx.hkbot_bots.items()
+            if "websocket" in (config_value(config, "channels", ("websocket",)) or ())
+        }
+
     def not_found(request: Request, name: str) -> HTTPResponse:
-        return _page(request, "not_found.html", status=404, name=name[:80], bots=sorted(app.ctx.hkbot_bots))
+        return _page(request, "not_found.html", status=404, name=name[:80], bots=sorted(chat_bots()))
 
     @app.get("/widget.js", name="hkbot_widget_js")
     async def widget_js(request: Request) -> HTTPResponse:
@@ -102,7 +110,7 @@ def register_web_routes(app: Sanic, bots: Mapping[str, Any]) -> None:
 
     @app.get("/demo/<bot:str>", name="hkbot_demo")
     async def demo(request: Request, bot: str) -> HTTPResponse:
-        config = app.ctx.hkbot_bots.get(bot)
+        config = chat_bots().get(bot)
         if config is None:
             return not_found(request, bot)
         profile = bot_profile(bot, config)
@@ -123,7 +131,7 @@ def register_web_routes(app: Sanic, bots: Mapping[str, Any]) -> None:
 
     @app.get("/kiosk/<bot:str>", name="hkbot_kiosk")
     async def kiosk(request: Request, bot: str) -> HTTPResponse:
-        config = app.ctx.hkbot_bots.get(bot)
+        config = chat_bots().get(bot)
         if config is None:
             return not_found(request, bot)
         profile = bot_profile(bot, config)

@@ -1,0 +1,39 @@
+"""What the widget and kiosk pages show of a bot, from its real bot.yml and the seed knowledge."""
+from __future__ import annotations
+
+import dataclasses
+
+from bots.registry import load_bots
+from connectors.profile import DEFAULT_IDLE_SECONDS, bot_profile, idle_seconds
+from knowledge.live import shared_store
+from nlu.script import to_simplified
+
+
+def test_profile_of_a_real_bot_has_every_text_in_three_scripts():
+    config = load_bots(["dog_licence"])["dog_licence"]
+    profile = bot_profile("dog_licence", config)
+    assert [t["id"] for t in profile["topics"]] == list(config.top_topics)
+    first = shared_store().entry(config.top_topics[0])
+    assert profile["topics"][0]["title"] == {
+        "zh-Hant": first.title_in("zh-Hant"),
+        "zh-Hans": to_simplified(first.title_in("zh-Hant")),
+        "en": first.title_in("en"),
+    }
+    assert profile["greeting"]["en"] == config.greeting["en"]
+    assert profile["display_name"]["zh-Hans"] == to_simplified(config.display_name["zh-Hant"])
+    assert profile["display_name"]["zh-Hans"] != config.display_name["zh-Hant"]
+    assert profile["default_language"] == "zh-Hant"
+
+
+def test_unknown_topics_are_left_out_rather_than_shown_empty():
+    config = load_bots(["dog_licence"])["dog_licence"]
+    config = dataclasses.replace(config, top_topics=("dog_licence.fee", "dog_licence.no_such_topic"))
+    assert [t["id"] for t in bot_profile("dog_licence", config)["topics"]] == ["dog_licence.fee"]
+
+
+def test_kiosk_idle_time_comes_from_bot_yml_with_a_safe_default():
+    config = load_bots(["dog_licence"])["dog_licence"]
+    assert idle_seconds(config) == DEFAULT_IDLE_SECONDS == 90
+    assert idle_seconds(dataclasses.replace(config, extra={"kiosk": {"idle_seconds": 45}})) == 45
+    assert idle_seconds({"kiosk": {"idle_seconds": 1}}) == 5  # never so short that nobody can read
+    assert idle_seconds({"kiosk": {"idle_seconds": "soon"}}) == 90
