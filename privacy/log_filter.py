@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterable, Optional
+from typing import AbstractSet, Iterable, Optional
 
 from privacy.redact import KINDS, redact
 
@@ -12,22 +12,23 @@ _formatter = logging.Formatter()
 class RedactingFilter(logging.Filter):
     """Replaces personal data in a record's message and traceback with typed marks; never drops a record."""
 
-    def __init__(self, kinds: Iterable[str] = KINDS) -> None:
+    def __init__(self, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> None:
         super().__init__()
         self.kinds = tuple(kinds)
+        self.keep = frozenset(keep)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a bad format string is the logger's bug; log what we have
             message = str(record.msg)
-        record.msg, record.args = redact(message, self.kinds), None
+        record.msg, record.args = redact(message, self.kinds, self.keep), None
         if record.exc_info and not record.exc_text:
             record.exc_text = _formatter.formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text, self.kinds)
+            record.exc_text = redact(record.exc_text, self.kinds, self.keep)
         if record.stack_info:
-            record.stack_info = redact(record.stack_info, self.kinds)
+            record.stack_info = redact(record.stack_info, self.kinds, self.keep)
         return True
 
 

@@ -15,13 +15,14 @@ What is recognised (ASCII or full-width characters, upper or lower case):
   Luhn check passes.
 
 Matching runs on a width-folded copy of the text of the same length, so spans point into
-the original. Where two kinds overlap, the first in `KINDS` wins.
+the original. Where two kinds overlap, the first in `KINDS` wins. Values in `keep` (as made
+by `identity_of`, e.g. a department's published hotline) are public, not personal: kept.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Optional
+from typing import AbstractSet, Callable, Iterable, Iterator, Optional
 
 #: Every kind of personal data we recognise, in priority order (earlier wins an overlap).
 KINDS: tuple[str, ...] = ("hkid", "email", "card", "passport", "phone")
@@ -150,6 +151,17 @@ _FINDERS: dict[str, Callable[[str], Iterable[tuple[int, int]]]] = {
 # ----------------------------------------------------------------------------- API
 
 
+def identity_of(kind: str, text: str) -> str:
+    """A comparable form of a found value: the 8 digits of a phone, a card's digits, a lower-case email."""
+    folded = fold_width(text)
+    if kind == "email":
+        return "email:" + folded.lower()
+    if kind in ("phone", "card"):
+        digits = re.sub(r"[^0-9]", "", folded)
+        return f"{kind}:" + (digits[-8:] if kind == "phone" else digits)
+    return f"{kind}:" + re.sub(r"[^0-9A-Z]", "", folded.upper())
+
+
 def normalise_kinds(kinds: Optional[Iterable[str]]) -> tuple[str, ...]:
     """The kinds to look for, in priority order; None means all. Unknown kinds are a ValueError."""
     if kinds is None:
@@ -161,7 +173,7 @@ def normalise_kinds(kinds: Optional[Iterable[str]]) -> tuple[str, ...]:
     return tuple(kind for kind in KINDS if kind in wanted)
 
 
-def find_personal_data(text: str, kinds: Optional[Iterable[str]] = None) -> list[PersonalData]:
+def find_personal_data(text: str, kinds: Optional[Iterable[str]] = None, keep: AbstractSet[str] = frozenset()) -> list[PersonalData]:
     """Every piece of personal data in `text` (of the given kinds, all by default), left to right, never overlapping."""
     if not isinstance(text, str) or not text:
         return []
@@ -171,14 +183,16 @@ def find_personal_data(text: str, kinds: Optional[Iterable[str]] = None) -> list
         for start, end in _FINDERS[kind](folded):
             if all(end <= other.start or start >= other.end for other in taken):
                 taken.append(PersonalData(kind, start, end, text[start:end]))
+    if keep:
+        taken = [item for item in taken if identity_of(item.kind, item.text) not in keep]
     return sorted(taken, key=lambda found: found.start)
 
 
-def redact(text: str, kinds: Optional[Iterable[str]] = None) -> str:
+def redact(text: str, kinds: Optional[Iterable[str]] = None, keep: AbstractSet[str] = frozenset()) -> str:
     """`text` with each piece of personal data replaced by its mark, e.g. "call [PHONE]"."""
     if not isinstance(text, str) or not text:
         return text
-    found = find_personal_data(text, kinds)
+    found = find_personal_data(text, kinds, keep)
     if not found:
         return text
     parts, position = [], 0
@@ -190,12 +204,12 @@ def redact(text: str, kinds: Optional[Iterable[str]] = None) -> str:
     return "".join(parts)
 
 
-def redact_value(value: object, kinds: Optional[Iterable[str]] = None) -> object:
+def redact_value(value: object, kinds: Optional[Iterable[str]] = None, keep: AbstractSet[str] = frozenset()) -> object:
     """Any JSON-like value with every string in it redacted (dicts and lists copied, not changed in place)."""
     if isinstance(value, str):
-        return redact(value, kinds)
+        return redact(value, kinds, keep)
     if isinstance(value, dict):
-        return {key: redact_value(item, kinds) for key, item in value.items()}
+        return {key: redact_value(item, kinds, keep) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [redact_value(item, kinds) for item in value]
+        return [redact_value(item, kinds, keep) for item in value]
     return value

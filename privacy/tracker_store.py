@@ -9,7 +9,7 @@ turn still works on what the citizen typed; what is read back later is the redac
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import AbstractSet, Any, Iterable, Optional
 
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
@@ -28,7 +28,7 @@ _FIELDS = {
 }
 
 
-def redact_event(event: Event, kinds: Iterable[str] = KINDS) -> Event:
+def redact_event(event: Event, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> Event:
     """The event itself when it holds no personal data, else a redacted copy of it."""
     fields = next((names for kind, names in _FIELDS.items() if isinstance(event, kind)), None)
     if not fields:
@@ -37,7 +37,7 @@ def redact_event(event: Event, kinds: Iterable[str] = KINDS) -> Event:
     changed = False
     for name in fields:
         if name in data:
-            cleaned = redact_value(data[name], kinds)
+            cleaned = redact_value(data[name], kinds, keep)
             if cleaned != data[name]:
                 data[name] = cleaned
                 changed = True
@@ -47,10 +47,10 @@ def redact_event(event: Event, kinds: Iterable[str] = KINDS) -> Event:
     return copy if copy is not None else event
 
 
-def redacted_tracker(tracker: DialogueStateTracker, kinds: Iterable[str] = KINDS) -> DialogueStateTracker:
+def redacted_tracker(tracker: DialogueStateTracker, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> DialogueStateTracker:
     """A new tracker with the same sender and events, each redacted; `tracker` is left as it was."""
     kinds = tuple(kinds)
-    events = [redact_event(event, kinds) for event in tracker.events]
+    events = [redact_event(event, kinds, keep) for event in tracker.events]
     if all(new is old for new, old in zip(events, tracker.events)):
         return tracker  # nothing to hide: no copy needed
     slots = tracker.slots.values() if type(tracker.slots) is dict else None
@@ -66,9 +66,10 @@ def redacted_tracker(tracker: DialogueStateTracker, kinds: Iterable[str] = KINDS
 class RedactingTrackerStore(TrackerStore):
     """Stores redacted copies of trackers in `inner`; reads and everything else go straight to `inner`."""
 
-    def __init__(self, inner: TrackerStore, kinds: Iterable[str] = KINDS) -> None:
+    def __init__(self, inner: TrackerStore, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> None:
         self.inner = inner
         self.kinds = tuple(kinds)
+        self.keep = frozenset(keep)  # published contacts (privacy.public): not personal
         super().__init__(inner.domain, inner.event_broker)
 
     @property
@@ -85,7 +86,7 @@ class RedactingTrackerStore(TrackerStore):
         return self.inner
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self._sync().save(redacted_tracker(tracker, self.kinds))
+        await self._sync().save(redacted_tracker(tracker, self.kinds, self.keep))
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         return await self._sync().retrieve(sender_id)
@@ -100,7 +101,7 @@ class RedactingTrackerStore(TrackerStore):
         return await self.inner.keys()
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
-        await self.inner.stream_events(redacted_tracker(tracker, self.kinds))
+        await self.inner.stream_events(redacted_tracker(tracker, self.kinds, self.keep))
 
     def __getattr__(self, name: str) -> Any:
         # Store-specific helpers (e.g. SQLTrackerStore.engine) stay reachable through the wrapper.
@@ -111,7 +112,9 @@ class RedactingTrackerStore(TrackerStore):
 
 def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
     """The store, redacting the kinds of personal data the bot's `privacy.redact` names (all by default)."""
+    from privacy.public import published_contacts
+
     kinds = privacy_config(bot).redact
     if not kinds or isinstance(store, RedactingTrackerStore):
         return store
-    return RedactingTrackerStore(store, kinds)
+    return RedactingTrackerStore(store, kinds, published_contacts())

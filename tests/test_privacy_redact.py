@@ -243,3 +243,13 @@ def test_privacy_config_defaults_and_overrides(monkeypatch):
 def test_bad_privacy_config_names_the_key(block, key):
     with pytest.raises(PrivacyConfigError, match=key.replace(".", r"\.")):
         parse_privacy(block, "bots/x/bot.yml")
+
+
+def test_published_contacts_are_public_not_personal():
+    from privacy.public import published_contacts, public_values
+
+    keep = public_values(["TSW hotline: 2117 3348, enquiries tellme@1823.gov.hk"])
+    text = "call 2117-3348 or +852 2117 3348, mail TellMe@1823.gov.hk; mine is 9123 4567, me@x.hk"
+    assert redact(text, keep=keep) == "call 2117-3348 or +852 2117 3348, mail TellMe@1823.gov.hk; mine is [PHONE], [EMAIL]"
+    # the real bots publish at least the TSW hotline (bots/tsw/bot.yml handoff.phone)
+    assert "phone:21173348" in published_contacts()

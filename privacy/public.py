@@ -1,0 +1,33 @@
+"""Contact details the departments publish (hotlines, enquiry e-mails): public, so never redacted.
+
+They are found in the bots' own files: every bot.yml under `bots_dir()` and every knowledge
+YAML under `knowledge_dir()`. A bot answer "call TSW on 2117 3348" stays readable in the
+stored history, while a citizen's own number is still replaced by [PHONE].
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+from bots.settings import bots_dir, knowledge_dir
+from privacy.redact import find_personal_data, identity_of
+
+
+def public_values(texts: Iterable[str]) -> frozenset[str]:
+    """The identities (see `identity_of`) of the personal-looking data in published texts."""
+    return frozenset(identity_of(item.kind, item.text) for text in texts for item in find_personal_data(text))
+
+
+def _files() -> list[Path]:
+    return sorted(bots_dir().glob("*/bot.yml")) + sorted(knowledge_dir().glob("*.yml"))
+
+
+def published_contacts() -> frozenset[str]:
+    """What the bots' configuration and knowledge publish; read now (call once per process)."""
+    texts = []
+    for path in _files():
+        try:
+            texts.append(path.read_text(encoding="utf-8"))
+        except OSError:
+            continue
+    return public_values(texts)
