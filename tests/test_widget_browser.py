@@ -85,6 +85,9 @@ def test_language_switch_tells_the_bot(server, web, artifacts_dir):
     page.locator(".hkb-lang", has_text="EN").click()
     expect(page.locator(".hkb-lang", has_text="EN")).to_have_attribute("aria-pressed", "true")
     expect(page.locator(".hkb-send")).to_have_text("Send")
+    greeting = page.locator(".hkb-log .hkb-bot").first
+    expect(greeting).to_have_attribute("data-kind", "greeting")
+    expect(greeting.locator(".hkb-button").first).to_have_text(re.compile(r"^[A-Za-z]"))  # topics in English
     confirmation = bot_replies_after(page, before)[-1]
     assert confirmation.get_attribute("data-language") == "en"
     answer = answer_of(ask(page, "狗牌幾多錢"))

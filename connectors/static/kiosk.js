@@ -40,6 +40,7 @@
         return language;
       },
       status: function (state) {
+        if (state === 'connected' && document.body.dataset.state === 'cleared') return; // keep "cleared" for screen readers
         status.textContent = state === 'connected' ? '' : H.UI[language][state] || '';
       },
       session: function (frame) {
@@ -198,6 +199,7 @@
   function touched() {
     clearTimeout(idleTimer);
     if (!dialog.hidden) return; // only the Continue button dismisses the warning
+    if (document.body.dataset.state === 'cleared') status.textContent = '';
     document.body.dataset.state = 'active';
     idleTimer = setTimeout(warn, idleSeconds * 1000);
   }

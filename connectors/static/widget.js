@@ -489,6 +489,11 @@
       language = next;
       stored(key + ':lang', language);
       applyLanguage();
+      var first = log.firstElementChild;
+      var greeting = greetingFrame();
+      if (first && first.dataset.kind === 'greeting' && greeting) {
+        log.replaceChild(renderMessage(greeting, language, pressButton), first); // topics in the new language
+      }
       addUser(SWITCH_TEXT[language]);
       chat.say(SWITCH_TEXT[language], switchPayload(language), language);
     }
