@@ -11,12 +11,19 @@ _lock = threading.Lock()
 _store: KnowledgeStore | None = None
 
 
+def knowledge_source():
+    """The YAML folder when HKBOT_KNOWLEDGE_DIR is set (or HKBOT_KNOWLEDGE_DB=files), else the console's database."""
+    from knowledge.db_store import database_source  # the operator console's store (SQLite by default)
+
+    return database_source() or knowledge_dir()
+
+
 def shared_store() -> KnowledgeStore:
     """The one store every component and action of this process reads (created and watched on first use)."""
     global _store
     with _lock:
         if _store is None:
-            _store = KnowledgeStore(knowledge_dir())
+            _store = KnowledgeStore(knowledge_source())
             # Build each new version's index in the watcher thread, not on a citizen's message.
             _store.subscribe(lambda snapshot, change: index_for(snapshot))
             _store.start_watching()
