@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import AbstractSet, Callable, Iterable, Iterator, Optional
 
 #: Every kind of personal data we recognise, in priority order (earlier wins an overlap).
@@ -162,10 +163,19 @@ def identity_of(kind: str, text: str) -> str:
     return f"{kind}:" + re.sub(r"[^0-9A-Z]", "", folded.upper())
 
 
-def normalise_kinds(kinds: Optional[Iterable[str]]) -> tuple[str, ...]:
-    """The kinds to look for, in priority order; None means all. Unknown kinds are a ValueError."""
-    if kinds is None:
-        return KINDS
+# Every kind needs six digits with at most one separator between them, or an "@": text
+# without either (most of a tracker: intent names, topic ids, short replies) is skipped fast.
+_CANDIDATE = re.compile(r"[@\uff20]|[0-9\uff10-\uff19](?:[^0-9\uff10-\uff19]?[0-9\uff10-\uff19]){5}")
+_MIN_LENGTH = 6  # the shortest e-mail, a@b.hk
+
+
+def could_hold_personal_data(text: str) -> bool:
+    """A quick necessary condition: False means `find_personal_data` would find nothing."""
+    return len(text) >= _MIN_LENGTH and _CANDIDATE.search(text) is not None
+
+
+@lru_cache(maxsize=64)
+def _kinds(kinds: tuple[str, ...]) -> tuple[str, ...]:
     wanted = {str(kind).strip().lower() for kind in kinds}
     unknown = wanted - set(KINDS)
     if unknown:
@@ -173,9 +183,17 @@ def normalise_kinds(kinds: Optional[Iterable[str]]) -> tuple[str, ...]:
     return tuple(kind for kind in KINDS if kind in wanted)
 
 
+def normalise_kinds(kinds: Optional[Iterable[str]]) -> tuple[str, ...]:
+    """The kinds to look for, in priority order; None means all. Unknown kinds are a ValueError."""
+    if kinds is None or kinds is KINDS:
+        return KINDS
+    return _kinds(tuple(kinds))
+
+
 def find_personal_data(text: str, kinds: Optional[Iterable[str]] = None, keep: AbstractSet[str] = frozenset()) -> list[PersonalData]:
     """Every piece of personal data in `text` (of the given kinds, all by default), left to right, never overlapping."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not could_hold_personal_data(text):
+        normalise_kinds(kinds)  # still refuse unknown kinds
         return []
     folded = fold_width(text)
     taken: list[PersonalData] = []

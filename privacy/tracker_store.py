@@ -17,7 +17,7 @@ from rasa.shared.core.events import BotUttered, EntitiesAdded, Event, SlotSet, U
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from privacy.config import privacy_config
-from privacy.redact import KINDS, redact_value
+from privacy.redact import KINDS, could_hold_personal_data, redact_value
 
 #: The fields of an event's dict form that can hold what a citizen typed or was told.
 _FIELDS = {
@@ -28,11 +28,22 @@ _FIELDS = {
 }
 
 
+def _candidate(value: Any) -> bool:
+    """True when some string inside `value` could hold personal data (cheap; no copies)."""
+    if isinstance(value, str):
+        return could_hold_personal_data(value)
+    if isinstance(value, dict):
+        return any(_candidate(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_candidate(item) for item in value)
+    return False
+
+
 def redact_event(event: Event, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> Event:
     """The event itself when it holds no personal data, else a redacted copy of it."""
     fields = next((names for kind, names in _FIELDS.items() if isinstance(event, kind)), None)
-    if not fields:
-        return event
+    if not fields or not any(_candidate(getattr(event, name, None)) for name in fields):
+        return event  # most events: no dict copy needed
     data = event.as_dict()
     changed = False
     for name in fields:
