@@ -102,3 +102,15 @@ async def test_emoji_only_message_parses(agent) -> None:
     result = await parse(agent, "😀😀")
     assert result["language"] == "und"
     assert result["intent"]["name"] in {"greet", "ask_fee", "ask_where"}
+
+
+async def test_button_payload_carries_no_language(agent) -> None:
+    # A button press (`/intent{...}`) is no language, so the reply keeps the conversation's.
+    # Rasa unpacks payloads without running the pipeline; our detector says `und` if it ever does.
+    result = await parse(agent, '/ask_fee{"topic": "dog_licence.fee"}')
+    assert result.get("language", "und") == "und"
+    assert result["intent"]["name"] == "ask_fee"
+    from nlu.components.language import message_language
+
+    assert message_language('/ask_fee{"topic": "dog_licence.fee"}') == "und"
+    assert message_language("how much is a dog licence") == "en"

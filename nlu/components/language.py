@@ -13,14 +13,23 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.language_id import detect_language
+from nlu.types import UNDETERMINED
 
 #: The message key (and parse-result key) that holds the tag.
 LANGUAGE = "language"
+
+
+def message_language(text: str) -> str:
+    """The tag of a citizen's text; `und` for a button payload (`/intent{...}`), which is no language."""
+    if text.lstrip().startswith(INTENT_MESSAGE_PREFIX):
+        return UNDETERMINED
+    return detect_language(text)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -52,7 +61,7 @@ class LanguageDetector(GraphComponent):
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str):
-                message.set(LANGUAGE, detect_language(text), add_to_output=True)
+                message.set(LANGUAGE, message_language(text), add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
