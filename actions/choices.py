@@ -21,7 +21,7 @@ KEYWORDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
             "工人", "姐姐", "親戚", "亲戚", "別人", "别人", "其他人", "人哋", "老公", "老婆", "仔", "女",
         )),
         ("in_person", (
-            "myself", "in person", "me", "i will", "i'll", "self", "owner", "personally",
+            "myself", "in person", "i will go", "i'll go", "i go", "owner", "personally", "by me",
             "自己", "本人", "親身", "亲身", "親自", "亲自", "我去", "我會去", "我会去", "狗主",
         )),
     ),
@@ -30,7 +30,7 @@ KEYWORDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
             "company", "business", "firm", "corporat", "ltd", "limited", "enterprise", "employer", "organisation",
             "organization", "公司", "企業", "企业", "商業", "商业", "商號", "商号", "有限", "機構", "机构",
         )),
-        ("individual", ("individual", "personal", "myself", "person", "me", "個人", "个人", "自己", "私人", "本人")),
+        ("individual", ("individual", "personal", "myself", "just me", "sole", "個人", "个人", "自己", "私人", "本人")),
     ),
 }
 

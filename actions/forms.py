@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.checklists import CHECKLIST_FORM, CHOICES, DEFAULT_SOURCES, DOG_APPLICANT, DOG_APPLICATION, TSW_APPLICANT, Checklist, checklist_for
@@ -28,15 +28,47 @@ BUTTON_KEYS = {
 }
 
 
+def _previous_action(tracker: Tracker) -> str | None:
+    """The action before the form's run (Rasa logs the form itself just before calling its validation)."""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "action" and event.get("name") != CHECKLIST_FORM:
+            return event.get("name")
+    return None
+
+
+#: Intents that leave the form's question for their own rule when the text is no answer to it.
+INTERRUPTING_INTENTS = frozenset({"ask_human", "deny", "goodbye", "bot_identity", "switch_language", "faq"})
+
+
 class ValidateChecklistForm(FormValidationAction):
-    """Turns typed answers into slot values; an unclear answer is asked again."""
+    """Turns typed answers into slot values; an unclear answer is asked again.
+
+    The form takes any text while it asks (the classifier is unsure on short answers:
+    "we are a company" is no question about the bot). Only when the text is no answer
+    and the intent is one of INTERRUPTING_INTENTS is the form rejected, so that the
+    rule for that intent runs (an officer, stop, identity, language, an FAQ answer).
+    """
 
     def name(self) -> str:
         return "validate_checklist_form"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        requested = tracker.get_slot("requested_slot")
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        if (
+            requested in CHOICES
+            and _previous_action(tracker) in (None, "action_listen")  # not when resuming after the interruption
+            and intent in INTERRUPTING_INTENTS
+            and not list(tracker.get_latest_entity_values(requested))
+            and interpret(requested, message.get("text")) is None
+        ):
+            return [SlotSet(requested, None), ActionExecutionRejected(CHECKLIST_FORM)]
+        return await super().run(dispatcher, tracker, domain)
+
     def _validate(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
         choice = interpret(slot, value)
-        if choice is None:
+        if choice is None and value is not None:  # None: resuming after an interruption, just ask again
             language = context_of(tracker).language
             say(dispatcher, render("form_not_understood", language), language=language, label=CHECKLIST_FORM, kind="form")
         return {slot: choice}

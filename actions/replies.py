@@ -24,12 +24,12 @@ REPLIES: dict[str, dict[str, str]] = {
     },
     "identity": {
         "en": (
-            "I'm {name}, a virtual assistant: a computer program, not a person. I answer from the "
+            "This is the {name}. I'm a virtual assistant: a computer program, not a person. I answer from the "
             "department's official information and give the source with each answer. If you would "
             "like a human officer, tap \"Talk to an officer\" or call {phone}."
         ),
         "zh-Hant": (
-            "我是{name}，一個虛擬助理，即是電腦程式，並非真人。我會根據部門的官方資料回答，"
+            "這是{name}。我是虛擬助理，即是電腦程式，並非真人。我會根據部門的官方資料回答，"
             "並附上資料來源。如需真人職員協助，請按「轉接職員」或致電{phone}。"
         ),
     },

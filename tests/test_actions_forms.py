@@ -23,10 +23,15 @@ async def test_questions_have_a_button_per_choice(bot: str, slot: str, values: l
     assert [b["payload"] for b in chinese["buttons"]] == [b["payload"] for b in reply["buttons"]]  # same in every language
 
 
-async def _validate(bot: str, slot: str, text: str) -> dict:
+async def _validate(bot: str, slot: str, text: str, intent: str = "out_of_scope") -> dict:
     """Run the form's validation as Rasa does after action_extract_slots filled `slot` from the text."""
-    state = tracker(bot, user_message(text, "out_of_scope", "yue"), slots={slot: text, "requested_slot": slot}, active_loop="checklist_form")
-    state["events"].append({"event": "slot", "name": slot, "value": text})
+    state = tracker(bot, user_message(text, intent, "yue"), slots={slot: text, "requested_slot": slot}, active_loop="checklist_form")
+    state["events"] += [
+        {"event": "slot", "name": slot, "value": text},  # action_extract_slots (from_text)
+        {"event": "slot", "name": "requested_slot", "value": slot},  # the form's temporary tracker:
+        {"event": "action", "name": "checklist_form"},  # its run, then the slot candidates
+        {"event": "slot", "name": slot, "value": text},
+    ]
     return await executor().run({"next_action": "validate_checklist_form", "tracker": state, "domain": domain(bot)})
 
 
@@ -47,6 +52,38 @@ async def test_validation_turns_typed_answers_into_choices(slot: str, text: str,
         assert "按鈕" in only_response(result)["text"]
     else:
         assert result["responses"] == []
+
+
+@pytest.mark.parametrize("text, intent, rejected", [
+    ("I want to talk to a human", "ask_human", True),
+    ("唔使喇", "deny", True),
+    ("are you a bot?", "bot_identity", True),
+    ("how much is the fee", "faq", True),
+    ("we are a company", "bot_identity", False),  # a misread intent does not lose a clear answer
+    ("公司", "deny", False),
+    ("asdf", "out_of_scope", False),  # no interrupting intent: asked again instead
+])
+async def test_interrupting_intents_reject_the_form_only_when_the_text_is_no_answer(text: str, intent: str, rejected: bool) -> None:
+    result = await _validate("tsw", "tsw_applicant", text, intent)
+    events = [e["event"] for e in result["events"]]
+    assert ("action_execution_rejected" in events) == rejected
+    if rejected:
+        assert slot_events(result) == {"tsw_applicant": None} and result["responses"] == []
+
+
+async def test_resuming_after_an_interruption_asks_again_without_rejecting() -> None:
+    state = tracker("tsw", user_message("are you a bot?", "bot_identity", "en"), slots={"requested_slot": "tsw_applicant"}, active_loop="checklist_form")
+    state["events"] += [
+        {"event": "slot", "name": "tsw_applicant", "value": None},
+        {"event": "action_execution_rejected", "name": "checklist_form"},
+        {"event": "action", "name": "action_bot_identity"},
+        {"event": "bot", "text": "This is the Trade Single Window Assistant."},
+        {"event": "slot", "name": "requested_slot", "value": "tsw_applicant"},
+        {"event": "action", "name": "checklist_form"},
+    ]
+    result = await executor().run({"next_action": "validate_checklist_form", "tracker": state, "domain": domain("tsw")})
+    assert "action_execution_rejected" not in [e["event"] for e in result["events"]]
+    assert result["responses"] == []
 
 
 def _items(text: str) -> list[str]:

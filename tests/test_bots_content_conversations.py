@@ -1,0 +1,94 @@
+"""Whole conversations with the real trained bots on the real multi-bot server (REST channel)."""
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from knowledge.live import shared_store
+
+
+class Chat:
+    """One citizen's conversation with one bot over `POST /bots/<bot>/webhooks/rest/webhook`."""
+
+    def __init__(self, server, bot: str) -> None:
+        self.url = f"{server.url}/bots/{bot}/webhooks/rest/webhook"
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+
+    def say(self, text: str) -> list[dict]:
+        response = httpx.post(self.url, json={"sender": self.sender, "message": text}, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def reply(self, text: str) -> dict:
+        """The one bot message with a label that answers `text` (its metadata flattened in)."""
+        labelled = [m for m in self.say(text) if (m.get("metadata") or {}).get("label")]
+        assert len(labelled) == 1, labelled
+        return {**labelled[0], **labelled[0]["metadata"]}
+
+
+@pytest.fixture()
+def dog(server) -> Chat:
+    return Chat(server, "dog_licence")
+
+
+def test_greeting_then_a_cantonese_question_gets_the_answer_with_its_source(dog: Chat) -> None:
+    greeting = dog.reply("你好")
+    assert greeting["kind"] == "greeting" and "虛擬助理" in greeting["text"] and "privacy" in greeting["text"]
+    assert greeting["buttons"], "the greeting offers the top topics"
+    answer = dog.reply("隻狗攞牌要幾多錢呀？")
+    entry = shared_store().entry("dog_licence.fee")
+    assert (answer["label"], answer["kind"], answer["language"]) == ("dog_licence.fee", "answer", "yue")
+    assert answer["text"] == entry.answer["zh-Hant"] and entry.source in answer["text"]
+
+
+def test_the_chosen_language_sticks(dog: Chat) -> None:
+    switched = dog.reply("English please")
+    assert switched["label"] == "switch_language" and switched["language"] == "en"
+    answer = dog.reply("狗牌幾多錢？")
+    assert answer["language"] == "en" and answer["text"] == shared_store().entry("dog_licence.fee").answer["en"]
+    fallback = dog.reply("點樣攞貓牌？")
+    assert fallback["label"] == "out_of_scope" and fallback["text"].startswith("Sorry") and "1823" in fallback["text"]
+
+
+def test_after_asking_for_a_human_the_bot_stays_silent(server) -> None:
+    chat = Chat(server, "tsw")
+    handoff = chat.reply("我想搵真人")
+    assert handoff["kind"] == "handoff" and "2117 3348" in handoff["text"]
+    assert chat.say("喂？") == []
+    assert chat.say("How much does registration cost?") == []
+
+
+def test_the_dog_licence_checklist_form(dog: Chat) -> None:
+    first = dog.reply("/request_checklist")
+    assert first["kind"] == "form" and [b["payload"] for b in first["buttons"]] == [
+        '/choose{"dog_application": "new"}', '/choose{"dog_application": "renewal"}',
+    ]
+    second = dog.reply('/choose{"dog_application": "renewal"}')
+    assert second["slot"] == "dog_applicant"
+    checklist = dog.reply("叫屋企人幫我去")
+    assert checklist["kind"] == "checklist" and checklist["label"] == "dog_licence.representative"
+    for item in ("狗主的授權書", "由狗主簽署的申請表格", "代表本人的身份證明文件", "舊犬隻牌照", "現金港幣80元"):
+        assert item in checklist["text"], item
+
+
+def test_the_tsw_checklist_form_in_english(server) -> None:
+    chat = Chat(server, "tsw")
+    question = chat.reply("make me a checklist")
+    assert question["kind"] == "form" and question["slot"] == "tsw_applicant"
+    checklist = chat.reply("we are a company")
+    assert checklist["label"] == "tsw.register" and checklist["language"] == "en"
+    assert "Company (Administrator)" in checklist["text"] and "Business Registration certificate" in checklist["text"]
+
+
+def test_the_checklist_can_be_interrupted_and_stopped(dog: Chat) -> None:
+    assert dog.reply("/request_checklist")["slot"] == "dog_application"
+    messages = dog.say("你係咪機械人？")
+    kinds = [m["metadata"]["kind"] for m in messages]
+    assert kinds == ["identity", "form"], messages  # the answer, then the same question again
+    assert "虛擬助理" in messages[0]["text"]
+    assert dog.reply("續牌")["slot"] == "dog_applicant"
+    stopped = dog.reply("唔使喇")
+    assert stopped["kind"] == "form" and stopped["label"] == "deny"
+    assert dog.reply("我想搵真人")["kind"] == "handoff"  # the form is gone: nothing asks again
