@@ -9,7 +9,7 @@ from typing import Sequence
 # Each module defines `register(commands, bench)`. Keep their top-level imports
 # light (no Rasa, no TensorFlow) so that `hkbot detect-language` starts fast;
 # import heavy things inside the command functions.
-COMMAND_MODULES = ("nlu.cli", "knowledge.cli", "bots.commands", "privacy.cli")
+COMMAND_MODULES = ("nlu.cli", "knowledge.cli", "bots.commands", "privacy.cli", "console.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

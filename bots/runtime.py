@@ -342,6 +342,10 @@ def _sender_tag(sender_id: str) -> str:
     return hashlib.sha256(sender_id.encode("utf-8", "replace")).hexdigest()[:10]
 
 
+#: Awaited with (runtime, sender_id) after each handled message; must return quickly.
+turn_listeners: list[Any] = []
+
+
 async def handle_message(runtime: BotRuntime, message: Any) -> None:
     """Run one citizen message through the bot; on any failure the citizen gets an apology, the log the details."""
     started = asyncio.get_running_loop().time()
@@ -354,3 +358,8 @@ async def handle_message(runtime: BotRuntime, message: Any) -> None:
         return
     elapsed = (asyncio.get_running_loop().time() - started) * 1000
     logger.info("bot=%s sender=%s channel=%s handled in %.0f ms", runtime.name, _sender_tag(message.sender_id), message.input_channel, elapsed)
+    for listener in list(turn_listeners):  # e.g. the operator console's review queue and dashboard
+        try:
+            await listener(runtime, message.sender_id)
+        except Exception:
+            logger.exception("bot=%s: a turn listener failed", runtime.name)

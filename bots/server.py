@@ -201,6 +201,8 @@ def create_app(runtimes: dict[str, Any]) -> Any:
 
     if importlib.util.find_spec("connectors.web") is not None:
         importlib.import_module("connectors.web").register_web_routes(app, app.ctx.hkbot_bots)
+    if importlib.util.find_spec("console") is not None:  # the operator console at /console
+        importlib.import_module("console").register_console(app, app.ctx.hkbot_bots)
     return app
 
 

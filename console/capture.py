@@ -1,0 +1,112 @@
+"""After each citizen message: count the turn, queue what the bot missed, feed a handoff's live chat.
+
+Registered in `bots.runtime.turn_listeners`; reads the stored (redacted) tracker of the
+conversation, so nothing here sees personal data the tracker store did not already remove,
+and redacts again before writing. Runs after the reply was produced: a failure here is
+logged and never reaches the citizen.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from console import handoffs, review, stats
+
+logger = logging.getLogger("hkbot.console")
+
+HANDOFF_SLOT = "handoff_active"
+#: The turn's kind, when the bot sent several messages: the first of these that occurs.
+KIND_ORDER = ("handoff", "fallback", "answer", "clarify")
+#: Transcript length kept with a new handoff (messages).
+TRANSCRIPT_MESSAGES = 30
+
+
+def _turn(events: list[Any]) -> tuple[Any, list[Any]] | None:
+    """The last citizen message of a tracker and the bot messages after it."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            return events[index], [e for e in events[index + 1:] if isinstance(e, BotUttered)]
+    return None
+
+
+def transcript(events: list[Any]) -> list[tuple[str, str]]:
+    """The visible conversation as (author, text), the last `TRANSCRIPT_MESSAGES`."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    lines = []
+    for event in events:
+        if isinstance(event, UserUttered) and event.text:
+            lines.append(("citizen", (event.metadata or {}).get("display_text") or event.text))
+        elif isinstance(event, BotUttered) and event.text:
+            lines.append(("agent" if (event.metadata or {}).get("kind") == "agent" else "bot", event.text))
+    return lines[-TRANSCRIPT_MESSAGES:]
+
+
+def turn_kind(bot_messages: list[Any]) -> tuple[str, dict]:
+    """The turn's kind (answer, fallback, handoff, clarify, other kinds, or silent) and its message's metadata."""
+    metas = [b.metadata or {} for b in bot_messages]
+    for kind in KIND_ORDER:
+        for meta in metas:
+            if meta.get("kind") == kind:
+                return kind, meta
+    if metas:
+        return str(metas[0].get("kind") or "other"), metas[0]
+    return "silent", {}
+
+
+def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) -> str | None:
+    """Record the latest turn of a tracker; returns its kind (None when there is no citizen message)."""
+    events = list(tracker.events)
+    found = _turn(events)
+    if found is None:
+        return None
+    user, bot_messages = found
+    parse = user.parse_data or {}
+    language = parse.get("language")
+    if isinstance(language, dict):
+        language = language.get("name")
+    kind, meta = turn_kind(bot_messages)
+    language = language or meta.get("language") or "und"
+    text = (user.metadata or {}).get("display_text") or user.text or ""
+    stats.record_turn(bot, sender, language, kind, meta.get("topic") or (meta.get("label") if kind == "answer" else None), url=url)
+
+    faq = parse.get("faq") or {}
+    matches = faq.get("matches") or []
+    best = matches[0] if matches else {}
+    if kind == "fallback":
+        review.add(bot, sender, text, language, "fallback", best.get("id"), best.get("score"), url)
+    elif kind == "clarify":
+        review.add(bot, sender, text, language, "clarify", best.get("id"), best.get("score"), url)
+    elif kind == "answer" and best and faq.get("threshold") is not None \
+            and float(best.get("score") or 0) < float(faq["threshold"]) + review.LOW_CONFIDENCE_MARGIN:
+        review.add(bot, sender, text, language, "low_confidence", best.get("id"), best.get("score"), url)
+
+    if kind == "handoff":
+        handoffs.open_handoff(bot, sender, meta.get("language") or language, transcript(events), url)
+    elif tracker.get_slot(HANDOFF_SLOT):
+        current = handoffs.find_open(bot, sender, url)
+        if current is not None and text:
+            handoffs.add_message(current.id, "citizen", text, url)
+    return kind
+
+
+_pending: set[asyncio.Task] = set()
+
+
+async def on_turn(runtime: Any, sender: str) -> None:
+    """`bots.runtime.turn_listeners` entry: record the turn in the background."""
+
+    async def run() -> None:
+        try:
+            tracker = await runtime.agent.tracker_store.retrieve(sender)
+            if tracker is not None:
+                await asyncio.get_running_loop().run_in_executor(None, analyse_turn, runtime.name, sender, tracker)
+        except Exception:
+            logger.exception("bot=%s: could not record a turn for the console", runtime.name)
+
+    task = asyncio.get_running_loop().create_task(run())
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)

@@ -1,0 +1,127 @@
+"""The console's own tables (users, sessions, audit log, review queue, handoffs, daily turns) in one database.
+
+`HKBOT_CONSOLE_DB` (a SQLAlchemy URL) or SQLite at `data_dir()/console.sqlite3`. Rows about
+citizens carry `bot` and `sender`/`sender_hash` columns, so `hkbot privacy export/delete`
+finds them like the feedback rows.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import sqlalchemy as sa
+
+from knowledge.db_store import engine_for
+
+DB_ENV = "HKBOT_CONSOLE_DB"
+DEFAULT_FILE = "console.sqlite3"
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "console_users", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+sessions = sa.Table(
+    "console_sessions", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+)
+
+login_failures = sa.Table(
+    "console_login_failures", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("last_at", sa.Float, nullable=False),
+)
+
+audit = sa.Table(
+    "console_audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("user", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(200), nullable=False, default=""),
+    sa.Column("detail", sa.Text, nullable=False, default=""),
+)
+
+review_items = sa.Table(
+    "console_review_items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("bot", sa.String(64), nullable=False),
+    sa.Column("group_key", sa.String(500), nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),  # redacted
+    sa.Column("language", sa.String(10), nullable=False, default="und"),
+    sa.Column("reason", sa.String(20), nullable=False),  # fallback, low_confidence, clarify
+    sa.Column("topic", sa.String(200), nullable=True),
+    sa.Column("score", sa.Float, nullable=True),
+    sa.Column("sender_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, default="open"),  # open, attached, drafted, dismissed
+)
+
+handoffs = sa.Table(
+    "console_handoffs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("bot", sa.String(64), nullable=False),
+    sa.Column("sender", sa.String(128), nullable=False),
+    sa.Column("language", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # waiting, active, closed, expired
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("taken_at", sa.Float, nullable=True),
+    sa.Column("closed_at", sa.Float, nullable=True),
+    sa.Column("agent", sa.String(64), nullable=True),
+)
+
+handoff_messages = sa.Table(
+    "console_handoff_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("handoff_id", sa.Integer, nullable=False, index=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("author", sa.String(20), nullable=False),  # citizen, bot, agent, system
+    sa.Column("text", sa.Text, nullable=False),  # redacted
+)
+
+turns = sa.Table(
+    "console_turns", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("day", sa.String(10), nullable=False, index=True),
+    sa.Column("bot", sa.String(64), nullable=False),
+    sa.Column("language", sa.String(10), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # answer, fallback, clarify, handoff, silent, ...
+    sa.Column("topic", sa.String(200), nullable=True),
+    sa.Column("sender_hash", sa.String(64), nullable=False),
+)
+
+
+def default_url() -> str:
+    from bots.settings import data_dir
+
+    return os.environ.get(DB_ENV, "").strip() or f"sqlite:///{data_dir() / DEFAULT_FILE}"
+
+
+_ready: set[str] = set()
+_lock = threading.Lock()
+
+
+def engine(url: str | None = None) -> sa.engine.Engine:
+    """The console database (tables created on first use)."""
+    url = url or default_url()
+    db = engine_for(url)
+    with _lock:
+        if url not in _ready:
+            try:
+                metadata.create_all(db)
+            except sa.exc.OperationalError:  # created by another process meanwhile
+                metadata.create_all(db)
+            _ready.add(url)
+    return db
