@@ -4,8 +4,8 @@ Each variant in turn is taken out of its entry and asked as a question against t
 knowledge bases of its entry (the rest of the index unchanged): its score when the right
 entry comes first is an *answerable* score. Each near-miss (knowledge/near_misses.yml)
 is asked against its knowledge bases: its best score is an *unanswerable* score. The
-threshold is the one that maximises balanced accuracy between the two sets (ties: the
-middle of the best interval), so it sits in the gap between them.
+threshold is the one that maximises balanced accuracy between the two sets, averaged
+over its neighbours (+-0.02) so that it sits in the gap between them, not on its edge.
 """
 from __future__ import annotations
 
@@ -91,8 +91,13 @@ def near_miss_scores(entries: Sequence[Entry], near_misses: Sequence[dict]) -> l
     return result
 
 
-def choose_threshold(answerable: Sequence[float], unanswerable: Sequence[float]) -> float:
-    """The threshold with the best balanced accuracy; the middle of the best run of candidates."""
+def choose_threshold(answerable: Sequence[float], unanswerable: Sequence[float], window: int = 2) -> float:
+    """The threshold with the best balanced accuracy, averaged over +-`window` hundredths.
+
+    The averaging keeps the threshold off a knife edge: a threshold just above the highest
+    near-miss and one just below the bulk of answerable scores score alike alone, but the
+    one with room on both sides wins once its neighbours count too.
+    """
     if not answerable or not unanswerable:
         return 0.5
     candidates = [round(0.20 + 0.01 * i, 2) for i in range(71)]  # 0.20 .. 0.90
@@ -101,16 +106,10 @@ def choose_threshold(answerable: Sequence[float], unanswerable: Sequence[float])
         return (sum(s >= t for s in answerable) / len(answerable) + sum(s < t for s in unanswerable) / len(unanswerable)) / 2
 
     values = [balanced(t) for t in candidates]
-    best = max(values)
-    run = [t for t, v in zip(candidates, values) if v == best]
-    # Keep the first contiguous run of best candidates and take its middle.
-    start = candidates.index(run[0])
-    contiguous = [run[0]]
-    for t in candidates[start + 1:]:
-        if balanced(t) != best:
-            break
-        contiguous.append(t)
-    return round(contiguous[len(contiguous) // 2], 2)
+    smoothed = [sum(values[max(0, i - window): i + window + 1]) / len(values[max(0, i - window): i + window + 1])
+                for i in range(len(values))]
+    best = max(smoothed)
+    return candidates[smoothed.index(best)]
 
 
 def tune(entries: Sequence[Entry], near_misses: Sequence[dict] | None = None) -> TuningReport:

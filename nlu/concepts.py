@@ -13,11 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import unicodedata
-
-from nlu.normalise import formalise, normalise
-from nlu.sanitise import clean
-from nlu.script import converter
+from nlu.normalise import normalise
 
 CONCEPTS_FILE = Path(__file__).resolve().parent / "data" / "concepts.txt"
 STOP = "STOP"
@@ -30,10 +26,11 @@ KIND_WEIGHTS = {"c": 1.0, "w": 1.0, "b": 0.5, "u": 0.5}
 STOP_CHARS = frozenset(
     "的了呀啊嗎呢吧㗎嘅喇啦囉咩我你您他她佢們个個隻只張是係在喺和同及與或要想請問會能可以"
     "就都也還仲這那哪些啲得唔不冇沒有一去到過咗着著被給畀俾將把為對嚟噉咁乜點怎樣甚什麼么"
-    "吖嘛哦喎嘢先住再啱呃喂哈噢嗯囖咧誒欸佢哋地嗰呢度邊幾多少"
+    "吖嘛哦喎嘢先住再啱呃喂哈噢嗯囖咧誒欸佢哋地嗰呢度邊幾多少做後"
 )
 
 _LATIN_WORD = re.compile(r"[a-z0-9@]+")
+_APOSTROPHES = re.compile(r"(?<=[a-z])['’](?=[a-z])")  # can't -> cant, dog's -> dogs
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _NOT_WORD = re.compile(r"[^\w@\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 
@@ -47,7 +44,7 @@ def _lemma(word: str) -> str:
 @lru_cache(maxsize=65536)
 def matching_view(normalised: str) -> str:
     """A normalised text with punctuation turned to spaces and English words lemmatised."""
-    text = _NOT_WORD.sub(" ", normalised.replace("_", " ")).strip()
+    text = _NOT_WORD.sub(" ", _APOSTROPHES.sub("", normalised).replace("_", " ")).strip()
     return _LATIN_WORD.sub(lambda m: _lemma(m.group()) if m.group().isalpha() else m.group(), text)
 
 
@@ -57,22 +54,12 @@ def view_of(text: str) -> str:
 
 
 def views_of(texts: list[str]) -> list[str]:
-    """Matching views of many clean texts at once (index builds): one OpenCC call for all.
+    """Matching views of many texts (index builds)."""
+    return [matching_view(normalise(t)) for t in texts]
 
-    Gives the same views as `view_of` for operator-written text (tests check every seed
-    variant); messages from citizens always go through `nlu.normalise` one by one.
-    """
-    if not texts:
-        return []
-    folded = [" ".join(unicodedata.normalize("NFKC", t if t.isprintable() else clean(t)).casefold().split())
-              for t in texts]
-    chinese = [i for i, t in enumerate(folded) if not t.isascii()]  # OpenCC and the Cantonese table touch only these
-    converted = converter("s2hk").convert("\n".join(folded[i] for i in chinese)).split("\n") if chinese else []
-    if len(converted) != len(chinese):  # cannot happen with OpenCC, but never misalign
-        return [view_of(t) for t in texts]
-    for i, text in zip(chinese, converted):
-        folded[i] = formalise(text)
-    return [matching_view(t) for t in folded]
+
+_END = ""  # trie key marking the end of a surface
+_LATIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def _trie_patterns(trie: dict) -> tuple[dict[str, re.Pattern], re.Pattern]:
@@ -89,10 +76,6 @@ def _trie_patterns(trie: dict) -> tuple[dict[str, re.Pattern], re.Pattern]:
     by_first = {ch: re.compile(re.escape(ch) + node_pattern(child, ch)) for ch, child in trie.items() if ch != _END}
     starts = re.compile("[" + "".join(re.escape(ch) for ch in sorted(by_first)) + "]" if by_first else r"(?!x)x")
     return by_first, starts
-
-
-_END = ""  # trie key marking the end of a surface
-_LATIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 @dataclass(frozen=True)
@@ -200,7 +183,8 @@ def _residual(text: str, found: set[str]) -> None:
     if not text.strip():
         return
     for word in _LATIN_WORD.findall(text):
-        found.add("w:" + word)
+        if len(word) > 1 or word.isdigit():
+            found.add("w:" + word)
     for run in _CJK_RUN.findall(text):
         segment = []
         for ch in run + "的":  # the sentinel stop char flushes the last segment

@@ -100,29 +100,46 @@ class Ranker:
         self.item_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.has_variants = counts > 0
         self.groups = np.array([item.group for item in self.items], dtype=object)
-        self._group_masks: dict[frozenset[str], np.ndarray] = {}
+        self._group_masks: dict = {}
 
     def __len__(self) -> int:
         return len(self.items)
 
-    def query_weights(self, query: Iterable[str]) -> tuple[list[int], np.ndarray, float]:
-        """Known feature columns, their weights, and the query's total weight (unseen features included)."""
+    def query_weights(self, query: Iterable[str], groups: Iterable[str] | None = None) -> tuple[list[int], float]:
+        """Feature columns the candidates have, and the query's total weight.
+
+        A feature that no item of the asked groups has (e.g. "email" asked of the TSW bot)
+        weighs as much as a word no item has at all: for this bot it is unknown.
+        """
+        present = self.group_features(groups) if groups is not None else None
         columns, total = [], 0.0
         for feature in query:
             column = self.vocabulary.get(feature)
-            if column is None:
+            if column is None or (present is not None and not present[column]):
                 total += self._weight(feature) * self.unseen_idf
             else:
                 columns.append(column)
                 total += self.weights[column]
-        return columns, self.weights[columns], total
+        return columns, total
 
-    def scores(self, query: Iterable[str]) -> np.ndarray:
-        """One score in [0, 1] per item, in item order."""
+    def group_features(self, groups: Iterable[str]) -> np.ndarray:
+        """Which features occur in the items of the given groups (cached per group list)."""
+        key = ("features", frozenset(groups))
+        present = self._group_masks.get(key)
+        if present is None:
+            rows = np.flatnonzero(self.group_mask(key[1]))
+            present = np.zeros(len(self.vocabulary), dtype=bool)
+            if len(rows):
+                present[self.pool_matrix.tocsr()[rows].indices] = True
+            self._group_masks[key] = present
+        return present
+
+    def scores(self, query: Iterable[str], groups: Iterable[str] | None = None) -> np.ndarray:
+        """One score in [0, 1] per item, in item order (items outside `groups`, when given, score 0)."""
         result = np.zeros(len(self.items))
         if not self.items:
             return result
-        columns, _, total = self.query_weights(query)
+        columns, total = self.query_weights(query, groups)
         if not columns or total <= 0:
             return result
         matched = _column_sums(self.variant_matrix, columns)
@@ -138,7 +155,8 @@ class Ranker:
             core = np.where(self.core_totals > 0,
                             _column_sums(self.core_matrix, columns) / self.core_totals, 0.0)
             whole = np.where(pooled > 0, 2 * pooled * core / (pooled + core), 0.0)
-        return self.variant_share * best + (1.0 - self.variant_share) * whole
+        scores = self.variant_share * best + (1.0 - self.variant_share) * whole
+        return scores if groups is None else np.where(self.group_mask(groups), scores, 0.0)
 
     def group_mask(self, groups: Iterable[str]) -> np.ndarray:
         """Which items belong to the given groups (cached: a bot asks with the same list every time)."""
@@ -151,9 +169,7 @@ class Ranker:
 
     def rank(self, query: Iterable[str], groups: Iterable[str] | None = None, top: int = 5) -> list[Match]:
         """The best `top` items (of the given groups only, when given), best first; zero scores left out."""
-        scores = self.scores(query)
-        if groups is not None:
-            scores = np.where(self.group_mask(groups), scores, 0.0)
+        scores = self.scores(query, groups)
         if top >= len(scores):
             order = np.argsort(-scores, kind="stable")
         else:
