@@ -166,6 +166,8 @@ def history_frames(events: Iterable[Any]) -> list[dict[str, Any]]:
             frames.append({"type": "message", "from": "user", "text": str(text)})
         elif isinstance(event, BotUttered):
             frame = bot_frame(event.message())
+            if frame["metadata"].get("kind") == "agent":  # an officer's words, stored by the console
+                frame["from"] = "agent"
             if frame["text"] or frame["buttons"]:
                 frames.append(frame)
     return frames

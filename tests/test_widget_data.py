@@ -37,3 +37,23 @@ def test_kiosk_idle_time_comes_from_bot_yml_with_a_safe_default():
     assert idle_seconds(dataclasses.replace(config, extra={"kiosk": {"idle_seconds": 45}})) == 45
     assert idle_seconds({"kiosk": {"idle_seconds": 1}}) == 5  # never so short that nobody can read
     assert idle_seconds({"kiosk": {"idle_seconds": "soon"}}) == 90
+
+
+def test_history_shows_citizen_bot_and_officer_messages_only():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+
+    from connectors.websocket import history_frames
+
+    events = [
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("/switch_language{\"lang\": \"en\"}", metadata={"display_text": "English please"}),
+        SlotSet("language", "en"),
+        BotUttered("OK, English from now on.", {"buttons": None}, {"kind": "language", "language": "en"}),
+        BotUttered("An officer is here.", {}, {"kind": "agent", "language": "en"}),
+        BotUttered(None, {}, {}),
+    ]
+    frames = history_frames(events)
+    assert [f["from"] for f in frames] == ["user", "bot", "agent"]
+    assert frames[0]["text"] == "English please"
+    assert frames[1]["metadata"] == {"kind": "language", "language": "en"} and frames[1]["buttons"] == []
