@@ -1,0 +1,360 @@
+"""Console pages for the knowledge: list and filter, edit side by side, check, publish, try it, versions, import/export."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+from sanic import Request, Sanic, response
+from sanic.response import HTTPResponse
+
+from console import audit, review
+from console.web import MAX_UPLOAD_BYTES, _form, _redirect, error_page, guard, render, run
+from knowledge import csv_io
+from knowledge.db_store import PublishError, entry_data, shared_database, validate_entries
+from knowledge.live import shared_store
+from knowledge.schema import TEXT_LANGUAGES, TOPIC_ID
+from knowledge.versions import diff_entries, field_changes
+
+
+def _database():
+    return shared_database()
+
+
+def _bot_kbs(bots: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    return {name: tuple(getattr(config, "knowledge_bases", ()) or ()) for name, config in bots.items()}
+
+
+def _bots_using(kb: str, bots: Mapping[str, Any]) -> list[str]:
+    return sorted(name for name, kbs in _bot_kbs(bots).items() if kb in kbs)
+
+
+def _texts(item: dict[str, Any], language: str | None) -> list[str]:
+    texts: list[str] = [item.get("id", "")]
+    for group in ("title", "answer"):
+        texts += [v for lang, v in (item.get(group) or {}).items() if not language or lang == language]
+    for lang, values in (item.get("questions") or {}).items():
+        if not language or lang == language:
+            texts += list(values)
+    return texts
+
+
+def filter_items(items: list[dict[str, Any]], bots: Mapping[str, Any], q: str = "", bot: str = "", kb: str = "",
+                 topic: str = "", language: str = "") -> list[dict[str, Any]]:
+    """Entries matching every given filter: text (any field, or one language's), bot, knowledge base, topic or tag."""
+    from nlu.normalise import normalise
+
+    kbs = set(_bot_kbs(bots).get(bot, ())) if bot else None
+    needle = normalise(q) if q.strip() else ""
+    result = []
+    for item in items:
+        if kbs is not None and item.get("kb") not in kbs:
+            continue
+        if kb and item.get("kb") != kb:
+            continue
+        if topic and topic not in item.get("id", "") and topic not in (item.get("tags") or ()):
+            continue
+        if language and language not in (item.get("questions") or {}) and language not in (item.get("answer") or {}):
+            continue
+        if needle and not any(needle in normalise(text) for text in _texts(item, language or None)):
+            continue
+        result.append(item)
+    return result
+
+
+def entry_from_form(request: Request, entry_id: str, kb: str) -> dict[str, Any]:
+    """The stored entry dict an edit form describes (empty fields left out, one question per line)."""
+    data: dict[str, Any] = {"kb": kb, "id": entry_id}
+    for group in ("title", "answer"):
+        data[group] = {lang: _form(request, f"{group}.{lang}").strip() for lang in TEXT_LANGUAGES if _form(request, f"{group}.{lang}").strip()}
+    data["questions"] = {}
+    for lang in TEXT_LANGUAGES:
+        lines = [line.strip() for line in _form(request, f"questions.{lang}").splitlines() if line.strip()]
+        if lines:
+            data["questions"][lang] = lines
+    data["source"] = _form(request, "source").strip()
+    data["updated"] = _form(request, "updated").strip() or dt.date.today().isoformat()
+    for key in ("tags", "related"):
+        values = [v.strip() for v in _form(request, key).replace("\n", ",").split(",") if v.strip()]
+        if values:
+            data[key] = values
+    return data
+
+
+def _problems_for(database, data: dict[str, Any]) -> list:
+    """Validation problems of the knowledge as it would be with this entry changed."""
+    items = [e for e in database.proposed() if e["id"] != data["id"]]
+    items.append(data)
+    return validate_entries(items, name="draft")[1]
+
+
+def register(app: Sanic, bots: Mapping[str, Any]) -> None:
+    kb_names = sorted({kb for kbs in _bot_kbs(bots).values() for kb in kbs})
+
+    def no_database(request: Request) -> HTTPResponse:
+        return error_page(request, 409, "This server reads knowledge from YAML files (HKBOT_KNOWLEDGE_DIR or "
+                                        "HKBOT_KNOWLEDGE_DB=files): edit those files, or unset them to use the console's database.")
+
+    @app.get("/console/knowledge", name="console_knowledge")
+    @guard("knowledge")
+    async def knowledge_list(request: Request) -> HTTPResponse:
+        database = _database()
+        args = {k: (request.args.get(k) or "").strip()[:200] for k in ("q", "bot", "kb", "topic", "lang")}
+        if database is None:
+            items = [entry_data(e) for e in shared_store().entries()]
+            drafts = {}
+        else:
+            items, drafts = await run(lambda: (database.published(), database.drafts()))
+            items = items + [d.data for d in drafts.values() if d.data and d.data["id"] not in {i["id"] for i in items}]
+        shown = filter_items(items, bots, args["q"], args["bot"], args["kb"], args["topic"], args["lang"])
+        return render(request, "knowledge.html", items=shown, total=len(items), drafts=drafts, args=args,
+                      bots=sorted(bots), kbs=kb_names or sorted({i["kb"] for i in items}), languages=TEXT_LANGUAGES,
+                      database=database is not None, bots_using=lambda kb: _bots_using(kb, bots))
+
+    async def entry_page(request: Request, entry_id: str, data: dict[str, Any] | None = None, problems=None,
+                         checked: bool = False, status: int = 200, new: bool = False, from_review: str = "") -> HTTPResponse:
+        database = _database()
+        published = next((e for e in (await run(database.published)) if e["id"] == entry_id), None) if database else None
+        draft = await run(database.draft, entry_id) if database else None
+        if data is None:
+            data = (draft.data if draft and draft.data else None) or published
+        if data is None and not new:
+            return error_page(request, 404, f"There is no entry '{entry_id}'.")
+        changes = field_changes(published, draft.data) if draft and draft.data else ()
+        return render(request, "entry.html", status=status, entry=data or {"id": entry_id, "kb": entry_id.split(".")[0]},
+                      published=published, draft=draft, problems=problems or [], checked=checked, changes=changes,
+                      languages=TEXT_LANGUAGES, new=new, kbs=kb_names, from_review=from_review,
+                      bots_using=_bots_using((data or {}).get("kb", entry_id.split(".")[0]), bots), database=database is not None)
+
+    @app.get("/console/knowledge/entry/<entry_id:str>", name="console_entry")
+    @guard("knowledge")
+    async def entry_get(request: Request, entry_id: str) -> HTTPResponse:
+        return await entry_page(request, entry_id)
+
+    @app.get("/console/knowledge/new", name="console_entry_new")
+    @guard("draft")
+    async def entry_new(request: Request) -> HTTPResponse:
+        if _database() is None:
+            return no_database(request)
+        key = (request.args.get("from") or "")[:500]
+        group = await run(review.group, key) if key else None
+        data: dict[str, Any] = {"id": "", "kb": request.args.get("kb") or (kb_names[0] if kb_names else ""),
+                                "title": {}, "answer": {}, "questions": {}, "source": "", "updated": dt.date.today().isoformat()}
+        if group is not None:
+            data["questions"] = {review_language(group.text): [group.text]}
+        return await entry_page(request, "", data=data, new=True, from_review=key if group else "")
+
+    @app.post("/console/knowledge/entry", name="console_entry_create")
+    @guard("draft")
+    async def entry_create(request: Request) -> HTTPResponse:
+        database = _database()
+        if database is None:
+            return no_database(request)
+        kb, topic = _form(request, "kb").strip(), _form(request, "topic").strip()
+        entry_id = f"{kb}.{topic}"
+        data = entry_from_form(request, entry_id, kb)
+        from_review = _form(request, "from_review")[:500]
+        if not TOPIC_ID.match(entry_id):
+            return await entry_page(request, "", data=data, new=True, status=422, from_review=from_review,
+                                    problems=[_Problem("The topic is lower-case letters, digits and '_', e.g. 'opening_hours'.")])
+        if any(e["id"] == entry_id for e in await run(database.proposed)):
+            return await entry_page(request, "", data=data, new=True, status=422, from_review=from_review,
+                                    problems=[_Problem(f"An entry '{entry_id}' already exists: open it to edit it.")])
+        problems = await run(_problems_for, database, data)
+        if problems:
+            return await entry_page(request, "", data=data, new=True, problems=problems, status=422, from_review=from_review)
+        user = request.ctx.session.user.name
+        await run(database.save_draft, data, user)
+        await run(audit.record, user, "draft.create", entry_id, "")
+        if from_review:
+            await run(review.resolve, from_review, "drafted")
+            await run(audit.record, user, "review.drafted", from_review[:200], entry_id)
+        return _redirect(f"/console/knowledge/entry/{entry_id}?ok=saved")
+
+    @app.post("/console/knowledge/entry/<entry_id:str>", name="console_entry_save")
+    @guard("draft")
+    async def entry_save(request: Request, entry_id: str) -> HTTPResponse:
+        database = _database()
+        if database is None:
+            return no_database(request)
+        action, user = _form(request, "action", "save"), request.ctx.session.user.name
+        if action == "discard":
+            if await run(database.discard_draft, entry_id):
+                await run(audit.record, user, "draft.discard", entry_id, "")
+            return _redirect(f"/console/knowledge/entry/{entry_id}?ok=discarded")
+        if action == "delete":
+            current = next((e for e in await run(database.published) if e["id"] == entry_id), None)
+            if current is None:
+                return error_page(request, 404, f"There is no published entry '{entry_id}'.")
+            await run(lambda: database.save_draft(None, user, entry_id=entry_id, kb=current["kb"]))
+            await run(audit.record, user, "draft.delete", entry_id, "")
+            return _redirect(f"/console/knowledge/entry/{entry_id}?ok=saved")
+        kb = _form(request, "kb") or entry_id.split(".", 1)[0]
+        data = entry_from_form(request, entry_id, kb)
+        problems = await run(_problems_for, database, data)
+        if action == "check" or problems:
+            return await entry_page(request, entry_id, data=data, problems=problems, checked=True,
+                                    status=422 if problems else 200)
+        await run(database.save_draft, data, user)
+        published = next((e for e in await run(database.published) if e["id"] == entry_id), None)
+        summary = "; ".join(change.field for change in field_changes(published, data))
+        await run(audit.record, user, "draft.save", entry_id, summary or "no change")
+        return _redirect(f"/console/knowledge/entry/{entry_id}?ok=saved")
+
+    @app.post("/console/knowledge/publish", name="console_publish")
+    @guard("publish")
+    async def publish(request: Request) -> HTTPResponse:
+        database = _database()
+        if database is None:
+            return no_database(request)
+        user = request.ctx.session.user.name
+        entry_id = _form(request, "entry_id").strip()
+        ids = [entry_id] if entry_id else None
+        try:
+            number = await run(lambda: database.publish(user, ids, _form(request, "message")[:500]))
+        except PublishError as error:
+            return render(request, "problems.html", status=422, message=str(error), problems=error.problems)
+        await run(shared_store().check)  # live in this process now; other processes poll within 0.5 s
+        await run(audit.record, user, "publish", f"version {number}", entry_id or "all drafts")
+        return _redirect(f"/console/versions/{number}?ok=published")
+
+    @app.get("/console/versions", name="console_versions")
+    @guard("knowledge")
+    async def versions(request: Request) -> HTTPResponse:
+        database = _database()
+        if database is None:
+            return no_database(request)
+        listed = await run(database.versions)
+        return render(request, "versions.html", versions=listed)
+
+    @app.get("/console/versions/<number:int>", name="console_version")
+    @guard("knowledge")
+    async def version(request: Request, number: int) -> HTTPResponse:
+        database = _database()
+        if database is None:
+            return no_database(request)
+        this, before, latest = await run(lambda: (database.version(number), database.version(number - 1), database.latest_number()))
+        if this is None:
+            return error_page(request, 404, f"There is no version {number}.")
+        changes = diff_entries(before.entries if before else [], this.entries)
+        return render(request, "version.html", version=this, changes=changes, latest=latest)
+
+    @app.post("/console/versions/<number:int>/rollback", name="console_rollback")
+    @guard("publish")
+    async def rollback(request: Request, number: int) -> HTTPResponse:
+        database = _database()
+        if database is None:
+            return no_database(request)
+        user = request.ctx.session.user.name
+        try:
+            new = await run(database.rollback, number, user)
+        except PublishError as error:
+            return render(request, "problems.html", status=422, message=str(error), problems=error.problems)
+        await run(shared_store().check)
+        await run(audit.record, user, "rollback", f"version {new}", f"content of version {number}")
+        return _redirect(f"/console/versions/{new}?ok=rolled_back")
+
+    @app.get("/console/try", name="console_try")
+    @guard("knowledge")
+    async def try_it(request: Request) -> HTTPResponse:
+        text = (request.args.get("q") or "").strip()[:500]
+        results = await try_bots(app, bots, text) if text else []
+        return render(request, "try.html", q=text, results=results)
+
+    @app.get("/console/knowledge/export.csv", name="console_export_csv")
+    @guard("knowledge")
+    async def export_csv(request: Request) -> HTTPResponse:
+        items = await run(_published_items)
+        await run(audit.record, request.ctx.session.user.name, "export", "csv", "")
+        return response.raw(csv_io.to_csv(items), content_type="text/csv; charset=utf-8",
+                            headers={"Content-Disposition": 'attachment; filename="knowledge.csv"', "Cache-Control": "no-store"})
+
+    @app.get("/console/knowledge/export/<filename:str>", name="console_export_yaml")
+    @guard("knowledge")
+    async def export_yaml(request: Request, filename: str) -> HTTPResponse:
+        kb = filename[:-4] if filename.endswith(".yml") else ""
+        items = await run(_published_items)
+        if kb not in {i["kb"] for i in items}:
+            return error_page(request, 404, f"There is no knowledge base '{kb}'.")
+        await run(audit.record, request.ctx.session.user.name, "export", f"{kb}.yml", "")
+        return response.text(csv_io.to_yaml(items, kb), content_type="application/yaml; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{kb}.yml"', "Cache-Control": "no-store"})
+
+    @app.get("/console/knowledge/import", name="console_import_page")
+    @guard("draft")
+    async def import_page(request: Request) -> HTTPResponse:
+        return render(request, "import.html", kbs=kb_names)
+
+    @app.post("/console/knowledge/import", name="console_import")
+    @guard("draft")
+    async def import_upload(request: Request) -> HTTPResponse:
+        database = _database()
+        if database is None:
+            return no_database(request)
+        upload = request.files.get("file") if request.files else None
+        if upload is None or not upload.body:
+            return render(request, "import.html", status=400, kbs=kb_names, error="Choose a .csv or .yml file to import.")
+        if len(upload.body) > MAX_UPLOAD_BYTES:
+            return render(request, "import.html", status=413, kbs=kb_names, error="The file is over 2 MiB.")
+        name = (upload.name or "upload")[:100]
+        reader = csv_io.from_csv if name.lower().endswith(".csv") else csv_io.from_yaml
+        items, problems = await run(reader, upload.body, name)
+        if problems:
+            return render(request, "import.html", status=422, kbs=kb_names, problems=problems, error=f"Nothing imported: {len(problems)} problem(s).")
+        user = request.ctx.session.user.name
+        published = {e["id"]: e for e in await run(database.published)}
+        changed = [item for item in items if published.get(item["id"]) != item]
+        merged = csv_io.merge(await run(database.proposed), changed)
+        _entries, problems = await run(validate_entries, merged)
+        if problems:
+            return render(request, "import.html", status=422, kbs=kb_names, problems=problems, error=f"Nothing imported: {len(problems)} problem(s).")
+        for item in changed:
+            await run(database.save_draft, item, user)
+        await run(audit.record, user, "import", name, f"{len(changed)} draft(s): {', '.join(i['id'] for i in changed)[:3000]}")
+        return _redirect("/console/knowledge?ok=imported")
+
+
+class _Problem:
+    """A form problem shaped like knowledge.schema.Problem for the templates."""
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        self.message, self.fix, self.file, self.line = message, fix, "", 0
+
+
+def _published_items() -> list[dict[str, Any]]:
+    database = shared_database()
+    return database.published() if database else [entry_data(e) for e in shared_store().entries()]
+
+
+def review_language(text: str) -> str:
+    """The question-variant language of a reviewed message (undecidable ones count as formal Chinese)."""
+    from nlu.language_id import detect_language
+
+    language = detect_language(text)
+    return language if language in TEXT_LANGUAGES else "zh-Hant"
+
+
+async def try_bots(app: Sanic, bots: Mapping[str, Any], text: str) -> list[dict[str, Any]]:
+    """What each bot would do with `text`: its real NLU (intent, FAQ scores) and the answer it would give."""
+    runtimes = getattr(app.ctx, "runtimes", {}) or {}
+    store = shared_store()
+    results = []
+    for name in sorted(bots):
+        runtime = runtimes.get(name)
+        if runtime is not None:
+            parse = await runtime.agent.parse_message(text)
+        else:  # no agent (a console without bots): the same index decision FaqRetriever makes
+            kbs = list(getattr(bots[name], "knowledge_bases", ()) or ())
+            parse = {"intent": {}, "faq": store.index().decide(text, kbs).to_dict()}
+        faq = parse.get("faq") or {}
+        intent = parse.get("intent") or {}
+        language = parse.get("language") if isinstance(parse.get("language"), str) else "zh-Hant"
+        top = store.entry(faq.get("top")) if faq.get("top") else None
+        matches = [{**m, "title": (store.entry(m["id"]).title_in("en") if store.entry(m["id"]) else m["id"])}
+                   for m in faq.get("matches") or []]
+        results.append({
+            "bot": name, "intent": intent.get("name"), "confidence": intent.get("confidence"), "language": language,
+            "threshold": faq.get("threshold"), "matches": matches, "ambiguous": faq.get("ambiguous") or [],
+            "answer": top.answer_in(language) if top and intent.get("name") == "faq" else None,
+            "top": faq.get("top"),
+        })
+    return results

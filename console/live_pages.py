@@ -1,0 +1,215 @@
+"""Console pages for what happens live: the review queue of missed messages and the human handoff desk."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Mapping
+
+from sanic import Request, Sanic, response
+from sanic.response import HTTPResponse
+
+from console import audit, capture, handoffs, review
+from console.messages import agent_text
+from console.web import HANDOFF_TICK_SECONDS, _form, _redirect, error_page, guard, render, run
+from knowledge.db_store import shared_database
+from knowledge.live import shared_store
+
+logger = logging.getLogger("hkbot.console")
+MAX_REPLY_CHARS = 2000
+
+
+async def push(app: Sanic, handoff: handoffs.Handoff, text: str, sender_kind: str = "agent", kind: str = "agent") -> int:
+    """Tell the citizen something: into the tracker (so a reloaded widget shows it) and to their open sockets."""
+    from rasa.shared.core.events import BotUttered
+
+    from connectors.websocket import send_to
+
+    metadata = {"kind": kind, "label": kind, "language": handoff.language}
+    runtime = (getattr(app.ctx, "runtimes", {}) or {}).get(handoff.bot)
+    if runtime is not None:
+        agent = runtime.agent
+        async with agent.lock_store.lock(handoff.sender):
+            tracker = await agent.tracker_store.retrieve(handoff.sender)
+            if tracker is not None:
+                tracker.update(BotUttered(text, {}, metadata))
+                await agent.tracker_store.save(tracker)
+    return await send_to(handoff.bot, handoff.sender, {"type": "message", "from": sender_kind, "text": text,
+                                                       "buttons": [], "metadata": metadata})
+
+
+async def release(app: Sanic, handoff: handoffs.Handoff) -> None:
+    """`handoff_active` false: the bot answers the next message again (HandoffPolicy abstains)."""
+    from bots.server import set_handoff
+
+    runtime = (getattr(app.ctx, "runtimes", {}) or {}).get(handoff.bot)
+    if runtime is not None:
+        await set_handoff(runtime, handoff.sender, False)
+
+
+def register(app: Sanic, bots: Mapping[str, Any]) -> None:
+    from bots import runtime as bot_runtime
+    from connectors import websocket
+
+    if capture.on_turn not in bot_runtime.turn_listeners:
+        bot_runtime.turn_listeners.append(capture.on_turn)
+    wait_seconds = {name: int(getattr(getattr(config, "handoff", None), "wait_seconds", 120)) for name, config in bots.items()}
+
+    async def on_session_end(bot: str, sender: str) -> None:
+        current = await run(handoffs.find_open, bot, sender)
+        if current is not None:
+            await run(handoffs.set_status, current.id, "closed")
+            await run(handoffs.add_message, current.id, "system", "The citizen ended the conversation.")
+
+    if on_session_end not in websocket.session_end_hooks:
+        websocket.session_end_hooks.append(on_session_end)
+
+    async def expire_overdue() -> None:
+        """Tell citizens nobody took within `handoff.wait_seconds` how else to reach 1823, and let the bot answer again."""
+        while True:
+            await asyncio.sleep(HANDOFF_TICK_SECONDS)
+            try:
+                for handoff in await run(lambda: handoffs.overdue(wait_seconds)):
+                    if not await run(lambda: handoffs.set_status(handoff.id, "expired", expected=("waiting",))):
+                        continue  # an agent took it at this moment
+                    text = agent_text("timeout", handoff.language)
+                    await release(app, handoff)
+                    await push(app, handoff, text, sender_kind="bot", kind="handoff_timeout")
+                    await run(handoffs.add_message, handoff.id, "system", text)
+                    await run(audit.record, "system", "handoff.timeout", f"{handoff.bot} #{handoff.id}", "")
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("The handoff timer failed; retrying")
+
+    @app.after_server_start
+    async def start_timer(app_: Sanic, _loop: Any) -> None:
+        app_.add_task(expire_overdue())
+
+    # -- review queue -------------------------------------------------------------
+
+    @app.get("/console/review", name="console_review")
+    @guard("review")
+    async def review_page(request: Request) -> HTTPResponse:
+        bot = request.args.get("bot") if request.args.get("bot") in bots else None
+        groups = await run(lambda: review.groups(bot))
+        entries = [(e.id, e.title_in("en")) for e in shared_store().entries()]
+        return render(request, "review.html", groups=groups, entries=entries, bots=sorted(bots), bot=bot,
+                      database=shared_database() is not None)
+
+    @app.post("/console/review/attach", name="console_review_attach")
+    @guard("draft")
+    async def review_attach(request: Request) -> HTTPResponse:
+        from console.knowledge_pages import review_language
+
+        database = shared_database()
+        key, entry_id = _form(request, "key")[:500], _form(request, "entry_id")
+        group = await run(review.group, key)
+        if database is None or group is None:
+            return error_page(request, 404, "This message is no longer in the review queue.")
+        draft = await run(database.draft, entry_id)
+        base = (draft.data if draft and draft.data else None) or next((e for e in await run(database.published) if e["id"] == entry_id), None)
+        if base is None:
+            return error_page(request, 404, f"There is no entry '{entry_id}'.")
+        language = review_language(group.text)
+        questions = {lang: list(texts) for lang, texts in base.get("questions", {}).items()}
+        if group.text.casefold() not in {q.casefold() for texts in questions.values() for q in texts}:
+            questions.setdefault(language, []).append(group.text)
+        user = request.ctx.session.user.name
+        await run(database.save_draft, {**base, "questions": questions}, user)
+        await run(review.resolve, key, "attached")
+        await run(audit.record, user, "review.attach", entry_id, f"{language}: {group.text}")
+        return _redirect("/console/review?ok=attached")
+
+    @app.post("/console/review/dismiss", name="console_review_dismiss")
+    @guard("review")
+    async def review_dismiss(request: Request) -> HTTPResponse:
+        key = _form(request, "key")[:500]
+        count = await run(review.resolve, key, "dismissed")
+        await run(audit.record, request.ctx.session.user.name, "review.dismiss", key[:200], f"{count} message(s)")
+        return _redirect("/console/review?ok=dismissed")
+
+    # -- handoff desk -------------------------------------------------------------
+
+    def listing(items: list[handoffs.Handoff]) -> list[dict[str, Any]]:
+        online = {(h.bot, h.sender) for h in items if h.sender in websocket.open_senders(h.bot)}
+        return [{"id": h.id, "bot": h.bot, "language": h.language, "status": h.status, "agent": h.agent,
+                 "created_at": h.created_at, "waited": round(h.waited), "online": (h.bot, h.sender) in online} for h in items]
+
+    @app.get("/console/handoffs", name="console_handoffs")
+    @guard("handoff")
+    async def handoff_desk(request: Request) -> HTTPResponse:
+        items = await run(handoffs.queue)
+        recent = await run(lambda: handoffs.queue(("closed", "expired"), limit=50))
+        return render(request, "handoffs.html", items=listing(items), recent=listing(recent[-20:]))
+
+    @app.get("/console/api/handoffs", name="console_api_handoffs")
+    @guard("handoff")
+    async def handoff_api(request: Request) -> HTTPResponse:
+        return response.json({"handoffs": listing(await run(handoffs.queue))}, headers={"Cache-Control": "no-store"})
+
+    @app.get("/console/handoffs/<handoff_id:int>", name="console_handoff")
+    @guard("handoff")
+    async def handoff_page(request: Request, handoff_id: int) -> HTTPResponse:
+        handoff = await run(handoffs.get, handoff_id)
+        if handoff is None:
+            return error_page(request, 404, "There is no such conversation.")
+        return render(request, "handoff.html", handoff=handoff, messages=await run(handoffs.messages, handoff_id),
+                      mine=handoff.agent == request.ctx.session.user.name)
+
+    @app.get("/console/api/handoffs/<handoff_id:int>", name="console_api_handoff")
+    @guard("handoff")
+    async def handoff_messages_api(request: Request, handoff_id: int) -> HTTPResponse:
+        handoff = await run(handoffs.get, handoff_id)
+        if handoff is None:
+            return response.json({"error": "There is no such conversation."}, status=404)
+        try:
+            after = int(request.args.get("after", "0"))
+        except ValueError:
+            after = 0
+        items = await run(handoffs.messages, handoff_id, after)
+        return response.json({"status": handoff.status, "agent": handoff.agent, "messages": [m.to_dict() for m in items]},
+                             headers={"Cache-Control": "no-store"})
+
+    @app.post("/console/handoffs/<handoff_id:int>/take", name="console_handoff_take")
+    @guard("handoff")
+    async def handoff_take(request: Request, handoff_id: int) -> HTTPResponse:
+        user = request.ctx.session.user.name
+        if not await run(lambda: handoffs.set_status(handoff_id, "active", agent=user, expected=("waiting",))):
+            return error_page(request, 409, "Someone else has taken this conversation, or it has ended.")
+        handoff = await run(handoffs.get, handoff_id)
+        text = agent_text("joined", handoff.language)
+        await push(app, handoff, text)
+        await run(handoffs.add_message, handoff_id, "system", f"{user} joined. {text}")
+        await run(audit.record, user, "handoff.take", f"{handoff.bot} #{handoff_id}", "")
+        return _redirect(f"/console/handoffs/{handoff_id}?ok=taken")
+
+    @app.post("/console/handoffs/<handoff_id:int>/reply", name="console_handoff_reply")
+    @guard("handoff")
+    async def handoff_reply(request: Request, handoff_id: int) -> HTTPResponse:
+        user = request.ctx.session.user.name
+        handoff = await run(handoffs.get, handoff_id)
+        text = _form(request, "text").strip()[:MAX_REPLY_CHARS]
+        if handoff is None or handoff.status != "active" or handoff.agent != user:
+            return error_page(request, 409, "Take the conversation first (it may have ended or another officer has it).")
+        if not text:
+            return error_page(request, 400, "Write a message first.")
+        delivered = await push(app, handoff, text)
+        message = await run(handoffs.add_message, handoff_id, "agent", text)
+        await run(audit.record, user, "handoff.reply", f"{handoff.bot} #{handoff_id}", "")
+        if "application/json" in (request.headers.get("accept") or ""):
+            return response.json({"message": message.to_dict(), "delivered": delivered})
+        return _redirect(f"/console/handoffs/{handoff_id}")
+
+    @app.post("/console/handoffs/<handoff_id:int>/release", name="console_handoff_release")
+    @guard("handoff")
+    async def handoff_release(request: Request, handoff_id: int) -> HTTPResponse:
+        user = request.ctx.session.user.name
+        handoff = await run(handoffs.get, handoff_id)
+        if handoff is None or not await run(lambda: handoffs.set_status(handoff_id, "closed")):
+            return error_page(request, 409, "This conversation has already ended.")
+        await release(app, handoff)
+        text = agent_text("released", handoff.language)
+        await push(app, handoff, text, sender_kind="bot", kind="handoff_released")
+        await run(handoffs.add_message, handoff_id, "system", f"{user} handed back. {text}")
+        await run(audit.record, user, "handoff.release", f"{handoff.bot} #{handoff_id}", "")
+        return _redirect("/console/handoffs?ok=released")

@@ -1,0 +1,165 @@
+/* hkbot operator console: live handoff chat, queue refresh, dashboard charts. No inline code, no libraries. */
+(function () {
+  'use strict';
+  var csrf = document.body.getAttribute('data-csrf') || '';
+  var SVG = 'http://www.w3.org/2000/svg';
+
+  function el(name, cls, text) {
+    var node = document.createElement(name);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;  // never HTML
+    return node;
+  }
+
+  function getJSON(url) {
+    return fetch(url, {credentials: 'same-origin', headers: {'Accept': 'application/json'}}).then(function (r) {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    });
+  }
+
+  /* --- one conversation: poll new messages, send replies without reloading --- */
+  var transcript = document.getElementById('transcript');
+  if (transcript) {
+    var id = transcript.getAttribute('data-handoff');
+    var after = parseInt(transcript.getAttribute('data-after') || '0', 10);
+    var status = document.getElementById('handoff-status');
+    var poll = function () {
+      getJSON('/console/api/handoffs/' + id + '?after=' + after).then(function (data) {
+        data.messages.forEach(function (m) {
+          var item = el('li', 'from-' + m.author);
+          item.appendChild(el('span', 'who', m.author));
+          item.appendChild(document.createTextNode(' '));
+          item.appendChild(el('span', 'text', m.text));
+          transcript.appendChild(item);
+          after = Math.max(after, m.id);
+        });
+        if (status && status.textContent !== data.status) status.textContent = data.status;
+      }).catch(function () {}).then(function () { setTimeout(poll, 1000); });
+    };
+    setTimeout(poll, 1000);
+    var form = document.getElementById('reply-form');
+    if (form) {
+      form.addEventListener('submit', function (event) {
+        event.preventDefault();
+        var body = new URLSearchParams(new FormData(form));
+        fetch(form.action, {method: 'POST', body: body, credentials: 'same-origin',
+          headers: {'Accept': 'application/json', 'X-CSRF-Token': csrf}}).then(function (r) {
+          if (r.ok) { form.reset(); form.querySelector('textarea').focus(); }
+          else { form.submit(); }  // show the server's explanation page
+        });
+      });
+    }
+  }
+
+  /* --- the queue: refresh every 2 s --- */
+  var queue = document.getElementById('handoff-queue');
+  if (queue) {
+    var refresh = function () {
+      getJSON('/console/api/handoffs').then(function (data) {
+        var body = el('tbody');
+        if (!data.handoffs.length) {
+          var row = el('tr'); var cell = el('td', '', 'Nobody is waiting.'); cell.colSpan = 7; row.appendChild(cell); body.appendChild(row);
+        }
+        data.handoffs.forEach(function (h) {
+          var row = el('tr'); row.setAttribute('data-id', h.id);
+          [h.id, h.bot, h.language, h.status + (h.agent ? ' (' + h.agent + ')' : ''), h.waited, h.online ? 'yes' : 'no'].forEach(function (v) {
+            row.appendChild(el('td', '', String(v)));
+          });
+          var link = el('a', '', 'Open'); link.href = '/console/handoffs/' + h.id;
+          var cell = el('td'); cell.appendChild(link); row.appendChild(cell);
+          body.appendChild(row);
+        });
+        queue.replaceChild(body, queue.tBodies[0]);
+      }).catch(function () {}).then(function () { setTimeout(refresh, 2000); });
+    };
+    setTimeout(refresh, 2000);
+  }
+
+  /* --- dashboard charts in inline SVG --- */
+  var data = document.getElementById('chart-data');
+  var charts = document.getElementById('charts');
+  if (data && charts) {
+    var chart = JSON.parse(data.textContent);
+    var colors = ['#00665e', '#b3261e', '#1f4e9c', '#8a5a00', '#5b3f8c', '#2e7d32'];
+    var svg = function (name, attrs, parent) {
+      var node = document.createElementNS(SVG, name);
+      Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+      if (parent) parent.appendChild(node);
+      return node;
+    };
+    var text = function (parent, x, y, value, anchor) {
+      var t = svg('text', {x: x, y: y, 'text-anchor': anchor || 'start', 'font-size': '11'}, parent);
+      t.textContent = value;
+      return t;
+    };
+    /* grouped bars or lines over days; series: [{name, values, kind}] with max */
+    var plot = function (title, days, series, max, percent) {
+      var W = 560, H = 220, L = 44, B = 40, T = 24;
+      var figure = el('figure', 'chart');
+      figure.appendChild(el('figcaption', '', title));
+      var root = svg('svg', {viewBox: '0 0 ' + W + ' ' + H, width: '100%', role: 'img'});
+      figure.appendChild(root);
+      max = max || 1;
+      var h = H - B - T, w = W - L - 10, step = w / Math.max(1, days.length);
+      for (var g = 0; g <= 4; g++) {
+        var y = T + h - h * g / 4;
+        svg('line', {x1: L, x2: W - 10, y1: y, y2: y, stroke: '#ddd'}, root);
+        text(root, L - 4, y + 4, percent ? Math.round(100 * g / 4) + '%' : String(Math.round(max * g / 4)), 'end');
+      }
+      days.forEach(function (d, i) { if (days.length < 15 || i % 2 === 0) text(root, L + step * i + step / 2, H - B + 14, d.slice(5), 'middle'); });
+      var bars = series.filter(function (s) { return s.kind === 'bar'; });
+      series.forEach(function (s, si) {
+        var color = colors[si % colors.length];
+        if (s.kind === 'bar') {
+          var bw = step * 0.8 / bars.length, bi = bars.indexOf(s);
+          s.values.forEach(function (v, i) {
+            var bh = h * v / max;
+            svg('rect', {x: L + step * i + step * 0.1 + bw * bi, y: T + h - bh, width: Math.max(1, bw - 1), height: bh, fill: color}, root);
+          });
+        } else {
+          var points = s.values.map(function (v, i) { return (L + step * i + step / 2) + ',' + (T + h - h * v / max); }).join(' ');
+          svg('polyline', {points: points, fill: 'none', stroke: color, 'stroke-width': 2}, root);
+          s.values.forEach(function (v, i) { svg('circle', {cx: L + step * i + step / 2, cy: T + h - h * v / max, r: 3, fill: color}, root); });
+        }
+        svg('rect', {x: L + si * 130, y: 4, width: 10, height: 10, fill: color}, root);
+        text(root, L + si * 130 + 14, 13, s.name);
+      });
+      charts.appendChild(figure);
+    };
+    var hbars = function (title, pairs) {
+      var W = 560, row = 22, L = 220, H = row * pairs.length + 30;
+      var figure = el('figure', 'chart');
+      figure.appendChild(el('figcaption', '', title));
+      var root = svg('svg', {viewBox: '0 0 ' + W + ' ' + H, width: '100%', role: 'img'});
+      figure.appendChild(root);
+      var max = Math.max.apply(null, pairs.map(function (p) { return p[1]; }).concat([1]));
+      pairs.forEach(function (p, i) {
+        text(root, L - 6, 20 + i * row + 12, p[0], 'end');
+        svg('rect', {x: L, y: 20 + i * row, width: (W - L - 50) * p[1] / max, height: row - 6, fill: colors[0]}, root);
+        text(root, L + (W - L - 50) * p[1] / max + 4, 20 + i * row + 12, String(p[1]));
+      });
+      charts.appendChild(figure);
+    };
+    var bots = {};
+    chart.rows.forEach(function (r) { (bots[r.bot] = bots[r.bot] || []).push(r); });
+    Object.keys(bots).sort().forEach(function (bot) {
+      var rows = bots[bot];
+      var days = rows.map(function (r) { return r.day; });
+      var pick = function (k) { return rows.map(function (r) { return r[k]; }); };
+      var most = Math.max.apply(null, pick('messages').concat([1]));
+      charts.appendChild(el('h2', '', bot));
+      plot('Messages and handoffs per day', days, [{name: 'messages', values: pick('messages'), kind: 'bar'},
+        {name: 'handoffs', values: pick('handoffs'), kind: 'bar'}], most, false);
+      plot('Answered and fallback rate', days, [{name: 'answered', values: pick('answered_rate'), kind: 'line'},
+        {name: 'fallback', values: pick('fallback_rate'), kind: 'line'}], 1, true);
+      var fb = Math.max.apply(null, pick('helpful').concat(pick('not_helpful'), [1]));
+      plot('Feedback per day', days, [{name: 'helpful', values: pick('helpful'), kind: 'bar'},
+        {name: 'not helpful', values: pick('not_helpful'), kind: 'bar'}], fb, false);
+      var languages = {};
+      rows.forEach(function (r) { Object.keys(r.languages).forEach(function (l) { languages[l] = (languages[l] || 0) + r.languages[l]; }); });
+      hbars('Languages used', Object.keys(languages).map(function (l) { return [l, languages[l]]; }));
+      if (chart.topics[bot]) hbars('Top topics', chart.topics[bot]);
+    });
+  }
+})();
