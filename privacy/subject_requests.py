@@ -4,11 +4,14 @@ Conversations come from the SQL tracker store (keys `<bot>:<sender>`). Other sto
 keep rows about a sender (feedback, review queue) are SQLite files under `data_dir()`; any
 table there with a `sender_id`, `sender` or `sender_hash` column is included, where
 `sender_hash` holds `privacy.sender_hash(sender)` (SHA-256 hex, or a prefix of it of at
-least 10 characters) of the sender id or of its `<bot>:<sender>` key.
+least 10 characters) of the sender id or of its `<bot>:<sender>` key, or a keyed hash:
+HMAC-SHA256 with the hex key in that database's `settings` table row `sender_key` (as the
+feedback store `actions.feedback_store` keeps it), whole or cut the same way.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -27,20 +30,34 @@ HASH_PREFIX_LENGTHS = (10, 12, 16, 20, 24, 32, 40, 64)
 STORE_SUFFIXES = (".sqlite3", ".sqlite", ".db")
 
 
-def _hashes(values: Iterable[str]) -> list[str]:
-    """Every accepted form of the SHA-256 hex digest of each value."""
+def _hashes(values: Iterable[str], key: Optional[bytes] = None) -> list[str]:
+    """Every accepted form of the SHA-256 hex digest of each value (and of its HMAC with `key`)."""
     forms = set()
     for value in values:
-        digest = hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()
-        forms.update(digest[:length] for length in HASH_PREFIX_LENGTHS)
+        data = value.encode("utf-8", "replace")
+        digests = [hashlib.sha256(data).hexdigest()]
+        if key:
+            digests.append(hmac.new(key, data, hashlib.sha256).hexdigest())
+        forms.update(digest[:length] for digest in digests for length in HASH_PREFIX_LENGTHS)
     return sorted(forms)
+
+
+def _sender_key(connection: sqlite3.Connection) -> Optional[bytes]:
+    """The store's own hash key (`settings.sender_key`, hex), when it keeps one."""
+    try:
+        row = connection.execute("SELECT value FROM settings WHERE name = 'sender_key'").fetchone()
+        return bytes.fromhex(row[0]) if row and row[0] else None
+    except (sqlite3.DatabaseError, ValueError, TypeError):
+        return None
 
 
 def _identities(sender: str, bots: Optional[Iterable[str]], keys: Iterable[str]) -> list[str]:
     """The sender id and every `<bot>:<sender>` key it may be stored under."""
+    from bots.registry import bot_names
+
     names = set(keys) | {sender}
-    if bots is not None:
-        names |= {conversation_key(bot, sender) for bot in bots}
+    # every configured bot too: a purged conversation may have left rows in other stores
+    names |= {conversation_key(bot, sender) for bot in (bots if bots is not None else bot_names())}
     return sorted(names)
 
 
@@ -82,7 +99,6 @@ def _where(columns: list[str], identities: list[str], hashes: list[str], bots: O
 
 def _other_rows(identities: list[str], delete: bool, tracker_db_url: Optional[str], bots: Optional[list[str]] = None) -> dict[str, Any]:
     """Rows about the sender in other stores: {"file:table": rows or count}."""
-    hashes = _hashes(identities)
     result: dict[str, Any] = {}
     for path in other_store_files(tracker_db_url):
         try:
@@ -90,6 +106,7 @@ def _other_rows(identities: list[str], delete: bool, tracker_db_url: Optional[st
         except sqlite3.Error:
             continue
         try:
+            hashes = _hashes(identities, _sender_key(connection))
             connection.row_factory = sqlite3.Row
             for table, columns, has_bot in _matching_tables(connection):
                 where, params = _where(columns, identities, hashes, bots if has_bot else None)

@@ -186,6 +186,21 @@ async def test_delete_erases_the_sender_and_their_feedback_only(data):
     assert "nothing stored" in hkbot("privacy", "delete", "citizen-x").stdout
 
 
+async def test_delete_erases_rows_of_the_real_feedback_store(data):
+    from actions.feedback_store import FeedbackStore
+
+    await fill(data)
+    store = FeedbackStore()  # data_dir()/feedback.sqlite3, with its own random hash key
+    store.record("dog_licence", "dog_licence.fee", True, "citizen-x")
+    store.record("tsw", "tsw.fee", False, "citizen-x")
+    store.record("dog_licence", "dog_licence.fee", True, "other-citizen")
+    exported = json.loads(hkbot("privacy", "export", "citizen-x").stdout)
+    assert len(exported["other_records"]["feedback.sqlite3:feedback"]) == 2
+    result = hkbot("privacy", "delete", "citizen-x", "--bot", "dog_licence")
+    assert result.returncode == 0 and "deleted 1 rows from feedback.sqlite3:feedback" in result.stdout
+    assert sorted((f.bot, f.sender_hash == store.sender_hash("citizen-x")) for f in store.all()) == [("dog_licence", False), ("tsw", True)]
+
+
 def test_missing_database_and_non_sql_stores_are_clear_errors(data, tmp_path, monkeypatch):
     result = hkbot("privacy", "export", "someone")
     assert result.returncode == 2 and "no conversations database" in result.stderr
