@@ -100,7 +100,7 @@
       figure.appendChild(el('figcaption', '', title));
       var root = svg('svg', {viewBox: '0 0 ' + W + ' ' + H, width: '100%', role: 'img'});
       figure.appendChild(root);
-      max = max || 1;
+      max = percent ? 1 : Math.max(4, Math.ceil((max || 1) / 4) * 4);  // whole-number ticks
       var h = H - B - T, w = W - L - 10, step = w / Math.max(1, days.length);
       for (var g = 0; g <= 4; g++) {
         var y = T + h - h * g / 4;
