@@ -13,7 +13,8 @@ run: install
 	$(BIN)/hkbot serve
 
 test: install system-deps
-	$(BIN)/python -m pytest
+	bash scripts/services.sh start
+	$(BIN)/python -m pytest; status=$$?; bash scripts/services.sh stop; exit $$status
 
 install: $(STAMP)
 

@@ -9,6 +9,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # Fonts with Chinese glyphs, so screenshots of Cantonese text are legible.
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 
+# PostgreSQL and Redis for the scale-out tests (started by scripts/services.sh).
+bash "$(dirname "$0")/services.sh" install
+
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
