@@ -28,9 +28,10 @@ def chosen_topic(tracker: Tracker) -> str | None:
 
 def topic_options(faq: dict[str, Any]) -> tuple[str | None, list[str]]:
     """FaqRetriever's top topic and its close alternatives (without the top one, no repeats)."""
-    top = faq.get("top") or None
-    ambiguous = []
-    for topic in faq.get("ambiguous") or []:
+    top = faq.get("top") if isinstance(faq.get("top"), str) and faq.get("top") else None
+    listed = faq.get("ambiguous")
+    ambiguous: list[str] = []
+    for topic in listed if isinstance(listed, list) else []:
         if isinstance(topic, str) and topic != top and topic not in ambiguous:
             ambiguous.append(topic)
     return top, ambiguous

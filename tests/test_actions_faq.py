@@ -85,3 +85,13 @@ def test_rasa_parses_our_button_payloads_into_intent_and_entities() -> None:
         parsed = YAMLStoryReader.unpack_regex_message(Message(data={"text": payload}), bot_domain)
         assert parsed.get("intent")["name"] == intent, payload
         assert {e["entity"]: e["value"] for e in parsed.get("entities")} == entities, payload
+
+
+async def test_bad_input_gets_a_polite_reply_not_an_error() -> None:
+    for entities in ({"topic": 5}, {"topic": ""}, {"topic": "<script>alert(1)</script>"}, {"topic": "x" * 100_000}):
+        reply = only_response(await run("action_answer_faq", "dog_licence", user_message("/faq", "faq", "en", entities=entities)))
+        assert reply["label"] == "out_of_scope" and "1823" in reply["text"]
+    garbage = user_message("\x00\ufffd<b>" * 1000, "faq", "und", faq={"top": None, "ambiguous": "not a list", "matches": []})
+    assert only_response(await run("action_answer_faq", "tsw", garbage))["label"] == "out_of_scope"
+    empty = {"text": None, "intent": {"name": "switch_language"}, "entities": [], "metadata": {}}
+    assert only_response(await run("action_switch_language", "tsw", empty))["kind"] == "language"
