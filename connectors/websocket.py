@@ -310,6 +310,7 @@ class Conversation:
         await send_frame(self.ws, {"type": "error", "code": code, "text": error_text(code, self.language)})
 
     async def run(self, request: Request) -> None:
+        self._set_language(request.args.get("lang"))  # before hello, for a refusal in the right language
         config = _bot_config(self.app, self.bot)
         origin = request.headers.get("origin")
         if not origin_allowed(origin, request.host, config_value(config, "allowed_origins", ())):

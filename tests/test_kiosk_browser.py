@@ -12,7 +12,7 @@ import websockets
 from playwright.sync_api import expect
 
 from knowledge.live import shared_store
-from tests.widget_browser import ANSWER_TIMEOUT_MS, Page, browser, shot, web  # noqa: F401 (fixtures)
+from tests.widget_browser import ANSWER_TIMEOUT_MS, Page, browser, playwright, shot, web  # noqa: F401 (fixtures)
 
 BOT = "dog_licence"
 TOP_TOPICS = ["dog_licence.fee", "dog_licence.documents", "dog_licence.where_apply", "dog_licence.validity_renewal"]

@@ -9,7 +9,16 @@ import pytest
 from playwright.sync_api import expect
 
 from nlu.script import to_simplified
-from tests.widget_browser import ANSWER_TIMEOUT_MS, Page, browser, shot, web  # noqa: F401 (fixtures)
+from tests.widget_browser import (  # noqa: F401 (fixtures)
+    ANSWER_TIMEOUT_MS,
+    CROSS_SITE_ARGS,
+    Page,
+    browser,
+    launch,
+    playwright,
+    shot,
+    web,
+)
 
 BOT = "dog_licence"
 
@@ -253,3 +262,39 @@ def test_small_screens_and_zoom(server, browser, artifacts_dir, width, height, n
         shot(page, artifacts_dir, name)
     finally:
         web.close()
+
+
+def department_page(server_url: str) -> str:
+    return (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>A department</title></head>"
+        "<body><h1>A department page on its own site</h1>"
+        f"<script src='{server_url}/widget.js' data-bot='{BOT}' data-lang='en'></script></body></html>"
+    )
+
+
+@pytest.mark.parametrize("origin, allowed", [("http://localhost:5005", True), ("http://dept.example", False)])
+def test_embedding_on_another_site_follows_allowed_origins(server, playwright, artifacts_dir, origin, allowed):
+    """The one-tag embedding on a department's own site; bot.yml allowed_origins lists localhost:5005."""
+    chromium = launch(playwright, CROSS_SITE_ARGS)
+    web = Page(chromium)
+    try:
+        embedded(server, web, artifacts_dir, origin, allowed)
+    finally:
+        web.close()
+        chromium.close()
+
+
+def embedded(server: Any, web: Page, artifacts_dir: Any, origin: str, allowed: bool) -> None:
+    page = web.page
+    page.route(f"{origin}/**", lambda route: route.fulfill(status=200, content_type="text/html", body=department_page(server.url)))
+    page.goto(f"{origin}/services")
+    page.locator(".hkb-launcher").click()
+    if allowed:
+        answer = answer_of(ask(page, "how much is a dog licence?"))
+        assert answer.get_attribute("data-label") == "dog_licence.fee"
+        shot(page, artifacts_dir, "widget_embedded_allowed_origin")
+    else:
+        expect(page.locator(".hkb-log .hkb-error")).to_contain_text("not allowed")
+        page.wait_for_timeout(1500)
+        expect(page.locator(".hkb-log .hkb-error")).to_have_count(1)  # refused once, no retry storm
+        shot(page, artifacts_dir, "widget_embedded_refused_origin")

@@ -22,19 +22,35 @@ CHROMIUM_ARGS = [
 ANSWER_TIMEOUT_MS = 30_000
 
 
+#: For pages the test itself serves from a made-up public origin (a department's site):
+#: Chrome would otherwise refuse their requests to our server on the loopback address.
+CROSS_SITE_ARGS = ["--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests"]
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless chromium per test module, closed afterwards."""
+def playwright() -> Iterator[Any]:
+    """Playwright's driver for this test module (Debian's chromium, no browser download)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (Debian package `chromium`)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with sync_playwright() as driver:
+        yield driver
+
+
+def launch(playwright: Any, extra_args: list[str] | None = None) -> Any:
+    """A headless Debian chromium."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + (extra_args or []))
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    """One headless chromium per test module, closed afterwards."""
+    chromium = launch(playwright)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 class Page:

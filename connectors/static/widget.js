@@ -180,10 +180,12 @@
     if (this.ws && (this.ws.readyState === 0 || this.ws.readyState === 1)) return;
     clearTimeout(this.timer);
     this.emit('status', this.attempt ? 'reconnecting' : 'connecting');
-    var ws = new WebSocket(this.url);
+    // The language rides on the URL too, so that a refusal before hello is in the citizen's language.
+    var language = this.on.language ? this.on.language() : '';
+    var ws = new WebSocket(this.url + (this.url.indexOf('?') < 0 ? '?' : '&') + 'lang=' + encodeURIComponent(language || ''));
     this.ws = ws;
     ws.onopen = function () {
-      ws.send(JSON.stringify({ type: 'hello', session_id: self.sessionId(), language: self.on.language ? self.on.language() : undefined }));
+      ws.send(JSON.stringify({ type: 'hello', session_id: self.sessionId(), language: language || undefined }));
     };
     ws.onmessage = function (event) {
       var frame;
@@ -194,10 +196,14 @@
       }
       self.receive(frame);
     };
-    ws.onclose = function () {
+    ws.onclose = function (event) {
       if (self.ws !== ws) return;
       self.ready = false;
       self.ws = null;
+      if (event.code === 1008) {
+        self.emit('status', 'connected'); // refused (origin not allowed): the error frame said why; no retry
+        return;
+      }
       self.attempt += 1;
       self.emit('status', 'reconnecting');
       // Exponential backoff with jitter: 0.5 s, 1 s, 2 s ... at most 15 s.
