@@ -243,7 +243,9 @@ def create_tracker_store(bot: str, endpoints: Any, event_broker: Any = None, in_
 
         inner: TrackerStore = InMemoryTrackerStore(Domain.empty())
     elif endpoints is not None and endpoints.tracker_store is not None:
-        inner = TrackerStore.create(endpoints.tracker_store, event_broker=event_broker)
+        from bots.sql_resilience import harden_tracker_store  # PostgreSQL restarts: pre-ping, retry connects
+
+        inner = harden_tracker_store(TrackerStore.create(endpoints.tracker_store, event_broker=event_broker))
     else:
         tracker_db_path().parent.mkdir(parents=True, exist_ok=True)
         inner = SQLTrackerStore(dialect="sqlite", db=str(tracker_db_path()), event_broker=event_broker)

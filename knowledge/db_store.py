@@ -307,6 +307,7 @@ class KnowledgeDatabase:
         except sa.exc.IntegrityError:
             raise PublishError("Someone else published at the same moment. Please try again.") from None
         logger.info("Knowledge version %d published by %s: %s", number, author, ", ".join(sorted(ids)))
+        _announce(number)
         return number
 
     def publish_entries(self, items: list[dict[str, Any]], author: str, message: str) -> int:
@@ -321,6 +322,7 @@ class KnowledgeDatabase:
                     self._set(connection, "operator_edited", "1")
         except sa.exc.IntegrityError:
             raise PublishError("Someone else published at the same moment. Please try again.") from None
+        _announce(number)
         return number
 
     def rollback(self, number: int, author: str) -> int:
@@ -364,7 +366,15 @@ class KnowledgeDatabase:
         except sa.exc.IntegrityError:  # another process seeded at the same moment
             return None
         logger.info("Knowledge seed %s imported as version %d (%d entries)", directory, number, len(items))
+        _announce(number)
         return number
+
+
+def _announce(number: int) -> None:
+    """After a commit: tell the other replicas (knowledge.notices; they poll when Redis is absent)."""
+    from knowledge.notices import announce
+
+    announce(number)
 
 
 class DatabaseSource:

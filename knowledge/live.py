@@ -27,6 +27,9 @@ def shared_store() -> KnowledgeStore:
             # Build each new version's index in the watcher thread, not on a citizen's message.
             _store.subscribe(lambda snapshot, change: index_for(snapshot))
             _store.start_watching()
+            from knowledge.notices import listen_for_changes  # replicas: reload on another's publish at once
+
+            listen_for_changes(_store)
         return _store
 
 
@@ -35,5 +38,8 @@ def reset_shared_store() -> None:
     global _store
     with _lock:
         if _store is not None:
+            from knowledge.notices import stop_listening
+
+            stop_listening(_store)
             _store.stop_watching()
         _store = None
