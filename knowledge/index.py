@@ -18,7 +18,7 @@ from nlu.retrieval import Item, Match, Ranker
 from nlu.types import Analysis
 
 #: Lowest score that answers with a topic; chosen from data (see README, `tune_threshold`).
-DEFAULT_THRESHOLD = 0.56
+DEFAULT_THRESHOLD = 0.55
 #: Alternatives within this much of the top score are reported as `ambiguous`.
 AMBIGUITY_MARGIN = 0.05
 #: How many matches the parse data carries.

@@ -30,6 +30,9 @@ from nlu.concepts import feature_weight
 
 #: Share of the item score that comes from its best single variant (the rest: the whole entry).
 VARIANT_SHARE = 0.5
+#: A lexicon concept the bot's knowledge never mentions (swimming pool, cat, grooming) says the
+#: question is about something else: it weighs this much more than an unknown loose word.
+UNSEEN_CONCEPT_FACTOR = 1.5
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class Ranker:
         for feature in query:
             column = self.vocabulary.get(feature)
             if column is None or (present is not None and not present[column]):
-                total += self._weight(feature) * self.unseen_idf
+                total += self._weight(feature) * self.unseen_idf * (UNSEEN_CONCEPT_FACTOR if feature.startswith("c:") else 1.0)
             else:
                 columns.append(column)
                 total += self.weights[column]
@@ -124,7 +127,7 @@ class Ranker:
 
     def group_features(self, groups: Iterable[str]) -> np.ndarray:
         """Which features occur in the items of the given groups (cached per group list)."""
-        key = ("features", frozenset(groups))
+        key = ("features", frozenset(str(g) for g in groups))
         present = self._group_masks.get(key)
         if present is None:
             rows = np.flatnonzero(self.group_mask(key[1]))
@@ -160,7 +163,7 @@ class Ranker:
 
     def group_mask(self, groups: Iterable[str]) -> np.ndarray:
         """Which items belong to the given groups (cached: a bot asks with the same list every time)."""
-        key = frozenset(groups)
+        key = frozenset(str(g) for g in groups)  # YAML reads a kb named 1823 as a number
         mask = self._group_masks.get(key)
         if mask is None:
             mask = np.array([g in key for g in self.groups], dtype=bool)
