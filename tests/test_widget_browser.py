@@ -152,7 +152,7 @@ def test_reconnects_and_resumes_after_the_connection_drops(server, web, artifact
         ws.connect_to_server()
         sockets.append(ws)
 
-    page.route_web_socket(re.compile(r".*/websocket$"), through)
+    page.route_web_socket(re.compile(r".*/websocket(\?.*)?$"), through)
     open_widget(web, server.url)
     answer_of(ask(page, "狗牌幾多錢"))
     session = web.session_storage()[f"hkbot:{BOT}:widget:session"]
