@@ -138,13 +138,25 @@ def replica_env(services: Services, directory: Path, database_url: str) -> dict[
 
 
 @pytest.fixture(scope="session")
-def replicas(services, server_factory, tmp_path_factory) -> Replicas:
-    """Two replicas of dog_licence on two localhost ports over the same PostgreSQL + Redis."""
+def replicas(services, trained_models, tmp_path_factory):
+    """Two replicas of dog_licence on two localhost ports over the same PostgreSQL + Redis (started side by side)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.conftest import ServerProcess
+
     database_url = services.new_database()
     env = replica_env(services, tmp_path_factory.mktemp("replicas"), database_url)
-    a = server_factory(env=env, bots=[BOT])
-    b = server_factory(env=env, bots=[BOT])
-    return Replicas(a, b, database_url, services)
+    from knowledge.db_store import KnowledgeDatabase
+
+    KnowledgeDatabase(database_url)  # create the knowledge tables once, before two processes race to
+    processes = [ServerProcess(tmp_path_factory.mktemp("replica"), env=env, bots=[BOT]) for _ in range(2)]
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda process: process.start(), processes))
+        yield Replicas(processes[0], processes[1], database_url, services)
+    finally:
+        for process in processes:
+            process.stop()
 
 
 class Conversation:
