@@ -60,8 +60,8 @@ REPLIES: dict[str, dict[str, str]] = {
         "yue": "想確認下你問緊邊樣，請揀以下其中一項：",
     },
     "none_of_these": {"en": "None of these", "zh-Hant": "都不是"},
-    "helpful": {"en": "👍 Helpful", "zh-Hant": "👍 有幫助"},
-    "not_helpful": {"en": "👎 Not helpful", "zh-Hant": "👎 沒有幫助"},
+    "helpful": {"en": "Helpful", "zh-Hant": "有幫助"},
+    "not_helpful": {"en": "Not helpful", "zh-Hant": "沒有幫助"},
     "make_checklist": {"en": "Make me a checklist", "zh-Hant": "幫我列出清單"},
     # ---- fallback and handoff
     "fallback": {

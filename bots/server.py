@@ -97,10 +97,14 @@ def create_app(runtimes: dict[str, Any]) -> Any:
     from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge, SanicException
 
     from bots.runtime import run_action_call
+    from connectors.websocket import MAX_FRAME_BYTES
     from privacy.rate_limit import install_limits
 
     app = Sanic("hkbot", configure_logging=False)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    # Frames past the widget's polite 16 KiB refusal but under this cap get a sentence; larger ones
+    # close the socket (Sanic's default, 1 MiB, would make the server buffer far more than it needs).
+    app.config.WEBSOCKET_MAX_SIZE = 16 * MAX_FRAME_BYTES
     app.config.FALLBACK_ERROR_FORMAT = "json"
     install_limits(app)  # privacy.rate_limit: per-sender/address buckets, message and body size
     app.ctx.runtimes = runtimes

@@ -26,6 +26,7 @@ from sanic import Blueprint, Request, Sanic
 
 from connectors.profile import bot_profile, config_value
 from nlu.sanitise import MAX_MESSAGE_CHARS
+from privacy.rate_limit import check_message, client_address
 
 logger = logging.getLogger(__name__)
 
@@ -305,12 +306,14 @@ class Conversation:
         self.on_new_message = on_new_message
         self.sender: str | None = None
         self.language: str | None = None
+        self.address: str | None = None
 
     async def error(self, code: str) -> None:
         await send_frame(self.ws, {"type": "error", "code": code, "text": error_text(code, self.language)})
 
     async def run(self, request: Request) -> None:
         self._set_language(request.args.get("lang"))  # before hello, for a refusal in the right language
+        self.address = client_address(request)
         config = _bot_config(self.app, self.bot)
         origin = request.headers.get("origin")
         if not origin_allowed(origin, request.host, config_value(config, "allowed_origins", ())):
@@ -339,7 +342,7 @@ class Conversation:
             return
         try:
             frame = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # deeply nested JSON included
             await self.error("bad_frame")
             return
         if not isinstance(frame, dict):
@@ -398,6 +401,10 @@ class Conversation:
             return
         if len(text) > MAX_TEXT_CHARS:
             await self.error("too_long")
+            return
+        refusal = check_message(self.bot, self.sender, self.address, text)
+        if refusal is not None:  # the same per-sender and per-address limits as the REST channel
+            await send_frame(self.ws, {"type": "error", "code": refusal.code, "text": refusal.text(self.language)})
             return
         client_metadata = frame.get("metadata") if isinstance(frame.get("metadata"), Mapping) else {}
         metadata = {k: str(client_metadata[k])[:200] for k in CLIENT_METADATA_KEYS if k in client_metadata}

@@ -130,3 +130,32 @@ def test_a_body_over_the_size_limit_gets_413(limited_server, size):
     assert "large" in response.json()["error"]
     with client("127.0.0.15") as http:
         assert http.get(limited_server.url + "/health").status_code == 200
+
+
+async def test_the_widget_socket_has_the_same_sender_limit(limited_server):
+    import asyncio
+
+    import websockets
+
+    url = limited_server.url.replace("http://", "ws://") + "/bots/dog_licence/websocket"
+    async with websockets.connect(url, local_addr=("127.0.0.16", 0)) as ws:
+
+        async def next_frame(*kinds: str) -> dict:
+            while True:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                if frame["type"] in kinds:
+                    return frame
+
+        await ws.send(json.dumps({"type": "hello", "language": "en"}))
+        await next_frame("session")
+        answers = []
+        for _ in range(4):  # burst 3, then refused
+            await ws.send(json.dumps({"type": "message", "text": "how much is a dog licence?"}))
+            frame = await next_frame("message", "error")
+            answers.append(frame)
+            if frame["type"] == "message":  # read up to the end of the typing indicator
+                while (await next_frame("typing"))["on"]:
+                    pass
+        assert [frame["type"] for frame in answers[:3]] == ["message"] * 3
+        assert answers[3]["type"] == "error" and answers[3]["code"] == "rate_limited"
+        assert answers[3]["text"].startswith("You are sending messages too quickly")
