@@ -29,8 +29,13 @@ STOP_CHARS = frozenset(
     "吖嘛哦喎嘢先住再啱呃喂哈噢嗯囖咧誒欸佢哋地嗰呢度邊幾多少做後用"
 )
 
+#: Hong Kong variant characters (what OpenCC s2hk writes for Simplified input: 賬户, 這裏, 籤名)
+#: folded to the forms the knowledge and the lexicon use, so 账户 meets 帳戶 and 签名 meets 簽名.
+VARIANT_FOLD = str.maketrans("裏户衞啓説着綫麪鈎爲僞峯羣眞籤册滙牀", "裡戶衛啟說著線麵鉤為偽峰群真簽冊匯床")
+
 _LATIN_WORD = re.compile(r"[a-z0-9@]+")
-_APOSTROPHES = re.compile(r"(?<=[a-z])['’](?=[a-z])")  # can't -> cant, dog's -> dogs
+_NEGATION = re.compile(r"\b(?:(ca)n|(wo)n|([a-z]+))n['’]t\b")  # don't -> do not: the lemma of "dont" is "do"
+_APOSTROPHES = re.compile(r"(?<=[a-z])['’](?=[a-z])")  # dog's -> dogs
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _NOT_WORD = re.compile(r"[^\w@\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 
@@ -41,10 +46,17 @@ def _lemma(word: str) -> str:
     return lemma(word)
 
 
+def _not(match: re.Match) -> str:
+    """can't -> can not, won't -> will not, doesn't -> does not."""
+    can, wo, other = match.groups()
+    return "can not" if can else "will not" if wo else other + " not"
+
+
 @lru_cache(maxsize=65536)
 def matching_view(normalised: str) -> str:
     """A normalised text with punctuation turned to spaces and English words lemmatised."""
-    text = _NOT_WORD.sub(" ", _APOSTROPHES.sub("", normalised).replace("_", " ")).strip()
+    text = _NEGATION.sub(_not, normalised.translate(VARIANT_FOLD))
+    text = _NOT_WORD.sub(" ", _APOSTROPHES.sub("", text).replace("_", " ")).strip()
     return _LATIN_WORD.sub(lambda m: _lemma(m.group()) if m.group().isalpha() else m.group(), text)
 
 
