@@ -42,3 +42,9 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     serve_bench.add_argument("--conversations", type=int, default=20)
     serve_bench.add_argument("--messages", type=int, default=10, help="messages per conversation")
     serve_bench.set_defaults(func=_lazy("bots.bench_serve", "bench_serve_command"))
+
+    load_bench = bench.add_parser("load", help="concurrent conversations against one server and two replicas on PostgreSQL + Redis")
+    load_bench.add_argument("--conversations", type=int, default=50)
+    load_bench.add_argument("--messages", type=int, default=20, help="messages per conversation")
+    load_bench.add_argument("--bot", default="dog_licence")
+    load_bench.set_defaults(func=_lazy("bots.bench_load", "bench_load_command"))

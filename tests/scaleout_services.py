@@ -6,113 +6,28 @@ saying why, only when PostgreSQL or Redis is not installed at all.
 """
 from __future__ import annotations
 
-import subprocess
 import time
 import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SERVICES_SCRIPT = REPO / "scripts" / "services.sh"
+from bots.local_services import LocalServices, ServicesUnavailable
+
 #: One bot is enough to prove sharing, and starts in a fraction of the time of three.
 BOT = "dog_licence"
-
-
-def _script(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(SERVICES_SCRIPT), *args], capture_output=True, text=True, timeout=180, check=check)
-
-
-@dataclass
-class Services:
-    """The running PostgreSQL (`pg_url`, a superuser URL) and Redis (`redis_url`)."""
-
-    pg_url: str
-    redis_url: str
-    databases: list[str] = field(default_factory=list)
-
-    @property
-    def pg_host_port(self) -> tuple[str, int]:
-        from sqlalchemy.engine import make_url
-
-        url = make_url(self.pg_url)
-        return url.host, int(url.port)
-
-    @property
-    def redis_port(self) -> int:
-        return int(self.redis_url.rsplit(":", 1)[1].split("/", 1)[0])
-
-    def new_database(self) -> str:
-        """A fresh, empty PostgreSQL database; its SQLAlchemy URL (dropped at the end of the session)."""
-        import psycopg2
-
-        name = f"hkbot_test_{uuid.uuid4().hex[:10]}"
-        connection = psycopg2.connect(self.pg_url)
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        connection.close()
-        self.databases.append(name)
-        return self.pg_url.rsplit("/", 1)[0] + "/" + name
-
-    def drop_databases(self) -> None:
-        import psycopg2
-
-        try:
-            connection = psycopg2.connect(self.pg_url)
-        except psycopg2.Error:
-            return
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            for name in self.databases:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.close()
-
-    def restart(self, service: str) -> None:
-        """Stop and start `postgres` or `redis` (the fault tests' outage)."""
-        _script("restart", service)
-
-    def stop(self, service: str) -> None:
-        _script("stop", service)
-
-    def start(self, service: str) -> None:
-        _script("start", service)
-
-    def write_endpoints(self, directory: Path, database_url: str) -> Path:
-        """A Rasa endpoints.yml: SQL tracker store on PostgreSQL, Redis lock store (as in the README)."""
-        from sqlalchemy.engine import make_url
-
-        url = make_url(database_url)
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / "endpoints.yml"
-        path.write_text(
-            "tracker_store:\n"
-            "  type: SQL\n  dialect: postgresql\n"
-            f"  url: {url.host}\n  port: {url.port}\n  db: {url.database}\n  username: {url.username}\n"
-            "lock_store:\n"
-            f"  type: redis\n  url: 127.0.0.1\n  port: {self.redis_port}\n  db: 0\n"
-        )
-        return path
 
 
 @pytest.fixture(scope="session")
 def services():
     """PostgreSQL and Redis on loopback: the ones `make test` started, or started here and stopped after."""
-    started_here = _script("status", check=False).returncode != 0
-    if started_here:
-        result = _script("start", check=False)
-        if result.returncode == 3:
-            pytest.skip(f"PostgreSQL or Redis is not installed ({result.stderr.strip()}); `make test` installs them")
-        assert result.returncode == 0, result.stdout + result.stderr
-    values = dict(line.split("=", 1) for line in _script("env").stdout.split())
-    found = Services(values["HKBOT_TEST_PG_URL"], values["HKBOT_TEST_REDIS_URL"])
+    try:
+        found = LocalServices.ensure()
+    except ServicesUnavailable as error:
+        pytest.skip(f"PostgreSQL or Redis is not installed ({error}); `make test` installs them")
     yield found
-    if _script("status", check=False).returncode == 0:
-        found.drop_databases()
-    if started_here:
-        _script("stop", check=False)
+    found.close()
 
 
 @dataclass
@@ -122,19 +37,10 @@ class Replicas:
     a: object
     b: object
     database_url: str
-    services: Services
+    services: LocalServices
 
     def both(self) -> tuple[object, object]:
         return self.a, self.b
-
-
-def replica_env(services: Services, directory: Path, database_url: str) -> dict[str, str]:
-    """What each replica is given: the endpoints.yml and the knowledge database URL."""
-    return {
-        "HKBOT_ENDPOINTS": str(services.write_endpoints(directory, database_url)),
-        "HKBOT_KNOWLEDGE_DB": database_url,  # the knowledge store on the same PostgreSQL
-        "HKBOT_DB_RETRY_SECONDS": "15",
-    }
 
 
 @pytest.fixture(scope="session")
@@ -145,7 +51,7 @@ def replicas(services, trained_models, tmp_path_factory):
     from tests.conftest import ServerProcess
 
     database_url = services.new_database()
-    env = replica_env(services, tmp_path_factory.mktemp("replicas"), database_url)
+    env = {**services.replica_env(tmp_path_factory.mktemp("replicas"), database_url), "HKBOT_DB_RETRY_SECONDS": "15"}
     from knowledge.db_store import KnowledgeDatabase
 
     KnowledgeDatabase(database_url)  # create the knowledge tables once, before two processes race to
