@@ -54,9 +54,18 @@ def test_a_confident_topic_becomes_the_faq_intent(component):
 
 
 def test_priority_intent_wins_over_a_topic(component):
+    msg = message("human please, dog licence fee", "ask_human", 0.8)
+    component.process([msg])
+    faq = msg.get("faq")
+    assert faq["top"] == "dog_licence.fee" and faq["matches"][0]["score"] < component.config["strong_topic"]
+    assert msg.get("intent")["name"] == "ask_human"
+
+
+def test_a_strong_topic_wins_over_a_confidently_wrong_priority_intent(component):
     msg = message("dog licence fee", "ask_human", 0.8)
     component.process([msg])
-    assert msg.get("intent")["name"] == "ask_human" and msg.get("faq")["top"] == "dog_licence.fee"
+    assert msg.get("faq")["matches"][0]["score"] >= component.config["strong_topic"]
+    assert msg.get("intent")["name"] == "faq" and msg.get("faq")["top"] == "dog_licence.fee"
 
 
 def test_confident_shared_intent_stays_when_no_topic_fits(component):

@@ -6,7 +6,9 @@ with no retraining. It puts the contract's `faq` object into the parse data
 between the trained shared intents and the topics:
 
 1. a priority intent (ask_human, switch_language, bot_identity) predicted with
-   confidence >= `priority_confidence` stays;
+   confidence >= `priority_confidence` stays, unless a topic scores >= `strong_topic`
+   (the classifier only knows shared intents, so it can be confidently wrong about a
+   topic question: "I want to complain about rude staff" is no request for an officer);
 2. else a topic at or above `threshold` -> intent `faq` (confidence = its score);
 3. else a shared intent with confidence >= `intent_confidence` stays;
 4. else `out_of_scope`.
@@ -20,6 +22,8 @@ Config keys:
   `knowledge.index.DEFAULT_THRESHOLD`).
 - `ambiguity_margin`: alternatives within this of the top score are listed in `ambiguous`.
 - `priority_intents`, `priority_confidence`: shared intents that win over a topic.
+- `strong_topic`: a topic this sure wins even over a priority intent (0.8: the shared
+  priority examples score at most 0.70 against any topic; "1823有冇英文服務" scores 0.92).
 - `intent_confidence`: lowest confidence at which another shared intent stays.
 - `top`: how many matches `faq.matches` carries.
 """
@@ -62,6 +66,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "ambiguity_margin": AMBIGUITY_MARGIN,
             "priority_intents": ["ask_human", "switch_language", "bot_identity"],
             "priority_confidence": 0.7,
+            "strong_topic": 0.8,
             "intent_confidence": 0.6,
             "top": TOP_MATCHES,
         }
@@ -119,7 +124,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         message.set(FAQ, result.to_dict(), add_to_output=True)
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-        if name in self.config["priority_intents"] and confidence >= self.config["priority_confidence"]:
+        strong = result.top is not None and result.matches[0].score >= float(self.config["strong_topic"])
+        if name in self.config["priority_intents"] and confidence >= self.config["priority_confidence"] and not strong:
             return
         if result.top is not None:
             self._set_intent(message, FAQ_INTENT, result.matches[0].score)
