@@ -221,7 +221,11 @@ def plain_models(bots: list[str], say: Any) -> dict[str, Path]:
     models = {}
     for bot in load_bots(bots).values():
         project = compose(bot)
-        digest = hashlib.sha256((project.fingerprint + PLAIN_CONFIG).encode()).hexdigest()[:16]
+        # Plain Rasa uses none of our code: its model depends on the domain, the data and PLAIN_CONFIG only.
+        digest = hashlib.sha256(PLAIN_CONFIG.encode())
+        for path in sorted([*project.domain.iterdir(), *project.data.iterdir()]):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest = digest.hexdigest()[:16]
         target = folder / f"{bot.name}-plain-{digest}.tar.gz"
         if not target.is_file():
             say(f"  training plain Rasa model for {bot.name} (rasa train, default config)…")
@@ -332,7 +336,12 @@ def bench_serve_command(args: argparse.Namespace) -> int:
         ours = bench_ours(bots, scratch, args.conversations, args.messages, say)
         say("measuring plain rasa run + rasa run actions per bot…")
         plain = bench_plain(models, scratch, args.conversations, args.messages, say)
-    finally:
+    except BaseException:
+        say(f"(logs kept in {scratch})")
+        raise
+    if ours["load"].errors or plain["load"].errors:
+        say(f"(errors: the servers' logs are kept in {scratch})")
+    else:
         shutil.rmtree(scratch, ignore_errors=True)
     say("")
     say(table(ours, plain, bots, args.conversations, args.messages))

@@ -315,6 +315,36 @@ async def _event_broker(endpoints: Any) -> Any:
     return await EventBroker.create(endpoints.event_broker)
 
 
+def prepare_action_validation() -> None:
+    """Validate action responses with one prepared jsonschema validator instead of Rasa's per-call one.
+
+    Rasa's `RemoteAction._validate_action_result` calls `jsonschema.validate`, which checks the
+    events schema itself against the metaschema on every action: about 190 ms a turn here, two
+    thirds of all the work. The response is still validated against the same schema, once per
+    action, with the same error message.
+    """
+    from jsonschema import ValidationError, validators
+    from rasa.core.actions.action import RemoteAction
+
+    if getattr(RemoteAction._validate_action_result, "prepared", False):
+        return
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    def validate(self: RemoteAction, result: dict[str, Any]) -> bool:
+        try:
+            validator.validate(result)
+        except ValidationError as error:
+            error.message += ". Failed to validate Action server response from API."
+            raise
+        return True
+
+    validate.prepared = True  # type: ignore[attr-defined]
+    RemoteAction._validate_action_result = validate  # type: ignore[method-assign]
+
+
 def load_runtimes(names: Iterable[str] | None = None, progress: Any = None, in_memory: bool = False) -> dict[str, BotRuntime]:
     """Train what changed, then load every named bot (all when None). Call outside a running loop.
 
@@ -327,6 +357,7 @@ def load_runtimes(names: Iterable[str] | None = None, progress: Any = None, in_m
     models = ensure_trained(list(bots), progress=progress)
     endpoints = _endpoints()
     shared_executor()  # fail at start-up, not at the first citizen's message
+    prepare_action_validation()
     runtimes = {}
     for name, bot in bots.items():
         runtimes[name] = load_runtime(bot, models[name], endpoints, in_memory=in_memory)  # the server connects the event broker
