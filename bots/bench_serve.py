@@ -281,7 +281,7 @@ def bench_plain(models: dict[str, Path], scratch: Path, conversations: int, mess
             (folder / "endpoints.yml").write_text(f"action_endpoint:\n  url: http://127.0.0.1:{action_port}/webhook\n")
             (folder / "credentials.yml").write_text("rest:\n")
             actions = Process(f"rasa run actions ({bot})", [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(action_port)], _env(folder), folder / "actions.log")
-            rasa = Process(f"rasa run ({bot})", [_bin("rasa"), "run", "-m", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml", "--port", str(port)], _env(folder), folder / "rasa.log")
+            rasa = Process(f"rasa run ({bot})", [_bin("rasa"), "run", "-m", str(model), "--endpoints", str(folder / "endpoints.yml"), "--credentials", str(folder / "credentials.yml"), "--port", str(port)], _env(folder), folder / "rasa.log")
             processes += [actions.start(), rasa.start()]
             # A bot is up when both its Rasa server and its action server answer.
             action_up = actions.wait_http(f"http://127.0.0.1:{action_port}/health")
