@@ -26,7 +26,7 @@ KIND_WEIGHTS = {"c": 1.0, "w": 1.0, "b": 0.5, "u": 0.5}
 STOP_CHARS = frozenset(
     "的了呀啊嗎呢吧㗎嘅喇啦囉咩我你您他她佢們个個隻只張是係在喺和同及與或要想請問會能可以"
     "就都也還仲這那哪些啲得唔不冇沒有一去到過咗着著被給畀俾將把為對嚟噉咁乜點怎樣甚什麼么"
-    "吖嘛哦喎嘢先住再啱呃喂哈噢嗯囖咧誒欸佢哋地嗰呢度邊幾多少做後用"
+    "吖嘛哦喎嘢先住再啱呃喂哈噢嗯囖咧誒欸佢哋地嗰呢度邊幾多少做後用才"
 )
 
 #: Hong Kong variant characters (what OpenCC s2hk writes for Simplified input: 賬户, 這裏, 籤名)
@@ -195,7 +195,7 @@ def _residual(text: str, found: set[str]) -> None:
     if not text.strip():
         return
     for word in _LATIN_WORD.findall(text):
-        if len(word) > 1 or word.isdigit():
+        if len(word) > 1 and not word.isdigit():  # numbers (4 months, 80蚊) never match across phrasings
             found.add("w:" + word)
     for run in _CJK_RUN.findall(text):
         segment = []
