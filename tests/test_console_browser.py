@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.widget_browser import ANSWER_TIMEOUT_MS, Page, browser, shot  # noqa: F401 (fixtures)
+from tests.widget_browser import ANSWER_TIMEOUT_MS, Page, browser, playwright, shot  # noqa: F401 (fixtures)
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PASSWORD = "console test password"

