@@ -25,6 +25,10 @@ TRAINING_PACKAGES = ("rasa", "rasa-sdk", "spacy", "spacy-lookups-data", "jieba",
 #: Project code that runs inside training besides the composed files.
 CODE_INPUTS = ("nlu", "bots/policies.py")
 IGNORED_PARTS = {"__pycache__", ".pytest_cache"}
+#: The knowledge variants trained as examples of `faq`, so the shared-intent classifier tells a
+#: topic question from a shared intent; the live index still picks the topic. Left out of the
+#: fingerprint: a knowledge edit needs no retraining (the model keeps the variants it saw).
+FAQ_EXAMPLES_FILE = "knowledge_faq.yml"
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,22 @@ def compose(bot: BotConfig) -> BuiltProject:
         if (folder / "domain.yml").is_file():
             shutil.copyfile(folder / "domain.yml", domain / f"{prefix}domain.yml")
         _copy_tree(_yaml_files(folder / "data"), folder / "data", data, prefix)
+    _write_faq_examples(bot, data / FAQ_EXAMPLES_FILE)
     return BuiltProject(bot.name, root, config, domain, data, fingerprint(root))
+
+
+def _write_faq_examples(bot: BotConfig, target: Path) -> None:
+    """Every question variant of the bot's knowledge bases as an example of the `faq` intent."""
+    from knowledge.store import load_directory
+    from bots.settings import knowledge_dir
+
+    entries, _problems = load_directory(knowledge_dir())
+    wanted = {str(kb) for kb in bot.knowledge_bases}
+    texts = list(dict.fromkeys(text for entry in entries if str(entry.kb) in wanted for _lang, text in entry.variants()))
+    if not texts:
+        return
+    lines = "".join(f"      - {' '.join(text.split())}\n" for text in texts)
+    target.write_text(f'version: "3.1"\nnlu:\n  - intent: faq\n    examples: |\n{lines}', encoding="utf-8")
 
 
 def _package_versions() -> list[str]:
@@ -110,11 +129,12 @@ def _code_files() -> list[Path]:
 def fingerprint(root: Path) -> str:
     """A SHA-256 over the composed files, the NLU code and data, our policies and package versions."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml")):
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml") and p.name != FAQ_EXAMPLES_FILE):
         digest.update(f"build:{path.relative_to(root).as_posix()}\0".encode())
         digest.update(path.read_bytes())
     for path in _code_files():
         digest.update(f"code:{path.relative_to(PROJECT_ROOT).as_posix()}\0".encode())
         digest.update(path.read_bytes())
     digest.update("\n".join(_package_versions()).encode())
+    digest.update(f"faq examples: {FAQ_EXAMPLES_FILE}".encode())  # models trained with them differ
     return digest.hexdigest()
