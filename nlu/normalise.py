@@ -92,29 +92,37 @@ def colloquial_table() -> dict[str, tuple[tuple[str, str], ...]]:
     return {c: tuple(sorted(v, key=lambda kv: -len(kv[0]))) for c, v in grouped.items()}
 
 
+@lru_cache(maxsize=1)
+def _colloquial_pattern() -> re.Pattern:
+    """One alternation of every colloquial word, longest first: at each position the regex
+    engine tries them in that order, so the longest match wins, as in a hand-written scan."""
+    keys = sorted((key for pairs in colloquial_table().values() for key, _ in pairs), key=lambda k: (-len(k), k))
+    return re.compile("|".join(map(re.escape, keys)))
+
+
+@lru_cache(maxsize=1)
+def _formal_of() -> dict[str, str]:
+    return {key: value for pairs in colloquial_table().values() for key, value in pairs}
+
+
 @lru_cache(maxsize=65536)
 def formalise(text: str) -> str:
     """Colloquial Cantonese words replaced by formal equivalents, longest match first."""
-    table = colloquial_table()
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        candidates = table.get(text[i])
-        if candidates:
-            for key, value in candidates:
-                if text.startswith(key, i):
-                    out.append(value)
-                    i += len(key)
-                    break
-            else:
-                out.append(text[i])
-                i += 1
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
+    formal = _formal_of()
+    return _colloquial_pattern().sub(lambda match: formal[match.group()], text)
+
+
+def folded_text(text: str) -> str:
+    """`aligned_view(text).text` without the index (the matching view needs no offsets)."""
+    if _already_folded(text):
+        return to_hk_view(text)
+    folded = "".join(fold_char(ch) for ch in text)
+    return to_hk_view(_SPACE_RUNS.sub(" ", folded).strip(" "))
+
+
+_SPACE_RUNS = re.compile(" {2,}")
 
 
 def normalise(text: object) -> str:
     """The matching view of a message (see the module docstring for the steps)."""
-    return formalise(aligned_view(sanitise(text).text).text)
+    return formalise(folded_text(sanitise(text).text))

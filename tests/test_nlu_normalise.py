@@ -44,3 +44,34 @@ def test_script_conversion_round_trip() -> None:
     assert to_traditional("软件和网络") == "軟件和網絡"
     assert to_simplified("漁農自然護理署") == "渔农自然护理署"
     assert to_traditional("") == "" and to_simplified("") == ""
+
+
+def test_fast_paths_agree_with_the_aligned_view_and_a_plain_scan():
+    # normalise() folds without building offsets and formalises with one regex; both must
+    # give exactly what the offset-keeping view and a longest-first scan give.
+    import importlib
+    import random
+
+    module = importlib.import_module("nlu.normalise")
+
+    def scan(text: str) -> str:
+        table, out, i = module.colloquial_table(), [], 0
+        while i < len(text):
+            for key, value in table.get(text[i], ()):
+                if text.startswith(key, i):
+                    out.append(value)
+                    i += len(key)
+                    break
+            else:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
+
+    rng = random.Random(7)
+    alphabet = " \t\u3000ＡaB點樣幾多錢喺邊度冇係唔該\u200b\x07e㎏"
+    texts = ["  Ｈｅｌｌｏ\u200b  World\t\n 點樣  ", "冇嘢 唔係 佢哋喺邊度", ""]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(2000)]
+    for text in texts:
+        view = module.aligned_view(text).text
+        assert module.folded_text(text) == view, text
+        assert module.formalise(view) == scan(view), view
