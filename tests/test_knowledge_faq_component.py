@@ -68,6 +68,17 @@ def test_a_strong_topic_wins_over_a_confidently_wrong_priority_intent(component)
     assert msg.get("intent")["name"] == "faq" and msg.get("faq")["top"] == "dog_licence.fee"
 
 
+def test_a_topic_under_the_threshold_answers_only_when_the_classifier_is_sure_it_is_a_topic_question(component):
+    sure, unsure, other = (message("付款方式", "faq", 0.9), message("付款方式", "faq", 0.6), message("付款方式", "greet", 0.9))
+    component.process([sure, unsure, other])
+    score = sure.get("faq")["matches"][0]["score"]
+    assert component.config["confirmed_threshold"] <= score < component.config["threshold"]
+    assert sure.get("intent")["name"] == "faq" and sure.get("faq")["top"] == "dog_licence.fee"
+    assert sure.get("intent")["confidence"] == score
+    assert unsure.get("intent")["name"] == "out_of_scope" and unsure.get("faq")["top"] is None
+    assert other.get("intent")["name"] == "greet" and other.get("faq")["top"] is None
+
+
 def test_confident_shared_intent_stays_when_no_topic_fits(component):
     msg = message("thank you so much", "thanks", 0.9)
     component.process([msg])
