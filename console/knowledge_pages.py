@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+import functools
+from typing import Any, Awaitable, Callable, Mapping
 
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
@@ -10,7 +11,7 @@ from sanic.response import HTTPResponse
 from console import audit, review
 from console.web import MAX_UPLOAD_BYTES, _form, _redirect, error_page, guard, render, run
 from knowledge import csv_io
-from knowledge.db_store import PublishError, entry_data, shared_database, validate_entries
+from knowledge.db_store import KnowledgeDatabase, PublishError, entry_data, shared_database, validate_entries
 from knowledge.live import shared_store
 from knowledge.schema import TEXT_LANGUAGES, TOPIC_ID
 from knowledge.versions import diff_entries, field_changes
@@ -18,6 +19,24 @@ from knowledge.versions import diff_entries, field_changes
 
 def _database():
     return shared_database()
+
+
+def no_database(request: Request) -> HTTPResponse:
+    return error_page(request, 409, "This server reads knowledge from YAML files (HKBOT_KNOWLEDGE_DIR or "
+                                    "HKBOT_KNOWLEDGE_DB=files): edit those files, or unset them to use the console's database.")
+
+
+def with_database(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
+    """Routes that change knowledge get the database store as `database`; a YAML-only server says how to edit instead."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        database = _database()
+        if database is None:
+            return no_database(request)
+        return await handler(request, *args, database=database, **kwargs)
+
+    return wrapped
 
 
 def _bot_kbs(bots: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
@@ -90,10 +109,6 @@ def _problems_for(database, data: dict[str, Any]) -> list:
 def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     kb_names = sorted({kb for kbs in _bot_kbs(bots).values() for kb in kbs})
 
-    def no_database(request: Request) -> HTTPResponse:
-        return error_page(request, 409, "This server reads knowledge from YAML files (HKBOT_KNOWLEDGE_DIR or "
-                                        "HKBOT_KNOWLEDGE_DB=files): edit those files, or unset them to use the console's database.")
-
     @app.get("/console/knowledge", name="console_knowledge")
     @guard("knowledge")
     async def knowledge_list(request: Request) -> HTTPResponse:
@@ -145,10 +160,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
 
     @app.post("/console/knowledge/entry", name="console_entry_create")
     @guard("draft")
-    async def entry_create(request: Request) -> HTTPResponse:
-        database = _database()
-        if database is None:
-            return no_database(request)
+    @with_database
+    async def entry_create(request: Request, database: KnowledgeDatabase) -> HTTPResponse:
         kb, topic = _form(request, "kb").strip(), _form(request, "topic").strip()
         entry_id = f"{kb}.{topic}"
         data = entry_from_form(request, entry_id, kb)
@@ -172,10 +185,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
 
     @app.post("/console/knowledge/entry/<entry_id:str>", name="console_entry_save")
     @guard("draft")
-    async def entry_save(request: Request, entry_id: str) -> HTTPResponse:
-        database = _database()
-        if database is None:
-            return no_database(request)
+    @with_database
+    async def entry_save(request: Request, entry_id: str, database: KnowledgeDatabase) -> HTTPResponse:
         action, user = _form(request, "action", "save"), request.ctx.session.user.name
         if action == "discard":
             if await run(database.discard_draft, entry_id):
@@ -202,10 +213,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
 
     @app.post("/console/knowledge/publish", name="console_publish")
     @guard("publish")
-    async def publish(request: Request) -> HTTPResponse:
-        database = _database()
-        if database is None:
-            return no_database(request)
+    @with_database
+    async def publish(request: Request, database: KnowledgeDatabase) -> HTTPResponse:
         user = request.ctx.session.user.name
         entry_id = _form(request, "entry_id").strip()
         ids = [entry_id] if entry_id else None
@@ -219,19 +228,15 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
 
     @app.get("/console/versions", name="console_versions")
     @guard("knowledge")
-    async def versions(request: Request) -> HTTPResponse:
-        database = _database()
-        if database is None:
-            return no_database(request)
+    @with_database
+    async def versions(request: Request, database: KnowledgeDatabase) -> HTTPResponse:
         listed = await run(database.versions)
         return render(request, "versions.html", versions=listed)
 
     @app.get("/console/versions/<number:int>", name="console_version")
     @guard("knowledge")
-    async def version(request: Request, number: int) -> HTTPResponse:
-        database = _database()
-        if database is None:
-            return no_database(request)
+    @with_database
+    async def version(request: Request, number: int, database: KnowledgeDatabase) -> HTTPResponse:
         this, before, latest = await run(lambda: (database.version(number), database.version(number - 1), database.latest_number()))
         if this is None:
             return error_page(request, 404, f"There is no version {number}.")
@@ -240,10 +245,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
 
     @app.post("/console/versions/<number:int>/rollback", name="console_rollback")
     @guard("publish")
-    async def rollback(request: Request, number: int) -> HTTPResponse:
-        database = _database()
-        if database is None:
-            return no_database(request)
+    @with_database
+    async def rollback(request: Request, number: int, database: KnowledgeDatabase) -> HTTPResponse:
         user = request.ctx.session.user.name
         try:
             new = await run(database.rollback, number, user)
@@ -286,10 +289,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
 
     @app.post("/console/knowledge/import", name="console_import")
     @guard("draft")
-    async def import_upload(request: Request) -> HTTPResponse:
-        database = _database()
-        if database is None:
-            return no_database(request)
+    @with_database
+    async def import_upload(request: Request, database: KnowledgeDatabase) -> HTTPResponse:
         upload = request.files.get("file") if request.files else None
         if upload is None or not upload.body:
             return render(request, "import.html", status=400, kbs=kb_names, error="Choose a .csv or .yml file to import.")
