@@ -34,6 +34,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stop_process(process) -> None:
+    """Ends a subprocess politely (SIGTERM, 20 s), then firmly; nothing if it already ended."""
+    import subprocess
+
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class ServerProcess:
     """A real `hkbot serve` subprocess on a localhost port; `.url` is its base URL, `.token` its API token."""
 
@@ -84,15 +97,7 @@ class ServerProcess:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        import subprocess
-
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         if getattr(self, "_log", None):
             self._log.close()
 

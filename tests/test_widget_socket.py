@@ -4,12 +4,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 from typing import Any
 
 import httpx
 import pytest
 import websockets
+
+from tests.conftest import free_port
 
 BOT = "dog_licence"
 TIMEOUT = 30
@@ -129,12 +130,6 @@ def test_pages_have_a_strict_csp_and_unknown_bots_a_polite_404(server):
         assert client.get("/hkbot-static/../web.py").status_code == 404
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_send_to_pushes_to_every_open_socket_of_a_conversation():
     """The operators' handoff will push through `send_to`; here a real Sanic server in this process."""
     from sanic import Sanic
@@ -147,7 +142,7 @@ async def test_send_to_pushes_to_every_open_socket_of_a_conversation():
     app = Sanic("send_to_test")
     channel = WebSocketInput.from_credentials({"bot": "pushbot"})
     app.blueprint(channel.blueprint(ignore), url_prefix="/bots/pushbot/websocket")
-    port = _free_port()
+    port = free_port()
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
     await server.startup()
     try:
