@@ -56,7 +56,7 @@ def retry_connects(engine: sa.engine.Engine, seconds: float | None = None) -> sa
     return engine
 
 
-def _sql_store(store: Any) -> Any:
+def find_sql_store(store: Any) -> Any:
     """Rasa's SQLTrackerStore inside the wrappers Rasa puts around it, or None."""
     from rasa.core.tracker_store import SQLTrackerStore
 
@@ -71,7 +71,7 @@ def _sql_store(store: Any) -> Any:
 
 def harden_tracker_store(store: Any) -> Any:
     """Give a server-database SQLTrackerStore (in any wrapper) a pre-pinging, retrying engine; returns `store`."""
-    sql = _sql_store(store)
+    sql = find_sql_store(store)
     if sql is None or sql.engine.dialect.name == "sqlite":
         return store
     from rasa.core.tracker_store import create_engine_kwargs
@@ -83,4 +83,33 @@ def harden_tracker_store(store: Any) -> Any:
     sql.sessionmaker = sa.orm.sessionmaker(bind=engine)
     logger.info("tracker store %s: connections pinged before use, reconnects retried for %.0f s",
                 url.render_as_string(hide_password=True), retry_seconds())
+    return store
+
+
+def use_write_ahead_log(store: Any) -> Any:
+    """Give a SQLite tracker store pooled connections in WAL mode with `synchronous=NORMAL`; returns `store`.
+
+    SQLAlchemy opens and closes a SQLite connection per session, and SQLite's default
+    (rollback journal, `synchronous=FULL`) syncs the disk several times per commit: together
+    a third of each turn. Here connections are kept in a small pool, and with a write-ahead
+    log a commit is one append; it survives a crash of the server, and readers (the console,
+    `hkbot privacy` commands) no longer wait for writers. Only a power cut can lose the last
+    moments of conversations.
+    """
+    sql = find_sql_store(store)
+    if sql is None or sql.engine.dialect.name != "sqlite":
+        return store
+    # Pooled connections may be handed to another thread, one thread at a time.
+    engine = sa.create_engine(sql.engine.url, poolclass=sa.pool.QueuePool, pool_size=2, connect_args={"check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def write_ahead(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    sql.engine.dispose()
+    sql.engine = engine
+    sql.sessionmaker = sa.orm.sessionmaker(bind=engine)
     return store

@@ -1,0 +1,183 @@
+"""The per-process tracker cache over real SQLite: same rows and same trackers as Rasa's own store."""
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+from bots.runtime import BotTrackerStore
+from bots.sql_resilience import use_write_ahead_log
+from bots.tracker_cache import CachedTrackerStore, latest_session
+
+DOMAIN = Domain.from_dict({"intents": ["greet", "faq"], "slots": {"language": {"type": "text", "mappings": [{"type": "custom"}]}}})
+
+
+def sql_store(path) -> SQLTrackerStore:
+    return use_write_ahead_log(SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(path)))
+
+
+def cached(path) -> CachedTrackerStore:
+    return CachedTrackerStore(BotTrackerStore("dog_licence", sql_store(path)))
+
+
+def plain(path) -> BotTrackerStore:
+    return BotTrackerStore("dog_licence", sql_store(path))
+
+
+def turn(tracker: DialogueStateTracker, text: str, reply: str) -> None:
+    """What one citizen message adds to a conversation."""
+    for event in (
+        UserUttered(text, intent={"name": "faq", "confidence": 0.9}, parse_data={"text": text, "intent": {"name": "faq", "confidence": 0.9}, "language": "yue"}),
+        SlotSet("language", "yue"),
+        ActionExecuted("action_answer_faq"),
+        BotUttered(reply, data={"buttons": []}, metadata={"kind": "answer"}),
+        ActionExecuted("action_listen"),
+    ):
+        tracker.update(event)
+
+
+def start(sender: str) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        tracker.update(event)
+    return tracker
+
+
+def rows(path) -> list[tuple]:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id").fetchall()
+
+
+def state(tracker: DialogueStateTracker) -> dict:
+    return tracker.current_state(EventVerbosity.ALL)
+
+
+async def test_saves_write_the_same_rows_as_rasas_store(tmp_path):
+    ours, theirs = cached(tmp_path / "ours.db"), plain(tmp_path / "theirs.db")
+    tracker = start("citizen")
+    for text in ("狗牌幾錢", "點樣續牌", "唔該"):
+        turn(tracker, text, f"answer to {text}")
+        await ours.save(tracker)
+        await theirs.save(tracker)
+        tracker = await ours.retrieve("citizen")  # the next turn runs on the kept tracker, as the server does
+    assert len(rows(tmp_path / "ours.db")) == 3 + 3 * 5
+    assert rows(tmp_path / "ours.db") == rows(tmp_path / "theirs.db")
+
+
+async def test_a_continued_conversation_skips_rasas_save_and_read(tmp_path, monkeypatch):
+    store = cached(tmp_path / "t.db")
+    tracker = start("citizen")
+    turn(tracker, "hello", "hi")
+    await store.save(tracker)  # first save: Rasa's own
+    calls = []
+    for name in ("save", "retrieve"):
+        original = getattr(SQLTrackerStore, name)
+
+        async def counted(self, *args, _name=name, _original=original):
+            calls.append(_name)
+            return await _original(self, *args)
+
+        monkeypatch.setattr(SQLTrackerStore, name, counted)
+    tracker = await store.retrieve("citizen")
+    turn(tracker, "dog licence fee", "HK$80")
+    await store.save(tracker)
+    assert calls == []
+    fresh = await plain(tmp_path / "t.db").retrieve("citizen")
+    assert state(fresh) == state(tracker)
+
+
+async def test_reads_from_memory_equal_reads_from_the_database(tmp_path):
+    store = cached(tmp_path / "t.db")
+    tracker = start("citizen")
+    turn(tracker, "狗牌幾錢", "HK$80")
+    await store.save(tracker)
+    from_memory = await store.retrieve("citizen")
+    from_database = await plain(tmp_path / "t.db").retrieve("citizen")
+    assert state(from_memory) == state(from_database)
+    assert from_memory is not tracker and from_memory.get_slot("language") == "yue"
+
+
+async def test_another_replicas_write_is_seen(tmp_path):
+    here, there = cached(tmp_path / "t.db"), cached(tmp_path / "t.db")
+    tracker = start("citizen")
+    turn(tracker, "hello", "hi")
+    await here.save(tracker)
+    elsewhere = await there.retrieve("citizen")
+    turn(elsewhere, "dog licence fee", "HK$80")
+    await there.save(elsewhere)
+    seen = await here.retrieve("citizen")
+    assert [e.text for e in seen.events if isinstance(e, UserUttered)] == ["hello", "dog licence fee"]
+    # A save from a stale tracker goes through Rasa's store, and is not served from memory afterwards.
+    turn(tracker, "thanks", "you're welcome")
+    await here.save(tracker)
+    assert state(await here.retrieve("citizen")) == state(await plain(tmp_path / "t.db").retrieve("citizen"))
+
+
+async def test_deleted_conversations_are_not_served_from_memory(tmp_path):
+    store = cached(tmp_path / "t.db")
+    tracker = start("citizen")
+    turn(tracker, "hello", "hi")
+    await store.save(tracker)
+    with sqlite3.connect(tmp_path / "t.db") as db:  # what retention and subject requests do
+        db.execute("DELETE FROM events WHERE sender_id = 'dog_licence:citizen'")
+    assert await store.retrieve("citizen") is None
+
+
+async def test_a_new_session_is_read_back_as_rasa_reads_it(tmp_path):
+    store = cached(tmp_path / "t.db")
+    tracker = start("citizen")
+    turn(tracker, "hello", "hi")
+    await store.save(tracker)
+    tracker = await store.retrieve("citizen")
+    time.sleep(0.01)  # the new session starts strictly later, as after an idle hour
+    for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+        tracker.update(event)
+    turn(tracker, "dog licence fee", "HK$80")
+    await store.save(tracker)
+    from_memory = await store.retrieve("citizen")
+    from_database = await plain(tmp_path / "t.db").retrieve("citizen")
+    assert state(from_memory) == state(from_database)
+    assert [e.text for e in from_memory.events if isinstance(e, UserUttered)] == ["dog licence fee"]
+
+
+def test_latest_session_keeps_events_from_the_last_session_start():
+    tracker = start("citizen")
+    turn(tracker, "old", "old")
+    later = SessionStarted(timestamp=time.time() + 5)
+    events = [*tracker.events, ActionExecuted("action_session_start", timestamp=later.timestamp - 1), later, ActionExecuted("action_listen", timestamp=later.timestamp + 1)]
+    assert latest_session(events) == events[-2:]
+    assert latest_session(list(tracker.events)[2:]) == list(tracker.events)[2:]  # no session start: everything
+
+
+def test_sqlite_tracker_stores_use_a_write_ahead_log(tmp_path):
+    store = sql_store(tmp_path / "t.db")
+    with store.session_scope() as session:
+        session.execute(store.SQLEvent.__table__.select()).all()
+    with sqlite3.connect(tmp_path / "t.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_cache_forgets_the_least_recent_conversations(tmp_path):
+    store = cached(tmp_path / "t.db")
+    store.size = 2
+    for sender in ("a", "b", "c"):
+        store._keep(sender, (1, 1), [])
+    assert list(store.kept) == ["b", "c"]
+
+
+async def test_non_sql_stores_are_passed_through():
+    from rasa.core.tracker_store import InMemoryTrackerStore
+
+    store = CachedTrackerStore(BotTrackerStore("tsw", InMemoryTrackerStore(DOMAIN)))
+    tracker = start("citizen")
+    turn(tracker, "hello", "hi")
+    await store.save(tracker)
+    assert store.kept == {}
+    assert (await store.retrieve("citizen")).sender_id == "citizen"
+
+
