@@ -39,8 +39,22 @@ def _candidate(value: Any) -> bool:
     return False
 
 
+#: Set on an event found clean (or made clean) for a (kinds, keep) policy, so a kept tracker's
+#: older events are not searched again on every save.
+_CHECKED = "_hkbot_redacted_for"
+
+
 def redact_event(event: Event, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> Event:
     """The event itself when it holds no personal data, else a redacted copy of it."""
+    policy = (tuple(kinds), frozenset(keep))
+    if getattr(event, _CHECKED, None) == policy:
+        return event
+    clean = _redact_event(event, policy[0], policy[1])
+    setattr(clean, _CHECKED, policy)
+    return clean
+
+
+def _redact_event(event: Event, kinds: tuple[str, ...], keep: AbstractSet[str]) -> Event:
     fields = next((names for kind, names in _FIELDS.items() if isinstance(event, kind)), None)
     if not fields or not any(_candidate(getattr(event, name, None)) for name in fields):
         return event  # most events: no dict copy needed
