@@ -193,6 +193,13 @@ def create_app(runtimes: dict[str, Any]) -> Any:
         return _error("internal error; the details are in the server log", 500)
 
     @app.before_server_start
+    async def warm_up_bots(_: Any, __: Any) -> None:
+        from bots.runtime import warm_up
+
+        for runtime in runtimes.values():
+            await warm_up(runtime)
+
+    @app.before_server_start
     async def connect_event_broker(_: Any, __: Any) -> None:
         from bots.runtime import _endpoints, _event_broker, bot_tracker_store
 

@@ -1,0 +1,197 @@
+"""Rasa's per-turn overheads paid once per process instead of on every turn.
+
+Each keeps Rasa's behaviour and error messages; they only stop repeating work whose
+answer cannot change while the process runs. `install()` is idempotent and must run
+before models are loaded (the graph runner is chosen at load time).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
+
+_INSTALLED = "_hkbot_speedup"
+
+
+class SequentialGraphRunner(DaskGraphRunner):
+    """Runs a model's graph nodes one after another in an order worked out once per target list.
+
+    Rasa's `DaskGraphRunner` rebuilds the minimal schema and a dask task graph, then has
+    dask schedule it, three times a turn (NLU, then each action prediction): several
+    milliseconds of bookkeeping for a chain of a dozen nodes that never runs in parallel
+    (dask's synchronous scheduler). Same nodes, same inputs, same outputs, same errors.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: Dict[tuple, list] = {}
+
+    def run(self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+        run_targets = list(targets) if targets else self._graph_schema.target_names
+        results: Dict[Text, Any] = {}
+        for name, value in (inputs or {}).items():
+            if isinstance(value, str) and value in self._graph_schema.nodes:
+                raise GraphRunError(f"Input value '{value}' clashes with a node name. Make sure that none of the input names passed to the `run` method are the same as node names in the graph schema.")
+            results[name] = (name, value)
+        try:
+            for name, needs in self._plan(tuple(run_targets)):
+                # Like dask, a parent that is neither a node nor an input is passed as its name.
+                results[name] = self._instantiated_nodes[name](*(results.get(parent, parent) for parent in needs))
+        except RuntimeError as error:
+            raise GraphRunError("Error running runner.") from error
+        return dict(results[target] for target in run_targets if target in results)
+
+    def _plan(self, targets: tuple) -> list:
+        """The nodes the targets need, parents first, each with its parents' names in argument order."""
+        if targets not in self._plans:
+            nodes = self._graph_schema.minimal_graph_schema(list(targets)).nodes
+            ordered: list = []
+
+            def visit(name: Text) -> None:
+                if name in nodes and name not in ordered:
+                    for parent in nodes[name].needs.values():
+                        visit(parent)
+                    ordered.append(name)
+
+            for name in nodes:
+                visit(name)
+            self._plans[targets] = [(name, tuple(nodes[name].needs.values())) for name in ordered]
+        return self._plans[targets]
+
+
+def prepare_action_validation() -> None:
+    """Validate action responses with one prepared jsonschema validator instead of Rasa's per-call one.
+
+    Rasa's `RemoteAction._validate_action_result` calls `jsonschema.validate`, which checks the
+    events schema itself against the metaschema on every action: about 190 ms a turn here, two
+    thirds of all the work. The response is still validated against the same schema, once per
+    action, with the same error message.
+    """
+    from jsonschema import ValidationError, validators
+    from rasa.core.actions.action import RemoteAction
+
+    if getattr(RemoteAction._validate_action_result, _INSTALLED, False):
+        return
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    def validate(self: RemoteAction, result: dict[str, Any]) -> bool:
+        try:
+            validator.validate(result)
+        except ValidationError as error:
+            error.message += ". Failed to validate Action server response from API."
+            raise
+        return True
+
+    setattr(validate, _INSTALLED, True)
+    RemoteAction._validate_action_result = validate  # type: ignore[method-assign]
+
+
+def remember_event_types() -> None:
+    """Look up an event class by its type name in a dict instead of walking every Event subclass.
+
+    Rasa's `Event.resolve_by_type` rebuilds the list of all Event subclasses (with an
+    `inspect.isabstract` check each) for every event it deserialises: reading a 40-event
+    conversation back from the tracker store spent most of its time there. Names that are
+    not found still go through Rasa's own lookup, so its defaults and errors are unchanged.
+    """
+    from rasa.shared.core.events import Event
+
+    original = Event.resolve_by_type
+    if getattr(original, _INSTALLED, False):
+        return
+    known: dict[str, type] = {}
+
+    def resolve_by_type(type_name: str, default: Optional[type] = None) -> Optional[type]:
+        found = known.get(type_name)
+        if found is None:
+            found = original(type_name, default)
+            if found is not None and found is not default:
+                known[type_name] = found
+        return found
+
+    setattr(resolve_by_type, _INSTALLED, True)
+    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+
+
+def stack_features_directly() -> None:
+    """Join sparse feature blocks without scipy's general `hstack` (Rasa does it for every message).
+
+    `Features._combine_sparse_features` puts the two CountVectorsFeaturizers' blocks side by
+    side with `scipy.sparse.hstack`, about 1 ms of scipy bookkeeping per message, twice a
+    turn. Here the COO arrays are concatenated directly: the same matrix (same entries in the
+    same order, same shape and dtype), with Rasa's error when the rows do not match.
+    """
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    original = Features._combine_sparse_features
+    if getattr(original, _INSTALLED, False):
+        return
+
+    def combine(self: Features, additional_features: Features) -> None:
+        left, right = self.features, additional_features.features
+        if left.shape[0] != right.shape[0]:
+            return original(self, additional_features)  # Rasa's ValueError
+        left, right = left.tocoo(), right.tocoo()
+        dtype = np.result_type(left.dtype, right.dtype)
+        self.features = scipy.sparse.coo_matrix(
+            (
+                np.concatenate([left.data, right.data]).astype(dtype, copy=False),
+                (np.concatenate([left.row, right.row]), np.concatenate([left.col, right.col + left.shape[1]])),
+            ),
+            shape=(left.shape[0], left.shape[1] + right.shape[1]),
+        )
+        self._cached_fingerprint = None
+
+    setattr(combine, _INSTALLED, True)
+    Features._combine_sparse_features = combine  # type: ignore[method-assign]
+
+
+def skip_empty_dense_blocks() -> None:
+    """Give LogisticRegressionClassifier its input row without stacking it next to an empty block.
+
+    Rasa puts each message's sentence features beside an (empty, when there are no dense
+    features) dense block with `hstack`, then stacks the rows with `vstack`. With sparse
+    features only, as in our pipeline, the row is the sparse features as CSR: the same
+    matrix. Messages with dense features keep Rasa's code.
+    """
+    import scipy.sparse
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.constants import TEXT
+
+    original = LogisticRegressionClassifier._create_X
+    if getattr(original, _INSTALLED, False):
+        return
+
+    def create_x(self: Any, messages: list) -> Any:
+        rows = []
+        for message in messages:
+            sparse = message.get_sparse_features(attribute=TEXT)[1]
+            if sparse is None or message.get_dense_features(attribute=TEXT)[1] is not None:
+                return original(self, messages)
+            rows.append(scipy.sparse.csr_matrix(sparse.features, dtype="float64"))
+        return rows[0] if len(rows) == 1 else scipy.sparse.vstack(rows, format="csr")
+
+    setattr(create_x, _INSTALLED, True)
+    LogisticRegressionClassifier._create_X = create_x  # type: ignore[method-assign]
+
+
+def run_graphs_sequentially() -> None:
+    """Load models for prediction with `SequentialGraphRunner` (training keeps Rasa's own runner)."""
+    import rasa.core.processor
+
+    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
+
+
+def install() -> None:
+    """Every speed-up above; call once before loading models."""
+    prepare_action_validation()
+    remember_event_types()
+    stack_features_directly()
+    skip_empty_dense_blocks()
+    run_graphs_sequentially()

@@ -1,0 +1,111 @@
+"""Rasa speed-ups (bots/rasa_speedups.py) on a real trained bot: same results as Rasa's own code paths."""
+from __future__ import annotations
+
+import pytest
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bots import rasa_speedups
+
+
+@pytest.fixture(scope="module")
+def agent(trained_models) -> Agent:
+    rasa_speedups.install()
+    return Agent.load(str(trained_models["dog_licence"]))
+
+
+def parse_graph(agent: Agent, runner_run, text: str) -> dict:
+    processor = agent.processor
+    target = processor.model_metadata.nlu_target
+    results = runner_run(processor.graph_runner, {"__message__": [UserMessage(text)], "__tracker__": None}, [target])
+    return results[target][0].as_dict(only_output_properties=True)
+
+
+def test_models_load_with_the_sequential_runner(agent):
+    assert isinstance(agent.processor.graph_runner, rasa_speedups.SequentialGraphRunner)
+
+
+@pytest.mark.parametrize("text", ["狗牌幾錢", "我想renew個dog licence", "how much is a dog licence", "你係咪真人", "what's the weather"])
+def test_the_sequential_runner_parses_exactly_as_dask(agent, text):
+    ours = parse_graph(agent, rasa_speedups.SequentialGraphRunner.run, text)
+    dasks = parse_graph(agent, DaskGraphRunner.run, text)
+    assert ours == dasks
+    assert ours["intent"]["name"]
+
+
+def test_the_sequential_runner_predicts_exactly_as_dask(agent):
+    processor = agent.processor
+    tracker = DialogueStateTracker.from_events("citizen", [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"), UserUttered("hello", {"name": "greet", "confidence": 1.0})], slots=agent.domain.slots)
+    target = processor.model_metadata.core_target
+    inputs = {"__tracker__": tracker}
+    ours = rasa_speedups.SequentialGraphRunner.run(processor.graph_runner, dict(inputs), [target])[target]
+    dasks = DaskGraphRunner.run(processor.graph_runner, dict(inputs), [target])[target]
+    assert (ours.max_confidence_index, ours.policy_name, list(ours.probabilities)) == (dasks.max_confidence_index, dasks.policy_name, list(dasks.probabilities))
+
+
+def test_inputs_named_like_nodes_are_refused_as_rasa_does(agent):
+    runner = agent.processor.graph_runner
+    node = next(iter(runner._graph_schema.nodes))
+    with pytest.raises(GraphRunError, match="clashes with a node name"):
+        runner.run({"__message__": node}, [agent.processor.model_metadata.nlu_target])
+
+
+def test_event_types_resolve_as_before_and_unknown_names_still_fail():
+    rasa_speedups.remember_event_types()
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("user") is UserUttered  # the remembered answer
+    assert Event.resolve_by_type("topic") is None  # Rasa's backwards-compatible answer
+    assert Event.resolve_by_type("no_such_event", default=UserUttered) is UserUttered
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+
+
+def test_sparse_features_join_into_the_same_matrix_as_scipys_hstack():
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    rasa_speedups.stack_features_directly()
+    left = scipy.sparse.coo_matrix(np.array([[0, 2, 0], [1, 0, 0]], dtype=np.int64))
+    right = scipy.sparse.coo_matrix(np.array([[0.5, 0], [0, 3.0]]))
+    joined = Features(left, "sentence", "text", "a")
+    joined.combine_with_features(Features(right, "sentence", "text", "b"))
+    expected = scipy.sparse.hstack([left, right])
+    assert joined.features.shape == expected.shape and joined.features.dtype == expected.dtype
+    assert (joined.features.toarray() == expected.toarray()).all()
+    with pytest.raises(ValueError, match="sequence dimensions do not match"):
+        joined.combine_with_features(Features(scipy.sparse.coo_matrix(np.ones((3, 1))), "sentence", "text", "c"))
+
+
+def test_the_intent_classifier_sees_the_same_rows_and_predicts_the_same(agent):
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+    from rasa.shared.nlu.training_data.message import Message
+
+    runner = agent.processor.graph_runner
+    name = next(name for name in runner._instantiated_nodes if "LogisticRegression" in name)
+    classifier = runner._instantiated_nodes[name]._component
+    target = next(n for n in runner._graph_schema.nodes if n.startswith("run_CountVectorsFeaturizer3"))
+    messages = [runner.run({"__message__": [UserMessage(text)], "__tracker__": None}, [target])[target][0]
+                for text in ("狗牌幾錢", "hello there")]
+    for message in messages:
+        ours = classifier._create_X([message])
+        theirs = scipy_rows_as_rasa_builds_them(message)
+        assert ours.shape == theirs.shape and (ours != theirs).nnz == 0
+        assert (classifier.clf.predict_proba(ours) == classifier.clf.predict_proba(theirs)).all()
+    both = classifier._create_X(messages)
+    assert isinstance(classifier, LogisticRegressionClassifier) and both.shape == (2, ours.shape[1])
+
+
+def scipy_rows_as_rasa_builds_them(message) -> object:
+    """Rasa 3.6's LogisticRegressionClassifier._create_X for one message, verbatim."""
+    from rasa.shared.nlu.constants import TEXT
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    sparse_feats = message.get_sparse_features(attribute=TEXT)[1]
+    dense_feats = message.get_dense_features(attribute=TEXT)[1]
+    together = hstack([csr_matrix(sparse_feats.features if sparse_feats else []), csr_matrix(dense_feats.features if dense_feats else [])])
+    return vstack([together])
