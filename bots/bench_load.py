@@ -105,23 +105,20 @@ class Outcome(LoadResult):
 
 
 async def _run(urls: list[str], scripts: list[Script], messages: int, tag: str) -> tuple[Outcome, list[str]]:
-    import httpx
+    from bots.load_client import LoadClient
 
     outcome = Outcome()
     examples: list[str] = []
     senders = [f"load-{tag}-{n}-{uuid.uuid4().hex[:6]}" for n in range(len(scripts))]
-    limits = httpx.Limits(max_connections=len(scripts) * len(urls), max_keepalive_connections=len(scripts) * len(urls))
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+    async with LoadClient(len(scripts) * len(urls)) as client:
 
         async def conversation(number: int) -> None:
             script, sender = scripts[number], senders[number]
             for turn in range(messages):
                 url = urls[(number + turn) % len(urls)]  # a load balancer without sticky sessions
                 began = time.perf_counter()
-                try:
-                    reply = await client.post(url, json={"sender": sender, "message": script.questions[turn % len(script.questions)]})
-                    body = reply.json() if reply.status_code == 200 else None
-                except (httpx.HTTPError, ValueError):
+                status, body = await client.post_json(url, {"sender": sender, "message": script.questions[turn % len(script.questions)]})
+                if status != 200 or not isinstance(body, list):
                     body = None
                 outcome.latencies_ms.append((time.perf_counter() - began) * 1000)
                 if turn == 0:
@@ -143,7 +140,7 @@ async def _run(urls: list[str], scripts: list[Script], messages: int, tag: str) 
                         examples.append(f"{sender} turn {turn}: expected {script.topic}/{script.language}, got {body!r:.300}")
 
         for url in urls:  # warm-up, not counted
-            await client.post(url, json={"sender": f"warm-{tag}-{uuid.uuid4().hex[:6]}", "message": "hello"})
+            await client.post_json(url, {"sender": f"warm-{tag}-{uuid.uuid4().hex[:6]}", "message": "hello"})
         began = time.perf_counter()
         await asyncio.gather(*(conversation(n) for n in range(len(scripts))))
         outcome.seconds = time.perf_counter() - began

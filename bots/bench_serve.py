@@ -4,8 +4,8 @@ Measured on localhost only, one side at a time so they never share the CPU:
   - start-up time and memory (RSS of the process and its children) of the three bots in one
     `hkbot serve`, against three plain `rasa run` processes, each with its own `rasa run actions`
     (counted in the plain figure, and shown apart);
-  - latency p50/p95 and messages per second with N concurrent conversations (httpx async,
-    bounded) against our server's dog_licence bot and against a plain `rasa run` of the same bot.
+  - latency p50/p95 and messages per second with N concurrent conversations (bots/load_client.py,
+    the same client for both) against our server's dog_licence bot and a plain `rasa run` of it.
 "Plain Rasa" is what a department would run without hkbot: the same bot's domain and data,
 trained with Rasa's recommended default pipeline and policies for Chinese (PLAIN_CONFIG).
 """
@@ -179,23 +179,22 @@ class LoadResult:
 
 
 async def _load(url: str, conversations: int, messages: int, tag: str) -> LoadResult:
-    import httpx
+    from bots.load_client import LoadClient
 
     result = LoadResult()
-    limits = httpx.Limits(max_connections=conversations, max_keepalive_connections=conversations)
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+    async with LoadClient(conversations) as client:
 
         async def conversation(number: int) -> None:
             sender = f"bench-{tag}-{number}"
             for turn in range(messages):
                 text = MESSAGES[(number + turn) % len(MESSAGES)]
                 began = time.perf_counter()
-                reply = await client.post(url, json={"sender": sender, "message": text})
+                status, body = await client.post_json(url, {"sender": sender, "message": text})
                 result.latencies_ms.append((time.perf_counter() - began) * 1000)
-                if reply.status_code != 200 or not reply.json():
+                if status != 200 or not body:
                     result.errors += 1
 
-        await client.post(url, json={"sender": f"warm-{tag}", "message": "hello"})  # warm-up, not counted
+        await client.post_json(url, {"sender": f"warm-{tag}", "message": "hello"})  # warm-up, not counted
         began = time.perf_counter()
         await asyncio.gather(*(conversation(n) for n in range(conversations)))
         result.seconds = time.perf_counter() - began
