@@ -1,11 +1,12 @@
-"""Riding out a database restart: Rasa's SQL tracker store on PostgreSQL with pre-ping and connect retries.
+"""Rasa's SQL tracker store made sturdy: PostgreSQL restarts ridden out, SQLite commits made cheap.
 
 Rasa's `SQLTrackerStore` keeps pooled connections that die when PostgreSQL restarts;
 the next message would then fail, and Rasa's `FailSafeTrackerStore` would answer it
 from an empty tracker. Here every pooled connection is pinged before use
 (SQLAlchemy `pool_pre_ping`), and opening a new one is retried for up to
 `HKBOT_DB_RETRY_SECONDS` (default 10) while the database is starting, so replicas
-continue the same conversations once it is back. SQLite stores are left as they are.
+continue the same conversations once it is back. SQLite stores get pooled connections and a
+write-ahead log instead (`use_write_ahead_log`).
 """
 from __future__ import annotations
 
