@@ -34,7 +34,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 from bots import rasa_speedups
 from bots.registry import BotConfig, load_bots
 from bots.settings import data_dir
-from bots.tracker_cache import CachedTrackerStore
+from bots.tracker_cache import CachedTrackerStore, cache_size
 from privacy import wrap_tracker_store
 
 logger = logging.getLogger("hkbot.runtime")
@@ -293,7 +293,7 @@ def load_runtime(bot: BotConfig, model: Path, endpoints: Any = None, event_broke
     agent = Agent.load(
         str(model),
         # privacy: redact before storing (and before keeping in memory); SQL reads served from memory when unchanged
-        tracker_store=wrap_tracker_store(CachedTrackerStore(create_tracker_store(bot.name, endpoints, event_broker, in_memory)), bot),
+        tracker_store=wrap_tracker_store(CachedTrackerStore(create_tracker_store(bot.name, endpoints, event_broker, in_memory), cache_size()), bot),
         lock_store=create_lock_store(bot.name, endpoints),
         action_endpoint=action_endpoint(bot),
     )

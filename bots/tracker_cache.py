@@ -15,6 +15,7 @@ that are not SQL, and stores with an event broker, keep Rasa's own reads and sav
 from __future__ import annotations
 
 import json
+import os
 from collections import OrderedDict
 from functools import cached_property
 from typing import Any, Iterable, Optional
@@ -28,10 +29,20 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bots.sql_resilience import find_sql_store
 
-#: Conversations kept per bot and process; the least recently used are forgotten first.
-DEFAULT_SIZE = 5000
+#: Conversations kept per bot and process (env `HKBOT_TRACKER_CACHE`, 0 turns the cache off);
+#: the least recently used are forgotten first. A ten-message conversation takes ~0.1 MB.
+SIZE_ENV = "HKBOT_TRACKER_CACHE"
+DEFAULT_SIZE = 500
 
 Version = tuple[int, Optional[int]]
+
+
+def cache_size() -> int:
+    """How many conversations each bot keeps in memory (`HKBOT_TRACKER_CACHE`, default 500)."""
+    try:
+        return max(0, int(os.environ.get(SIZE_ENV, DEFAULT_SIZE)))
+    except ValueError:
+        return DEFAULT_SIZE
 
 
 def latest_session(events: list[Event]) -> list[Event]:
@@ -48,7 +59,7 @@ class CachedTrackerStore(TrackerStore):
 
     def __init__(self, inner: Any, size: int = DEFAULT_SIZE) -> None:
         self.inner = inner  # a BotTrackerStore: `key(sender)` is the conversation's row key
-        self.sql = find_sql_store(getattr(inner, "inner", None))
+        self.sql = find_sql_store(getattr(inner, "inner", None)) if size > 0 else None  # None: pass through
         self.size = size
         self.kept: OrderedDict[str, tuple[Version, list[Event]]] = OrderedDict()
         super().__init__(inner.domain, inner.event_broker)

@@ -181,3 +181,16 @@ async def test_non_sql_stores_are_passed_through():
     assert (await store.retrieve("citizen")).sender_id == "citizen"
 
 
+
+
+async def test_a_cache_size_of_zero_turns_it_off(tmp_path, monkeypatch):
+    from bots.tracker_cache import cache_size
+
+    monkeypatch.setenv("HKBOT_TRACKER_CACHE", "0")
+    store = CachedTrackerStore(BotTrackerStore("dog_licence", sql_store(tmp_path / "t.db")), cache_size())
+    tracker = start("citizen")
+    turn(tracker, "hello", "hi")
+    await store.save(tracker)
+    assert store.kept == {} and (await store.retrieve("citizen")).sender_id == "citizen"
+    monkeypatch.setenv("HKBOT_TRACKER_CACHE", "many")
+    assert cache_size() == 500
