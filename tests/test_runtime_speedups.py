@@ -109,3 +109,19 @@ def scipy_rows_as_rasa_builds_them(message) -> object:
     dense_feats = message.get_dense_features(attribute=TEXT)[1]
     together = hstack([csr_matrix(sparse_feats.features if sparse_feats else []), csr_matrix(dense_feats.features if dense_feats else [])])
     return vstack([together])
+
+
+async def test_the_warm_up_conversation_never_reaches_the_real_store(trained_models, tmp_path, monkeypatch):
+    import sqlite3
+
+    from bots.registry import load_bots
+    from bots.runtime import WARM_UP_SENDER, load_runtime, warm_up
+
+    monkeypatch.setenv("HKBOT_DATA_DIR", str(tmp_path))
+    runtime = load_runtime(load_bots(["dog_licence"])["dog_licence"], trained_models["dog_licence"])
+    store = runtime.agent.processor.tracker_store
+    await warm_up(runtime)
+    assert runtime.agent.processor.tracker_store is store
+    assert await runtime.agent.tracker_store.retrieve(WARM_UP_SENDER) is None
+    with sqlite3.connect(tmp_path / "trackers.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
