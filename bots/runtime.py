@@ -374,6 +374,19 @@ async def warm_up(runtime: BotRuntime) -> None:
         processor.tracker_store = store
 
 
+def freeze_loaded_objects() -> None:
+    """Keep the loaded models out of Python's full garbage collections.
+
+    After loading, each full collection walks every object of three models, spaCy's and
+    jieba's tables: 0.2-0.4 s during which no citizen is answered. Moved to the permanent
+    generation (`gc.freeze`), they are never walked again; new objects are collected as usual.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def _sender_tag(sender_id: str) -> str:
     """A short stable tag for logs, so sender ids (which may identify a citizen) stay out of them."""
     import hashlib

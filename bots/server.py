@@ -194,10 +194,11 @@ def create_app(runtimes: dict[str, Any]) -> Any:
 
     @app.before_server_start
     async def warm_up_bots(_: Any, __: Any) -> None:
-        from bots.runtime import warm_up
+        from bots.runtime import freeze_loaded_objects, warm_up
 
         for runtime in runtimes.values():
             await warm_up(runtime)
+        freeze_loaded_objects()
 
     @app.before_server_start
     async def connect_event_broker(_: Any, __: Any) -> None:
