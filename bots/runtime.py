@@ -35,6 +35,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 from bots import rasa_speedups
 from bots.registry import BotConfig, load_bots
 from bots.settings import data_dir
+from bots.store_wrapper import WrappingTrackerStore
 from bots.tracker_cache import CachedTrackerStore, cache_size
 from privacy import wrap_tracker_store
 
@@ -191,22 +192,12 @@ class _PrefixedView:
         return getattr(self._tracker, name)
 
 
-class BotTrackerStore(TrackerStore):
+class BotTrackerStore(WrappingTrackerStore):
     """Keeps one bot's conversations under `<bot>:<sender>` keys of any Rasa tracker store."""
 
     def __init__(self, bot: str, inner: TrackerStore) -> None:
-        super().__init__(inner.domain, inner.event_broker)
         self.bot = bot
-        self.inner = inner
-
-    @property
-    def domain(self) -> Domain:
-        return self.inner.domain
-
-    @domain.setter
-    def domain(self, domain: Optional[Domain]) -> None:
-        if hasattr(self, "inner"):
-            self.inner.domain = domain or Domain.empty()
+        super().__init__(inner)
 
     def key(self, sender_id: str) -> str:
         return f"{self.bot}{KEY_SEPARATOR}{sender_id}"
@@ -217,12 +208,10 @@ class BotTrackerStore(TrackerStore):
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        self.inner.max_event_history = self.max_event_history
-        await self.inner.save(_PrefixedView(tracker, self.key(tracker.sender_id)))  # type: ignore[arg-type]
+        await self._sync().save(_PrefixedView(tracker, self.key(tracker.sender_id)))  # type: ignore[arg-type]
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        self.inner.max_event_history = self.max_event_history
-        return self._own(await self.inner.retrieve(self.key(sender_id)), sender_id)
+        return self._own(await self._sync().retrieve(self.key(sender_id)), sender_id)
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         return self._own(await self.inner.retrieve_full_tracker(self.key(conversation_id)), conversation_id)

@@ -21,13 +21,12 @@ from functools import cached_property
 from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import TrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SessionStarted
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bots.sql_resilience import find_sql_store
+from bots.store_wrapper import WrappingTrackerStore
 
 #: Conversations kept per bot and process (env `HKBOT_TRACKER_CACHE`, 0 turns the cache off);
 #: the least recently used are forgotten first. A ten-message conversation takes ~0.1 MB.
@@ -54,28 +53,14 @@ def latest_session(events: list[Event]) -> list[Event]:
     return [event for event in events if event.timestamp >= start]
 
 
-class CachedTrackerStore(TrackerStore):
+class CachedTrackerStore(WrappingTrackerStore):
     """Serves reads of a per-bot SQL store from memory while the conversation's database version is unchanged."""
 
     def __init__(self, inner: Any, size: int = DEFAULT_SIZE) -> None:
-        self.inner = inner  # a BotTrackerStore: `key(sender)` is the conversation's row key
+        super().__init__(inner)  # a BotTrackerStore: `key(sender)` is the conversation's row key
         self.sql = find_sql_store(getattr(inner, "inner", None)) if size > 0 else None  # None: pass through
         self.size = size
         self.kept: OrderedDict[str, tuple[Version, list[Event]]] = OrderedDict()
-        super().__init__(inner.domain, inner.event_broker)
-
-    @property
-    def domain(self) -> Domain:
-        return self.inner.domain
-
-    @domain.setter
-    def domain(self, domain: Optional[Domain]) -> None:
-        if hasattr(self, "inner"):  # TrackerStore.__init__ sets it before we are ready
-            self.inner.domain = domain or Domain.empty()
-
-    def _sync(self) -> Any:
-        self.inner.max_event_history = self.max_event_history
-        return self.inner
 
     def version(self, sender_id: str, connection: Any = None) -> Version:
         """How many events the database holds for the conversation, and its newest row id."""
@@ -174,8 +159,3 @@ class CachedTrackerStore(TrackerStore):
             self.kept.clear()
         else:
             self.kept.pop(sender_id, None)
-
-    def __getattr__(self, name: str) -> Any:
-        if name == "inner":
-            raise AttributeError(name)
-        return getattr(self.inner, name)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import AbstractSet, Any, Iterable, Optional
 
 from rasa.core.tracker_store import TrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, EntitiesAdded, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bots.store_wrapper import WrappingTrackerStore
 from privacy.config import privacy_config
 from privacy.redact import KINDS, could_hold_personal_data, redact_value
 
@@ -88,27 +88,13 @@ def redacted_tracker(tracker: DialogueStateTracker, kinds: Iterable[str] = KINDS
     )
 
 
-class RedactingTrackerStore(TrackerStore):
+class RedactingTrackerStore(WrappingTrackerStore):
     """Stores redacted copies of trackers in `inner`; reads and everything else go straight to `inner`."""
 
     def __init__(self, inner: TrackerStore, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> None:
-        self.inner = inner
         self.kinds = tuple(kinds)
         self.keep = frozenset(keep)  # published contacts (privacy.public): not personal
-        super().__init__(inner.domain, inner.event_broker)
-
-    @property
-    def domain(self) -> Domain:
-        return self.inner.domain
-
-    @domain.setter
-    def domain(self, domain: Optional[Domain]) -> None:
-        if hasattr(self, "inner"):  # TrackerStore.__init__ sets it before we are ready
-            self.inner.domain = domain or Domain.empty()
-
-    def _sync(self) -> TrackerStore:
-        self.inner.max_event_history = self.max_event_history
-        return self.inner
+        super().__init__(inner)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self._sync().save(redacted_tracker(tracker, self.kinds, self.keep))
@@ -127,12 +113,6 @@ class RedactingTrackerStore(TrackerStore):
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         await self.inner.stream_events(redacted_tracker(tracker, self.kinds, self.keep))
-
-    def __getattr__(self, name: str) -> Any:
-        # Store-specific helpers (e.g. SQLTrackerStore.engine) stay reachable through the wrapper.
-        if name == "inner":
-            raise AttributeError(name)
-        return getattr(self.inner, name)
 
 
 def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
