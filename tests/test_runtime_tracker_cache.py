@@ -48,6 +48,14 @@ def start(sender: str) -> DialogueStateTracker:
     return tracker
 
 
+async def saved_conversation(store, text: str, reply: str) -> DialogueStateTracker:
+    """A new conversation with one turn, saved through `store`."""
+    tracker = start("citizen")
+    turn(tracker, text, reply)
+    await store.save(tracker)
+    return tracker
+
+
 def rows(path) -> list[tuple]:
     with sqlite3.connect(path) as db:
         return db.execute("SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id").fetchall()
@@ -93,9 +101,7 @@ async def test_a_continued_conversation_skips_rasas_save_and_read(tmp_path, monk
 
 async def test_reads_from_memory_equal_reads_from_the_database(tmp_path):
     store = cached(tmp_path / "t.db")
-    tracker = start("citizen")
-    turn(tracker, "狗牌幾錢", "HK$80")
-    await store.save(tracker)
+    tracker = await saved_conversation(store, "狗牌幾錢", "HK$80")
     from_memory = await store.retrieve("citizen")
     from_database = await plain(tmp_path / "t.db").retrieve("citizen")
     assert state(from_memory) == state(from_database)
@@ -104,9 +110,7 @@ async def test_reads_from_memory_equal_reads_from_the_database(tmp_path):
 
 async def test_another_replicas_write_is_seen(tmp_path):
     here, there = cached(tmp_path / "t.db"), cached(tmp_path / "t.db")
-    tracker = start("citizen")
-    turn(tracker, "hello", "hi")
-    await here.save(tracker)
+    tracker = await saved_conversation(here, "hello", "hi")
     elsewhere = await there.retrieve("citizen")
     turn(elsewhere, "dog licence fee", "HK$80")
     await there.save(elsewhere)
@@ -120,9 +124,7 @@ async def test_another_replicas_write_is_seen(tmp_path):
 
 async def test_deleted_conversations_are_not_served_from_memory(tmp_path):
     store = cached(tmp_path / "t.db")
-    tracker = start("citizen")
-    turn(tracker, "hello", "hi")
-    await store.save(tracker)
+    tracker = await saved_conversation(store, "hello", "hi")
     with sqlite3.connect(tmp_path / "t.db") as db:  # what retention and subject requests do
         db.execute("DELETE FROM events WHERE sender_id = 'dog_licence:citizen'")
     assert await store.retrieve("citizen") is None
@@ -130,9 +132,7 @@ async def test_deleted_conversations_are_not_served_from_memory(tmp_path):
 
 async def test_a_new_session_is_read_back_as_rasa_reads_it(tmp_path):
     store = cached(tmp_path / "t.db")
-    tracker = start("citizen")
-    turn(tracker, "hello", "hi")
-    await store.save(tracker)
+    tracker = await saved_conversation(store, "hello", "hi")
     tracker = await store.retrieve("citizen")
     time.sleep(0.01)  # the new session starts strictly later, as after an idle hour
     for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
@@ -174,9 +174,7 @@ async def test_non_sql_stores_are_passed_through():
     from rasa.core.tracker_store import InMemoryTrackerStore
 
     store = CachedTrackerStore(BotTrackerStore("tsw", InMemoryTrackerStore(DOMAIN)))
-    tracker = start("citizen")
-    turn(tracker, "hello", "hi")
-    await store.save(tracker)
+    tracker = await saved_conversation(store, "hello", "hi")
     assert store.kept == {}
     assert (await store.retrieve("citizen")).sender_id == "citizen"
 
@@ -188,9 +186,7 @@ async def test_a_cache_size_of_zero_turns_it_off(tmp_path, monkeypatch):
 
     monkeypatch.setenv("HKBOT_TRACKER_CACHE", "0")
     store = CachedTrackerStore(BotTrackerStore("dog_licence", sql_store(tmp_path / "t.db")), cache_size())
-    tracker = start("citizen")
-    turn(tracker, "hello", "hi")
-    await store.save(tracker)
+    tracker = await saved_conversation(store, "hello", "hi")
     assert store.kept == {} and (await store.retrieve("citizen")).sender_id == "citizen"
     monkeypatch.setenv("HKBOT_TRACKER_CACHE", "many")
     assert cache_size() == 500
