@@ -251,6 +251,9 @@ def _env(data_dir: Path) -> dict[str, str]:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")])),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "HKBOT_LOG_LEVEL": "WARNING",
+        # Every simulated citizen comes from 127.0.0.1: a per-address limit would throttle the
+        # load generator itself (HTTP 429). Each conversation's own limit stays on.
+        "HKBOT_ADDRESS_RATE": "0",
     }
 
 
