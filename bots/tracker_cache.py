@@ -152,10 +152,3 @@ class CachedTrackerStore(WrappingTrackerStore):
 
     async def keys(self) -> Iterable[str]:
         return await self.inner.keys()
-
-    def forget(self, sender_id: Optional[str] = None) -> None:
-        """Drop one conversation (or all) from memory; the next read goes to the database."""
-        if sender_id is None:
-            self.kept.clear()
-        else:
-            self.kept.pop(sender_id, None)
