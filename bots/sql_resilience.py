@@ -88,28 +88,21 @@ def harden_tracker_store(store: Any) -> Any:
 
 
 def use_write_ahead_log(store: Any) -> Any:
-    """Give a SQLite tracker store pooled connections in WAL mode with `synchronous=NORMAL`; returns `store`.
+    """Give a SQLite tracker store the project's SQLite engine (pooled, WAL, `synchronous=NORMAL`); returns `store`.
 
     SQLAlchemy opens and closes a SQLite connection per session, and SQLite's default
     (rollback journal, `synchronous=FULL`) syncs the disk several times per commit: together
-    a third of each turn. Here connections are kept in a small pool, and with a write-ahead
-    log a commit is one append; it survives a crash of the server, and readers (the console,
-    `hkbot privacy` commands) no longer wait for writers. Only a power cut can lose the last
-    moments of conversations.
+    a third of each turn. `knowledge.db_store.engine_for` keeps connections in a pool, and with
+    a write-ahead log a commit is one append; it survives a crash of the server, and readers
+    (the console, `hkbot privacy` commands) no longer wait for writers. Only a power cut can
+    lose the last moments of conversations.
     """
+    from knowledge.db_store import engine_for
+
     sql = find_sql_store(store)
     if sql is None or sql.engine.dialect.name != "sqlite":
         return store
-    # Pooled connections may be handed to another thread, one thread at a time.
-    engine = sa.create_engine(sql.engine.url, poolclass=sa.pool.QueuePool, pool_size=2, connect_args={"check_same_thread": False})
-
-    @sa.event.listens_for(engine, "connect")
-    def write_ahead(connection: Any, _record: Any) -> None:
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
+    engine = engine_for(sql.engine.url.render_as_string(hide_password=False))
     sql.engine.dispose()
     sql.engine = engine
     sql.sessionmaker = sa.orm.sessionmaker(bind=engine)

@@ -46,7 +46,11 @@ _CHECKED = "_hkbot_redacted_for"
 
 def redact_event(event: Event, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> Event:
     """The event itself when it holds no personal data, else a redacted copy of it."""
-    policy = (tuple(kinds), frozenset(keep))
+    return _checked(event, (tuple(kinds), frozenset(keep)))
+
+
+def _checked(event: Event, policy: tuple[tuple[str, ...], AbstractSet[str]]) -> Event:
+    """`redact_event` for a policy built once per tracker; events already checked are returned as they are."""
     if getattr(event, _CHECKED, None) == policy:
         return event
     clean = _redact_event(event, policy[0], policy[1])
@@ -74,8 +78,8 @@ def _redact_event(event: Event, kinds: tuple[str, ...], keep: AbstractSet[str]) 
 
 def redacted_tracker(tracker: DialogueStateTracker, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> DialogueStateTracker:
     """A new tracker with the same sender and events, each redacted; `tracker` is left as it was."""
-    kinds = tuple(kinds)
-    events = [redact_event(event, kinds, keep) for event in tracker.events]
+    policy = (tuple(kinds), frozenset(keep))
+    events = [_checked(event, policy) for event in tracker.events]
     if all(new is old for new, old in zip(events, tracker.events)):
         return tracker  # nothing to hide: no copy needed
     slots = tracker.slots.values() if type(tracker.slots) is dict else None
