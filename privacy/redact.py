@@ -223,11 +223,16 @@ def redact(text: str, kinds: Optional[Iterable[str]] = None, keep: AbstractSet[s
 
 
 def redact_value(value: object, kinds: Optional[Iterable[str]] = None, keep: AbstractSet[str] = frozenset()) -> object:
-    """Any JSON-like value with every string in it redacted (dicts and lists copied, not changed in place)."""
+    """Any JSON-like value with every string in it redacted (dicts, lists and tuples copied, not changed in place).
+
+    Tuples stay tuples, so a value with nothing to redact compares equal to the original.
+    """
     if isinstance(value, str):
         return redact(value, kinds, keep)
     if isinstance(value, dict):
         return {key: redact_value(item, kinds, keep) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         return [redact_value(item, kinds, keep) for item in value]
+    if isinstance(value, tuple):
+        return tuple(redact_value(item, kinds, keep) for item in value)
     return value

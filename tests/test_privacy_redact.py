@@ -253,3 +253,10 @@ def test_published_contacts_are_public_not_personal():
     assert redact(text, keep=keep) == "call 2117-3348 or +852 2117 3348, mail TellMe@1823.gov.hk; mine is [PHONE], [EMAIL]"
     # the real bots publish at least the TSW hotline (bots/tsw/bot.yml handoff.phone)
     assert "phone:21173348" in published_contacts()
+
+
+def test_redact_value_copies_containers_and_keeps_their_types():
+    value = {"spans": [(0, 5), (6, 14)], "text": "call 9123 4567", "n": 1}
+    cleaned = redact_value(value)
+    assert cleaned["spans"] == [(0, 5), (6, 14)] and isinstance(cleaned["spans"][0], tuple)
+    assert "9123 4567" not in cleaned["text"] and value["text"] == "call 9123 4567"

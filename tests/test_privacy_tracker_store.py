@@ -138,6 +138,14 @@ def test_tracker_without_personal_data_is_not_copied():
     assert redacted_tracker(tracker) is tracker
 
 
+def test_parse_data_with_token_spans_and_no_personal_data_is_not_copied():
+    """Rasa's parse data holds tuples (token spans) and ids with digits: nothing to hide, so no copy."""
+    parse = {"intent": {"name": "greet"}, "text": "hello", "message_id": "4f2a9c81d3e24b6f9a0e", "text_tokens": [(0, 5)]}
+    tracker = DialogueStateTracker("x", DOMAIN.slots)
+    tracker.update(UserUttered("hello", intent={"name": "greet"}, parse_data=parse, message_id=parse["message_id"]))
+    assert redacted_tracker(tracker) is tracker
+
+
 def test_log_filter_redacts_messages_arguments_and_tracebacks():
     records: list[str] = []
 
