@@ -11,6 +11,8 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 
+from bots import dialogue_states
+
 _INSTALLED = "_hkbot_speedup"
 
 
@@ -195,3 +197,4 @@ def install() -> None:
     stack_features_directly()
     skip_empty_dense_blocks()
     run_graphs_sequentially()
+    dialogue_states.install()
