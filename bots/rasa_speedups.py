@@ -183,6 +183,105 @@ def skip_empty_dense_blocks() -> None:
     LogisticRegressionClassifier._create_X = create_x  # type: ignore[method-assign]
 
 
+def share_combined_feature_copies() -> None:
+    """Combine a message's feature blocks without first deep-copying the first block.
+
+    `Message._combine_features` deep-copies the first featurizer's block (its whole sparse
+    matrix) and then joins the others onto the copy; joining always builds a new matrix,
+    so with two or more blocks the deep copy is thrown away at once (~0.4 ms a message,
+    for every component that reads the features). Here the first block is copied shallowly
+    when others follow; a single block is still deep-copied, as the caller gets it to keep.
+    """
+    import copy
+
+    from rasa.shared.nlu.training_data.message import Message
+
+    original = Message._combine_features
+    if getattr(original, _INSTALLED, False):
+        return
+
+    def combine_features(features: list, featurizers: List[Text]) -> Any:
+        if len(features) < 2:
+            return original(features, featurizers)
+        combined = copy.copy(features[0])
+        combined.origin = featurizers
+        for more in features[1:]:
+            combined.combine_with_features(more)  # replaces `combined.features` with a new array
+        return combined
+
+    setattr(combine_features, _INSTALLED, True)
+    Message._combine_features = staticmethod(combine_features)  # type: ignore[method-assign]
+
+
+def count_rows(vectorizer: Any, documents: List[Text]) -> Any:
+    """`vectorizer.transform(documents).tocoo()` with indices sorted, without sklearn's per-call setup.
+
+    Same analyzer, same vocabulary lookups, same counts (or ones when `binary`), same dtype;
+    rows in order and, within a row, columns ascending, as Rasa's `sort_indices()` leaves them.
+    """
+    import numpy as np
+    import scipy.sparse
+
+    analyze = getattr(vectorizer, "_hkbot_analyzer", None)
+    if analyze is None:
+        analyze = vectorizer._hkbot_analyzer = vectorizer.build_analyzer()
+    vocabulary = vectorizer.vocabulary_
+    rows: List[int] = []
+    columns: List[int] = []
+    values: List[int] = []
+    for row, document in enumerate(documents):
+        counts: Dict[int, int] = {}
+        for feature in analyze(document):
+            column = vocabulary.get(feature)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        for column in sorted(counts):
+            rows.append(row)
+            columns.append(column)
+            values.append(1 if vectorizer.binary else counts[column])
+    return scipy.sparse.coo_matrix(
+        (np.asarray(values, dtype=vectorizer.dtype), (np.asarray(rows, dtype=np.int32), np.asarray(columns, dtype=np.int32))),
+        shape=(len(documents), len(vocabulary)),
+    )
+
+
+def count_tokens_directly() -> None:
+    """CountVectorsFeaturizer counts a message's tokens with `count_rows` instead of two sklearn `transform` calls.
+
+    Rasa transforms the token list (one row per token) and the joined sentence with
+    sklearn's `CountVectorizer.transform`, whose input checks and CSR building cost more
+    than the counting for one short message (~0.6 ms per featurizer). The matrices are the
+    same; an untrained vectorizer still goes through Rasa's code and errors.
+    """
+    from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+
+    original = CountVectorsFeaturizer._create_features
+    if getattr(original, _INSTALLED, False):
+        return
+
+    def create_features(self: Any, attribute: Text, all_tokens: List[List[Text]]) -> tuple:
+        vectorizer = self.vectorizers.get(attribute) if self.vectorizers else None
+        if not vectorizer or not hasattr(vectorizer, "vocabulary_"):
+            return original(self, attribute, all_tokens)
+        sequence_features: list = []
+        sentence_features: list = []
+        for tokens in all_tokens:
+            if not tokens:
+                sequence_features.append(None)
+                sentence_features.append(None)
+                continue
+            sequence_features.append(count_rows(vectorizer, tokens))
+            if attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
+                sentence_features.append(count_rows(vectorizer, [" ".join(tokens)]))
+            else:
+                sentence_features.append(None)
+        return sequence_features, sentence_features
+
+    setattr(create_features, _INSTALLED, True)
+    CountVectorsFeaturizer._create_features = create_features  # type: ignore[method-assign]
+
+
 def run_graphs_sequentially() -> None:
     """Load models for prediction with `SequentialGraphRunner` (training keeps Rasa's own runner)."""
     import rasa.core.processor
@@ -196,5 +295,7 @@ def install() -> None:
     remember_event_types()
     stack_features_directly()
     skip_empty_dense_blocks()
+    share_combined_feature_copies()
+    count_tokens_directly()
     run_graphs_sequentially()
     dialogue_states.install()

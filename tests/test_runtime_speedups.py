@@ -125,3 +125,51 @@ async def test_the_warm_up_conversation_never_reaches_the_real_store(trained_mod
     assert await runtime.agent.tracker_store.retrieve(WARM_UP_SENDER) is None
     with sqlite3.connect(tmp_path / "trackers.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+
+
+def count_vectorizers(agent) -> list:
+    nodes = agent.processor.graph_runner._instantiated_nodes
+    return [node._component for name, node in nodes.items() if name.startswith("run_CountVectorsFeaturizer")]
+
+
+@pytest.mark.parametrize("documents", [
+    ["狗", "牌", "幾錢", "呀"], ["我", "想", "renew", "個", "dog", "licence"], ["licence licence licence"],
+    ["zzqx", "🐶", "<b>", "'; drop table"], ["how much is a dog licence", "", "狗牌"],
+])
+def test_token_counts_are_the_same_matrices_as_sklearns_transform(agent, documents):
+    vectorizers = [component.vectorizers["text"] for component in count_vectorizers(agent)]
+    assert {vectorizer.analyzer for vectorizer in vectorizers} == {"word", "char_wb"}
+    for vectorizer in vectorizers:
+        ours = rasa_speedups.count_rows(vectorizer, documents)
+        theirs = vectorizer.transform(documents)
+        theirs.sort_indices()
+        theirs = theirs.tocoo()
+        assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+        assert ours.row.tolist() == theirs.row.tolist() and ours.col.tolist() == theirs.col.tolist()
+        assert ours.data.tolist() == theirs.data.tolist()
+    assert any(rasa_speedups.count_rows(vectorizer, documents).nnz for vectorizer in vectorizers)
+
+
+def test_combined_features_are_the_same_and_leave_the_messages_own_untouched(agent):
+    from rasa.shared.nlu.constants import TEXT
+
+    runner = agent.processor.graph_runner
+    target = next(n for n in runner._graph_schema.nodes if n.startswith("run_CountVectorsFeaturizer3"))
+    message = runner.run({"__message__": [UserMessage("我想renew個dog licence")], "__tracker__": None}, [target])[target][0]
+    blocks = [f for f in message.features if f.attribute == TEXT and f.type == "sentence"]
+    before = [block.features.toarray().copy() for block in blocks]
+    combined = message.get_sparse_features(TEXT)[1]
+    assert len(blocks) == 2 and combined.origin == []
+    import numpy as np
+    assert (combined.features.toarray() == np.hstack(before)).all()
+    combined.features.data[:] = 99
+    assert all((block.features.toarray() == kept).all() for block, kept in zip(blocks, before))
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_token_counts_follow_the_vectorizers_binary_setting(binary):
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vectorizer = CountVectorizer(binary=binary, token_pattern=r"\S+").fit(["dog dog licence", "licence fee"])
+    documents = ["dog dog dog licence", "fee cat"]
+    assert (rasa_speedups.count_rows(vectorizer, documents).toarray() == vectorizer.transform(documents).toarray()).all()
