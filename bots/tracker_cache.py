@@ -7,7 +7,8 @@ conversation, together with that conversation's version in the database (number 
 events and the highest row id). A read asks the database for the version only (one indexed
 query) and, when it is unchanged, replays the kept events into a new tracker, as Rasa's own
 read would. A save that continues the kept events inserts just the new rows, in the same
-form as Rasa's `SQLTrackerStore.save`, checking the version in the same transaction.
+form as Rasa's `SQLTrackerStore.save`, checking the version in the same transaction
+(`bots.event_rows`: both queries run on the database driver, compiled once).
 Another replica's write, a retention or subject-request deletion, or a restart change or
 lose the version, and the next read or save goes through Rasa's store as before. Stores
 that are not SQL, and stores with an event broker, keep Rasa's own reads and saves.
@@ -20,11 +21,11 @@ from collections import OrderedDict
 from functools import cached_property
 from typing import Any, Iterable, Optional
 
-import sqlalchemy as sa
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bots.event_rows import EventRows, Version
 from bots.sql_resilience import find_sql_store
 from bots.store_wrapper import WrappingTrackerStore
 
@@ -33,7 +34,6 @@ from bots.store_wrapper import WrappingTrackerStore
 SIZE_ENV = "HKBOT_TRACKER_CACHE"
 DEFAULT_SIZE = 500
 
-Version = tuple[int, Optional[int]]
 
 
 def cache_size() -> int:
@@ -62,22 +62,17 @@ class CachedTrackerStore(WrappingTrackerStore):
         self.size = size
         self.kept: OrderedDict[str, tuple[Version, list[Event]]] = OrderedDict()
 
-    def version(self, sender_id: str, connection: Any = None) -> Version:
-        """How many events the database holds for the conversation, and its newest row id."""
-        if connection is None:
-            with self.sql.engine.connect() as connection:
-                return self.version(sender_id, connection)
-        count, newest = connection.execute(self._version_query, {"key": self.inner.key(sender_id)}).one()
-        return int(count), newest
-
     @cached_property
-    def _version_query(self) -> Any:
-        table = self.sql.SQLEvent.__table__
-        return sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(table.c.sender_id == sa.bindparam("key"))
+    def rows(self) -> EventRows:
+        """The per-turn queries on the SQL store's events table, run on its engine's driver."""
+        return EventRows(self.sql.engine, self.sql.SQLEvent.__table__)
+
+    def version(self, sender_id: str) -> Version:
+        """How many events the database holds for the conversation, and its newest row id."""
+        return self.rows.version(self.inner.key(sender_id))
 
     def _insert_new_events(self, tracker: DialogueStateTracker, known: Version, new: list[Event]) -> Optional[Version]:
         """Append `new` as Rasa's SQL store would, if the stored conversation is still `known`; its new version."""
-        table = self.sql.SQLEvent.__table__
         key = self.inner.key(tracker.sender_id)
         rows = []
         for event in new:
@@ -90,12 +85,7 @@ class CachedTrackerStore(WrappingTrackerStore):
                 "action_name": data.get("name"),
                 "data": json.dumps(data),
             })
-        with self.sql.engine.begin() as connection:
-            if self.version(tracker.sender_id, connection) != known:
-                return None  # changed elsewhere: let Rasa's store work out what is new
-            if rows:
-                connection.execute(table.insert(), rows)
-            return self.version(tracker.sender_id, connection)
+        return self.rows.append(key, known, rows)
 
     def _keep(self, sender_id: str, version: Version, events: list[Event]) -> None:
         self.kept[sender_id] = (version, events)

@@ -190,3 +190,48 @@ async def test_a_cache_size_of_zero_turns_it_off(tmp_path, monkeypatch):
     assert store.kept == {} and (await store.retrieve("citizen")).sender_id == "citizen"
     monkeypatch.setenv("HKBOT_TRACKER_CACHE", "many")
     assert cache_size() == 500
+
+
+def event_rows(path):
+    from bots.event_rows import EventRows
+
+    store = sql_store(path)
+    return EventRows(store.engine, store.SQLEvent.__table__)
+
+
+def row(key: str, text: str) -> dict:
+    return {"sender_id": key, "type_name": "user", "timestamp": time.time(), "intent_name": "faq", "action_name": None,
+            "data": f'{{"event": "user", "text": "{text}"}}'}
+
+
+def test_appends_happen_only_on_the_version_they_were_meant_for(tmp_path):
+    rows_of = event_rows(tmp_path / "t.db")
+    assert rows_of.version("k") == (0, None)
+    first = rows_of.append("k", (0, None), [row("k", "a"), row("k", "b")])
+    assert first is not None and first[0] == 2 and rows_of.version("k") == first
+    assert rows_of.append("k", (0, None), [row("k", "stale")]) is None  # someone else wrote meanwhile
+    assert [r[5] for r in rows(tmp_path / "t.db")] == ['{"event": "user", "text": "a"}', '{"event": "user", "text": "b"}']
+    assert rows_of.append("k", first, []) == first
+
+
+def test_a_failed_append_writes_nothing_and_leaves_the_pool_usable(tmp_path):
+    rows_of = event_rows(tmp_path / "t.db")
+    broken = row("k", "half")
+    del broken["data"]
+    with pytest.raises(KeyError):
+        rows_of.append("k", (0, None), [row("k", "whole"), broken])
+    assert rows_of.version("k") == (0, None) and rows(tmp_path / "t.db") == []
+    assert rows_of.append("k", (0, None), [row("k", "again")])[0] == 1
+
+
+def test_an_append_waits_for_another_writer_instead_of_interleaving(tmp_path):
+    rows_of = event_rows(tmp_path / "t.db")
+    rows_of.append("k", (0, None), [row("k", "a")])
+    other = sqlite3.connect(tmp_path / "t.db", timeout=0, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+    other.execute("INSERT INTO events (sender_id, type_name, data) VALUES ('k', 'user', '{}')")
+    import threading
+
+    threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
+    assert rows_of.append("k", (1, 1), [row("k", "b")]) is None  # saw the other row once it was committed
+    assert rows_of.version("k")[0] == 2
