@@ -282,6 +282,126 @@ def count_tokens_directly() -> None:
     CountVectorsFeaturizer._create_features = create_features  # type: ignore[method-assign]
 
 
+def compare_with_one_empty_domain() -> None:
+    """`Domain.is_empty()` compares with one empty domain's dict instead of building an empty Domain each call.
+
+    The processor asks on every message (`_check_for_unseen_features`); building
+    `Domain.empty()` validates and converts an empty domain every time (~0.3 ms).
+    """
+    from rasa.shared.core.domain import Domain
+
+    if getattr(Domain.is_empty, _INSTALLED, False):
+        return
+    empty = Domain.empty().as_dict()
+
+    def is_empty(self: Domain) -> bool:
+        return self.as_dict() == empty
+
+    setattr(is_empty, _INSTALLED, True)
+    Domain.is_empty = is_empty  # type: ignore[method-assign]
+
+
+def stop_matching_rules_once_settled() -> None:
+    """RulePolicy stops walking back through the conversation once no remaining rule reaches further.
+
+    `_get_possible_keys` filters the rules state by state from the newest; a rule shorter
+    than the distance walked is applicable by definition, so once every remaining rule is
+    that short the set cannot change, yet Rasa kept testing each rule against every older
+    state (RulePolicy's time grew with the conversation). Same set of rules.
+    """
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    if getattr(RulePolicy._get_possible_keys, _INSTALLED, False):
+        return
+
+    def get_possible_keys(self: RulePolicy, lookup: Dict[Text, Text], states: List[Dict]) -> set:
+        possible_keys = set(lookup.keys())
+        for index, state in enumerate(reversed(states)):
+            if all(index >= len(self._rule_key_to_state(key)) for key in possible_keys):
+                break  # every remaining rule is applicable at this and every older state
+            possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, index, state)}
+        return possible_keys
+
+    setattr(get_possible_keys, _INSTALLED, True)
+    get_possible_keys.rasa_original = RulePolicy._get_possible_keys  # type: ignore[attr-defined]
+    RulePolicy._get_possible_keys = get_possible_keys  # type: ignore[method-assign]
+
+
+_APPLIED = "_hkbot_applied_events"
+
+
+def remember_applied_events() -> None:
+    """`DialogueStateTracker.applied_events()` continues from its last answer for the same tracker.
+
+    Rasa's processor, policies and featurizers ask a tracker for its applied events (the
+    events minus reverted ones) six or seven times a turn, each time walking the whole
+    conversation with abstract-class `isinstance` checks. The tracker keeps its last answer;
+    when its events are the same ones plus new ones, and the new ones name no form (loop)
+    the earlier walk did not know, only the new events are walked, with Rasa's own rules.
+    Anything else is walked from the start.
+    """
+    from itertools import islice
+
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        UserUttered,
+        UserUtteranceReverted,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if getattr(DialogueStateTracker.applied_events, _INSTALLED, False):
+        return
+
+    def walk(tracker: DialogueStateTracker, events: Any, loop_names: set, applied: List[Any]) -> List[Any]:
+        """Rasa 3.6's loop in `applied_events`, from `applied` on."""
+        for event in events:
+            if isinstance(event, (Restarted, SessionStarted)):
+                applied = []
+            elif isinstance(event, ActionReverted):
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif isinstance(event, UserUtteranceReverted):
+                tracker._undo_till_previous(UserUttered, applied)
+                tracker._undo_till_previous(ActionExecuted, applied)
+            elif (
+                isinstance(event, ActionExecuted)
+                and event.action_name in loop_names
+                and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+            ):
+                tracker._undo_till_previous_loop_execution(event.action_name, applied)
+            else:
+                applied.append(event)
+        return applied
+
+    def loop_names_in(events: Any) -> set:
+        return {event.name for event in events if isinstance(event, ActiveLoop) and event.name}
+
+    def applied_events(self: DialogueStateTracker) -> List[Any]:
+        events = self.events
+        count = len(events)
+        memo = self.__dict__.get(_APPLIED)
+        if memo is not None:
+            known, first, last, loop_names, applied = memo
+            if known and count >= known and events[0] is first and events[known - 1] is last:
+                new = list(islice(events, known, count))
+                if loop_names_in(new) <= loop_names:
+                    applied = walk(self, new, loop_names, list(applied))
+                    self.__dict__[_APPLIED] = (count, first, events[-1], loop_names, applied)
+                    return list(applied)
+        loop_names = loop_names_in(events)
+        applied = walk(self, events, loop_names, [])
+        if count:
+            self.__dict__[_APPLIED] = (count, events[0], events[-1], loop_names, applied)
+        return list(applied)
+
+    setattr(applied_events, _INSTALLED, True)
+    applied_events.rasa_original = DialogueStateTracker.applied_events  # type: ignore[attr-defined]
+    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
+
+
 def run_graphs_sequentially() -> None:
     """Load models for prediction with `SequentialGraphRunner` (training keeps Rasa's own runner)."""
     import rasa.core.processor
@@ -297,5 +417,8 @@ def install() -> None:
     skip_empty_dense_blocks()
     share_combined_feature_copies()
     count_tokens_directly()
+    compare_with_one_empty_domain()
+    stop_matching_rules_once_settled()
+    remember_applied_events()
     run_graphs_sequentially()
     dialogue_states.install()

@@ -173,3 +173,92 @@ def test_token_counts_follow_the_vectorizers_binary_setting(binary):
     vectorizer = CountVectorizer(binary=binary, token_pattern=r"\S+").fit(["dog dog licence", "licence fee"])
     documents = ["dog dog dog licence", "fee cat"]
     assert (rasa_speedups.count_rows(vectorizer, documents).toarray() == vectorizer.transform(documents).toarray()).all()
+
+
+def test_an_empty_domain_is_still_recognised():
+    from rasa.shared.core.domain import Domain
+
+    rasa_speedups.compare_with_one_empty_domain()
+    assert Domain.empty().is_empty()
+    assert not Domain.from_dict({"intents": ["greet"]}).is_empty()
+
+
+async def test_rulepolicy_finds_the_same_rules_at_every_step_of_a_real_conversation(agent, monkeypatch):
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    rasa_speedups.stop_matching_rules_once_settled()
+    ours = RulePolicy._get_possible_keys
+    compared = []
+
+    def both(self, lookup, states):
+        found = ours(self, lookup, states)
+        compared.append((found == ours.rasa_original(self, lookup, states), len(states)))
+        return found
+
+    monkeypatch.setattr(RulePolicy, "_get_possible_keys", both)
+    for text in ("hello", "狗牌幾錢呀", "I want a checklist", "renewal", "你係咪真人", "in person", "thanks", "how long is a licence valid", "bye"):
+        await agent.handle_message(UserMessage(text, sender_id="rules-citizen"))
+    assert len(compared) > 10 and max(length for _, length in compared) > 10
+    assert all(same for same, _ in compared)
+
+
+def _event_pool():
+    from rasa.shared.core.events import (
+        ActionExecuted, ActionExecutionRejected, ActionReverted, ActiveLoop, Restarted, SessionStarted, SlotSet,
+        UserUttered, UserUtteranceReverted,
+    )
+
+    return [
+        lambda: ActionExecuted("action_listen"), lambda: UserUttered("hi", {"name": "greet"}), lambda: ActionExecuted("utter_greet"),
+        lambda: ActionExecuted("checklist_form"), lambda: ActiveLoop("checklist_form"), lambda: ActiveLoop(None),
+        lambda: ActionExecutionRejected("checklist_form"), lambda: SlotSet("requested_slot", "dog_application"),
+        lambda: ActionReverted(), lambda: UserUtteranceReverted(), lambda: Restarted(), lambda: SessionStarted(),
+        lambda: ActionExecuted("other_form"), lambda: ActiveLoop("other_form"),
+    ]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=13), max_size=40))
+def test_applied_events_are_rasas_after_every_new_event(choices):
+    rasa_speedups.remember_applied_events()
+    rasas = DialogueStateTracker.applied_events.rasa_original
+    pool = _event_pool()
+    tracker = DialogueStateTracker("citizen", [])
+    for choice in choices:
+        tracker.update(pool[choice]())
+        ours = tracker.applied_events()
+        assert [id(event) for event in ours] == [id(event) for event in rasas(tracker)]
+        ours.clear()  # callers may change the list they get
+    assert [id(e) for e in tracker.applied_events()] == [id(e) for e in rasas(tracker)]
+
+
+_STATES = [
+    {},
+    {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}},
+    {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "faq"}},
+    {"prev_action": {"action_name": "utter_greet"}, "user": {"intent": "greet"}},
+    {"prev_action": {"action_name": "checklist_form"}, "active_loop": {"name": "checklist_form"}},
+    {"prev_action": {"action_name": "action_listen"}, "active_loop": {"name": "should_not_be_set"}},
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=4), min_size=1, max_size=8),
+    st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=12),
+)
+def test_rule_matching_stops_early_with_the_same_rules(rules, conversation):
+    import json
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    rasa_speedups.stop_matching_rules_once_settled()
+    policy = RulePolicy.__new__(RulePolicy)  # matching reads no instance state
+    lookup = {json.dumps([_STATES[i] for i in rule]): "utter_x" for rule in rules}
+    states = [_STATES[i] for i in conversation]
+    ours = RulePolicy._get_possible_keys
+    assert ours(policy, lookup, states) == ours.rasa_original(policy, lookup, states)
