@@ -17,7 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bots.store_wrapper import WrappingTrackerStore
 from privacy.config import privacy_config
-from privacy.redact import KINDS, could_hold_personal_data, redact_value
+from privacy.redact import KINDS, could_hold_personal_data, find_personal_data, redact_value
 
 #: The fields of an event's dict form that can hold what a citizen typed or was told.
 _FIELDS = {
@@ -28,14 +28,18 @@ _FIELDS = {
 }
 
 
-def _candidate(value: Any) -> bool:
-    """True when some string inside `value` could hold personal data (cheap; no copies)."""
+def _holds_personal_data(value: Any, kinds: tuple[str, ...], keep: AbstractSet[str]) -> bool:
+    """True when some string inside `value` holds personal data of `kinds` (no copies).
+
+    Strings that cannot hold any (most of them: intent names, ids, scores) are skipped by
+    a quick test, so an event is only copied and redacted when there is something to hide.
+    """
     if isinstance(value, str):
-        return could_hold_personal_data(value)
+        return could_hold_personal_data(value) and bool(find_personal_data(value, kinds, keep))
     if isinstance(value, dict):
-        return any(_candidate(item) for item in value.values())
+        return any(_holds_personal_data(item, kinds, keep) for item in value.values())
     if isinstance(value, (list, tuple)):
-        return any(_candidate(item) for item in value)
+        return any(_holds_personal_data(item, kinds, keep) for item in value)
     return False
 
 
@@ -60,7 +64,7 @@ def _checked(event: Event, policy: tuple[tuple[str, ...], AbstractSet[str]]) -> 
 
 def _redact_event(event: Event, kinds: tuple[str, ...], keep: AbstractSet[str]) -> Event:
     fields = next((names for kind, names in _FIELDS.items() if isinstance(event, kind)), None)
-    if not fields or not any(_candidate(getattr(event, name, None)) for name in fields):
+    if not fields or not any(_holds_personal_data(getattr(event, name, None), kinds, keep) for name in fields):
         return event  # most events: no dict copy needed
     data = event.as_dict()
     changed = False

@@ -146,6 +146,21 @@ def test_parse_data_with_token_spans_and_no_personal_data_is_not_copied():
     assert redacted_tracker(tracker) is tracker
 
 
+def test_only_events_with_personal_data_are_copied_and_published_contacts_are_kept():
+    from privacy.redact import KINDS, identity_of
+
+    keep = frozenset({identity_of("phone", "2150 7777")})  # a department's published number
+    tracker = DialogueStateTracker("x", DOMAIN.slots)
+    published = UserUttered("is 2150 7777 the right number?", intent={"name": "faq"})
+    personal = UserUttered("call me on 9123 4567", intent={"name": "faq"})
+    for event in (published, personal):
+        tracker.update(event)
+    stored = redacted_tracker(tracker, KINDS, keep).events
+    assert stored[0] is published
+    assert stored[1] is not personal and "9123 4567" not in stored[1].text and "[PHONE]" in stored[1].text
+    assert "9123 4567" in personal.text  # the live conversation keeps what was typed
+
+
 def test_log_filter_redacts_messages_arguments_and_tracebacks():
     records: list[str] = []
 
