@@ -262,3 +262,39 @@ def test_rule_matching_stops_early_with_the_same_rules(rules, conversation):
     states = [_STATES[i] for i in conversation]
     ours = RulePolicy._get_possible_keys
     assert ours(policy, lookup, states) == ours.rasa_original(policy, lookup, states)
+
+
+@pytest.mark.parametrize("solver, multi_class, classes", [
+    ("lbfgs", "auto", 3), ("liblinear", "auto", 3), ("lbfgs", "auto", 2), ("lbfgs", "multinomial", 2), ("lbfgs", "ovr", 3),
+])
+def test_intent_probabilities_are_sklearns(solver, multi_class, classes):
+    import numpy as np
+    import scipy.sparse
+    from sklearn.linear_model import LogisticRegression
+
+    generator = np.random.default_rng(7)
+    X = scipy.sparse.random(60, 40, density=0.2, format="csr", random_state=7)
+    y = generator.integers(0, classes, 60)
+    classifier = LogisticRegression(solver=solver, multi_class=multi_class, max_iter=500).fit(X, y)
+    for row in X[:10]:
+        row = row.tocoo()
+        ours = rasa_speedups.intent_probabilities(classifier, row.col, row.data)
+        theirs = classifier.predict_proba(row.tocsr())[0]
+        assert ours.shape == theirs.shape and np.allclose(ours, theirs, rtol=1e-12, atol=1e-15)
+
+
+def test_the_intent_classifier_ranks_as_rasa_does(agent):
+    import numpy as np
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    rasa_speedups.classify_intents_directly()
+    runner = agent.processor.graph_runner
+    classifier = next(node._component for name, node in runner._instantiated_nodes.items() if "LogisticRegression" in name)
+    target = next(n for n in runner._graph_schema.nodes if n.startswith("run_CountVectorsFeaturizer3"))
+    for text in ("狗牌幾錢", "hello there", "我想renew個dog licence", "你係咪真人", "bye", "zzz"):
+        message = runner.run({"__message__": [UserMessage(text)], "__tracker__": None}, [target])[target][0]
+        ours = LogisticRegressionClassifier.process(classifier, [message])[0].get("intent_ranking")
+        theirs = LogisticRegressionClassifier.process.rasa_original(classifier, [message])[0].get("intent_ranking")
+        assert [r["name"] for r in ours] == [r["name"] for r in theirs]
+        assert np.allclose([r["confidence"] for r in ours], [r["confidence"] for r in theirs], rtol=1e-12)
+        assert all(isinstance(r["confidence"], np.float64) for r in ours)
