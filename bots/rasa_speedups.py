@@ -141,13 +141,14 @@ def stack_features_directly() -> None:
             return original(self, additional_features)  # Rasa's ValueError
         left, right = left.tocoo(), right.tocoo()
         dtype = np.result_type(left.dtype, right.dtype)
-        self.features = scipy.sparse.coo_matrix(
-            (
-                np.concatenate([left.data, right.data]).astype(dtype, copy=False),
-                (np.concatenate([left.row, right.row]), np.concatenate([left.col, right.col + left.shape[1]])),
-            ),
-            shape=(left.shape[0], left.shape[1] + right.shape[1]),
-        )
+        shape = (left.shape[0], left.shape[1] + right.shape[1])
+        data = np.concatenate([left.data, right.data]).astype(dtype, copy=False)
+        row = np.concatenate([left.row, right.row])
+        col = np.concatenate([left.col, right.col + left.shape[1]])
+        if row.dtype == col.dtype == np.int32 and max(shape) < np.iinfo(np.int32).max and data.dtype.isnative:
+            self.features = coo_from_parts(data, row, col, shape)
+        else:
+            self.features = scipy.sparse.coo_matrix((data, (row, col)), shape=shape)
         self._cached_fingerprint = None
 
     setattr(combine, _INSTALLED, True)
@@ -293,6 +294,21 @@ def share_combined_feature_copies() -> None:
     Message._combine_features = staticmethod(combine_features)  # type: ignore[method-assign]
 
 
+def coo_from_parts(data: Any, row: Any, col: Any, shape: tuple[int, int]) -> Any:
+    """A `scipy.sparse.coo_matrix` from arrays already in the form its constructor would leave them.
+
+    Callers pass int32 indices inside `shape` and native-endian data; the constructor's
+    checks of exactly that cost ~0.1 ms per matrix, six matrices per message. The tests
+    compare the result attribute by attribute with the constructor's.
+    """
+    import scipy.sparse
+    from scipy.sparse._base import MAXPRINT
+
+    matrix = scipy.sparse.coo_matrix.__new__(scipy.sparse.coo_matrix)
+    matrix.__dict__.update(_shape=(int(shape[0]), int(shape[1])), maxprint=MAXPRINT, row=row, col=col, data=data, has_canonical_format=False)
+    return matrix
+
+
 def count_rows(vectorizer: Any, documents: List[Text]) -> Any:
     """`vectorizer.transform(documents).tocoo()` with indices sorted, without sklearn's per-call setup.
 
@@ -300,7 +316,6 @@ def count_rows(vectorizer: Any, documents: List[Text]) -> Any:
     rows in order and, within a row, columns ascending, as Rasa's `sort_indices()` leaves them.
     """
     import numpy as np
-    import scipy.sparse
 
     analyze = getattr(vectorizer, "_hkbot_analyzer", None)
     if analyze is None:
@@ -319,9 +334,9 @@ def count_rows(vectorizer: Any, documents: List[Text]) -> Any:
             rows.append(row)
             columns.append(column)
             values.append(1 if vectorizer.binary else counts[column])
-    return scipy.sparse.coo_matrix(
-        (np.asarray(values, dtype=vectorizer.dtype), (np.asarray(rows, dtype=np.int32), np.asarray(columns, dtype=np.int32))),
-        shape=(len(documents), len(vocabulary)),
+    return coo_from_parts(
+        np.asarray(values, dtype=vectorizer.dtype), np.asarray(rows, dtype=np.int32), np.asarray(columns, dtype=np.int32),
+        (len(documents), len(vocabulary)),
     )
 
 
@@ -381,29 +396,60 @@ def compare_with_one_empty_domain() -> None:
     Domain.is_empty = is_empty  # type: ignore[method-assign]
 
 
-def stop_matching_rules_once_settled() -> None:
-    """RulePolicy stops walking back through the conversation once no remaining rule reaches further.
+def _frozen(state: Dict[str, Any]) -> Optional[tuple]:
+    """A hashable copy of a dialogue state (sub-state dicts of strings and tuples); None if it has anything else."""
+    try:
+        frozen = tuple(sorted((name, tuple(sorted(sub_state.items()))) for name, sub_state in state.items()))
+        hash(frozen)
+    except (AttributeError, TypeError):
+        return None
+    return frozen
 
-    `_get_possible_keys` filters the rules state by state from the newest; a rule shorter
-    than the distance walked is applicable by definition, so once every remaining rule is
-    that short the set cannot change, yet Rasa kept testing each rule against every older
-    state (RulePolicy's time grew with the conversation). Same set of rules.
+
+def match_rules_once_per_state() -> None:
+    """RulePolicy filters its rules by each distinct state once, and stops walking back once nothing can change.
+
+    `_get_possible_keys` filters the rules state by state from the newest. Whether a rule
+    applies at a distance depends only on the rule, the distance and the state, and the same
+    few states recur in every conversation, so the set of rules that apply is remembered
+    per (distance, state) and intersected. A rule shorter than the distance walked applies
+    by definition, so once every remaining rule is that short the set cannot change and the
+    walk stops (Rasa kept testing every rule against every older state, so its time grew
+    with the conversation). Same set of rules.
     """
     from rasa.core.policies.rule_policy import RulePolicy
 
-    if getattr(RulePolicy._get_possible_keys, _INSTALLED, False):
+    original = RulePolicy._get_possible_keys
+    if getattr(original, _INSTALLED, False):
         return
+
+    def applicable(self: RulePolicy, lookup: Dict[Text, Text], index: int, state: Dict) -> Any:
+        frozen = _frozen(state)
+        if frozen is None:
+            return {key for key in lookup if self._is_rule_applicable(key, index, state)}
+        memos = self.__dict__.setdefault("_hkbot_applicable_rules", {})
+        entry = memos.get(id(lookup))
+        if entry is None or entry[0] is not lookup:  # held, so its id is not reused meanwhile
+            entry = memos[id(lookup)] = (lookup, {})
+        known = entry[1]
+        if len(known) > 10_000:
+            known.clear()
+        memo_key = (len(lookup), index, frozen)
+        found = known.get(memo_key)
+        if found is None:
+            found = known[memo_key] = frozenset(key for key in lookup if self._is_rule_applicable(key, index, state))
+        return found
 
     def get_possible_keys(self: RulePolicy, lookup: Dict[Text, Text], states: List[Dict]) -> set:
         possible_keys = set(lookup.keys())
         for index, state in enumerate(reversed(states)):
             if all(index >= len(self._rule_key_to_state(key)) for key in possible_keys):
                 break  # every remaining rule is applicable at this and every older state
-            possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, index, state)}
+            possible_keys &= applicable(self, lookup, index, state)
         return possible_keys
 
     setattr(get_possible_keys, _INSTALLED, True)
-    get_possible_keys.rasa_original = RulePolicy._get_possible_keys  # type: ignore[attr-defined]
+    get_possible_keys.rasa_original = original  # type: ignore[attr-defined]
     RulePolicy._get_possible_keys = get_possible_keys  # type: ignore[method-assign]
 
 
@@ -499,7 +545,7 @@ def install() -> None:
     count_tokens_directly()
     classify_intents_directly()
     compare_with_one_empty_domain()
-    stop_matching_rules_once_settled()
+    match_rules_once_per_state()
     remember_applied_events()
     run_graphs_sequentially()
     dialogue_states.install()
