@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 #: The repository (or installed source tree) root: bots/, knowledge/, config.yml live here.
@@ -10,7 +11,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def _path(variable: str, default: Path) -> Path:
     value = os.environ.get(variable)
-    return Path(value).expanduser().resolve() if value else default
+    return _resolved(value) if value else default
+
+
+@lru_cache(maxsize=64)
+def _resolved(value: str) -> Path:
+    """An absolute path for a setting; resolving asks the file system, and the server asks on every turn."""
+    return Path(value).expanduser().resolve()
 
 
 def var_dir() -> Path:
