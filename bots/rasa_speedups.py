@@ -528,6 +528,80 @@ def remember_applied_events() -> None:
     DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
 
 
+def run_read_only_actions_on_the_tracker() -> None:
+    """Skip Rasa's temporary tracker copy for actions that only read it, when the policy added no events.
+
+    `MessageProcessor._run_action` replays the whole conversation into a copy before each
+    action, so that the policy's events can be dropped if the action is rejected. With no
+    policy events the copy equals the tracker, and remote actions (serialised to the action
+    server), `action_listen` and bot responses never change the tracker they are given: for
+    those the tracker itself is used. Every other action, and any policy events, keep Rasa's copy.
+    """
+    from rasa.core.actions.action import ActionBotResponse, ActionListen, RemoteAction
+    from rasa.core.processor import MessageProcessor
+
+    original = MessageProcessor._run_action
+    if getattr(original, _INSTALLED, False):
+        return
+    read_only = (RemoteAction, ActionListen, ActionBotResponse)
+
+    async def run_action(self: Any, action: Any, tracker: Any, output_channel: Any, nlg: Any, prediction: Any) -> bool:
+        if prediction.events or type(action) not in read_only or "copy" in vars(tracker):
+            return await original(self, action, tracker, output_channel, nlg, prediction)
+        tracker.copy = lambda: tracker  # for Rasa's `temporary_tracker = tracker.copy()` only
+        try:
+            return await original(self, action, tracker, output_channel, nlg, prediction)
+        finally:
+            del tracker.copy
+
+    setattr(run_action, _INSTALLED, True)
+    run_action.rasa_original = original  # type: ignore[attr-defined]
+    MessageProcessor._run_action = run_action  # type: ignore[method-assign]
+
+
+class _LogArgumentCopies:
+    """A stand-in for the `copy` module in Rasa modules that deep-copy only values they debug-log.
+
+    `deepcopy` hands the value back unchanged while structlog drops debug messages (its
+    configured `debug` is a no-op), and copies as before when debug logging is on.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        import copy
+
+        return getattr(copy, name)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        import copy
+
+        import structlog
+
+        debug = getattr(structlog.get_config().get("wrapper_class"), "debug", None)
+        if getattr(debug, "__name__", "") == "_nop":
+            return value
+        return copy.deepcopy(value, memo)
+
+
+#: Rasa modules whose every `copy.deepcopy` call is an argument of a structlog debug message.
+LOG_ONLY_COPIES = ("rasa.core.processor", "rasa.core.policies.rule_policy", "rasa.core.policies.memoization")
+
+
+def copy_logged_values_only_when_logged() -> None:
+    """Stop deep-copying conversation states and events for debug messages nobody logs.
+
+    Rasa evaluates `copy.deepcopy(...)` for structlog debug calls on every prediction and
+    action, also when debug logging is off; in the modules listed in `LOG_ONLY_COPIES`
+    that is the only use of `deepcopy` (checked by the tests).
+    """
+    import importlib
+
+    for name in LOG_ONLY_COPIES:
+        module = importlib.import_module(name)
+        if not isinstance(getattr(module, "copy", None), _LogArgumentCopies):
+            module.copy = _LogArgumentCopies()  # type: ignore[attr-defined]
+
+
 def run_graphs_sequentially() -> None:
     """Load models for prediction with `SequentialGraphRunner` (training keeps Rasa's own runner)."""
     import rasa.core.processor
@@ -547,5 +621,7 @@ def install() -> None:
     compare_with_one_empty_domain()
     match_rules_once_per_state()
     remember_applied_events()
+    run_read_only_actions_on_the_tracker()
+    copy_logged_values_only_when_logged()
     run_graphs_sequentially()
     dialogue_states.install()

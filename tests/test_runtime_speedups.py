@@ -319,3 +319,68 @@ def test_matrices_from_parts_are_what_scipys_constructor_builds(shape, entries):
         else:
             assert mine == value and type(mine) is type(value), name
     assert (ours.tocsr() != theirs.tocsr()).nnz == 0 and ours.sum() == theirs.sum()
+
+
+CONVERSATION = ("hello", "狗牌幾錢呀", "I want a checklist", "renewal", "你係咪真人", "in person", "thanks", "how long is a licence valid", "bye")
+
+
+async def talk(agent, sender: str) -> list:
+    for text in CONVERSATION:
+        await agent.handle_message(UserMessage(text, sender_id=sender))
+    tracker = await agent.tracker_store.retrieve(sender)
+    return [(type(e).__name__, getattr(e, "action_name", None), getattr(e, "text", None), getattr(e, "key", None), getattr(e, "value", None))
+            for e in tracker.events if type(e).__name__ != "SessionStarted"]
+
+
+async def test_actions_run_on_the_tracker_itself_with_the_same_conversation(agent, monkeypatch):
+    from rasa.core.processor import MessageProcessor
+
+    rasa_speedups.run_read_only_actions_on_the_tracker()
+    ours = MessageProcessor._run_action
+    copies = []
+    original_copy = DialogueStateTracker.copy
+    monkeypatch.setattr(DialogueStateTracker, "copy", lambda self: copies.append(1) or original_copy(self))
+    with_ours = await talk(agent, "copy-ours")
+    ours_copies = len(copies)
+    monkeypatch.setattr(MessageProcessor, "_run_action", ours.rasa_original)
+    copies.clear()
+    with_rasas = await talk(agent, "copy-rasa")
+    assert with_ours == with_rasas and any(e[1] == "checklist_form" for e in with_ours)
+    assert 0 < ours_copies < len(copies)  # the form still gets its copies; answers and listens do not
+
+
+def test_deep_copies_in_the_listed_modules_only_feed_debug_messages():
+    import ast
+    import importlib
+    import inspect
+
+    for name in rasa_speedups.LOG_ONLY_COPIES:
+        tree = ast.parse(inspect.getsource(importlib.import_module(name)))
+        logged = {id(node) for call in ast.walk(tree) if isinstance(call, ast.Call)
+                  and isinstance(call.func, ast.Attribute) and call.func.attr == "debug"
+                  for argument in call.keywords for node in ast.walk(argument.value)}
+        copies = [node for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and node.func.attr == "deepcopy"]
+        assert copies and all(id(node) in logged for node in copies), name
+
+
+def test_logged_values_are_copied_only_when_debug_messages_are_kept():
+    import logging
+
+    import structlog
+    from rasa.utils.log_utils import configure_structlog
+
+    rasa_speedups.copy_logged_values_only_when_logged()
+    import rasa.core.processor as processor
+
+    saved = structlog.get_config()
+    value = [{"event": "user"}]
+    try:
+        configure_structlog(logging.INFO)
+        assert processor.copy.deepcopy(value) is value
+        configure_structlog(logging.DEBUG)
+        copied = processor.copy.deepcopy(value)
+        assert copied == value and copied is not value and copied[0] is not value[0]
+        assert processor.copy.copy(value) is not value  # everything else is the copy module's own
+    finally:
+        structlog.configure(**saved)
