@@ -6,6 +6,7 @@ the actions with every tracker, whatever server or channel runs them.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from rasa_sdk import Tracker
@@ -16,7 +17,7 @@ from bots.settings import bots_dir
 logger = logging.getLogger(__name__)
 
 BOT_SLOT = "bot_name"
-_cache: dict[Path, tuple[float, BotConfig]] = {}
+_cache: dict[str, tuple[float, BotConfig]] = {}
 
 
 def bot_name(tracker: Tracker) -> str | None:
@@ -29,10 +30,10 @@ def bot_name(tracker: Tracker) -> str | None:
 
 def load_cached(name: str) -> BotConfig | None:
     """The bot's validated config, cached until its bot.yml changes; None if it cannot be read."""
-    folder = bots_dir() / name
-    path = folder / "bot.yml"
+    folder = bots_dir()
+    path = os.path.join(folder, name, "bot.yml")  # plain strings: this runs for every action call
     try:
-        mtime = path.stat().st_mtime
+        mtime = os.stat(path).st_mtime
     except OSError:
         logger.warning("No bot.yml for bot %r at %s", name, path)
         return None
@@ -40,7 +41,7 @@ def load_cached(name: str) -> BotConfig | None:
     if cached and cached[0] == mtime:
         return cached[1]
     try:
-        config = load_bot(folder)
+        config = load_bot(Path(folder) / name)
     except BotConfigError as error:
         logger.error("Cannot use bot %r: %s", name, error)
         return cached[1] if cached else None  # keep the last good version
