@@ -8,7 +8,8 @@ events and the highest row id). A read asks the database for the version only (o
 query) and, when it is unchanged, replays the kept events into a new tracker, as Rasa's own
 read would. A save that continues the kept events inserts just the new rows, in the same
 form as Rasa's `SQLTrackerStore.save`, checking the version in the same transaction
-(`bots.event_rows`: both queries run on the database driver, compiled once).
+(`bots.event_rows`: both queries run on the database driver, compiled once); a conversation
+the database has no rows for is read as absent and its first save appended whole.
 Another replica's write, a retention or subject-request deletion, or a restart change or
 lose the version, and the next read or save goes through Rasa's store as before. Stores
 that are not SQL, and stores with an event broker, keep Rasa's own reads and saves.
@@ -98,8 +99,11 @@ class CachedTrackerStore(WrappingTrackerStore):
             return await self._sync().save(tracker)
         entry = self.kept.pop(tracker.sender_id, None)  # if anything below fails, nothing stale stays
         events = list(tracker.events)
-        if entry is not None and self._continues(entry[1], events):
-            version = self._insert_new_events(tracker, entry[0], events[len(entry[1]):])
+        # A conversation this process knows goes on from its kept events; one it does not
+        # know is appended whole if the database has nothing for it yet (a new conversation).
+        known, kept = entry if entry is not None else ((0, None), [])
+        if self._continues(kept, events):
+            version = self._insert_new_events(tracker, known, events[len(kept):])
             if version is not None:
                 self._keep(tracker.sender_id, version, latest_session(events))
                 return
@@ -130,6 +134,9 @@ class CachedTrackerStore(WrappingTrackerStore):
         if entry is not None and entry[0] == version:
             self.kept.move_to_end(sender_id)
             return DialogueStateTracker.from_events(sender_id, entry[1], self.domain.slots)
+        if version == (0, None):  # nothing stored: Rasa's read would find no events either
+            self.kept.pop(sender_id, None)
+            return None
         tracker = await self._sync().retrieve(sender_id)
         if tracker is None:
             self.kept.pop(sender_id, None)

@@ -77,11 +77,8 @@ async def test_saves_write_the_same_rows_as_rasas_store(tmp_path):
     assert rows(tmp_path / "ours.db") == rows(tmp_path / "theirs.db")
 
 
-async def test_a_continued_conversation_skips_rasas_save_and_read(tmp_path, monkeypatch):
+async def test_new_and_continued_conversations_skip_rasas_save_and_read(tmp_path, monkeypatch):
     store = cached(tmp_path / "t.db")
-    tracker = start("citizen")
-    turn(tracker, "hello", "hi")
-    await store.save(tracker)  # first save: Rasa's own
     calls = []
     for name in ("save", "retrieve"):
         original = getattr(SQLTrackerStore, name)
@@ -91,6 +88,10 @@ async def test_a_continued_conversation_skips_rasas_save_and_read(tmp_path, monk
             return await _original(self, *args)
 
         monkeypatch.setattr(SQLTrackerStore, name, counted)
+    assert await store.retrieve("citizen") is None  # nothing stored yet: no need to ask Rasa's store
+    tracker = start("citizen")
+    turn(tracker, "hello", "hi")
+    await store.save(tracker)  # a new conversation: appended whole
     tracker = await store.retrieve("citizen")
     turn(tracker, "dog licence fee", "HK$80")
     await store.save(tracker)
