@@ -46,6 +46,16 @@ class Checkpoint:
     turn_was_hidden: bool = False
 
 
+def _frozen(rule_only_data: Optional[Dict[str, Any]]) -> Any:
+    """A comparable copy of rule-only data (names of slots and loops), or the data itself if it holds anything else."""
+    if not rule_only_data:
+        return rule_only_data
+    try:
+        return tuple(sorted((key, tuple(value)) for key, value in rule_only_data.items()))
+    except TypeError:
+        return copy.deepcopy(rule_only_data)
+
+
 def _continues(checkpoint: Checkpoint, events: List[Event]) -> bool:
     kept = checkpoint.events
     return len(events) >= len(kept) and all(old is new for old, new in zip(kept, events))
@@ -99,7 +109,7 @@ def states_for_tracker_history(
     """Rasa's `Domain.states_for_tracker_history`, continued from this conversation's last call when it can be."""
     events = tracker.applied_events()
     # Rule-only data is read only when rule-only turns are ignored; RulePolicy builds a new dict per call.
-    used_rule_only_data = copy.deepcopy(rule_only_data) if ignore_rule_only_turns else None
+    used_rule_only_data = _frozen(rule_only_data) if ignore_rule_only_turns else None
     key = (tracker.sender_id, tracker.is_rule_tracker, tracker._max_event_history, omit_unset_slots, ignore_rule_only_turns)
     checkpoints: OrderedDict = domain.__dict__.setdefault(_CHECKPOINTS, OrderedDict())
     with _LOCK:
@@ -128,7 +138,7 @@ def states_for_tracker_history(
 
     with _LOCK:
         checkpoints[key] = (used_rule_only_data, checkpoint)
-        while len(checkpoints) > 2 * cache_size():  # about two per conversation (Rule and Memoization policies)
+        while found is None and len(checkpoints) > 2 * cache_size():  # about two per conversation (Rule and Memoization policies)
             checkpoints.popitem(last=False)
     return result
 
