@@ -43,9 +43,6 @@ class ReviewGroup:
     last_at: float
 
 
-_INSERT_ITEM = store.review_items.insert()
-
-
 def add(bot: str, sender: str, text: str, language: str, reason: str, topic: str | None = None,
         score: float | None = None, url: str | None = None) -> bool:
     """Queue one missed message (redacted first); False when there is nothing to review."""
@@ -55,12 +52,11 @@ def add(bot: str, sender: str, text: str, language: str, reason: str, topic: str
     key = group_key(clean)
     if not key:
         return False
-    with store.engine(url).begin() as connection:
-        connection.execute(_INSERT_ITEM, {
-            "at": time.time(), "bot": bot, "group_key": key, "text": clean, "language": language or "und",
-            "reason": reason, "topic": topic, "score": score, "sender_hash": sender_hash(f"{bot}:{sender}"),
-            "status": "open",
-        })
+    store.insert(store.engine(url), store.review_items, {
+        "at": time.time(), "bot": bot, "group_key": key, "text": clean, "language": language or "und",
+        "reason": reason, "topic": topic, "score": score, "sender_hash": sender_hash(f"{bot}:{sender}"),
+        "status": "open",
+    })
     return True
 
 

@@ -11,6 +11,7 @@ import threading
 
 import sqlalchemy as sa
 
+from bots.sql_driver import Prepared, insert_row
 from knowledge.db_store import engine_for
 
 DB_ENV = "HKBOT_CONSOLE_DB"
@@ -111,6 +112,18 @@ def default_url() -> str:
 
 _ready: set[str] = set()
 _lock = threading.Lock()
+
+
+_inserts: dict[tuple, Prepared] = {}
+
+
+def insert(engine: sa.engine.Engine, table: sa.Table, values: dict) -> None:
+    """One row into `table`, with its INSERT compiled once per engine and columns (for per-turn writes)."""
+    key = (id(engine), table.name, tuple(values))
+    statement = _inserts.get(key)
+    if statement is None:
+        statement = _inserts[key] = Prepared(table.insert(), engine.dialect, column_keys=list(values))
+    insert_row(engine, statement, values)
 
 
 def engine(url: str | None = None) -> sa.engine.Engine:
