@@ -62,6 +62,7 @@ class CachedTrackerStore(WrappingTrackerStore):
         self.sql = find_sql_store(getattr(inner, "inner", None)) if size > 0 else None  # None: pass through
         self.size = size
         self.kept: OrderedDict[str, tuple[Version, list[Event]]] = OrderedDict()
+        self.just_saved: OrderedDict[str, DialogueStateTracker] = OrderedDict()
 
     @cached_property
     def rows(self) -> EventRows:
@@ -94,9 +95,20 @@ class CachedTrackerStore(WrappingTrackerStore):
         while len(self.kept) > self.size:
             self.kept.popitem(last=False)
 
+    def take_saved(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The tracker this store last saved for the conversation, once (for a turn listener that reads it at once)."""
+        return self.just_saved.pop(sender_id, None)
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         if self.sql is None:
             return await self._sync().save(tracker)
+        self.just_saved.pop(tracker.sender_id, None)
+        await self._save(tracker)
+        self.just_saved[tracker.sender_id] = tracker
+        while len(self.just_saved) > self.size:
+            self.just_saved.popitem(last=False)
+
+    async def _save(self, tracker: DialogueStateTracker) -> None:
         entry = self.kept.pop(tracker.sender_id, None)  # if anything below fails, nothing stale stays
         events = list(tracker.events)
         # A conversation this process knows goes on from its kept events; one it does not

@@ -1,8 +1,9 @@
 """After each citizen message: count the turn, queue what the bot missed, feed a handoff's live chat.
 
 Registered in `bots.runtime.turn_listeners`; reads the stored (redacted) tracker of the
-conversation, so nothing here sees personal data the tracker store did not already remove,
-and redacts again before writing. Runs after the reply was produced: a failure here is
+conversation (the one the turn just saved, handed over by the tracker cache, else read back),
+so nothing here sees personal data the tracker store did not already remove, and redacts
+again before writing. Runs after the reply was produced: a failure here is
 logged and never reaches the citizen.
 """
 from __future__ import annotations
@@ -101,7 +102,10 @@ async def on_turn(runtime: Any, sender: str) -> None:
 
     async def run() -> None:
         try:
-            tracker = await runtime.agent.tracker_store.retrieve(sender)
+            store = runtime.agent.tracker_store
+            # The tracker the turn just stored, as stored (redacted); read back only if it is not at hand.
+            take_saved = getattr(store, "take_saved", None)
+            tracker = (take_saved(sender) if take_saved else None) or await store.retrieve(sender)
             if tracker is not None:
                 # In the loop, not a thread: under 1 ms of work, and a thread doing SQLite I/O
                 # makes the busy loop hand over the GIL again and again (turns were ~10 ms slower).

@@ -236,3 +236,11 @@ def test_an_append_waits_for_another_writer_instead_of_interleaving(tmp_path):
     threading.Timer(0.3, lambda: other.execute("COMMIT")).start()
     assert rows_of.append("k", (1, 1), [row("k", "b")]) is None  # saw the other row once it was committed
     assert rows_of.version("k")[0] == 2
+
+
+async def test_the_tracker_just_saved_is_handed_over_once(tmp_path):
+    store = cached(tmp_path / "t.db")
+    tracker = await saved_conversation(store, "hello", "hi")
+    assert store.take_saved("citizen") is tracker
+    assert store.take_saved("citizen") is None  # once; later readers go to the store
+    assert [e.as_dict() for e in (await store.retrieve("citizen")).events] == [e.as_dict() for e in latest_session(list(tracker.events))]
