@@ -349,7 +349,7 @@ WARM_UP_SENDER = "hkbot-warm-up"
 
 
 async def warm_up(runtime: BotRuntime) -> None:
-    """Run a short conversation through the bot against a throwaway in-memory tracker store."""
+    """Run a short conversation through the bot against a throwaway in-memory tracker store, then read the real one."""
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.core.tracker_store import InMemoryTrackerStore
 
@@ -361,6 +361,9 @@ async def warm_up(runtime: BotRuntime) -> None:
             await processor.handle_message(UserMessage(text, CollectingOutputChannel(), WARM_UP_SENDER))
     finally:
         processor.tracker_store = store
+    # A read of the real store (the sender has no rows): opens its pooled connection and
+    # prepares the per-turn queries before the first citizens arrive; nothing is written.
+    await store.retrieve(WARM_UP_SENDER)
 
 
 def freeze_loaded_objects() -> None:
