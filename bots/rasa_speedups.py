@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 
-from bots import dialogue_states
+from bots import action_wire, dialogue_states
 
 _INSTALLED = "_hkbot_speedup"
 
@@ -625,3 +625,4 @@ def install() -> None:
     copy_logged_values_only_when_logged()
     run_graphs_sequentially()
     dialogue_states.install()
+    action_wire.install()

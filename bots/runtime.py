@@ -33,6 +33,7 @@ from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
 from bots import rasa_speedups
+from bots.action_wire import InProcessCall
 from bots.registry import BotConfig, load_bots
 from bots.settings import data_dir
 from bots.store_wrapper import WrappingTrackerStore
@@ -131,12 +132,15 @@ def over_the_wire(value: Any) -> Any:
 class InProcessActionEndpoint(EndpointConfig):
     """An action endpoint whose `request()` runs the action in this process, same JSON both ways."""
 
+    builds_wire_json = True  # see bots.action_wire
+
     def __init__(self, bot: BotConfig) -> None:
         super().__init__(url=f"inprocess://{bot.name}/webhook")
         self.bot = bot
 
     async def request(self, method: str = "post", subpath: Optional[str] = None, content_type: Optional[str] = "application/json", compress: bool = False, **kwargs: Any) -> Any:
-        body = over_the_wire(kwargs.get("json") or {})
+        call = kwargs.get("json") or {}
+        body = call.wire() if isinstance(call, InProcessCall) else over_the_wire(call)
         action = body.get("next_action")
         try:
             status, answer = await run_action_call(body)

@@ -1,0 +1,78 @@
+"""The in-process action call's JSON, built from each event's JSON text kept on the event.
+
+Rasa's `RemoteAction` turns the whole conversation into dicts for every action call
+(`tracker.current_state(EventVerbosity.ALL)`), and the in-process endpoint then writes that
+to JSON and reads it back, so the action gets exactly what it would get over HTTP. Events do
+not change once they are in a conversation (but see `event_json`), so each event's JSON is
+written once and kept on it; a call writes only the rest of the body and splices the kept texts in, then reads the
+whole once, as before. Endpoints that want this set `builds_wire_json = True`; every other
+endpoint (an external action server) gets Rasa's body unchanged.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import ujson
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+
+_INSTALLED = "_hkbot_wire"
+_KEPT = "_hkbot_json"
+#: Stands for the events in the body's JSON until the kept texts are spliced in.
+_PLACEHOLDER = f"hkbot-events-{uuid.uuid4().hex}"
+
+
+def event_json(event: Event) -> str:
+    """The event's JSON as it travels to an action server (`as_dict()`), written once per event.
+
+    Rasa changes an event after it was first logged in one case: a policy's events are
+    logged on a temporary tracker for the action, then on the real one, which gives them a
+    new timestamp and a new metadata dict. The kept text is only used while both are the
+    ones it was written with.
+    """
+    kept = event.__dict__.get(_KEPT)
+    if kept is not None and kept[0] == event.timestamp and kept[1] is event.metadata:
+        return kept[2]
+    text = ujson.dumps(event.as_dict(), ensure_ascii=False)
+    event.__dict__[_KEPT] = (event.timestamp, event.metadata, text)
+    return text
+
+
+class InProcessCall(dict):
+    """An action call's body without its events, which it keeps as Event objects until `wire()`."""
+
+    def __init__(self, body: dict[str, Any], events: list[Event]) -> None:
+        super().__init__(body)
+        self.events = events
+
+    def wire(self) -> dict[str, Any]:
+        """The body as it would arrive over HTTP: what `json.loads(json.dumps(rasa_body))` gives."""
+        text = ujson.dumps({**self, "tracker": {**self["tracker"], "events": _PLACEHOLDER}}, ensure_ascii=False)
+        events = "[" + ",".join(event_json(event) for event in self.events) + "]"
+        return ujson.loads(text.replace(f'"{_PLACEHOLDER}"', events, 1))
+
+
+def install() -> None:
+    """Build `InProcessCall` bodies for remote actions whose endpoint sets `builds_wire_json`."""
+    from rasa.core.actions.action import RemoteAction
+
+    original = RemoteAction._action_call_format
+    if getattr(original, _INSTALLED, False):
+        return
+
+    def action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Any) -> dict[str, Any]:
+        if not getattr(self.action_endpoint, "builds_wire_json", False):
+            return original(self, tracker, domain)
+        # Rasa's body with the tracker's state without events (EventVerbosity.NONE), then the events.
+        current_state = tracker.current_state
+        tracker.current_state = lambda verbosity=EventVerbosity.NONE: current_state(EventVerbosity.NONE)
+        try:
+            body = original(self, tracker, domain)
+        finally:
+            del tracker.current_state
+        return InProcessCall(body, list(tracker.events))
+
+    setattr(action_call_format, _INSTALLED, True)
+    action_call_format.rasa_original = original  # type: ignore[attr-defined]
+    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
