@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.nlu.training_data.message import Message
 
 from bots import action_wire, dialogue_states
 
@@ -242,7 +243,8 @@ def classify_intents_directly() -> None:
     if getattr(original, _INSTALLED, False):
         return
 
-    def process(self: Any, messages: list) -> list:
+    # Annotated as Rasa's: training validates the graph's run functions by their type hints.
+    def process(self, messages: List[Message]) -> List[Message]:  # type: ignore[no-untyped-def]
         rows = [sentence_row(message) for message in messages]
         if any(row is None for row in rows) or not hasattr(self.clf, "coef_"):
             return original(self, messages)
