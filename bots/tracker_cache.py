@@ -36,7 +36,6 @@ SIZE_ENV = "HKBOT_TRACKER_CACHE"
 DEFAULT_SIZE = 500
 
 
-
 def cache_size() -> int:
     """How many conversations each bot keeps in memory (`HKBOT_TRACKER_CACHE`, default 500)."""
     try:

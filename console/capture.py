@@ -105,7 +105,9 @@ async def on_turn(runtime: Any, sender: str) -> None:
             store = runtime.agent.tracker_store
             # The tracker the turn just stored, as stored (redacted); read back only if it is not at hand.
             take_saved = getattr(store, "take_saved", None)
-            tracker = (take_saved(sender) if take_saved else None) or await store.retrieve(sender)
+            tracker = take_saved(sender) if take_saved else None
+            if tracker is None:
+                tracker = await store.retrieve(sender)
             if tracker is not None:
                 # In the loop, not a thread: under 1 ms of work, and a thread doing SQLite I/O
                 # makes the busy loop hand over the GIL again and again (turns were ~10 ms slower).
