@@ -4,8 +4,8 @@ Rasa's `RemoteAction` turns the whole conversation into dicts for every action c
 (`tracker.current_state(EventVerbosity.ALL)`), and the in-process endpoint then writes that
 to JSON and reads it back, so the action gets exactly what it would get over HTTP. Events do
 not change once they are in a conversation (but see `event_json`), so each event's JSON is
-written once and kept on it; a call writes only the rest of the body and splices the kept texts in, then reads the
-whole once, as before. Endpoints that want this set `builds_wire_json = True`; every other
+written once and kept on it; a call writes only the rest of the body, splices the kept texts
+in, then reads the whole once, as before. Endpoints that want this set `builds_wire_json = True`; every other
 endpoint (an external action server) gets Rasa's body unchanged.
 """
 from __future__ import annotations

@@ -123,71 +123,6 @@ def remember_event_types() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
 
 
-def stack_features_directly() -> None:
-    """Join sparse feature blocks without scipy's general `hstack` (Rasa does it for every message).
-
-    `Features._combine_sparse_features` puts the two CountVectorsFeaturizers' blocks side by
-    side with `scipy.sparse.hstack`, about 1 ms of scipy bookkeeping per message, twice a
-    turn. Here the COO arrays are concatenated directly: the same matrix (same entries in the
-    same order, same shape and dtype), with Rasa's error when the rows do not match.
-    """
-    import numpy as np
-    import scipy.sparse
-    from rasa.shared.nlu.training_data.features import Features
-
-    original = Features._combine_sparse_features
-    if getattr(original, _INSTALLED, False):
-        return
-
-    def combine(self: Features, additional_features: Features) -> None:
-        left, right = self.features, additional_features.features
-        if left.shape[0] != right.shape[0]:
-            return original(self, additional_features)  # Rasa's ValueError
-        left, right = left.tocoo(), right.tocoo()
-        dtype = np.result_type(left.dtype, right.dtype)
-        shape = (left.shape[0], left.shape[1] + right.shape[1])
-        data = np.concatenate([left.data, right.data]).astype(dtype, copy=False)
-        row = np.concatenate([left.row, right.row])
-        col = np.concatenate([left.col, right.col + left.shape[1]])
-        if row.dtype == col.dtype == np.int32 and max(shape) < np.iinfo(np.int32).max and data.dtype.isnative:
-            self.features = coo_from_parts(data, row, col, shape)
-        else:
-            self.features = scipy.sparse.coo_matrix((data, (row, col)), shape=shape)
-        self._cached_fingerprint = None
-
-    setattr(combine, _INSTALLED, True)
-    Features._combine_sparse_features = combine  # type: ignore[method-assign]
-
-
-def skip_empty_dense_blocks() -> None:
-    """Give LogisticRegressionClassifier its input row without stacking it next to an empty block.
-
-    Rasa puts each message's sentence features beside an (empty, when there are no dense
-    features) dense block with `hstack`, then stacks the rows with `vstack`. With sparse
-    features only, as in our pipeline, the row is the sparse features as CSR: the same
-    matrix. Messages with dense features keep Rasa's code.
-    """
-    import scipy.sparse
-    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-    from rasa.shared.nlu.constants import TEXT
-
-    original = LogisticRegressionClassifier._create_X
-    if getattr(original, _INSTALLED, False):
-        return
-
-    def create_x(self: Any, messages: list) -> Any:
-        rows = []
-        for message in messages:
-            sparse = message.get_sparse_features(attribute=TEXT)[1]
-            if sparse is None or message.get_dense_features(attribute=TEXT)[1] is not None:
-                return original(self, messages)
-            rows.append(scipy.sparse.csr_matrix(sparse.features, dtype="float64"))
-        return rows[0] if len(rows) == 1 else scipy.sparse.vstack(rows, format="csr")
-
-    setattr(create_x, _INSTALLED, True)
-    LogisticRegressionClassifier._create_X = create_x  # type: ignore[method-assign]
-
-
 def sentence_row(message: Any) -> Optional[tuple]:
     """(columns, values) of a message's combined sparse sentence features for TEXT, as float64; None if it has dense ones."""
     import numpy as np
@@ -269,41 +204,11 @@ def classify_intents_directly() -> None:
     LogisticRegressionClassifier.process = process  # type: ignore[method-assign]
 
 
-def share_combined_feature_copies() -> None:
-    """Combine a message's feature blocks without first deep-copying the first block.
-
-    `Message._combine_features` deep-copies the first featurizer's block (its whole sparse
-    matrix) and then joins the others onto the copy; joining always builds a new matrix,
-    so with two or more blocks the deep copy is thrown away at once (~0.4 ms a message,
-    for every component that reads the features). Here the first block is copied shallowly
-    when others follow; a single block is still deep-copied, as the caller gets it to keep.
-    """
-    import copy
-
-    from rasa.shared.nlu.training_data.message import Message
-
-    original = Message._combine_features
-    if getattr(original, _INSTALLED, False):
-        return
-
-    def combine_features(features: list, featurizers: List[Text]) -> Any:
-        if len(features) < 2:
-            return original(features, featurizers)
-        combined = copy.copy(features[0])
-        combined.origin = featurizers
-        for more in features[1:]:
-            combined.combine_with_features(more)  # replaces `combined.features` with a new array
-        return combined
-
-    setattr(combine_features, _INSTALLED, True)
-    Message._combine_features = staticmethod(combine_features)  # type: ignore[method-assign]
-
-
 def coo_from_parts(data: Any, row: Any, col: Any, shape: tuple[int, int]) -> Any:
     """A `scipy.sparse.coo_matrix` from arrays already in the form its constructor would leave them.
 
     Callers pass int32 indices inside `shape` and native-endian data; the constructor's
-    checks of exactly that cost ~0.1 ms per matrix, six matrices per message. The tests
+    checks of exactly that cost ~0.1 ms per matrix, four matrices per message. The tests
     compare the result attribute by attribute with the constructor's.
     """
     import scipy.sparse
@@ -618,9 +523,6 @@ def install() -> None:
     """Every speed-up above, `bots.dialogue_states` and `bots.action_wire`; call before loading models."""
     prepare_action_validation()
     remember_event_types()
-    stack_features_directly()
-    skip_empty_dense_blocks()
-    share_combined_feature_copies()
     count_tokens_directly()
     classify_intents_directly()
     compare_with_one_empty_domain()

@@ -64,26 +64,34 @@ def test_event_types_resolve_as_before_and_unknown_names_still_fail():
         Event.resolve_by_type("no_such_event")
 
 
-def test_sparse_features_join_into_the_same_matrix_as_scipys_hstack():
+def row_matrix(row, width):
+    """`sentence_row`'s (columns, values) as a 1 x width CSR matrix."""
+    import scipy.sparse
+
+    columns, values = row
+    return scipy.sparse.csr_matrix((values, (columns * 0, columns)), shape=(1, width))
+
+
+def test_a_sentence_row_is_the_blocks_side_by_side_as_scipys_hstack():
     import numpy as np
     import scipy.sparse
     from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
 
-    rasa_speedups.stack_features_directly()
-    left = scipy.sparse.coo_matrix(np.array([[0, 2, 0], [1, 0, 0]], dtype=np.int64))
-    right = scipy.sparse.coo_matrix(np.array([[0.5, 0], [0, 3.0]]))
-    joined = Features(left, "sentence", "text", "a")
-    joined.combine_with_features(Features(right, "sentence", "text", "b"))
+    left = scipy.sparse.coo_matrix(np.array([[0, 2, 0]], dtype=np.int64))
+    right = scipy.sparse.coo_matrix(np.array([[0.5, 3.0]]))
+    message = Message({"text": "x"})
+    message.features = [Features(left, "sentence", "text", "a"), Features(right, "sentence", "text", "b")]
     expected = scipy.sparse.hstack([left, right])
-    assert joined.features.shape == expected.shape and joined.features.dtype == expected.dtype
-    assert (joined.features.toarray() == expected.toarray()).all()
-    with pytest.raises(ValueError, match="sequence dimensions do not match"):
-        joined.combine_with_features(Features(scipy.sparse.coo_matrix(np.ones((3, 1))), "sentence", "text", "c"))
+    ours = row_matrix(rasa_speedups.sentence_row(message), expected.shape[1])
+    assert ours.shape == expected.shape and rasa_speedups.sentence_row(message)[1].dtype == np.float64
+    assert (ours.toarray() == expected.toarray()).all()
+    message.features.append(Features(np.ones((1, 4)), "sentence", "text", "dense"))
+    assert rasa_speedups.sentence_row(message) is None  # dense features: Rasa's own path
 
 
 def test_the_intent_classifier_sees_the_same_rows_and_predicts_the_same(agent):
     from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-    from rasa.shared.nlu.training_data.message import Message
 
     runner = agent.processor.graph_runner
     name = next(name for name in runner._instantiated_nodes if "LogisticRegression" in name)
@@ -92,11 +100,11 @@ def test_the_intent_classifier_sees_the_same_rows_and_predicts_the_same(agent):
     messages = [runner.run({"__message__": [UserMessage(text)], "__tracker__": None}, [target])[target][0]
                 for text in ("狗牌幾錢", "hello there")]
     for message in messages:
-        ours = classifier._create_X([message])
         theirs = scipy_rows_as_rasa_builds_them(message)
+        ours = row_matrix(rasa_speedups.sentence_row(message), theirs.shape[1])
         assert ours.shape == theirs.shape and (ours != theirs).nnz == 0
         assert (classifier.clf.predict_proba(ours) == classifier.clf.predict_proba(theirs)).all()
-    both = classifier._create_X(messages)
+    both = classifier._create_X(messages)  # Rasa's own, which the fast path no longer calls
     assert isinstance(classifier, LogisticRegressionClassifier) and both.shape == (2, ours.shape[1])
 
 
@@ -150,7 +158,7 @@ def test_token_counts_are_the_same_matrices_as_sklearns_transform(agent, documen
     assert any(rasa_speedups.count_rows(vectorizer, documents).nnz for vectorizer in vectorizers)
 
 
-def test_combined_features_are_the_same_and_leave_the_messages_own_untouched(agent):
+def test_sentence_rows_are_the_blocks_combined_and_leave_the_messages_own_untouched(agent):
     from rasa.shared.nlu.constants import TEXT
 
     runner = agent.processor.graph_runner
@@ -158,11 +166,13 @@ def test_combined_features_are_the_same_and_leave_the_messages_own_untouched(age
     message = runner.run({"__message__": [UserMessage("我想renew個dog licence")], "__tracker__": None}, [target])[target][0]
     blocks = [f for f in message.features if f.attribute == TEXT and f.type == "sentence"]
     before = [block.features.toarray().copy() for block in blocks]
-    combined = message.get_sparse_features(TEXT)[1]
+    row = rasa_speedups.sentence_row(message)
+    combined = message.get_sparse_features(TEXT)[1]  # Rasa's own combination
     assert len(blocks) == 2 and combined.origin == []
     import numpy as np
+    assert (row_matrix(row, combined.features.shape[1]).toarray() == np.hstack(before)).all()
     assert (combined.features.toarray() == np.hstack(before)).all()
-    combined.features.data[:] = 99
+    row[1][:] = 99
     assert all((block.features.toarray() == kept).all() for block, kept in zip(blocks, before))
 
 
