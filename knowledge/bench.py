@@ -84,7 +84,7 @@ def speed_command(args: argparse.Namespace) -> int:
 
     rng = random.Random(11)
     concepts.matching_view.cache_clear()
-    concepts.features_of_view.cache_clear()
+    concepts.lexicon().cache_clear()
     timings, cpu = [], []
     kbs = ["dog_licence", "1823"]
     for number in range(args.queries):

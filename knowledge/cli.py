@@ -156,7 +156,7 @@ def tune_command(args: argparse.Namespace) -> int:
     from knowledge.tuning import tune
 
     store = _store()
-    report = tune(store.entries())
+    report = tune(store.entries(), vocabularies=store.snapshot.vocabularies)
     print(report.describe())
     if args.verbose:
         for text, expected, got, score in report.wrong:

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from knowledge.schema import TEXT_LANGUAGES, Problem
+from knowledge.schema import TEXT_LANGUAGES, VOCABULARY_ITEM, Problem
 from knowledge.validation import parse_text
 
 BOM = "\ufeff"
@@ -29,11 +29,13 @@ MAX_ROWS = 5000
 
 
 def to_csv(items: Iterable[dict[str, Any]]) -> bytes:
-    """Stored entry dicts as Excel-ready CSV bytes (UTF-8 with BOM, CRLF)."""
+    """Stored entry dicts as Excel-ready CSV bytes (UTF-8 with BOM, CRLF); vocabularies are not rows (YAML has them)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for item in items:
+        if str(item.get("id", "")).endswith("." + VOCABULARY_ITEM):
+            continue
         row = [item.get("id", ""), item.get("kb") or str(item.get("id", "")).split(".", 1)[0]]
         row += [(item.get("title") or {}).get(lang, "") for lang in TEXT_LANGUAGES]
         row += [(item.get("answer") or {}).get(lang, "") for lang in TEXT_LANGUAGES]
@@ -100,17 +102,21 @@ def _validated(items: list[dict[str, Any]], name: str) -> tuple[list[dict[str, A
 
 
 def to_yaml(items: Iterable[dict[str, Any]], kb: str) -> str:
-    """One knowledge base as a YAML file in the seed schema (`knowledge_base:`, `entries:`)."""
-    entries = [{k: v for k, v in item.items() if k != "kb"} for item in items if item.get("kb") == kb]
-    return yaml.safe_dump({"knowledge_base": kb, "entries": entries}, allow_unicode=True, sort_keys=False, width=100)
+    """One knowledge base as a YAML file in the seed schema (`knowledge_base:`, `vocabulary:`, `entries:`)."""
+    mine = [item for item in items if item.get("kb") == kb]
+    vocabulary = next((i.get("vocabulary") for i in mine if str(i.get("id", "")).endswith("." + VOCABULARY_ITEM)), None)
+    entries = [{k: v for k, v in item.items() if k != "kb"} for item in mine
+               if not str(item.get("id", "")).endswith("." + VOCABULARY_ITEM)]
+    document = {"knowledge_base": kb, **({"vocabulary": vocabulary} if vocabulary else {}), "entries": entries}
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 
 
 def from_yaml(data: bytes | str, name: str = "upload.yml") -> tuple[list[dict[str, Any]], list[Problem]]:
     """One knowledge base YAML file into stored entry dicts, with the seed files' validation and line numbers."""
-    from knowledge.db_store import entry_data
+    from knowledge.db_store import loaded_data
 
-    entries, problems = parse_text(data, name)
-    return [entry_data(e) for e in entries], problems
+    loaded = parse_text(data, name)
+    return loaded_data(loaded), loaded.problems
 
 
 def merge(published: list[dict[str, Any]], imported: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -25,8 +25,8 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 import yaml
 
-from knowledge.schema import Entry, Problem
-from knowledge.validation import _check_cross_references, load_directory, parse_text
+from knowledge.schema import VOCABULARY_ITEM, Concept, Entry, Problem, Vocabulary
+from knowledge.validation import Loaded, _check_cross_references, load_directory, parse_text
 
 logger = logging.getLogger(__name__)
 
@@ -116,30 +116,66 @@ def entry_data(entry: Entry) -> dict[str, Any]:
     return {"kb": entry.kb, **entry.to_dict()}
 
 
+def vocabulary_data(vocabulary: Vocabulary) -> dict[str, Any]:
+    """A knowledge base's vocabulary as stored: one item next to its entries, versioned and diffed with them."""
+    return {"kb": vocabulary.kb, "id": vocabulary_id(vocabulary.kb), "vocabulary": vocabulary.to_dict()}
+
+
+def vocabulary_id(kb: str) -> str:
+    """The stored id of a knowledge base's vocabulary (`dog_licence._vocabulary`: never a topic id)."""
+    return f"{kb}.{VOCABULARY_ITEM}"
+
+
+def is_vocabulary(item: dict[str, Any]) -> bool:
+    """Whether a stored item is a knowledge base's vocabulary rather than an entry."""
+    return str(item.get("id", "")).endswith("." + VOCABULARY_ITEM)
+
+
+def loaded_data(loaded: Loaded) -> list[dict[str, Any]]:
+    """Validated knowledge as stored items: the entries, then each knowledge base's vocabulary."""
+    return [*(entry_data(e) for e in loaded.entries),
+            *(vocabulary_data(loaded.vocabularies[kb]) for kb in sorted(loaded.vocabularies))]
+
+
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def validate_entries(items: Iterable[dict[str, Any]], name: str = "database") -> tuple[list[Entry], list[Problem]]:
-    """Validate stored entry dicts with the YAML rules (per knowledge base, then across them)."""
+def validate_entries(items: Iterable[dict[str, Any]], name: str = "database") -> Loaded:
+    """Validate stored items (entries and vocabularies) with the YAML rules (per knowledge base, then across them)."""
     by_kb: dict[str, list[dict[str, Any]]] = {}
+    vocabulary: dict[str, Any] = {}
     for item in items:
         data = dict(item)
         kb = str(data.pop("kb", "") or str(data.get("id", "")).split(".", 1)[0])
+        if is_vocabulary(item):
+            vocabulary[kb] = data.get("vocabulary") or {}
+            by_kb.setdefault(kb, [])
+            continue
         by_kb.setdefault(kb, []).append(data)
-    entries: list[Entry] = []
-    problems: list[Problem] = []
+    result = Loaded([], [])
+    entries, problems = result.entries, result.problems
     for kb, kb_items in by_kb.items():
-        text = yaml.dump({"knowledge_base": kb, "entries": kb_items}, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
-        kb_entries, kb_problems = parse_text(text, f"{name}:{kb}", cross_check=False)
-        entries.extend(kb_entries)
-        problems.extend(kb_problems)
+        document = {"knowledge_base": kb, **({"vocabulary": vocabulary[kb]} if kb in vocabulary else {}), "entries": kb_items}
+        text = yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+        loaded = parse_text(text, f"{name}:{kb}", cross_check=False)
+        entries.extend(loaded.entries)
+        result.add(loaded)
     seen: set[str] = set()
     for entry in entries:
         if entry.id in seen:
             problems.append(Problem(f"{name}:{entry.kb}", 0, f"Duplicate id '{entry.id}'.", "Keep one entry per topic."))
         seen.add(entry.id)
     problems.extend(_check_cross_references(entries))
-    return entries, problems
+    return result
+
+
+def vocabulary_from_data(item: dict[str, Any], origin: str = "") -> Vocabulary:
+    """A Vocabulary from a stored item that was validated when it was published."""
+    concepts = []
+    for concept_id, value in (item.get("vocabulary") or {}).items():
+        terms, implies = (value.get("terms", []), value.get("implies", [])) if isinstance(value, dict) else (value, [])
+        concepts.append(Concept(str(concept_id), tuple(str(t) for t in terms), tuple(str(i) for i in implies)))
+    return Vocabulary(str(item["kb"]), tuple(concepts), origin)
 
 
 def entry_from_data(item: dict[str, Any], origin: str = "") -> Entry:
@@ -347,11 +383,11 @@ class KnowledgeDatabase:
 
     def seed_from(self, directory: Path) -> int | None:
         """Import the YAML seed on a fresh database, or again when it changed and no operator published yet."""
-        entries, problems = load_directory(Path(directory))
-        if problems:
-            logger.error("Knowledge seed %s not imported: %d problem(s), first: %s", directory, len(problems), problems[0])
+        loaded = load_directory(Path(directory))
+        if loaded.problems:
+            logger.error("Knowledge seed %s not imported: %d problem(s), first: %s", directory, len(loaded.problems), loaded.problems[0])
             return None
-        items = [entry_data(e) for e in entries]
+        items = loaded_data(loaded)
         seed_print = _fingerprint(items)
         with self.engine.connect() as connection:
             edited = self._get(connection, "operator_edited") == "1"
@@ -390,13 +426,16 @@ class DatabaseSource:
     def signature(self) -> str:
         return str(self.database.latest_number())
 
-    def load(self) -> tuple[list[Entry], list[Problem]]:
+    def load(self) -> Loaded:
         version = self.database.version()
         if version is None:
-            return [], [Problem(str(self.database), 0, "The knowledge database has no published version.",
-                                "Import knowledge base YAML in the console, or check the seed folder.")]
+            return Loaded([], [Problem(str(self.database), 0, "The knowledge database has no published version.",
+                                       "Import knowledge base YAML in the console, or check the seed folder.")])
         try:  # every version was validated whole before it was written: rebuild it fast
-            return [entry_from_data(item, f"version {version.number}") for item in version.entries], []
+            origin = f"version {version.number}"
+            vocabularies = [vocabulary_from_data(i, origin) for i in version.entries if is_vocabulary(i)]
+            return Loaded([entry_from_data(i, origin) for i in version.entries if not is_vocabulary(i)], [],
+                          {v.kb: v for v in vocabularies})
         except (KeyError, TypeError, ValueError, AttributeError):  # edited by hand in the database
             return validate_entries(version.entries, name=f"version {version.number}")
 

@@ -11,8 +11,8 @@ import threading
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from knowledge.schema import Entry
-from nlu.concepts import features, features_of_view, views_of
+from knowledge.schema import Entry, Vocabulary
+from nlu.concepts import ConceptLexicon, extended_lexicon, features, features_of_view, views_of
 from nlu.normalise import normalise
 from nlu.retrieval import Item, Match, Ranker
 from nlu.types import Analysis
@@ -25,11 +25,11 @@ AMBIGUITY_MARGIN = 0.05
 TOP_MATCHES = 5
 
 
-def entry_item(entry: Entry, views: dict[str, str] | None = None) -> Item:
+def entry_item(entry: Entry, views: dict[str, str] | None = None, lexicon: ConceptLexicon | None = None) -> Item:
     """An entry as a rankable item: each question variant (any language) and the titles."""
     views = views if views is not None else entry_views([entry])
-    variants = tuple(features_of_view(views[text]) for _lang, text in entry.variants())
-    extra = frozenset().union(*(features_of_view(views[t]) for t in entry.title.values()))
+    variants = tuple(features_of_view(views[text], lexicon) for _lang, text in entry.variants())
+    extra = frozenset().union(*(features_of_view(views[t], lexicon) for t in entry.title.values()))
     return Item(entry.id, entry.kb, variants, extra)
 
 
@@ -39,10 +39,10 @@ def entry_views(entries: Sequence[Entry]) -> dict[str, str]:
     return dict(zip(texts, views_of(texts)))
 
 
-def query_features(message: Analysis | str) -> frozenset[str]:
+def query_features(message: Analysis | str, lexicon: ConceptLexicon | None = None) -> frozenset[str]:
     """The features of a message: from its Analysis's normalised view, or from raw text."""
     normalised = message.normalised if isinstance(message, Analysis) else normalise(message)
-    return features(normalised)
+    return features(normalised, lexicon)
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,19 @@ class FaqResult:
 class KnowledgeIndex:
     """Ranks the entries of one knowledge snapshot."""
 
-    def __init__(self, entries: Sequence[Entry], version: int = 0) -> None:
+    def __init__(self, entries: Sequence[Entry], version: int = 0,
+                 vocabularies: dict[str, Vocabulary] | None = None) -> None:
         self.version = version
         self.entries = {e.id: e for e in entries}
+        self.vocabularies = dict(vocabularies or {})
+        #: The general lexicon plus every knowledge base's own vocabulary.
+        self.lexicon = extended_lexicon(row for kb in sorted(self.vocabularies) for row in self.vocabularies[kb].rows())
         views = entry_views(entries)
-        self.ranker = Ranker([entry_item(e, views) for e in entries])
+        self.ranker = Ranker([entry_item(e, views, self.lexicon) for e in entries])
+
+    def features(self, message: Analysis | str) -> frozenset[str]:
+        """A message's retrieval features under this knowledge's lexicon."""
+        return query_features(message, self.lexicon)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -78,7 +86,7 @@ class KnowledgeIndex:
     def search(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
                top: int = TOP_MATCHES) -> list[Match]:
         """The best entries for a message, best first (only those of the given knowledge bases)."""
-        return self.ranker.rank(query_features(message), knowledge_bases, top)
+        return self.ranker.rank(self.features(message), knowledge_bases, top)
 
     def decide(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
                threshold: float = DEFAULT_THRESHOLD, margin: float = AMBIGUITY_MARGIN,
@@ -102,7 +110,8 @@ def index_for(snapshot) -> KnowledgeIndex:
     with _cache_lock:
         index = _cache.get(key)
         if index is None:
-            index = KnowledgeIndex(list(snapshot.entries.values()), snapshot.version)
+            index = KnowledgeIndex(list(snapshot.entries.values()), snapshot.version,
+                                   getattr(snapshot, "vocabularies", None))
             _cache.clear()
             _cache[key] = index
         return index

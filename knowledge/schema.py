@@ -21,7 +21,7 @@ MIN_VARIANTS = 6
 MAX_ANSWER_CHARS = 1200
 
 #: Keys of a knowledge base file and of one entry.
-FILE_KEYS: tuple[str, ...] = ("knowledge_base", "entries")
+FILE_KEYS: tuple[str, ...] = ("knowledge_base", "vocabulary", "entries")
 ENTRY_KEYS: tuple[str, ...] = (
     "id", "title", "answer", "questions", "source", "updated", "tags", "related",
 )
@@ -29,6 +29,15 @@ REQUIRED_ENTRY_KEYS: tuple[str, ...] = ("id", "title", "answer", "questions", "s
 
 #: A knowledge base name: `dog_licence`, `1823`, `tsw`.
 KB_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+#: A vocabulary concept id: `dog`, `dog_licence`, `water_meter`.
+CONCEPT_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+#: Limits of a knowledge base's vocabulary: its terms are short words and phrases, not sentences.
+MAX_TERM_CHARS = 60
+MAX_TERMS_PER_CONCEPT = 200
+MAX_CONCEPTS = 500
+#: The id under which a knowledge base's vocabulary is versioned next to its entries (`dog_licence._vocabulary`);
+#: a topic id cannot start with `_`, so it never collides with one.
+VOCABULARY_ITEM = "_vocabulary"
 #: A topic id: `<kb>.<topic>`, e.g. `dog_licence.fee`.
 TOPIC_ID = re.compile(r"^([a-z0-9][a-z0-9_]*)\.([a-z0-9][a-z0-9_]*)$")
 #: An absolute http(s) URL with a host and no spaces.
@@ -80,6 +89,41 @@ class Entry:
         if self.related:
             data["related"] = list(self.related)
         return data
+
+
+@dataclass(frozen=True)
+class Concept:
+    """Words that mean one thing for a department, in any language (狗牌 = 犬隻牌照 = dog licence)."""
+
+    id: str
+    terms: tuple[str, ...]
+    implies: tuple[str, ...] = ()  # a compound also counts as its parts: dog_licence -> dog, licence
+
+    def to_data(self) -> list[str] | dict:
+        """The YAML form: a plain list of terms, or {terms, implies} when it implies other concepts."""
+        if not self.implies:
+            return list(self.terms)
+        return {"terms": list(self.terms), "implies": list(self.implies)}
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A knowledge base's own words: the concepts its entries and its citizens use."""
+
+    kb: str
+    concepts: tuple[Concept, ...] = ()
+    origin: str = field(default="", compare=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.concepts)
+
+    def to_dict(self) -> dict:
+        """`{concept: terms or {terms, implies}}`, the file schema's `vocabulary:` mapping."""
+        return {concept.id: concept.to_data() for concept in self.concepts}
+
+    def rows(self) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        """The concepts as lexicon rows (`nlu.concepts.build_lexicon`)."""
+        return [(c.id, c.implies, c.terms) for c in self.concepts]
 
 
 def _pick(texts: dict[str, str], language: str) -> str:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
 
-from knowledge.schema import Entry, Problem
-from knowledge.validation import knowledge_files, load_directory
+from knowledge.schema import Entry, Problem, Vocabulary
+from knowledge.validation import Loaded, knowledge_files, load_directory
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +30,8 @@ class KnowledgeSource(Protocol):
     def signature(self) -> str:
         """A cheap token that changes whenever the content may have changed (mtimes, a revision number)."""
 
-    def load(self) -> tuple[list[Entry], list[Problem]]:
-        """Read and validate all entries; problems mean the content must not be used."""
+    def load(self) -> Loaded:
+        """Read and validate all entries and vocabularies; problems mean the content must not be used."""
 
 
 class DirectorySource:
@@ -50,7 +50,7 @@ class DirectorySource:
             parts.append(f"{path.name}:{stat.st_mtime_ns}:{stat.st_size}")
         return "|".join(parts)
 
-    def load(self) -> tuple[list[Entry], list[Problem]]:
+    def load(self) -> Loaded:
         return load_directory(self.directory)
 
     def __repr__(self) -> str:
@@ -64,6 +64,11 @@ class Snapshot:
     version: int
     entries: dict[str, Entry] = field(default_factory=dict)
     fingerprint: str = ""
+    vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
+
+    def vocabulary_rows(self) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+        """Every knowledge base's vocabulary as lexicon rows, in knowledge base order."""
+        return [row for kb in sorted(self.vocabularies) for row in self.vocabularies[kb].rows()]
 
     def knowledge_bases(self) -> list[str]:
         return sorted({e.kb for e in self.entries.values()})
@@ -77,21 +82,25 @@ class Change:
     added: tuple[str, ...]
     changed: tuple[str, ...]
     removed: tuple[str, ...]
+    vocabularies: tuple[str, ...] = ()  # knowledge bases whose vocabulary changed
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.changed or self.removed)
+        return bool(self.added or self.changed or self.removed or self.vocabularies)
 
     def describe(self) -> str:
         parts = [f"{label} {', '.join(ids)}" for label, ids in
-                 (("added", self.added), ("changed", self.changed), ("removed", self.removed)) if ids]
+                 (("added", self.added), ("changed", self.changed), ("removed", self.removed),
+                  ("vocabulary of", self.vocabularies)) if ids]
         return "; ".join(parts) or "no entry changed"
 
 
-def fingerprint(entries: Iterable[Entry]) -> str:
-    """A content hash of entries, independent of where they were read from."""
+def fingerprint(entries: Iterable[Entry], vocabularies: dict[str, Vocabulary] | None = None) -> str:
+    """A content hash of entries and vocabularies, independent of where they were read from."""
     digest = hashlib.sha256()
     for entry in sorted(entries, key=lambda e: e.id):
         digest.update(repr(entry.to_dict()).encode("utf-8"))
+    for kb in sorted(vocabularies or {}):
+        digest.update(repr((kb, vocabularies[kb].to_dict())).encode("utf-8"))
     return digest.hexdigest()[:16]
 
 
@@ -153,8 +162,11 @@ class KnowledgeStore:
         """Re-read the source; apply it whole if valid, else keep the old snapshot. Returns the problems."""
         with self._lock:
             self._signature = self.source.signature()
+            vocabularies: dict[str, Vocabulary] = {}
             try:
-                entries, problems = self.source.load()
+                loaded = self.source.load()
+                entries, problems = loaded
+                vocabularies = dict(getattr(loaded, "vocabularies", {}))
             except Exception as error:  # a source bug must never take down the serving snapshot
                 logger.exception("Reading knowledge from %s failed", self.source)
                 problems, entries = [Problem(str(self.source), 0, f"Reading failed: {error}.", "See the log.")], []
@@ -168,17 +180,20 @@ class KnowledgeStore:
                 return problems
             self._problems = []
             new_entries = {e.id: e for e in entries}
-            new_fingerprint = fingerprint(entries)
+            new_fingerprint = fingerprint(entries, vocabularies)
             if new_fingerprint == self._snapshot.fingerprint:
                 return []
-            old = self._snapshot.entries
+            old, old_vocabularies = self._snapshot.entries, self._snapshot.vocabularies
             change = Change(
                 version=self._snapshot.version + 1,
                 added=tuple(i for i in new_entries if i not in old),
                 changed=tuple(i for i in new_entries if i in old and old[i] != new_entries[i]),
                 removed=tuple(i for i in old if i not in new_entries),
+                vocabularies=tuple(sorted(kb for kb in {*vocabularies, *old_vocabularies}
+                                          if vocabularies.get(kb) != old_vocabularies.get(kb))),
             )
-            self._snapshot = Snapshot(version=change.version, entries=new_entries, fingerprint=new_fingerprint)
+            self._snapshot = Snapshot(version=change.version, entries=new_entries, fingerprint=new_fingerprint,
+                                      vocabularies=vocabularies)
             logger.info("Knowledge version %d loaded from %s: %d entries in %s; %s.",
                         change.version, self.source, len(new_entries),
                         ", ".join(self._snapshot.knowledge_bases()) or "no knowledge base", change.describe())

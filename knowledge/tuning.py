@@ -16,7 +16,8 @@ from typing import Sequence
 import yaml
 
 from knowledge.index import entry_item, entry_views, query_features
-from knowledge.schema import Entry
+from knowledge.schema import Entry, Vocabulary
+from nlu.concepts import ConceptLexicon, extended_lexicon
 from nlu.retrieval import Item, Ranker
 
 NEAR_MISSES = Path(__file__).resolve().parent / "near_misses.yml"
@@ -62,10 +63,16 @@ def load_near_misses(path: Path = NEAR_MISSES) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or []
 
 
-def leave_one_out(entries: Sequence[Entry]) -> tuple[list[float], list[tuple[str, str, str, float]]]:
+def lexicon_of(vocabularies: dict[str, Vocabulary] | None) -> ConceptLexicon:
+    """The general lexicon plus the knowledge bases' vocabularies (as `KnowledgeIndex` builds it)."""
+    vocabularies = vocabularies or {}
+    return extended_lexicon(row for kb in sorted(vocabularies) for row in vocabularies[kb].rows())
+
+
+def leave_one_out(entries: Sequence[Entry], lexicon: ConceptLexicon | None = None) -> tuple[list[float], list[tuple[str, str, str, float]]]:
     """Scores of each variant asked with itself left out of its entry."""
     views = entry_views(entries)
-    items = [entry_item(e, views) for e in entries]
+    items = [entry_item(e, views, lexicon) for e in entries]
     right: list[float] = []
     wrong: list[tuple[str, str, str, float]] = []
     for number, entry in enumerate(entries):
@@ -73,7 +80,7 @@ def leave_one_out(entries: Sequence[Entry]) -> tuple[list[float], list[tuple[str
             held_out = list(items)
             variants = items[number].variants
             held_out[number] = Item(entry.id, entry.kb, variants[:position] + variants[position + 1:], items[number].extra)
-            matches = Ranker(held_out).rank(query_features(text), [entry.kb], top=1)
+            matches = Ranker(held_out).rank(query_features(text, lexicon), [entry.kb], top=1)
             if matches and matches[0].id == entry.id:
                 right.append(matches[0].score)
             else:
@@ -82,16 +89,17 @@ def leave_one_out(entries: Sequence[Entry]) -> tuple[list[float], list[tuple[str
     return right, wrong
 
 
-def near_miss_scores(entries: Sequence[Entry], near_misses: Sequence[dict]) -> list[tuple[str, str, float]]:
+def near_miss_scores(entries: Sequence[Entry], near_misses: Sequence[dict],
+                     lexicon: ConceptLexicon | None = None) -> list[tuple[str, str, float]]:
     views = entry_views(entries)
-    ranker = Ranker([entry_item(e, views) for e in entries])
+    ranker = Ranker([entry_item(e, views, lexicon) for e in entries])
     known = {e.kb for e in entries}
     result = []
     for case in near_misses:
         kbs = [str(kb) for kb in case.get("kbs", []) if str(kb) in known]
         if not kbs:
             continue
-        matches = ranker.rank(query_features(case["text"]), kbs, top=1)
+        matches = ranker.rank(query_features(case["text"], lexicon), kbs, top=1)
         result.append((case["text"], matches[0].id if matches else "-", matches[0].score if matches else 0.0))
     return result
 
@@ -117,12 +125,14 @@ def choose_threshold(answerable: Sequence[float], unanswerable: Sequence[float],
     return candidates[smoothed.index(best)]
 
 
-def tune(entries: Sequence[Entry], near_misses: Sequence[dict] | None = None) -> TuningReport:
+def tune(entries: Sequence[Entry], near_misses: Sequence[dict] | None = None,
+         vocabularies: dict[str, Vocabulary] | None = None) -> TuningReport:
     """Run leave-one-out and the near-misses, and choose the threshold."""
     near_misses = load_near_misses() if near_misses is None else near_misses
-    right, wrong = leave_one_out(entries)
-    misses = near_miss_scores(entries, near_misses)
+    lexicon = lexicon_of(vocabularies)
+    right, wrong = leave_one_out(entries, lexicon)
+    misses = near_miss_scores(entries, near_misses, lexicon)
     threshold = choose_threshold(right, [s for _t, _i, s in misses])
     dev = [(text, expected, got, score) for (text, got, score), expected in
-           zip(near_miss_scores(entries, load_near_misses(DEV_QUESTIONS)), [c["expect"] for c in load_near_misses(DEV_QUESTIONS)])]
+           zip(near_miss_scores(entries, load_near_misses(DEV_QUESTIONS), lexicon), [c["expect"] for c in load_near_misses(DEV_QUESTIONS)])]
     return TuningReport(threshold, right, wrong, misses, dev)

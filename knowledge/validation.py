@@ -7,18 +7,22 @@ malformed file becomes a `Problem`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
 from knowledge.schema import (
+    CONCEPT_ID,
     ENTRY_KEYS,
     FILE_KEYS,
     HTML_TAG,
     KB_NAME,
     MAX_ANSWER_CHARS,
+    MAX_CONCEPTS,
+    MAX_TERM_CHARS,
+    MAX_TERMS_PER_CONCEPT,
     MIN_VARIANTS,
     REQUIRED_ANSWER_LANGUAGES,
     REQUIRED_ENTRY_KEYS,
@@ -26,14 +30,52 @@ from knowledge.schema import (
     TEXT_LANGUAGES,
     TOPIC_ID,
     URL,
+    Concept,
     Entry,
     Problem,
+    Vocabulary,
 )
 
 #: Larger files are refused unread: a knowledge base is a few hundred kilobytes at most.
 MAX_FILE_BYTES = 5 * 1024 * 1024
 #: The file names a knowledge directory is made of.
 YAML_SUFFIXES = (".yml", ".yaml")
+
+
+@dataclass
+class Loaded:
+    """What reading knowledge gives: its entries, each knowledge base's vocabulary, and the problems.
+
+    It unpacks as `entries, problems` for callers that need no vocabulary.
+    """
+
+    entries: list[Entry]
+    problems: list[Problem]
+    vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
+
+    def __iter__(self):
+        return iter((self.entries, self.problems))
+
+    def __getitem__(self, index: int):
+        return (self.entries, self.problems)[index]
+
+    def add(self, other: "Loaded") -> None:
+        """Merge another file's result (a knowledge base split over two files keeps both vocabularies)."""
+        self.problems.extend(other.problems)
+        for kb, vocabulary in other.vocabularies.items():
+            self.vocabularies[kb] = merge_vocabularies(self.vocabularies.get(kb), vocabulary)
+
+
+def merge_vocabularies(first: Vocabulary | None, second: Vocabulary) -> Vocabulary:
+    """One knowledge base's vocabulary from two parts: a concept named in both keeps every term."""
+    if first is None:
+        return second
+    concepts = {c.id: c for c in first.concepts}
+    for concept in second.concepts:
+        old = concepts.get(concept.id)
+        concepts[concept.id] = concept if old is None else Concept(
+            concept.id, tuple(dict.fromkeys(old.terms + concept.terms)), tuple(dict.fromkeys(old.implies + concept.implies)))
+    return Vocabulary(first.kb, tuple(concepts.values()), first.origin)
 
 
 @dataclass(frozen=True)
@@ -54,16 +96,16 @@ def knowledge_files(directory: Path) -> list[Path]:
     )
 
 
-def load_paths(paths: Iterable[Path], display_root: Path | None = None) -> tuple[list[Entry], list[Problem]]:
+def load_paths(paths: Iterable[Path], display_root: Path | None = None) -> Loaded:
     """Load and validate several files together (duplicate ids and related ids are checked across them)."""
-    entries: list[Entry] = []
-    problems: list[Problem] = []
+    result = Loaded([], [])
+    entries, problems = result.entries, result.problems
     first_seen: dict[str, str] = {}
     for path in paths:
         name = _display(path, display_root)
-        file_entries, file_problems = load_file(path, name, cross_check=False)
-        problems.extend(file_problems)
-        for entry in file_entries:
+        loaded = load_file(path, name, cross_check=False)
+        result.add(loaded)
+        for entry in loaded.entries:
             if entry.id in first_seen:
                 line = int(entry.origin.rsplit(":", 1)[-1] or 0)
                 problems.append(Problem(
@@ -74,67 +116,77 @@ def load_paths(paths: Iterable[Path], display_root: Path | None = None) -> tuple
             first_seen[entry.id] = entry.origin
             entries.append(entry)
     problems.extend(_check_cross_references(entries))
-    return entries, problems
+    return result
 
 
-def load_directory(directory: Path) -> tuple[list[Entry], list[Problem]]:
+def load_directory(directory: Path) -> Loaded:
     """Load every knowledge file of a directory; a missing or empty directory is a problem."""
     files = knowledge_files(directory)
     if not files:
-        return [], [Problem(str(directory), 0, "No knowledge base files (*.yml) found.",
-                            "Point HKBOT_KNOWLEDGE_DIR at the folder holding the <kb>.yml files.")]
+        return Loaded([], [Problem(str(directory), 0, "No knowledge base files (*.yml) found.",
+                            "Point HKBOT_KNOWLEDGE_DIR at the folder holding the <kb>.yml files.")])
     return load_paths(files, display_root=directory.parent)
 
 
-def load_file(path: Path, name: str | None = None, cross_check: bool = True) -> tuple[list[Entry], list[Problem]]:
+def load_file(path: Path, name: str | None = None, cross_check: bool = True) -> Loaded:
     """Read one knowledge base file; returns the valid entries and the problems found."""
     name = name or str(path)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return [], [Problem(name, 0, f"File is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024 // 1024} MiB limit.",
-                                "Split the knowledge base or remove what is not FAQ content.")]
+            return Loaded([], [Problem(name, 0, f"File is {size // 1024} KiB, over the {MAX_FILE_BYTES // 1024 // 1024} MiB limit.",
+                                       "Split the knowledge base or remove what is not FAQ content.")])
         raw = path.read_bytes()
     except OSError as error:
-        return [], [Problem(name, 0, f"Cannot read the file ({error.strerror or error}).",
-                            "Check that the file exists and is readable.")]
+        return Loaded([], [Problem(name, 0, f"Cannot read the file ({error.strerror or error}).",
+                                   "Check that the file exists and is readable.")])
     return parse_text(raw, name, cross_check)
 
 
-def parse_text(raw: bytes | str, name: str, cross_check: bool = True) -> tuple[list[Entry], list[Problem]]:
-    """Validate knowledge base YAML given as bytes or text (used by files and, later, uploads)."""
+def parse_text(raw: bytes | str, name: str, cross_check: bool = True) -> Loaded:
+    """Validate knowledge base YAML given as bytes or text (files, uploads, the database's versions)."""
+    entries, problems, vocabulary = _parse(raw, name, cross_check)
+    return Loaded(entries, problems, {vocabulary.kb: vocabulary} if vocabulary else {})
+
+
+def _parse(raw: bytes | str, name: str, cross_check: bool) -> tuple[list[Entry], list[Problem], Vocabulary | None]:
     if isinstance(raw, bytes):
         if b"\x00" in raw:
-            return [], [Problem(name, 0, "This is a binary file, not YAML text.",
-                                "Save the knowledge base as UTF-8 YAML text.")]
+            return _refused(Problem(name, 0, "This is a binary file, not YAML text.",
+                                "Save the knowledge base as UTF-8 YAML text."))
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             line = raw[: error.start].count(b"\n") + 1
-            return [], [Problem(name, line, "The file is not UTF-8 text.",
-                                "Save it as UTF-8 (Big5 and other encodings are not read).")]
+            return _refused(Problem(name, line, "The file is not UTF-8 text.",
+                                "Save it as UTF-8 (Big5 and other encodings are not read)."))
     else:
         text = raw
     stripped = text.lstrip().lower()
     if stripped.startswith(("<!doctype", "<html", "<?xml", "<")):
-        return [], [Problem(name, 1, "This looks like an HTML/XML page, not YAML.",
-                            "Copy the questions and answers into the YAML schema of knowledge/README.md.")]
+        return _refused(Problem(name, 1, "This looks like an HTML/XML page, not YAML.",
+                            "Copy the questions and answers into the YAML schema of knowledge/README.md."))
     if not stripped:
-        return [], [Problem(name, 0, "The file is empty.", "Add `knowledge_base:` and `entries:`.")]
+        return _refused(Problem(name, 0, "The file is empty.", "Add `knowledge_base:` and `entries:`."))
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark is not None else 0
         what = getattr(error, "problem", None) or str(error).splitlines()[0]
-        return [], [Problem(name, line, f"Invalid YAML: {what}.",
-                            "Check indentation and quote texts containing ': ' or '#'.")]
+        return _refused(Problem(name, line, f"Invalid YAML: {what}.",
+                            "Check indentation and quote texts containing ': ' or '#'."))
     except RecursionError:
-        return [], [Problem(name, 0, "The YAML nests too deeply.", "Use the flat schema of knowledge/README.md.")]
-    entries, problems = _FileValidator(name).validate(node)
+        return _refused(Problem(name, 0, "The YAML nests too deeply.", "Use the flat schema of knowledge/README.md."))
+    validator = _FileValidator(name)
+    entries, problems = validator.validate(node)
     if cross_check:
         problems.extend(_check_cross_references(entries))
-    return entries, problems
+    return entries, problems, validator.vocabulary
+
+
+def _refused(problem: Problem) -> tuple[list[Entry], list[Problem], None]:
+    return [], [problem], None
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -152,6 +204,7 @@ class _FileValidator:
     def __init__(self, name: str) -> None:
         self.name = name
         self.problems: list[Problem] = []
+        self.vocabulary: Vocabulary | None = None
 
     def problem(self, line: int, message: str, fix: str = "") -> None:
         self.problems.append(Problem(self.name, line, message, fix))
@@ -168,6 +221,8 @@ class _FileValidator:
                 self.problem(located.line, f"Unknown key '{key}' at the top of the file.",
                              f"Use only {', '.join(FILE_KEYS)}; remove or rename '{key}'.")
         kb = self.knowledge_base(top, node.start_mark.line + 1)
+        if "vocabulary" in top and kb is not None:
+            self.vocabulary = self.vocabulary_of(top["vocabulary"], kb)
         entries_node = top.get("entries")
         if entries_node is None:
             self.problem(1, "Missing 'entries'.", "Add `entries:` with a list of entries.")
@@ -232,6 +287,59 @@ class _FileValidator:
                          "Use lower-case letters, digits and '_' only, e.g. dog_licence.")
             return None
         return kb
+
+    def vocabulary_of(self, located: Located, kb: str) -> Vocabulary | None:
+        """`vocabulary:` maps a concept id to its terms, or to `{terms: [...], implies: [...]}`."""
+        if located.value is None or (isinstance(located.value, yaml.ScalarNode) and not located.value.value):
+            return Vocabulary(kb, (), f"{self.name}:{located.line}")
+        fields = self.mapping(located.value, "'vocabulary'")
+        if fields is None:
+            return None
+        if len(fields) > MAX_CONCEPTS:
+            self.problem(located.line, f"The vocabulary has {len(fields)} concepts, over the limit of {MAX_CONCEPTS}.",
+                         "Keep the words citizens use for this department's own things; merge concepts that mean the same.")
+            return None
+        before = len(self.problems)
+        concepts = []
+        for concept_id, value in fields.items():
+            if not CONCEPT_ID.match(concept_id):
+                self.problem(value.line, f"Vocabulary concept '{concept_id}' is not a valid name.",
+                             "Name a concept in lower-case letters, digits and '_', e.g. `water_meter`.")
+                continue
+            terms_node, implies = value, []
+            if isinstance(value.value, yaml.MappingNode):
+                parts = self.mapping(value.value, f"Vocabulary concept '{concept_id}'") or {}
+                for key, part in parts.items():
+                    if key not in ("terms", "implies"):
+                        self.problem(part.line, f"Unknown key '{key}' in vocabulary concept '{concept_id}'.",
+                                     "Use `terms:` (the words) and `implies:` (the concepts it includes).")
+                terms_node = parts.get("terms")
+                implies = self.string_list(parts.get("implies"), f"Vocabulary concept '{concept_id}' implies", VOCABULARY_FIX) or []
+                for other in implies:
+                    if not CONCEPT_ID.match(other):
+                        self.problem(parts["implies"].line, f"Vocabulary concept '{concept_id}' implies '{other}', which is not a concept name.",
+                                     "List concept names, e.g. `implies: [dog, licence]`.")
+                if terms_node is None:
+                    self.problem(value.line, f"Vocabulary concept '{concept_id}' has no `terms:`.", VOCABULARY_FIX)
+                    continue
+            terms = self.string_list(terms_node, f"Vocabulary concept '{concept_id}'", VOCABULARY_FIX)
+            if terms is None:
+                continue
+            if not terms:
+                self.problem(value.line, f"Vocabulary concept '{concept_id}' has no terms.", VOCABULARY_FIX)
+                continue
+            if len(terms) > MAX_TERMS_PER_CONCEPT:
+                self.problem(value.line, f"Vocabulary concept '{concept_id}' has {len(terms)} terms, over the limit of {MAX_TERMS_PER_CONCEPT}.",
+                             "Split it into narrower concepts.")
+                continue
+            for term in terms:
+                if len(term) > MAX_TERM_CHARS or HTML_TAG.search(term) or "\n" in term:
+                    self.problem(value.line, f"Vocabulary term '{term[:40]}' of '{concept_id}' is not a word or short phrase.",
+                                 f"Write words or phrases of at most {MAX_TERM_CHARS} characters, no markup; put questions in an entry's `questions`.")
+            concepts.append(Concept(concept_id, tuple(dict.fromkeys(terms)), tuple(implies)))
+        if len(self.problems) > before:
+            return None
+        return Vocabulary(kb, tuple(concepts), f"{self.name}:{located.line}")
 
     def entry(self, node: yaml.Node, kb: str | None) -> Entry | None:
         line = node.start_mark.line + 1
@@ -419,6 +527,8 @@ class _FileValidator:
         return values
 
 
+VOCABULARY_FIX = ("Write each concept as `concept: [term, term, ...]` (any language), or "
+                  "`concept: {terms: [...], implies: [other_concept]}`; see knowledge/README.md.")
 TOPIC_TAG_FIX = "Write tags as a list of words, e.g. `tags: [fee, payment]`."
 RELATED_FIX = "Write related topics as a list of topic ids, e.g. `related: [dog_licence.documents]`."
 

@@ -45,6 +45,9 @@ def flatten(entry: dict[str, Any]) -> dict[str, str]:
         value = entry.get(name)
         if value:
             flat[name] = ", ".join(value) if isinstance(value, (list, tuple)) else str(value)
+    for concept, value in (entry.get("vocabulary") or {}).items():  # a knowledge base's vocabulary item
+        terms, implies = (value.get("terms", []), value.get("implies", [])) if isinstance(value, dict) else (value, [])
+        flat[f"vocabulary: {concept}"] = "\n".join([*(f"(includes {i})" for i in implies), *map(str, terms)])
     return flat
 
 

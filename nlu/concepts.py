@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 from nlu.normalise import normalise
 
@@ -70,6 +71,9 @@ def views_of(texts: list[str]) -> list[str]:
     return [matching_view(normalise(t)) for t in texts]
 
 
+#: Matching views whose features one lexicon keeps (a dict: cleared whole when full).
+FEATURE_CACHE_SIZE = 65536
+
 _END = ""  # trie key marking the end of a surface
 _LATIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
@@ -121,6 +125,27 @@ class ConceptLexicon:
             spans.append((i, match.end(), surfaces[match.group()]))
             i = match.end()
 
+    def features(self, view: str) -> frozenset[str]:
+        """This lexicon's features of a matching view (cached per lexicon: a knowledge change brings a new one)."""
+        cache = self._cache()
+        found = cache.get(view)
+        if found is None:
+            found = _features_of_view(self, view)
+            if len(cache) >= FEATURE_CACHE_SIZE:
+                cache.clear()
+            cache[view] = found
+        return found
+
+    def _cache(self) -> dict[str, frozenset[str]]:
+        cache = self.__dict__.get("_feature_cache")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_feature_cache", cache)
+        return cache
+
+    def cache_clear(self) -> None:
+        self._cache().clear()
+
     def expand(self, concept: str) -> set[str]:
         """A concept with everything it implies (dog_licence -> dog, licence)."""
         result, todo = set(), [concept]
@@ -132,10 +157,13 @@ class ConceptLexicon:
         return result
 
 
-def parse_lexicon(text: str) -> ConceptLexicon:
-    """Read the lexicon format of nlu/data/concepts.txt."""
-    surfaces: dict[str, set[str]] = {}
-    implied: dict[str, set[str]] = {}
+#: One lexicon row: a concept id, the concepts it implies, its surfaces as written.
+Row = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+
+def lexicon_rows(text: str) -> list[Row]:
+    """The rows of the concepts.txt format (`concept [> implied ...] : surface | surface`)."""
+    rows: list[Row] = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -144,11 +172,19 @@ def parse_lexicon(text: str) -> ConceptLexicon:
         if not sep:
             raise ValueError(f"concepts line {number}: expected 'concept : surface | ...'")
         name, _, implies = head.partition(">")
-        concept = name.strip()
-        if implies.strip():
-            implied.setdefault(concept, set()).update(implies.split())
-        for surface in body.split("|"):
-            view = view_of(surface.strip())
+        rows.append((name.strip(), tuple(implies.split()), tuple(s.strip() for s in body.split("|"))))
+    return rows
+
+
+def build_lexicon(rows: Iterable[Row]) -> ConceptLexicon:
+    """A lexicon from rows; a concept named in several rows (or by several knowledge bases) gains every surface."""
+    surfaces: dict[str, set[str]] = {}
+    implied: dict[str, set[str]] = {}
+    for concept, implies, texts in rows:
+        if implies:
+            implied.setdefault(concept, set()).update(implies)
+        for surface in texts:
+            view = view_of(surface)
             if view:
                 surfaces.setdefault(view, set()).add(concept)
     # A surface that is both a stop phrase and a concept is a concept.
@@ -165,21 +201,40 @@ def parse_lexicon(text: str) -> ConceptLexicon:
     return lex
 
 
+def parse_lexicon(text: str) -> ConceptLexicon:
+    """Read the lexicon format of nlu/data/concepts.txt."""
+    return build_lexicon(lexicon_rows(text))
+
+
+@lru_cache(maxsize=1)
+def general_rows() -> tuple[Row, ...]:
+    """The rows of the shipped general-language lexicon (nlu/data/concepts.txt)."""
+    return tuple(lexicon_rows(CONCEPTS_FILE.read_text(encoding="utf-8")))
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> ConceptLexicon:
-    """The shipped concept lexicon (loaded once per process)."""
-    return parse_lexicon(CONCEPTS_FILE.read_text(encoding="utf-8"))
+    """The shipped general-language lexicon alone (loaded once per process)."""
+    return build_lexicon(general_rows())
 
 
-def concepts_of(text: str) -> set[str]:
+def extended_lexicon(rows: Iterable[Row]) -> ConceptLexicon:
+    """The general lexicon plus a knowledge snapshot's vocabulary rows (built once per knowledge version)."""
+    rows = tuple(rows)
+    return build_lexicon((*general_rows(), *rows)) if rows else lexicon()
+
+
+def concepts_of(text: str, lex: ConceptLexicon | None = None) -> set[str]:
     """The concept ids mentioned in raw text, implied ones included (for tests and tools)."""
-    return {f[2:] for f in features_of_view(view_of(text)) if f.startswith("c:")}
+    return {f[2:] for f in features_of_view(view_of(text), lex) if f.startswith("c:")}
 
 
-@lru_cache(maxsize=65536)
-def features_of_view(view: str) -> frozenset[str]:
+def features_of_view(view: str, lex: ConceptLexicon | None = None) -> frozenset[str]:
     """The retrieval features of a matching view: `c:` concepts, `w:` words, `b:`/`u:` Chinese bigrams/chars."""
-    lex = lexicon()
+    return (lex or lexicon()).features(view)
+
+
+def _features_of_view(lex: ConceptLexicon, view: str) -> frozenset[str]:
     found: set[str] = set()
     position = 0
     for start, end, concepts in lex.find(view):
@@ -210,9 +265,9 @@ def _residual(text: str, found: set[str]) -> None:
                 segment.append(ch)
 
 
-def features(normalised: str) -> frozenset[str]:
+def features(normalised: str, lex: ConceptLexicon | None = None) -> frozenset[str]:
     """Retrieval features of an already normalised text (`Analysis.normalised`)."""
-    return features_of_view(matching_view(normalised))
+    return features_of_view(matching_view(normalised), lex)
 
 
 def feature_weight(feature: str) -> float:
