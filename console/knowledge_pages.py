@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from typing import Any, Awaitable, Callable, Mapping
 
 from sanic import Request, Sanic, response
@@ -11,9 +12,18 @@ from sanic.response import HTTPResponse
 from console import audit, review
 from console.web import MAX_UPLOAD_BYTES, _form, _redirect, error_page, guard, render, run
 from knowledge import csv_io
-from knowledge.db_store import KnowledgeDatabase, PublishError, entry_data, shared_database, validate_entries
+from knowledge.db_store import (
+    KnowledgeDatabase,
+    PublishError,
+    entry_data,
+    is_vocabulary,
+    shared_database,
+    validate_entries,
+    vocabulary_data,
+    vocabulary_id,
+)
 from knowledge.live import shared_store
-from knowledge.schema import TEXT_LANGUAGES, TOPIC_ID
+from knowledge.schema import CONCEPT_ID, HTML_TAG, KB_NAME, TEXT_LANGUAGES, TOPIC_ID
 from knowledge.versions import diff_entries, field_changes
 
 
@@ -66,6 +76,8 @@ def filter_items(items: list[dict[str, Any]], bots: Mapping[str, Any], q: str = 
     needle = normalise(q) if q.strip() else ""
     result = []
     for item in items:
+        if is_vocabulary(item):  # a knowledge base's vocabulary has its own page, it is not an entry
+            continue
         if kbs is not None and item.get("kb") not in kbs:
             continue
         if kb and item.get("kb") != kb:
@@ -117,13 +129,17 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         if database is None:
             items = [entry_data(e) for e in shared_store().entries()]
             drafts = {}
+            vocabulary_kbs = sorted(shared_store().snapshot.vocabularies)
         else:
             items, drafts = await run(lambda: (database.published(), database.drafts()))
             items = items + [d.data for d in drafts.values() if d.data and d.data["id"] not in {i["id"] for i in items}]
-        shown = filter_items(items, bots, args["q"], args["bot"], args["kb"], args["topic"], args["lang"])
-        return render(request, "knowledge.html", items=shown, total=len(items), drafts=drafts, args=args,
-                      bots=sorted(bots), kbs=kb_names or sorted({i["kb"] for i in items}), languages=TEXT_LANGUAGES,
-                      database=database is not None, bots_using=lambda kb: _bots_using(kb, bots))
+            vocabulary_kbs = sorted({i["kb"] for i in items} | {d.kb for d in drafts.values()})
+        entries = [i for i in items if not is_vocabulary(i)]
+        shown = filter_items(entries, bots, args["q"], args["bot"], args["kb"], args["topic"], args["lang"])
+        return render(request, "knowledge.html", items=shown, total=len(entries), drafts=drafts, args=args,
+                      bots=sorted(bots), kbs=kb_names or sorted({i["kb"] for i in entries}), languages=TEXT_LANGUAGES,
+                      database=database is not None, bots_using=lambda kb: _bots_using(kb, bots),
+                      vocabulary_kbs=vocabulary_kbs, vocabulary_id=vocabulary_id)
 
     async def entry_page(request: Request, entry_id: str, data: dict[str, Any] | None = None, problems=None,
                          checked: bool = False, status: int = 200, new: bool = False, from_review: str = "") -> HTTPResponse:
@@ -210,6 +226,69 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         summary = "; ".join(change.field for change in field_changes(published, data))
         await run(audit.record, user, "draft.save", entry_id, summary or "no change")
         return _redirect(f"/console/knowledge/entry/{entry_id}?ok=saved")
+
+    async def vocabulary_page(request: Request, kb: str, text: str | None = None, problems=None, checked: bool = False,
+                              status: int = 200, proposed: dict[str, Any] | None = None) -> HTTPResponse:
+        database = _database()
+        item_id = vocabulary_id(kb)
+        if database is None:  # a YAML-only server: read-only, from the live store
+            store = shared_store()
+            known = {e.kb for e in store.entries()} | set(store.snapshot.vocabularies)
+            vocabulary = store.snapshot.vocabularies.get(kb)
+            published = vocabulary_data(vocabulary) if vocabulary is not None else None
+            draft = None
+        else:
+            items, draft = await run(lambda: (database.published(), database.draft(item_id)))
+            known = {i["kb"] for i in items} | {d.kb for d in (await run(database.drafts)).values()}
+            published = next((i for i in items if i["id"] == item_id), None)
+        if not KB_NAME.match(kb) or kb not in known:
+            return error_page(request, 404, f"There is no knowledge base '{kb[:100]}'.")
+        shown = (draft.data if draft else None) or published
+        if text is None:
+            text = vocabulary_text((shown or {}).get("vocabulary") or {})
+        changes = field_changes(published, draft.data) if draft else ()
+        checked_changes = field_changes(published, proposed) if proposed is not None else ()
+        return render(request, "vocabulary.html", status=status, kb=kb, item_id=item_id, text=text, published=published,
+                      draft=draft, changes=changes, checked_changes=checked_changes, problems=problems or [],
+                      checked=checked, concepts=len((shown or {}).get("vocabulary") or {}),
+                      bots_using=_bots_using(kb, bots), database=database is not None, max_kb=MAX_VOCABULARY_BYTES // 1024)
+
+    @app.get("/console/knowledge/vocabulary/<kb:str>", name="console_vocabulary")
+    @guard("knowledge")
+    async def vocabulary_get(request: Request, kb: str) -> HTTPResponse:
+        return await vocabulary_page(request, kb)
+
+    @app.post("/console/knowledge/vocabulary/<kb:str>", name="console_vocabulary_save")
+    @guard("draft")
+    @with_database
+    async def vocabulary_save(request: Request, kb: str, database: KnowledgeDatabase) -> HTTPResponse:
+        item_id, user = vocabulary_id(kb), request.ctx.session.user.name
+        items = await run(database.published)
+        known = {i["kb"] for i in items} | {d.kb for d in (await run(database.drafts)).values()}
+        if not KB_NAME.match(kb) or kb not in known:
+            return error_page(request, 404, f"There is no knowledge base '{kb[:100]}'.")
+        action = _form(request, "action", "save")
+        if action == "discard":
+            if await run(database.discard_draft, item_id):
+                await run(audit.record, user, "draft.discard", item_id, "")
+            return _redirect(f"/console/knowledge/vocabulary/{kb}?ok=discarded")
+        if action not in ("check", "save"):
+            return error_page(request, 400, "Unknown action: use Check, Save draft or Discard draft.")
+        text = _form(request, "vocabulary")
+        vocabulary, problems = parse_vocabulary_text(text)
+        shown_text = text if len(text.encode("utf-8")) <= MAX_VOCABULARY_BYTES else ""
+        if problems:
+            return await vocabulary_page(request, kb, text=shown_text, problems=problems, checked=True, status=422)
+        item = {"kb": kb, "id": item_id, "vocabulary": vocabulary}
+        problems = _locate(await run(_problems_for, database, item), text)
+        if action == "check" or problems:
+            return await vocabulary_page(request, kb, text=text, problems=problems, checked=True,
+                                         status=422 if problems else 200, proposed=None if problems else item)
+        await run(database.save_draft, item, user)
+        published = next((i for i in items if i["id"] == item_id), None)
+        summary = "; ".join(change.field for change in field_changes(published, item))
+        await run(audit.record, user, "draft.save", item_id, summary[:3000] or "no change")
+        return _redirect(f"/console/knowledge/vocabulary/{kb}?ok=saved")
 
     @app.post("/console/knowledge/publish", name="console_publish")
     @guard("publish")
@@ -317,8 +396,111 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
 class _Problem:
     """A form problem shaped like knowledge.schema.Problem for the templates."""
 
-    def __init__(self, message: str, fix: str = "") -> None:
-        self.message, self.fix, self.file, self.line = message, fix, "", 0
+    def __init__(self, message: str, fix: str = "", line: int = 0) -> None:
+        self.message, self.fix, self.file, self.line = message, fix, "", line
+
+
+# ----------------------------------------------------------------------------- a vocabulary as text
+
+#: Largest vocabulary text the form takes (the limits of knowledge.schema keep real ones far smaller).
+MAX_VOCABULARY_BYTES = 200 * 1024
+#: Most problems one check lists (a pasted document would otherwise list one per line).
+MAX_LINE_PROBLEMS = 30
+LINE_FIX = "Write `concept: term | term`, or `concept > implied_concept: term | term` when it includes other concepts."
+
+
+def vocabulary_text(vocabulary: Mapping[str, Any]) -> str:
+    """A stored vocabulary as the form's text: `concept: term | term`, or `concept > implied other: term | term`."""
+    lines = []
+    for concept, value in vocabulary.items():
+        terms, implies = (value.get("terms", []), value.get("implies", [])) if isinstance(value, dict) else (value, [])
+        head = f"{concept} > {' '.join(map(str, implies))}" if implies else str(concept)
+        lines.append(f"{head}: {' | '.join(map(str, terms))}")
+    return "\n".join(lines)
+
+
+def parse_vocabulary_text(text: str) -> tuple[dict[str, Any], list]:
+    """The stored `vocabulary` mapping a form's text describes, and the problems of lines that cannot be read.
+
+    One concept per line; blank lines and lines starting with `#` are skipped. The terms themselves
+    are checked by knowledge.validation when the whole knowledge is validated.
+    """
+    if len(text.encode("utf-8")) > MAX_VOCABULARY_BYTES:
+        return {}, [_Problem(f"The vocabulary text is {len(text.encode('utf-8')) // 1024} KB, over the {MAX_VOCABULARY_BYTES // 1024} KB limit.",
+                             "Keep the words citizens use for this department's own things, one concept per line; "
+                             "put questions in entries.")]
+    if "\x00" in text:
+        return {}, [_Problem("The vocabulary text contains binary data.", "Type or paste plain text: " + LINE_FIX)]
+    vocabulary: dict[str, Any] = {}
+    first_line: dict[str, int] = {}
+    problems: list = []
+
+    def problem(number: int, message: str, fix: str = LINE_FIX) -> None:
+        problems.append(_Problem(f"Line {number}: {message}", fix, number))
+
+    for number, raw in enumerate(_lines(text), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        shown = line if len(line) <= 60 else line[:57] + "..."
+        if HTML_TAG.search(line) or line.startswith("<"):
+            problem(number, f"'{shown}' contains HTML markup.", "Write plain words, no markup: " + LINE_FIX)
+            continue
+        head, colon, rest = line.partition(":")
+        if not colon:
+            problem(number, f"'{shown}' has no ':' between the concept and its terms.")
+            continue
+        name, arrow, implied = head.partition(">")
+        concept = name.strip()
+        if not CONCEPT_ID.match(concept):
+            problem(number, f"'{concept[:60]}' is not a concept name (lower-case letters, digits and '_', e.g. water_meter).")
+            continue
+        implies = list(dict.fromkeys(implied.replace(",", " ").split()))
+        bad = [i for i in implies if not CONCEPT_ID.match(i)]
+        if bad or (arrow and not implies):
+            problem(number, f"'{concept}' implies '{' '.join(bad)[:60]}', which is not a concept name." if bad
+                    else f"'{concept}' has '>' but names no concept it implies.")
+            continue
+        terms = list(dict.fromkeys(t.strip() for t in rest.split("|") if t.strip()))
+        if not terms:
+            problem(number, f"Concept '{concept}' has no terms.")
+            continue
+        if concept in first_line:
+            problem(number, f"Concept '{concept}' is already on line {first_line[concept]}.",
+                    "Keep one line per concept: merge the terms into that line.")
+            continue
+        first_line[concept] = number
+        vocabulary[concept] = {"terms": terms, "implies": implies} if implies else terms
+    if len(problems) > MAX_LINE_PROBLEMS:
+        more = len(problems) - MAX_LINE_PROBLEMS
+        problems = [*problems[:MAX_LINE_PROBLEMS], _Problem(f"... and {more} more line(s) with problems.", LINE_FIX)]
+    if not problems and not vocabulary:
+        problems.append(_Problem("The vocabulary is empty.", "Write one concept per line: " + LINE_FIX))
+    return vocabulary, problems
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a textarea as the operator counts them (browsers send CRLF; no other separators)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
+def _locate(problems: list, text: str) -> list:
+    """Validation problems about a concept, pointed at the line of the form where that concept is written."""
+    lines: dict[str, int] = {}
+    for number, raw in enumerate(_lines(text), start=1):
+        concept = raw.partition(":")[0].partition(">")[0].strip()
+        if CONCEPT_ID.match(concept):
+            lines.setdefault(concept, number)
+    located = []
+    for p in problems:
+        match = _CONCEPT_PROBLEM.search(p.message)
+        number = lines.get(match.group(1) or match.group(2), 0) if match else 0
+        located.append(_Problem(f"Line {number}: {p.message}", p.fix, number) if number else p)
+    return located
+
+
+#: The concept a knowledge.validation vocabulary problem is about.
+_CONCEPT_PROBLEM = re.compile(r"^Vocabulary (?:concept '([a-z0-9_]+)'|term '.*' of '([a-z0-9_]+)')")
 
 
 def _published_items() -> list[dict[str, Any]]:
