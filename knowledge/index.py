@@ -25,15 +25,27 @@ logger = logging.getLogger(__name__)
 
 #: Lowest score that answers with a topic; chosen from data (see README, `tune_threshold`).
 DEFAULT_THRESHOLD = 0.55
-#: Dense fusion: an entry's score = lexical + DENSE_WEIGHT * max(0, cosine - DENSE_FLOOR), where cosine
-#: is the message's best e5 similarity to the entry's variants and titles (chosen on the dev files, see
-#: the README). e5 cosines of unrelated questions sit around 0.80-0.88, so only what is above the floor counts.
+#: Dense fusion: an entry's score = lexical + DENSE_WEIGHT * max(0, cosine - DENSE_FLOOR) * gate, where
+#: cosine is the message's best e5 similarity to the entry's variants and titles and gate =
+#: min(1, coverage / FULL_COVERAGE), coverage being the share of the message's words the bot's knowledge
+#: knows at all: a question about something no entry mentions (貓牌, grooming) gets little of the boost.
+#: e5 cosines of unrelated questions sit around 0.80-0.88, so only what is above the floor counts.
+#: Chosen on the dev files of 2026-12-04 (see the README).
 DENSE_WEIGHT = 6.0
 DENSE_FLOOR = 0.90
-#: The threshold with the dense signal on (fused scores run higher than lexical ones): dev files 2026-12-04.
-DENSE_THRESHOLD = 0.60
-#: The dense signal is skipped when it cannot change the decision: every lexical score is so low that even
-#: a perfect cosine stays under the threshold, or the lexical top is this sure and this far ahead.
+FULL_COVERAGE = 0.6
+#: The dense signal serves the knowledge bases the lexical one is unsure of: those whose own questions,
+#: each asked as if new (leave-one-out), score under SPARSE_LEXICAL at their 25th percentile. A knowledge
+#: base written with many variants and its own vocabulary (the seed ones: 0.69-0.79) is answered
+#: lexically, as tuned; one written as an operator writes a new department (6-8 variants: 0.40-0.53)
+#: gets the fused score. Its own threshold is TOPIC_THRESHOLD_SHARE x the 25th percentile of its fused
+#: leave-one-out scores (kept between LOWEST_THRESHOLD and DEFAULT_THRESHOLD), and its scores are
+#: scaled so that this threshold reads as DEFAULT_THRESHOLD: one threshold, comparable scores across
+#: the knowledge bases of a bot.
+SPARSE_LEXICAL = 0.60
+TOPIC_THRESHOLD_SHARE = 0.8
+LOWEST_THRESHOLD = 0.30
+#: The message is not embedded when the lexical top is this sure and this far ahead of the next.
 SURE_LEXICAL = 0.85
 SURE_MARGIN = 0.25
 #: Alternatives within this much of the top score are reported as `ambiguous`.
@@ -94,11 +106,57 @@ class KnowledgeIndex:
         self.ranker = Ranker([entry_item(e, views, self.lexicon) for e in entries])
         self.encoder: Encoder | None = encoder(_embedding_dir()) if dense is True else (dense or None)
         self._dense_rows, self._dense_starts = self._dense_matrix(entries) if self.encoder else (None, None)
+        #: Per knowledge base the dense signal serves (see SPARSE_LEXICAL): its own threshold, before scaling.
+        self.kb_thresholds: dict[str, float] = {}
+        self._boost = np.zeros(len(self.ranker.items))  # DENSE_WEIGHT for the entries of those knowledge bases
+        self._scale = np.ones(len(self.ranker.items))  # DEFAULT_THRESHOLD / their threshold
+        if self._dense_rows is not None:
+            self._calibrate()
 
     @property
     def threshold(self) -> float:
-        """The lowest score that answers: DENSE_THRESHOLD with the dense signal, DEFAULT_THRESHOLD without."""
-        return DENSE_THRESHOLD if self._dense_rows is not None else DEFAULT_THRESHOLD
+        """The lowest score that answers (scores of dense-served knowledge bases are scaled to it)."""
+        return DEFAULT_THRESHOLD
+
+    def _leave_one_out(self, fused: bool) -> dict[str, list[float]]:
+        """Per knowledge base, the scores of its own questions that find their entry when asked as if new."""
+        right: dict[str, list[float]] = {}
+        row = 0
+        ranker, rows, starts = self.ranker, self._dense_rows, self._dense_starts
+        for number, item in enumerate(ranker.items):
+            groups = [item.group]
+            for position, variant in enumerate(item.variants):
+                scores = ranker.scores(variant, groups, without_variant=row)
+                if fused:
+                    cosines = rows @ rows[starts[number] + position]
+                    cosines[starts[number] + position] = -1.0
+                    gate = min(1.0, ranker.coverage(variant, groups) / FULL_COVERAGE)
+                    scores = self._fuse(scores, np.maximum.reduceat(cosines, starts), gate, groups)
+                if int(np.argmax(scores)) == number:
+                    right.setdefault(item.group, []).append(float(scores[number]))
+                row += 1
+        return right
+
+    def _calibrate(self) -> None:
+        """Choose the knowledge bases the dense signal serves, and their thresholds (leave-one-out)."""
+        lexical = self._leave_one_out(fused=False)
+        kbs = {item.group for item in self.ranker.items}
+        sparse = {kb for kb in kbs if kb not in lexical or np.percentile(lexical[kb], 25) < SPARSE_LEXICAL}
+        if not sparse:
+            return
+        self._boost = np.array([DENSE_WEIGHT if item.group in sparse else 0.0 for item in self.ranker.items])
+        fused = self._leave_one_out(fused=True)
+        self.kb_thresholds = {
+            kb: float(min(DEFAULT_THRESHOLD, max(LOWEST_THRESHOLD, TOPIC_THRESHOLD_SHARE * np.percentile(fused[kb], 25))))
+            if fused.get(kb) else DEFAULT_THRESHOLD for kb in sparse}
+        self._scale = np.array([DEFAULT_THRESHOLD / self.kb_thresholds.get(item.group, DEFAULT_THRESHOLD)
+                                for item in self.ranker.items])
+        logger.info("Dense signal serves %s (thresholds %s)", ", ".join(sorted(sparse)),
+                    ", ".join(f"{kb} {t:.2f}" for kb, t in sorted(self.kb_thresholds.items())))
+
+    def _fuse(self, lexical: np.ndarray, dense: np.ndarray, gate: float, groups: Iterable[str] | None) -> np.ndarray:
+        fused = np.where(lexical > 0, lexical + self._boost * gate * np.maximum(0.0, dense - DENSE_FLOOR), 0.0) * self._scale
+        return fused if groups is None else np.where(self.ranker.group_mask(groups), fused, 0.0)
 
     def _dense_matrix(self, entries: Sequence[Entry]) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Unit vectors of every entry's variants and titles, entry by entry (one contiguous run each)."""
@@ -134,30 +192,32 @@ class KnowledgeIndex:
     def scores(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
                threshold: float | None = None) -> np.ndarray:
         """One fused score per entry: lexical, plus the dense signal where it can change the decision."""
-        lexical = self.ranker.scores(self.features(message), knowledge_bases)
-        if self._dense_rows is None or not len(lexical):
+        features = self.features(message)
+        lexical = self.ranker.scores(features, knowledge_bases)
+        if self._dense_rows is None or not self.kb_thresholds or not len(lexical):
             return lexical
+        if knowledge_bases is not None and not self.kb_thresholds.keys() & {str(kb) for kb in knowledge_bases}:
+            return lexical  # the lexical signal serves every knowledge base of this bot
         threshold = self.threshold if threshold is None else threshold
-        best = float(lexical.max())
-        if best + DENSE_WEIGHT * (1.0 - DENSE_FLOOR) < threshold:
-            return lexical  # nothing can reach the threshold: no need to embed
-        if best >= SURE_LEXICAL and best - float(np.partition(lexical, -2)[-2] if len(lexical) > 1 else 0.0) >= SURE_MARGIN:
-            return lexical
+        scaled = lexical * self._scale
+        best = float(scaled.max())
+        gate = min(1.0, self.ranker.coverage(features, knowledge_bases) / FULL_COVERAGE)
+        if best + DENSE_WEIGHT * gate * (1.0 - DENSE_FLOOR) * float(self._scale.max()) < threshold:
+            return scaled  # nothing can reach the threshold: no need to embed
+        if best >= SURE_LEXICAL and best - float(np.partition(scaled, -2)[-2] if len(scaled) > 1 else 0.0) >= SURE_MARGIN:
+            return scaled
         text = message.original if isinstance(message, Analysis) else str(message)
         try:
             cosines = self._dense_rows @ self.encoder.embed(text)
         except Exception:
             logger.exception("Embedding a message failed; answering from the lexical signal")
             return lexical
-        dense = np.maximum.reduceat(cosines, self._dense_starts)
-        fused = lexical + DENSE_WEIGHT * np.maximum(0.0, dense - DENSE_FLOOR)
-        return np.where(lexical > 0, fused, 0.0) if knowledge_bases is None else np.where(
-            self.ranker.group_mask(knowledge_bases), np.where(lexical > 0, fused, 0.0), 0.0)
+        return self._fuse(lexical, np.maximum.reduceat(cosines, self._dense_starts), gate, knowledge_bases)
 
     def decide(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
                threshold: float | None = None, margin: float = AMBIGUITY_MARGIN,
                top: int = TOP_MATCHES) -> FaqResult:
-        """Matches plus the decision: the top topic if it reaches the threshold (default: the index's), and close alternatives."""
+        """Matches plus the decision: the top topic if it reaches the threshold, and close alternatives."""
         threshold = self.threshold if threshold is None else threshold
         matches = tuple(self.search(message, knowledge_bases, top, threshold))
         if not matches or matches[0].score < threshold:

@@ -137,8 +137,18 @@ class Ranker:
             self._group_masks[key] = present
         return present
 
-    def scores(self, query: Iterable[str], groups: Iterable[str] | None = None) -> np.ndarray:
-        """One score in [0, 1] per item, in item order (items outside `groups`, when given, score 0)."""
+    def coverage(self, query: Iterable[str], groups: Iterable[str] | None = None) -> float:
+        """The share of a query's weight that the items (of the given groups) know at all, in [0, 1]."""
+        columns, total = self.query_weights(query, groups)
+        return float(self.weights[columns].sum() / total) if total > 0 else 0.0
+
+    def scores(self, query: Iterable[str], groups: Iterable[str] | None = None,
+               without_variant: int | None = None) -> np.ndarray:
+        """One score in [0, 1] per item, in item order (items outside `groups`, when given, score 0).
+
+        `without_variant` (a variant's row number) leaves that variant out of the best-variant part:
+        how an entry's own question scores when asked as if it were new (the per-topic calibration).
+        """
         result = np.zeros(len(self.items))
         if not self.items:
             return result
@@ -150,6 +160,8 @@ class Ranker:
         with np.errstate(divide="ignore", invalid="ignore"):
             variant_cover = np.where(self.variant_totals > 0, matched / self.variant_totals, 0.0)
             dice = np.where(matched > 0, 2 * query_cover * variant_cover / (query_cover + variant_cover), 0.0)
+        if without_variant is not None:
+            dice[without_variant] = 0.0
         best = np.zeros(len(self.items))
         if len(dice):
             best[self.has_variants] = np.maximum.reduceat(dice, self.item_starts[self.has_variants])
@@ -210,3 +222,4 @@ def _binary(rows: list[list[int]], width: int) -> sparse.csr_matrix:
     indices = np.fromiter((c for r in rows for c in r), dtype=np.int64, count=int(indptr[-1]))
     data = np.ones(len(indices))
     return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+

@@ -8,9 +8,9 @@ L2-normalised, so a dot product is a cosine.
 
 Each text is embedded once per process (an in-memory cache) and once per machine (a disk
 cache under `var/`, keyed by the text's hash and the model's file), so a restart or a
-knowledge edit only embeds texts it has not seen. Plain Python, no Rasa import. The signal is
-opt-in (`HKBOT_SEMANTIC=on`); when it is off, or the package cannot load (another platform, a
-broken install), `encoder()` returns None and retrieval runs on its lexical signal alone.
+knowledge edit only embeds texts it has not seen. Plain Python, no Rasa import. When it is
+switched off (`HKBOT_SEMANTIC=off`) or the package cannot load (another platform, a broken
+install), `encoder()` returns None and retrieval runs on its lexical signal alone.
 """
 from __future__ import annotations
 
@@ -32,8 +32,7 @@ PREFIX = "query: "
 MAX_CHARS = 300
 #: Texts kept in the in-memory cache before it is cleared whole.
 MEMORY_CACHE_SIZE = 50_000
-#: Environment variable: `on` switches the dense signal on. Off by default: on the dev files of 2026-12-04 it
-#: lifts new departments' answerable questions but lets more seed near-misses through (see the README).
+#: Environment variable: `off` switches the dense signal off (lexical retrieval only).
 ENV = "HKBOT_SEMANTIC"
 
 
@@ -155,9 +154,9 @@ _shared_lock = threading.Lock()
 
 
 def encoder(cache_dir: Path | None = None) -> Encoder | None:
-    """The process-wide encoder when switched on (HKBOT_SEMANTIC=on), else None; None too when it cannot load here."""
+    """The process-wide encoder, or None when switched off (HKBOT_SEMANTIC=off) or when it cannot load here."""
     global _shared, _shared_failed
-    if os.environ.get(ENV, "").strip().lower() not in ("on", "1", "true", "yes"):
+    if os.environ.get(ENV, "").strip().lower() in ("off", "0", "false", "no"):
         return None
     if _shared is not None or _shared_failed:
         return _shared

@@ -60,7 +60,7 @@ def test_bot_yml_is_valid_and_complete(bot: str) -> None:
 
 def test_knowledge_bases_and_handoff_targets() -> None:
     bots = load_bots(BOTS)
-    assert bots["1823"].knowledge_bases == ("1823", "dog_licence")
+    assert bots["1823"].knowledge_bases == ("1823", "dog_licence", "wsd", "immd", "ird")
     assert bots["dog_licence"].knowledge_bases == ("dog_licence",)
     assert bots["tsw"].knowledge_bases == ("tsw",)
     assert (bots["tsw"].handoff.phone, bots["1823"].handoff.phone, bots["dog_licence"].handoff.target) == ("2117 3348", "1823", "AFCD")

@@ -65,6 +65,18 @@ async def app(tmp_path, monkeypatch):
     assert shared_store().source.database.latest_number() == 1  # the seed import
     yield app
     reset_shared_store()
+    _untouch_sanic()
+
+
+def _untouch_sanic() -> None:
+    """Put back the Sanic methods that TouchUp rewrote for this app, so later tests' apps start from the originals."""
+    from sanic.touchup.service import TouchUp
+
+    for target, name in TouchUp._registry:
+        original = target.__dict__.get(f"_{name}")
+        if original is not None:
+            setattr(target, name, original)
+            delattr(target, f"_{name}")
 
 
 @pytest.fixture

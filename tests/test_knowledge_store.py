@@ -44,11 +44,11 @@ def test_a_bad_change_is_refused_whole_and_the_old_version_keeps_serving(kb_dir,
     edit(kb_dir / "dog_licence.yml", "    updated: 2025-01-15\n    tags: [fee]", "    updated: someday\n    tags: [fee]")
     with caplog.at_level(logging.ERROR, logger="knowledge.store"):
         problems = store.reload()
-    assert len(problems) == 1 and problems[0].file.endswith("dog_licence.yml") and problems[0].line == 14
+    assert len(problems) == 1 and problems[0].file.endswith("dog_licence.yml") and problems[0].line == 33
     assert store.snapshot is before and store.version == 1
     assert "at least 10 characters" in store.entry("tsw.password").answer["en"]
     assert store.problems == problems
-    assert "Knowledge change refused, still serving version 1" in caplog.text and "dog_licence.yml:14" in caplog.text
+    assert "Knowledge change refused, still serving version 1" in caplog.text and "dog_licence.yml:33" in caplog.text
     # Fixing the broken file applies the whole change.
     edit(kb_dir / "dog_licence.yml", "updated: someday", "updated: 2025-02-01")
     assert store.reload() == []
