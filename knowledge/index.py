@@ -104,7 +104,7 @@ class KnowledgeIndex:
         self.lexicon = extended_lexicon(row for kb in sorted(self.vocabularies) for row in self.vocabularies[kb].rows())
         views = entry_views(entries)
         self.ranker = Ranker([entry_item(e, views, self.lexicon) for e in entries])
-        self.encoder: Encoder | None = encoder(_embedding_dir()) if dense is True else (dense or None)
+        self.encoder: Encoder | None = encoder() if dense is True else (dense or None)
         self._dense_rows, self._dense_starts = self._dense_matrix(entries) if self.encoder else (None, None)
         #: Per knowledge base the dense signal serves (see SPARSE_LEXICAL): its own threshold, before scaling.
         self.kb_thresholds: dict[str, float] = {}
@@ -225,14 +225,6 @@ class KnowledgeIndex:
         best = matches[0].score
         ambiguous = tuple(m.id for m in matches[1:] if m.score >= best - margin)
         return FaqResult(matches, threshold, matches[0].id, ambiguous)
-
-
-def _embedding_dir():
-    """Where the disk cache of knowledge embeddings lives (under the project's var/, next to the models)."""
-    from pathlib import Path
-    import os
-
-    return Path(os.environ.get("HKBOT_EMBEDDING_CACHE") or Path(__file__).resolve().parent.parent / "var" / "embeddings")
 
 
 _cache_lock = threading.Lock()

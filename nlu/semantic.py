@@ -153,8 +153,17 @@ _shared_failed = False
 _shared_lock = threading.Lock()
 
 
+def default_cache_dir() -> Path:
+    """Where embeddings are kept between processes: HKBOT_EMBEDDING_CACHE, else var/embeddings in the project."""
+    configured = os.environ.get("HKBOT_EMBEDDING_CACHE", "").strip()
+    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "var" / "embeddings"
+
+
 def encoder(cache_dir: Path | None = None) -> Encoder | None:
-    """The process-wide encoder, or None when switched off (HKBOT_SEMANTIC=off) or when it cannot load here."""
+    """The process-wide encoder, or None when switched off (HKBOT_SEMANTIC=off) or when it cannot load here.
+
+    The first call decides its disk cache (`cache_dir`, else `default_cache_dir()`).
+    """
     global _shared, _shared_failed
     if os.environ.get(ENV, "").strip().lower() in ("off", "0", "false", "no"):
         return None
@@ -163,7 +172,7 @@ def encoder(cache_dir: Path | None = None) -> Encoder | None:
     with _shared_lock:
         if _shared is None and not _shared_failed:
             try:
-                _shared = Encoder(cache_dir)
+                _shared = Encoder(cache_dir or default_cache_dir())
             except Exception as error:  # e.g. no wheel for this platform: lexical retrieval still answers
                 _shared_failed = True
                 logger.error("Dense embeddings unavailable (%s); FAQ retrieval uses its lexical signal only", error)

