@@ -15,10 +15,12 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from knowledge.schema import Entry, Vocabulary
-from nlu.concepts import ConceptLexicon, extended_lexicon, features, features_of_view, views_of
+from nlu.concepts import ConceptLexicon, extended_lexicon, features, features_of_view, matching_view, views_of
 from nlu.normalise import normalise
 from nlu.retrieval import Item, Match, Ranker
 from nlu.sanitise import sanitise
+from nlu.english import dictionary as english_dictionary
+from nlu.spelling import SpellingFixer
 from nlu.script import to_traditional
 from nlu.semantic import Encoder, encoder
 from nlu.types import Analysis
@@ -109,6 +111,10 @@ class KnowledgeIndex:
         self.lexicon = extended_lexicon(row for kb in sorted(self.vocabularies) for row in self.vocabularies[kb].rows())
         views = entry_views(entries)
         self.ranker = Ranker([entry_item(e, views, self.lexicon) for e in entries])
+        #: English typos mended against the words of the knowledge (questions, titles, English answers) and lexicon.
+        answers = views_of([e.answer.get("en", "") for e in entries])
+        self.speller = SpellingFixer((word for text in [*views.values(), *answers, *self.lexicon.surfaces]
+                                      for word in text.split()), english_dictionary())
         self.encoder: Encoder | None = encoder() if dense is True else (dense or None)
         self._dense_rows, self._dense_starts = self._dense_matrix(entries) if self.encoder else (None, None)
         self._answer_rows, self._answer_starts = self._answer_matrix() if self._dense_rows is not None else (None, None)
@@ -212,8 +218,9 @@ class KnowledgeIndex:
         return questions, np.maximum.reduceat(self._answer_rows @ vector, self._answer_starts)
 
     def features(self, message: Analysis | str) -> frozenset[str]:
-        """A message's retrieval features under this knowledge's lexicon."""
-        return query_features(message, self.lexicon)
+        """A message's retrieval features under this knowledge's lexicon, its English typos mended first."""
+        normalised = message.normalised if isinstance(message, Analysis) else normalise(message)
+        return features_of_view(self.speller.text(matching_view(normalised)), self.lexicon)
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -51,6 +51,13 @@ def _pipeline():
     return nlp.tokenizer, table
 
 
+@lru_cache(maxsize=1)
+def dictionary() -> frozenset[str]:
+    """English lemmas the lookup table knows (about 26,000 words): real words are never "typos"."""
+    _, table = _pipeline()
+    return frozenset(table.values())
+
+
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
     """The lookup lemma of one lower-cased English word (the word itself when unknown)."""

@@ -143,3 +143,20 @@ def test_a_vocabulary_edit_goes_live_as_a_new_knowledge_version(tmp_path):
     assert store.reload() == []
     assert changes and changes[0].vocabularies == ("tsw",) and "vocabulary of tsw" in changes[0].describe()
     assert "tsw" in concepts_of("關貿通", store.index().lexicon)
+
+
+@pytest.mark.parametrize(("typo", "word"), [("licnese", "license"), ("pasport", "passport"), ("deposite", "deposit"),
+                                            ("watter", "water"), ("regsiter", "register"), ("acount", "account")])
+def test_english_typos_are_mended_against_the_knowledges_words(lexical_index, typo, word):
+    assert lexical_index.speller.word(typo) == word
+
+
+@pytest.mark.parametrize("word", ["right", "installment", "feee", "tax", "qwertyuiop"])
+def test_real_words_short_words_and_undecidable_ones_are_left_alone(lexical_index, word):
+    assert lexical_index.speller.word(word) == word
+
+
+def test_a_typo_finds_the_same_topic_as_the_right_spelling(lexical_index):
+    right = lexical_index.decide("how do I renew my passport", BOT_1823)
+    typo = lexical_index.decide("how do I renew my pasport", BOT_1823)
+    assert right.top == typo.top == "immd.passport_renewal"

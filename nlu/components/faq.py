@@ -20,15 +20,16 @@ The chosen intent is put first in `intent_ranking`, which keeps no duplicate nam
 Config keys:
 - `knowledge_bases`: the knowledge bases this bot answers from (`hkbot train` fills it
   from bot.yml); null = every knowledge base loaded.
-- `threshold`: lowest score that answers with a topic (default null: the index's own, the tuned
-  `knowledge.index.DENSE_THRESHOLD` with the dense signal and `DEFAULT_THRESHOLD` without).
+- `threshold`: lowest score that answers with a topic (default null: the index's own,
+  `knowledge.index.DEFAULT_THRESHOLD`, to which dense-served knowledge bases' scores are scaled).
 - `ambiguity_margin`: alternatives within this of the top score are listed in `ambiguous`.
 - `priority_intents`, `priority_confidence`: shared intents that win over a topic.
 - `strong_topic`: a topic this sure wins even over a priority intent (0.8: the shared
   priority examples score at most 0.70 against any topic; "1823有冇英文服務" scores 0.92).
 - `intent_confidence`: lowest confidence at which another shared intent stays.
 - `confirmed_threshold`, `confirmed_confidence` (0.45, 0.8): a topic between `confirmed_threshold`
-  and `threshold` answers when the classifier is this sure the message is a topic question (dev
+  and `threshold` answers when the classifier is this sure the message is a topic question (not for
+  a knowledge base the dense signal serves: its threshold is calibrated from its own questions) (dev
   98.0% -> 98.4%, dev2 96.6% -> 97.9%, out_of_scope still 100% on both and the near-misses of
   knowledge/near_misses.yml unchanged at the dialogue level).
 - `top`: how many matches `faq.matches` carries.
@@ -146,8 +147,14 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
 
     def _confirmed(self, result: FaqResult, name: Optional[str], confidence: float) -> FaqResult:
-        """A topic under the threshold but above `confirmed_threshold` answers when the classifier is sure it is a topic question."""
+        """A topic under the threshold but above `confirmed_threshold` answers when the classifier is sure it is a topic question.
+
+        Not for a knowledge base the dense signal serves: its threshold is already calibrated from its own
+        questions, and the classifier, trained on its few variants, calls near-misses of it topic questions too.
+        """
         if result.top is not None or not result.matches or name != FAQ_INTENT:
+            return result
+        if result.matches[0].group in getattr(self.store.index(), "kb_thresholds", {}):
             return result
         best = result.matches[0].score
         if confidence < float(self.config["confirmed_confidence"]) or best < float(self.config["confirmed_threshold"]):
