@@ -2,7 +2,10 @@
 
 One `Ranker` over every entry of the snapshot (IDF over all of them), filtered to the
 bot's knowledge bases at query time, so an entry scores the same in every bot that
-answers from it (dog_licence.fee in the dog_licence bot and in the 1823 bot).
+answers from it (dog_licence.fee in the dog_licence bot and in the 1823 bot). Its lexicon
+is the general one plus every knowledge base's vocabulary. Knowledge bases the lexical
+ranker is unsure of (found by leave-one-out when the index is built) also get a dense
+signal (`nlu.semantic`) and a calibrated threshold; see docs/new-knowledge.md.
 Built in memory per knowledge version: a knowledge change never needs `rasa train`.
 """
 from __future__ import annotations
@@ -16,13 +19,13 @@ import numpy as np
 
 from knowledge.schema import Entry, Vocabulary
 from nlu.concepts import ConceptLexicon, extended_lexicon, features, features_of_view, matching_view, views_of
+from nlu.english import dictionary as english_dictionary
 from nlu.normalise import normalise
 from nlu.retrieval import Item, Match, Ranker
 from nlu.sanitise import sanitise
-from nlu.english import dictionary as english_dictionary
-from nlu.spelling import SpellingFixer
 from nlu.script import to_traditional
 from nlu.semantic import Encoder, encoder
+from nlu.spelling import SpellingFixer
 from nlu.types import Analysis
 
 logger = logging.getLogger(__name__)
