@@ -24,6 +24,8 @@ from knowledge.db_store import (
 )
 from knowledge.live import shared_store
 from knowledge.schema import CONCEPT_ID, HTML_TAG, KB_NAME, TEXT_LANGUAGES, TOPIC_ID
+from knowledge.confusion import confusion_warnings
+from knowledge.index import KnowledgeIndex
 from knowledge.versions import diff_entries, field_changes
 
 
@@ -111,6 +113,25 @@ def entry_from_form(request: Request, entry_id: str, kb: str) -> dict[str, Any]:
     return data
 
 
+def _warnings_for(database, data: dict[str, Any]) -> list:
+    """Confusion warnings (knowledge.confusion) about this entry, in the knowledge as it would be with it changed."""
+    items = [e for e in database.proposed() if e["id"] != data["id"]]
+    items.append(data)
+    loaded = validate_entries(items, name="draft")
+    if loaded.problems:
+        return []
+    index = KnowledgeIndex(loaded.entries, vocabularies=loaded.vocabularies)
+    return [w for w in confusion_warnings(index, [data.get("kb") or data["id"].split(".")[0]])
+            if w.entry_id == data["id"] or f"'{data['id']}'" in w.message]
+
+
+def _live_warnings(entry_ids: set[str]) -> list:
+    """Confusion warnings about these entries in the live knowledge."""
+    index = shared_store().index()
+    kbs = {index.entries[i].kb for i in entry_ids if i in index.entries}
+    return [w for w in confusion_warnings(index, kbs) if w.entry_id in entry_ids] if kbs else []
+
+
 def _problems_for(database, data: dict[str, Any]) -> list:
     """Validation problems of the knowledge as it would be with this entry changed."""
     items = [e for e in database.proposed() if e["id"] != data["id"]]
@@ -142,7 +163,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
                       vocabulary_kbs=vocabulary_kbs, vocabulary_id=vocabulary_id)
 
     async def entry_page(request: Request, entry_id: str, data: dict[str, Any] | None = None, problems=None,
-                         checked: bool = False, status: int = 200, new: bool = False, from_review: str = "") -> HTTPResponse:
+                         checked: bool = False, status: int = 200, new: bool = False, from_review: str = "",
+                         warnings=None) -> HTTPResponse:
         database = _database()
         published = next((e for e in (await run(database.published)) if e["id"] == entry_id), None) if database else None
         draft = await run(database.draft, entry_id) if database else None
@@ -153,7 +175,7 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         changes = field_changes(published, draft.data) if draft and draft.data else ()
         return render(request, "entry.html", status=status, entry=data or {"id": entry_id, "kb": entry_id.split(".")[0]},
                       published=published, draft=draft, problems=problems or [], checked=checked, changes=changes,
-                      languages=TEXT_LANGUAGES, new=new, kbs=kb_names, from_review=from_review,
+                      languages=TEXT_LANGUAGES, new=new, kbs=kb_names, from_review=from_review, warnings=warnings or [],
                       bots_using=_bots_using((data or {}).get("kb", entry_id.split(".")[0]), bots), database=database is not None)
 
     @app.get("/console/knowledge/entry/<entry_id:str>", name="console_entry")
@@ -219,8 +241,9 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         data = entry_from_form(request, entry_id, kb)
         problems = await run(_problems_for, database, data)
         if action == "check" or problems:
+            warnings = await run(_warnings_for, database, data) if action == "check" and not problems else []
             return await entry_page(request, entry_id, data=data, problems=problems, checked=True,
-                                    status=422 if problems else 200)
+                                    status=422 if problems else 200, warnings=warnings)
         await run(database.save_draft, data, user)
         published = next((e for e in await run(database.published) if e["id"] == entry_id), None)
         summary = "; ".join(change.field for change in field_changes(published, data))
@@ -320,7 +343,9 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         if this is None:
             return error_page(request, 404, f"There is no version {number}.")
         changes = diff_entries(before.entries if before else [], this.entries)
-        return render(request, "version.html", version=this, changes=changes, latest=latest)
+        changed = {c.entry_id for c in changes if c.kind != "removed"}
+        warnings = await run(_live_warnings, changed) if number == latest and changed and len(changed) <= 50 else []
+        return render(request, "version.html", version=this, changes=changes, latest=latest, warnings=warnings)
 
     @app.post("/console/versions/<number:int>/rollback", name="console_rollback")
     @guard("publish")

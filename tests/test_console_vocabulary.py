@@ -271,3 +271,27 @@ async def test_a_user_who_may_only_view_cannot_save_and_an_editor_cannot_publish
     assert publish.status_code == 403 and database.latest_number() == 1
     discarded = await eddie.post(PAGE, action="discard")
     assert discarded.status_code == 303 and database.drafts() == {}
+
+
+def entry_form(item: dict) -> dict[str, str]:
+    """The edit form's fields for a stored entry."""
+    form = {"kb": item["kb"], "source": item["source"], "updated": str(item["updated"]),
+            "tags": ", ".join(item.get("tags", [])), "related": ", ".join(item.get("related", []))}
+    for group in ("title", "answer"):
+        form.update({f"{group}.{lang}": text for lang, text in item[group].items()})
+    form.update({f"questions.{lang}": "\n".join(texts) for lang, texts in item["questions"].items()})
+    return form
+
+
+async def test_checking_an_entry_shows_the_confusion_a_citizen_would_meet(app, database):
+    eddie = await login(app, "eddie")
+    item = next(i for i in database.published() if i["id"] == "dog_licence.fee")
+    path = "/console/knowledge/entry/dog_licence.fee"
+    await eddie.get(path)
+    clean = await eddie.post(path, action="check", **entry_form(item))
+    assert clean.status_code == 200 and "No problems found." in clean.text and "trip on" not in clean.text
+    confusing = dict(item, questions={**item["questions"], "en": [*item["questions"]["en"], "Which place do I go to license my dog?"]})
+    checked = await eddie.post(path, action="check", **entry_form(confusing))
+    assert checked.status_code == 200 and "thing(s) citizens may trip on" in checked.text
+    assert "Which place do I go to license my dog?" in html.unescape(checked.text) and "dog_licence.where_apply" in checked.text
+    assert database.drafts() == {}  # checking saves nothing
