@@ -1,7 +1,9 @@
 """Cross-lingual concepts and the retrieval features of a text.
 
-The lexicon (nlu/data/concepts.txt) gives words that mean the same in English, formal
-Chinese and Cantonese one concept id (狗牌 = 犬隻牌照 = dog licence -> `c:dog_licence`).
+A lexicon gives words that mean the same in English, formal Chinese and Cantonese one
+concept id (幾多錢 = 多少錢 = how much -> `c:cost`). The general one is nlu/data/concepts.txt;
+`extended_lexicon` adds the knowledge bases' vocabularies (狗牌 = 犬隻牌照 = dog licence ->
+`c:dog_licence`), one lexicon per knowledge version, each with its own feature cache.
 `features` turns a message's matching view into the bag that FAQ retrieval compares:
 concepts, the English lemmas and Chinese character bigrams that no concept covered.
 Plain Python, no Rasa import.
