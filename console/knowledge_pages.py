@@ -12,6 +12,7 @@ from sanic.response import HTTPResponse
 from console import audit, review
 from console.web import MAX_UPLOAD_BYTES, _form, _redirect, error_page, guard, render, run
 from knowledge import csv_io
+from knowledge.confusion import confusion_warnings
 from knowledge.db_store import (
     KnowledgeDatabase,
     PublishError,
@@ -22,10 +23,9 @@ from knowledge.db_store import (
     vocabulary_data,
     vocabulary_id,
 )
+from knowledge.index import KnowledgeIndex
 from knowledge.live import shared_store
 from knowledge.schema import CONCEPT_ID, HTML_TAG, KB_NAME, TEXT_LANGUAGES, TOPIC_ID
-from knowledge.confusion import confusion_warnings
-from knowledge.index import KnowledgeIndex
 from knowledge.versions import diff_entries, field_changes
 
 
