@@ -62,6 +62,11 @@ def ask_rest(url: str, bot: str, text: str, sender: str) -> list[dict]:
     return reply.json()
 
 
+def labels(url: str, bot: str, text: str, sender: str) -> set[str]:
+    """What the bot's replies were about (their `metadata.label`: a topic id, a shared intent, out_of_scope)."""
+    return {m.get("metadata", {}).get("label") for m in ask_rest(url, bot, text, sender)} - {None}
+
+
 def answer_text(url: str, bot: str, text: str, sender: str) -> str:
     return " ".join(m.get("text", "") for m in ask_rest(url, bot, text, sender))
 
@@ -235,3 +240,35 @@ def test_missed_messages_reach_the_review_queue_redacted_and_grouped(console_ser
     expect(page.locator("#charts svg").first).to_be_visible()
     shot(page, artifacts_dir, "console_dashboard")
     assert not console.errors
+
+
+def test_a_vocabulary_term_added_in_the_console_is_understood_once_published(console_server, console, artifacts_dir):
+    url, page = console_server.url, console.page
+    question = "關貿通係咩嚟"  # a made-up nickname for the Trade Single Window
+    assert "tsw.about" not in labels(url, "tsw", question, "vocab-before")
+    login(page, url, "pat")
+    page.goto(f"{url}/console/knowledge")
+    page.get_by_role("link", name="Vocabulary of tsw").click()
+    box = page.get_by_label(re.compile("Concepts, one per line"))
+    lines = box.input_value().splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("tsw: "))
+    lines[index] += " | 關貿通"
+    box.fill("\n".join(lines))
+    page.get_by_role("button", name="Check").click()
+    expect(page.locator("body")).to_contain_text("No problems found.")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".notice")).to_contain_text("Draft saved")
+    shot(page, artifacts_dir, "console_vocabulary_draft")
+    page.get_by_role("button", name="Publish this vocabulary").click()
+    expect(page.locator(".notice")).to_contain_text("Published")
+    expect(page.locator("body")).to_contain_text("vocabulary: tsw")  # the version's diff names the concept
+    shot(page, artifacts_dir, "console_vocabulary_published")
+    started = time.monotonic()
+    while "tsw.about" not in labels(url, "tsw", question, f"vocab-{time.time_ns()}"):
+        assert time.monotonic() - started < 7, "the published vocabulary did not go live"
+        time.sleep(0.2)
+    page.goto(f"{url}/console/versions")
+    live = int(page.locator("table.versions tbody tr").first.locator("td").first.inner_text().split()[0])
+    page.goto(f"{url}/console/versions/{live - 1}")
+    page.get_by_role("button", name="Roll back to this version").click()
+    expect(page.locator(".notice")).to_contain_text("Rolled back")
