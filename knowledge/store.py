@@ -64,11 +64,7 @@ class Snapshot:
     version: int
     entries: dict[str, Entry] = field(default_factory=dict)
     fingerprint: str = ""
-    vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
-
-    def vocabulary_rows(self) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
-        """Every knowledge base's vocabulary as lexicon rows, in knowledge base order."""
-        return [row for kb in sorted(self.vocabularies) for row in self.vocabularies[kb].rows()]
+    vocabularies: dict[str, Vocabulary] = field(default_factory=dict)  # per knowledge base, when it has one
 
     def knowledge_bases(self) -> list[str]:
         return sorted({e.kb for e in self.entries.values()})
