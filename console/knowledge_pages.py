@@ -120,7 +120,7 @@ def _warnings_for(database, data: dict[str, Any]) -> list:
     loaded = validate_entries(items, name="draft")
     if loaded.problems:
         return []
-    index = KnowledgeIndex(loaded.entries, vocabularies=loaded.vocabularies)
+    index = KnowledgeIndex(loaded.entries, vocabularies=loaded.vocabularies, persist=False)  # a draft may quote a citizen
     return [w for w in confusion_warnings(index, [data.get("kb") or data["id"].split(".")[0]])
             if w.entry_id == data["id"] or f"'{data['id']}'" in w.message]
 
@@ -181,6 +181,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     @app.get("/console/knowledge/entry/<entry_id:str>", name="console_entry")
     @guard("knowledge")
     async def entry_get(request: Request, entry_id: str) -> HTTPResponse:
+        if not TOPIC_ID.match(entry_id):  # e.g. a knowledge base's `<kb>._vocabulary`: it has its own page
+            return error_page(request, 404, f"There is no entry '{entry_id[:100]}'.")
         return await entry_page(request, entry_id)
 
     @app.get("/console/knowledge/new", name="console_entry_new")
@@ -225,6 +227,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     @guard("draft")
     @with_database
     async def entry_save(request: Request, entry_id: str, database: KnowledgeDatabase) -> HTTPResponse:
+        if not TOPIC_ID.match(entry_id):  # a vocabulary is edited on its own page, never as an entry
+            return error_page(request, 404, f"There is no entry '{entry_id[:100]}'.")
         action, user = _form(request, "action", "save"), request.ctx.session.user.name
         if action == "discard":
             if await run(database.discard_draft, entry_id):

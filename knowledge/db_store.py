@@ -393,6 +393,10 @@ class KnowledgeDatabase:
             edited = self._get(connection, "operator_edited") == "1"
             imported = self._get(connection, "seed_fingerprint")
             has_versions = connection.execute(sa.select(sa.func.count()).select_from(versions_table)).scalar()
+        if has_versions and edited:
+            added = self._add_missing_vocabularies(loaded)
+            if added is not None:
+                return added
         if has_versions and imported == seed_print:
             return None
         if has_versions and edited:
@@ -407,6 +411,30 @@ class KnowledgeDatabase:
             return None
         logger.info("Knowledge seed %s imported as version %d (%d entries)", directory, number, len(items))
         _announce(number)
+        return number
+
+
+    def _add_missing_vocabularies(self, loaded: Loaded) -> int | None:
+        """Upgrade: a database published before knowledge bases carried vocabularies gets the seed's.
+
+        Department words moved from the code into the seed's `vocabulary:`; without this, an install
+        whose operators had published would lose them. Only knowledge bases that have entries in the
+        database and no vocabulary item are given one (a new version, by the seed author).
+        """
+        published = self.published()
+        have = {i["kb"] for i in published if is_vocabulary(i)}
+        kbs = {i["kb"] for i in published if not is_vocabulary(i)}
+        missing = [vocabulary_data(v) for kb, v in sorted(loaded.vocabularies.items()) if kb in kbs and kb not in have]
+        if not missing:
+            return None
+        try:
+            number = self.publish_entries([*published, *missing], SEED_AUTHOR,
+                                          "Added the seed's vocabulary of " + ", ".join(i["kb"] for i in missing))
+        except PublishError as error:
+            logger.error("Could not add the seed's vocabularies to the knowledge database: %s", error)
+            return None
+        logger.warning("Knowledge database: added the seed's vocabulary of %s as version %d (they were not in the "
+                       "database; department words used to live in the code)", ", ".join(i["kb"] for i in missing), number)
         return number
 
 

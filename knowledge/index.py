@@ -106,7 +106,10 @@ class KnowledgeIndex:
     """Ranks the entries of one knowledge snapshot."""
 
     def __init__(self, entries: Sequence[Entry], version: int = 0,
-                 vocabularies: dict[str, Vocabulary] | None = None, dense: Encoder | None | bool = True) -> None:
+                 vocabularies: dict[str, Vocabulary] | None = None, dense: Encoder | None | bool = True,
+                 persist: bool = True) -> None:
+        #: Whether new knowledge vectors may go to the disk cache (not for a draft being checked).
+        self._persist = persist
         self.version = version
         self.entries = {e.id: e for e in entries}
         self.vocabularies = dict(vocabularies or {})
@@ -187,7 +190,7 @@ class KnowledgeIndex:
         if not texts:
             return None, None
         try:
-            return self.encoder.embed_many(texts), np.array(starts, dtype=np.int64)
+            return self.encoder.embed_many(texts, persist=self._persist), np.array(starts, dtype=np.int64)
         except Exception:  # the lexical signal alone still answers
             logger.exception("Embedding the knowledge failed; FAQ retrieval uses its lexical signal only")
             self.encoder = None
@@ -205,7 +208,7 @@ class KnowledgeIndex:
                 answer = answer.rstrip().removesuffix("Source:").removesuffix("資料來源：").strip()
                 texts.append(f"{entry.title.get(language, '')}. {answer}")
         try:
-            return self.encoder.embed_many(texts, passages=True), np.array(starts, dtype=np.int64)
+            return self.encoder.embed_many(texts, passages=True, persist=self._persist), np.array(starts, dtype=np.int64)
         except Exception:
             logger.exception("Embedding the answers failed; the dense signal uses the questions only")
             return None, None
@@ -230,7 +233,7 @@ class KnowledgeIndex:
 
     def search(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
                top: int = TOP_MATCHES, threshold: float | None = None) -> list[Match]:
-        """The best entries for a message, best first (only those of the given knowledge bases)."""
+        """The best entries for a message, best first (only those of the given knowledge bases); scores shown at most 1."""
         scores = self.scores(message, knowledge_bases, self.threshold if threshold is None else threshold)
         return self.ranker.top_matches(scores, top)
 
@@ -266,26 +269,52 @@ class KnowledgeIndex:
                top: int = TOP_MATCHES) -> FaqResult:
         """Matches plus the decision: the top topic if it reaches the threshold, and close alternatives."""
         threshold = self.threshold if threshold is None else threshold
-        matches = tuple(self.search(message, knowledge_bases, top, threshold))
+        scores = self.scores(message, knowledge_bases, threshold)
+        matches = tuple(self.ranker.top_matches(scores, top))
         if not matches or matches[0].score < threshold:
             return FaqResult(matches, threshold, None, ())
-        best = matches[0].score
-        ambiguous = tuple(m.id for m in matches[1:] if m.score >= best - margin)
+        # Closeness on the raw scores: fused ones may pass 1 and are shown clipped (1.42 vs 0.98 is no tie).
+        raw = {self.ranker.items[i].id: float(scores[i]) for i in np.flatnonzero(scores > 0)}
+        best = raw[matches[0].id]
+        ambiguous = tuple(m.id for m in matches[1:] if raw[m.id] >= best - margin)
         return FaqResult(matches, threshold, matches[0].id, ambiguous)
 
 
 _cache_lock = threading.Lock()
 _cache: dict[str, KnowledgeIndex] = {}
+_building: dict[str, threading.Event] = {}
 
 
-def index_for(snapshot) -> KnowledgeIndex:
-    """The index of a store snapshot, built once per content fingerprint (the latest one is kept)."""
+def index_for(snapshot, previous: KnowledgeIndex | None = None) -> KnowledgeIndex:
+    """The index of a store snapshot, built once per content fingerprint (the latest one is kept).
+
+    The build (seconds, with embeddings) runs outside the lock: while one thread builds a new
+    version's index (the store's watcher does, right after a change), a caller that gives the
+    `previous` index of the same store keeps answering from it instead of waiting.
+    """
     key = f"{snapshot.version}:{snapshot.fingerprint}"
     with _cache_lock:
         index = _cache.get(key)
-        if index is None:
-            index = KnowledgeIndex(list(snapshot.entries.values()), snapshot.version,
-                                   getattr(snapshot, "vocabularies", None))
+        if index is not None:
+            return index
+        event = _building.get(key)
+        builder = event is None
+        if builder:
+            event = _building[key] = threading.Event()
+    if not builder:
+        if previous is not None:
+            return previous
+        event.wait(timeout=300)
+        with _cache_lock:
+            index = _cache.get(key)
+        return index if index is not None else index_for(snapshot)
+    try:
+        index = KnowledgeIndex(list(snapshot.entries.values()), snapshot.version, getattr(snapshot, "vocabularies", None))
+        with _cache_lock:
             _cache.clear()
             _cache[key] = index
         return index
+    finally:
+        with _cache_lock:
+            _building.pop(key, None)
+        event.set()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import threading
 
 from bots.settings import knowledge_dir
-from knowledge.index import index_for
 from knowledge.store import KnowledgeStore
 
 _lock = threading.Lock()
@@ -25,7 +24,7 @@ def shared_store() -> KnowledgeStore:
         if _store is None:
             _store = KnowledgeStore(knowledge_source())
             # Build each new version's index in the watcher thread, not on a citizen's message.
-            _store.subscribe(lambda snapshot, change: index_for(snapshot))
+            _store.subscribe(lambda snapshot, change: _store.index())
             _store.start_watching()
             from knowledge.notices import listen_for_changes  # replicas: reload on another's publish at once
 

@@ -109,6 +109,7 @@ class KnowledgeStore:
     def __init__(self, source: KnowledgeSource | Path | str) -> None:
         self.source: KnowledgeSource = source if hasattr(source, "load") else DirectorySource(source)
         self._snapshot = Snapshot(version=0)
+        self._index = None  # the last index built for this store
         self._problems: list[Problem] = []
         self._signature: str | None = None
         self._subscribers: list[Subscriber] = []
@@ -147,10 +148,13 @@ class KnowledgeStore:
         return self._snapshot.knowledge_bases()
 
     def index(self):
-        """The retrieval index of the current snapshot (built once per version)."""
+        """The retrieval index of the current snapshot (built once per version; the previous one while it builds)."""
         from knowledge.index import index_for  # lazy: the index needs the NLU layer
 
-        return index_for(self._snapshot)
+        index = index_for(self._snapshot, previous=self._index)
+        if index.version == self._snapshot.version:
+            self._index = index
+        return index
 
     # -- changing ------------------------------------------------------------
 

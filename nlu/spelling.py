@@ -16,6 +16,17 @@ from typing import Iterable
 
 #: Shorter words are left alone: "fee" -> "free" and "tax" -> "fax" are not typos to mend.
 MIN_LENGTH = 5
+#: Real words the lemma table does not list (it holds lemmas of inflected words): never "typos".
+CLOSED_CLASS = frozenset("""
+about above across after again against ahead along alone already although always among another anyone
+anything anyway anywhere apart around aside because before behind below beneath beside besides between
+beyond cannot could during either else elsewhere enough even every everyone everything everywhere except
+further hence however inside instead itself maybe meanwhile might neither never nobody nothing nowhere
+often other otherwise ought outside perhaps please quite rather really should since somehow someone
+something sometimes somewhere still such their there therefore these thing those though through
+throughout thus today together tomorrow toward towards under unless until upon usually whatever whenever
+where whereas wherever whether which while whoever whole whose within without would yesterday
+""".split())
 
 _WORD = re.compile(r"[a-z]+")
 
@@ -42,7 +53,7 @@ class SpellingFixer:
 
     def word(self, word: str) -> str:
         """The known word this one is a typo of, or the word itself."""
-        if len(word) < MIN_LENGTH or word in self.known or word in self.dictionary:
+        if len(word) < MIN_LENGTH or word in self.known or word in self.dictionary or word in CLOSED_CLASS:
             return word
         fixed = self._cache.get(word)
         if fixed is None:

@@ -124,3 +124,21 @@ def test_validate_entries_uses_the_yaml_rules(database):
     duplicate = {**items[1], "questions": {**items[1]["questions"], "en": [*items[1]["questions"]["en"], items[0]["questions"]["en"][0]]}}
     problems = validate_entries([items[0], duplicate, *items[2:]])[1]
     assert any("also a question of" in p.message for p in problems)
+
+
+def test_an_upgraded_database_gets_the_seeds_vocabularies_once(tmp_path):
+    """Published before knowledge bases carried vocabularies: the seed's are added, nothing else changes."""
+    from knowledge.db_store import is_vocabulary
+
+    seed = Path(__file__).resolve().parent.parent / "knowledge" / "seed"
+    database = KnowledgeDatabase(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    assert database.seed_from(seed) == 1
+    entries = [i for i in database.published() if not is_vocabulary(i)]
+    database.publish_entries(entries, "operator", "an edit made before vocabularies existed")  # marks it edited
+    assert not any(is_vocabulary(i) for i in database.published())
+    number = database.seed_from(seed)
+    assert number == 3
+    published = database.published()
+    assert {i["kb"] for i in published if is_vocabulary(i)} == {"1823", "dog_licence", "tsw"}
+    assert [i for i in published if not is_vocabulary(i)] == entries
+    assert database.seed_from(seed) is None  # once

@@ -295,3 +295,13 @@ async def test_checking_an_entry_shows_the_confusion_a_citizen_would_meet(app, d
     assert checked.status_code == 200 and "thing(s) citizens may trip on" in checked.text
     assert "Which place do I go to license my dog?" in html.unescape(checked.text) and "dog_licence.where_apply" in checked.text
     assert database.drafts() == {}  # checking saves nothing
+
+
+async def test_a_vocabulary_cannot_be_edited_or_wiped_through_the_entry_pages(app, database):
+    pat = await login(app, "pat")
+    path = f"/console/knowledge/entry/{vocabulary_id(KB)}"
+    assert (await pat.get(path)).status_code == 404
+    for action in ("save", "delete"):
+        refused = await pat.post(path, action=action, kb=KB)
+        assert refused.status_code == 404
+    assert database.drafts() == {}

@@ -160,3 +160,57 @@ def test_a_typo_finds_the_same_topic_as_the_right_spelling(lexical_index):
     right = lexical_index.decide("how do I renew my passport", BOT_1823)
     typo = lexical_index.decide("how do I renew my pasport", BOT_1823)
     assert right.top == typo.top == "immd.passport_renewal"
+
+
+def test_a_cache_cleared_in_the_middle_of_a_call_loses_no_vector(tmp_path, monkeypatch):
+    encoder = semantic.Encoder(tmp_path)
+    monkeypatch.setattr(semantic, "MEMORY_CACHE_SIZE", 2)  # every third vector clears the shared cache
+    vectors = encoder.embed_many(["水費點樣交？", "water deposit refund", "護照續期", "passport renewal", "報稅"])
+    assert vectors.shape == (5, encoder.dim) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+
+
+def test_a_drafts_texts_stay_off_the_disk(tmp_path):
+    encoder = semantic.Encoder(tmp_path)
+    encoder.embed_many(["我叫陳大文，電話9123 4567，水費單寄錯地址"], persist=False)
+    assert list(tmp_path.glob("e5-*.npz")) == []
+
+
+def test_closeness_is_judged_on_the_raw_scores_not_the_shown_ones(dense_index):
+    question = "開水錶要俾幾多按金呀？"
+    scores = dense_index.scores(question, BOT_1823)
+    result = dense_index.decide(question, BOT_1823)
+    assert all(m.score <= 1.0 for m in result.matches)
+    best = scores.max()
+    close = {dense_index.ranker.items[i].id for i in np.flatnonzero(scores >= best - 0.05)} - {result.top}
+    assert set(result.ambiguous) == close
+
+
+def test_a_store_keeps_answering_from_its_previous_index_while_the_next_one_builds(tmp_path, monkeypatch):
+    import threading
+
+    from knowledge import index as index_module
+
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "tsw.yml").write_text((SEED / "tsw.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    store = KnowledgeStore(folder)
+    old = store.index()
+    text = (folder / "tsw.yml").read_text(encoding="utf-8")
+    (folder / "tsw.yml").write_text(text.replace('tsw: ["tsw",', 'tsw: ["關貿通", "tsw",', 1), encoding="utf-8")
+    started, release = threading.Event(), threading.Event()
+    real = index_module.KnowledgeIndex
+
+    def slow(*args, **kwargs):
+        started.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(index_module, "KnowledgeIndex", slow)
+    store.reload()
+    builder = threading.Thread(target=store.index)
+    builder.start()
+    assert started.wait(10)
+    assert store.index() is old  # not blocked, and not another store's index
+    release.set()
+    builder.join(10)
+    assert store.index().version == store.version and store.index() is not old
