@@ -114,15 +114,20 @@ def entry_from_form(request: Request, entry_id: str, kb: str) -> dict[str, Any]:
 
 
 def _warnings_for(database, data: dict[str, Any]) -> list:
-    """Confusion warnings (knowledge.confusion) about this entry, in the knowledge as it would be with it changed."""
+    """Confusion warnings (knowledge.confusion) about this entry, in the knowledge as it would be with it changed.
+
+    For a knowledge base's vocabulary item: the warnings of all its entries (a vocabulary moves every one).
+    """
     items = [e for e in database.proposed() if e["id"] != data["id"]]
     items.append(data)
     loaded = validate_entries(items, name="draft")
     if loaded.problems:
         return []
     index = KnowledgeIndex(loaded.entries, vocabularies=loaded.vocabularies, persist=False)  # a draft may quote a citizen
-    return [w for w in confusion_warnings(index, [data.get("kb") or data["id"].split(".")[0]])
-            if w.entry_id == data["id"] or f"'{data['id']}'" in w.message]
+    warnings = confusion_warnings(index, [data.get("kb") or data["id"].split(".")[0]])
+    if is_vocabulary(data):
+        return warnings
+    return [w for w in warnings if w.entry_id == data["id"] or f"'{data['id']}'" in w.message]
 
 
 def _live_warnings(entry_ids: set[str]) -> list:
@@ -255,7 +260,7 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         return _redirect(f"/console/knowledge/entry/{entry_id}?ok=saved")
 
     async def vocabulary_page(request: Request, kb: str, text: str | None = None, problems=None, checked: bool = False,
-                              status: int = 200, proposed: dict[str, Any] | None = None) -> HTTPResponse:
+                              status: int = 200, proposed: dict[str, Any] | None = None, warnings=None) -> HTTPResponse:
         database = _database()
         item_id = vocabulary_id(kb)
         if database is None:  # a YAML-only server: read-only, from the live store
@@ -278,7 +283,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         return render(request, "vocabulary.html", status=status, kb=kb, item_id=item_id, text=text, published=published,
                       draft=draft, changes=changes, checked_changes=checked_changes, problems=problems or [],
                       checked=checked, concepts=len((shown or {}).get("vocabulary") or {}),
-                      bots_using=_bots_using(kb, bots), database=database is not None, max_kb=MAX_VOCABULARY_BYTES // 1024)
+                      bots_using=_bots_using(kb, bots), database=database is not None, max_kb=MAX_VOCABULARY_BYTES // 1024,
+                      warnings=warnings or [])
 
     @app.get("/console/knowledge/vocabulary/<kb:str>", name="console_vocabulary")
     @guard("knowledge")
@@ -310,7 +316,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         problems = _locate(await run(_problems_for, database, item), text)
         if action == "check" or problems:
             return await vocabulary_page(request, kb, text=text, problems=problems, checked=True,
-                                         status=422 if problems else 200, proposed=None if problems else item)
+                                         status=422 if problems else 200, proposed=None if problems else item,
+                                         warnings=await run(_warnings_for, database, item) if action == "check" and not problems else [])
         await run(database.save_draft, item, user)
         published = next((i for i in items if i["id"] == item_id), None)
         summary = "; ".join(change.field for change in field_changes(published, item))

@@ -305,3 +305,17 @@ async def test_a_vocabulary_cannot_be_edited_or_wiped_through_the_entry_pages(ap
         refused = await pat.post(path, action=action, kb=KB)
         assert refused.status_code == 404
     assert database.drafts() == {}
+
+
+async def test_checking_a_vocabulary_shows_the_confusion_it_would_cause(app, database):
+    pat = await login(app, "pat")
+    text = textarea(await pat.get(PAGE))
+    clean = await pat.post(PAGE, action="check", vocabulary=text)
+    before = clean.text.count("<li><strong>dog_licence.")
+    # An operator's slip: 狗牌 made to imply where, documents, vaccination...: every dog licence question now asks them all.
+    merged = text + ("\nplace_of_licence > where amc vet appointment documents hkid bring vaccination microchip: "
+                     "狗牌 | 犬隻牌照 | dog licence")
+    checked = await pat.post(PAGE, action="check", vocabulary=merged)
+    assert checked.status_code == 200 and "thing(s) citizens may trip on" in checked.text
+    assert checked.text.count("<li><strong>dog_licence.") > before
+    assert database.drafts() == {}
