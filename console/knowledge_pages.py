@@ -25,7 +25,7 @@ from knowledge.db_store import (
 )
 from knowledge.index import KnowledgeIndex
 from knowledge.live import shared_store
-from knowledge.schema import CONCEPT_ID, HTML_TAG, KB_NAME, TEXT_LANGUAGES, TOPIC_ID
+from knowledge.schema import CONCEPT_ID, HTML_TAG, KB_NAME, TEXT_LANGUAGES, TOPIC_ID, Concept
 from knowledge.versions import diff_entries, field_changes
 
 
@@ -448,10 +448,9 @@ LINE_FIX = "Write `concept: term | term`, or `concept > implied_concept: term | 
 def vocabulary_text(vocabulary: Mapping[str, Any]) -> str:
     """A stored vocabulary as the form's text: `concept: term | term`, or `concept > implied other: term | term`."""
     lines = []
-    for concept, value in vocabulary.items():
-        terms, implies = (value.get("terms", []), value.get("implies", [])) if isinstance(value, dict) else (value, [])
-        head = f"{concept} > {' '.join(map(str, implies))}" if implies else str(concept)
-        lines.append(f"{head}: {' | '.join(map(str, terms))}")
+    for concept in (Concept.from_data(c, value) for c, value in vocabulary.items()):
+        head = f"{concept.id} > {' '.join(concept.implies)}" if concept.implies else concept.id
+        lines.append(f"{head}: {' | '.join(concept.terms)}")
     return "\n".join(lines)
 
 

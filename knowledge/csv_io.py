@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 import yaml
 
-from knowledge.schema import TEXT_LANGUAGES, VOCABULARY_ITEM, Problem
+from knowledge.schema import TEXT_LANGUAGES, Problem, is_vocabulary
 from knowledge.validation import parse_text
 
 BOM = "\ufeff"
@@ -34,7 +34,7 @@ def to_csv(items: Iterable[dict[str, Any]]) -> bytes:
     writer = csv.writer(buffer, dialect="excel", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for item in items:
-        if str(item.get("id", "")).endswith("." + VOCABULARY_ITEM):
+        if is_vocabulary(item):
             continue
         row = [item.get("id", ""), item.get("kb") or str(item.get("id", "")).split(".", 1)[0]]
         row += [(item.get("title") or {}).get(lang, "") for lang in TEXT_LANGUAGES]
@@ -104,9 +104,8 @@ def _validated(items: list[dict[str, Any]], name: str) -> tuple[list[dict[str, A
 def to_yaml(items: Iterable[dict[str, Any]], kb: str) -> str:
     """One knowledge base as a YAML file in the seed schema (`knowledge_base:`, `vocabulary:`, `entries:`)."""
     mine = [item for item in items if item.get("kb") == kb]
-    vocabulary = next((i.get("vocabulary") for i in mine if str(i.get("id", "")).endswith("." + VOCABULARY_ITEM)), None)
-    entries = [{k: v for k, v in item.items() if k != "kb"} for item in mine
-               if not str(item.get("id", "")).endswith("." + VOCABULARY_ITEM)]
+    vocabulary = next((i.get("vocabulary") for i in mine if is_vocabulary(i)), None)
+    entries = [{k: v for k, v in item.items() if k != "kb"} for item in mine if not is_vocabulary(item)]
     document = {"knowledge_base": kb, **({"vocabulary": vocabulary} if vocabulary else {}), "entries": entries}
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 

@@ -25,7 +25,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 import yaml
 
-from knowledge.schema import VOCABULARY_ITEM, Concept, Entry, Problem, Vocabulary
+from knowledge.schema import Concept, Entry, Problem, Vocabulary, is_vocabulary, vocabulary_id
 from knowledge.validation import Loaded, _check_cross_references, load_directory, parse_text
 
 logger = logging.getLogger(__name__)
@@ -121,16 +121,6 @@ def vocabulary_data(vocabulary: Vocabulary) -> dict[str, Any]:
     return {"kb": vocabulary.kb, "id": vocabulary_id(vocabulary.kb), "vocabulary": vocabulary.to_dict()}
 
 
-def vocabulary_id(kb: str) -> str:
-    """The stored id of a knowledge base's vocabulary (`dog_licence._vocabulary`: never a topic id)."""
-    return f"{kb}.{VOCABULARY_ITEM}"
-
-
-def is_vocabulary(item: dict[str, Any]) -> bool:
-    """Whether a stored item is a knowledge base's vocabulary rather than an entry."""
-    return str(item.get("id", "")).endswith("." + VOCABULARY_ITEM)
-
-
 def loaded_data(loaded: Loaded) -> list[dict[str, Any]]:
     """Validated knowledge as stored items: the entries, then each knowledge base's vocabulary."""
     return [*(entry_data(e) for e in loaded.entries),
@@ -171,11 +161,8 @@ def validate_entries(items: Iterable[dict[str, Any]], name: str = "database") ->
 
 def vocabulary_from_data(item: dict[str, Any], origin: str = "") -> Vocabulary:
     """A Vocabulary from a stored item that was validated when it was published."""
-    concepts = []
-    for concept_id, value in (item.get("vocabulary") or {}).items():
-        terms, implies = (value.get("terms", []), value.get("implies", [])) if isinstance(value, dict) else (value, [])
-        concepts.append(Concept(str(concept_id), tuple(str(t) for t in terms), tuple(str(i) for i in implies)))
-    return Vocabulary(str(item["kb"]), tuple(concepts), origin)
+    concepts = tuple(Concept.from_data(c, value) for c, value in (item.get("vocabulary") or {}).items())
+    return Vocabulary(str(item["kb"]), concepts, origin)
 
 
 def entry_from_data(item: dict[str, Any], origin: str = "") -> Entry:

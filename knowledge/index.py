@@ -64,6 +64,12 @@ AMBIGUITY_MARGIN = 0.05
 TOP_MATCHES = 5
 
 
+def lexicon_for(vocabularies: dict[str, Vocabulary] | None) -> ConceptLexicon:
+    """The general lexicon plus the knowledge bases' vocabularies, merged in knowledge base order."""
+    vocabularies = vocabularies or {}
+    return extended_lexicon(row for kb in sorted(vocabularies) for row in vocabularies[kb].rows())
+
+
 def entry_item(entry: Entry, views: dict[str, str] | None = None, lexicon: ConceptLexicon | None = None) -> Item:
     """An entry as a rankable item: each question variant (any language) and the titles."""
     views = views if views is not None else entry_views([entry])
@@ -114,9 +120,10 @@ class KnowledgeIndex:
         self.entries = {e.id: e for e in entries}
         self.vocabularies = dict(vocabularies or {})
         #: The general lexicon plus every knowledge base's own vocabulary.
-        self.lexicon = extended_lexicon(row for kb in sorted(self.vocabularies) for row in self.vocabularies[kb].rows())
+        self.lexicon = lexicon_for(self.vocabularies)
         views = entry_views(entries)
         self.ranker = Ranker([entry_item(e, views, self.lexicon) for e in entries])
+        self._position = {item.id: number for number, item in enumerate(self.ranker.items)}
         #: English typos mended against the words of the knowledge (questions, titles, English answers) and lexicon.
         answers = views_of([e.answer.get("en", "") for e in entries])
         self.speller = SpellingFixer((word for text in [*views.values(), *answers, *self.lexicon.surfaces]
@@ -274,9 +281,8 @@ class KnowledgeIndex:
         if not matches or matches[0].score < threshold:
             return FaqResult(matches, threshold, None, ())
         # Closeness on the raw scores: fused ones may pass 1 and are shown clipped (1.42 vs 0.98 is no tie).
-        raw = {self.ranker.items[i].id: float(scores[i]) for i in np.flatnonzero(scores > 0)}
-        best = raw[matches[0].id]
-        ambiguous = tuple(m.id for m in matches[1:] if raw[m.id] >= best - margin)
+        best = scores[self._position[matches[0].id]]
+        ambiguous = tuple(m.id for m in matches[1:] if scores[self._position[m.id]] >= best - margin)
         return FaqResult(matches, threshold, matches[0].id, ambiguous)
 
 

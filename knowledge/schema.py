@@ -99,6 +99,12 @@ class Concept:
     terms: tuple[str, ...]
     implies: tuple[str, ...] = ()  # a compound also counts as its parts: dog_licence -> dog, licence
 
+    @classmethod
+    def from_data(cls, concept_id: str, value: list | dict) -> "Concept":
+        """A concept from its stored/YAML form: a list of terms, or {terms, implies}."""
+        terms, implies = (value.get("terms", []), value.get("implies", [])) if isinstance(value, dict) else (value, [])
+        return cls(str(concept_id), tuple(str(t) for t in terms or ()), tuple(str(i) for i in implies or ()))
+
     def to_data(self) -> list[str] | dict:
         """The YAML form: a plain list of terms, or {terms, implies} when it implies other concepts."""
         if not self.implies:
@@ -124,6 +130,16 @@ class Vocabulary:
     def rows(self) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
         """The concepts as lexicon rows (`nlu.concepts.build_lexicon`)."""
         return [(c.id, c.implies, c.terms) for c in self.concepts]
+
+
+def vocabulary_id(kb: str) -> str:
+    """The stored id of a knowledge base's vocabulary (`dog_licence._vocabulary`: never a topic id)."""
+    return f"{kb}.{VOCABULARY_ITEM}"
+
+
+def is_vocabulary(item: dict) -> bool:
+    """Whether a stored item (console database, import, export) is a knowledge base's vocabulary, not an entry."""
+    return str(item.get("id", "")).endswith("." + VOCABULARY_ITEM)
 
 
 def _pick(texts: dict[str, str], language: str) -> str:

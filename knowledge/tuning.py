@@ -15,9 +15,9 @@ from typing import Sequence
 
 import yaml
 
-from knowledge.index import entry_item, entry_views, query_features
+from knowledge.index import entry_item, entry_views, lexicon_for, query_features
 from knowledge.schema import Entry, Vocabulary
-from nlu.concepts import ConceptLexicon, extended_lexicon
+from nlu.concepts import ConceptLexicon
 from nlu.retrieval import Item, Ranker
 
 NEAR_MISSES = Path(__file__).resolve().parent / "near_misses.yml"
@@ -61,12 +61,6 @@ class TuningReport:
 
 def load_near_misses(path: Path = NEAR_MISSES) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or []
-
-
-def lexicon_of(vocabularies: dict[str, Vocabulary] | None) -> ConceptLexicon:
-    """The general lexicon plus the knowledge bases' vocabularies (as `KnowledgeIndex` builds it)."""
-    vocabularies = vocabularies or {}
-    return extended_lexicon(row for kb in sorted(vocabularies) for row in vocabularies[kb].rows())
 
 
 def leave_one_out(entries: Sequence[Entry], lexicon: ConceptLexicon | None = None) -> tuple[list[float], list[tuple[str, str, str, float]]]:
@@ -129,7 +123,7 @@ def tune(entries: Sequence[Entry], near_misses: Sequence[dict] | None = None,
          vocabularies: dict[str, Vocabulary] | None = None) -> TuningReport:
     """Run leave-one-out and the near-misses, and choose the threshold."""
     near_misses = load_near_misses() if near_misses is None else near_misses
-    lexicon = lexicon_of(vocabularies)
+    lexicon = lexicon_for(vocabularies)
     right, wrong = leave_one_out(entries, lexicon)
     misses = near_miss_scores(entries, near_misses, lexicon)
     threshold = choose_threshold(right, [s for _t, _i, s in misses])

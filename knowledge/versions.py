@@ -8,7 +8,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from knowledge.schema import TEXT_LANGUAGES
+from knowledge.schema import TEXT_LANGUAGES, Concept
 
 #: Field groups of an entry, in the order an operator reads them.
 _TEXT_FIELDS = ("title", "answer", "questions")
@@ -45,9 +45,9 @@ def flatten(entry: dict[str, Any]) -> dict[str, str]:
         value = entry.get(name)
         if value:
             flat[name] = ", ".join(value) if isinstance(value, (list, tuple)) else str(value)
-    for concept, value in (entry.get("vocabulary") or {}).items():  # a knowledge base's vocabulary item
-        terms, implies = (value.get("terms", []), value.get("implies", [])) if isinstance(value, dict) else (value, [])
-        flat[f"vocabulary: {concept}"] = "\n".join([*(f"(includes {i})" for i in implies), *map(str, terms)])
+    for concept_id, value in (entry.get("vocabulary") or {}).items():  # a knowledge base's vocabulary item
+        concept = Concept.from_data(concept_id, value)
+        flat[f"vocabulary: {concept.id}"] = "\n".join([*(f"(includes {i})" for i in concept.implies), *concept.terms])
     return flat
 
 
