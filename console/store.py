@@ -135,7 +135,7 @@ def engine(url: str | None = None) -> sa.engine.Engine:
         if url not in _ready:
             try:
                 metadata.create_all(db)
-            except sa.exc.OperationalError:  # created by another process meanwhile
+            except (sa.exc.OperationalError, sa.exc.IntegrityError, sa.exc.ProgrammingError):  # created by another process meanwhile
                 metadata.create_all(db)
             _ready.add(url)
     return db

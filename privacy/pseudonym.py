@@ -88,7 +88,10 @@ def stored_key(engine: sa.engine.Engine, create: bool = False) -> Optional[bytes
     if not create and not sa.inspect(engine).has_table(SETTINGS.name):
         return None
     if create:
-        _metadata.create_all(engine)
+        try:
+            _metadata.create_all(engine)
+        except (sa.exc.OperationalError, sa.exc.IntegrityError, sa.exc.ProgrammingError):  # another replica created it meanwhile
+            _metadata.create_all(engine)
     select = sa.select(SETTINGS.c.value).where(SETTINGS.c.name == KEY_NAME)
     with engine.connect() as connection:
         value = connection.execute(select).scalar()
