@@ -200,9 +200,14 @@ class AuditQuotes(_ConsoleStore):
     tables = ("console_audit",)
     retention = "quotes of citizen text in audit lines older than the shortest retention_days are removed; the line stays"
 
-    def _quoting(self) -> list[dict[str, Any]]:
+    def _quoting(self, before: Optional[float] = None) -> list[dict[str, Any]]:
+        """Audit lines whose quote is still there (older than `before` when given)."""
         table = store.audit
-        return _rows(self.engine, sa.select(table).where(table.c.action.in_(list(QUOTING_ACTIONS))).order_by(table.c.id))
+        still = sa.or_(*[(table.c.action == action) & (table.c[column] != REMOVED) for action, column in QUOTING_ACTIONS.items()])
+        query = sa.select(table).where(still).order_by(table.c.id)
+        if before is not None:
+            query = query.where(table.c.at < before)
+        return _rows(self.engine, query)
 
     def _matches(self, request: SubjectRequest) -> list[dict[str, Any]]:
         items = ReviewItems(self.url)
@@ -234,8 +239,7 @@ class AuditQuotes(_ConsoleStore):
     def purge(self, retention: Retention, dry_run: bool = False) -> PurgeResult:
         if self.engine is None or retention.only is not None:  # quotes belong to no one bot
             return PurgeResult()
-        old = [line for line in self._quoting()
-               if line["at"] < retention.strictest and line[QUOTING_ACTIONS[line["action"]]] != REMOVED]
+        old = self._quoting(before=retention.strictest)
         return PurgeResult(anonymised=len(old) if dry_run else self._remove(old))
 
 

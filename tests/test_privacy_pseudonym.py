@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 import privacy
@@ -16,7 +15,7 @@ from console import review, stats, store
 from privacy.pseudonym import KEY_ENV, LEGACY_CHARS, pseudonym, stored_key
 from privacy.subject_requests import subject_request
 from tests.scaleout_services import services  # noqa: F401
-from tests.test_privacy_commands import DAY, data, hkbot  # noqa: F401
+from tests.test_privacy_commands import data, hkbot  # noqa: F401
 from tests.test_privacy_stores import dbs, named, retention, rows  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent

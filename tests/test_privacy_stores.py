@@ -248,7 +248,7 @@ async def test_hkbot_privacy_covers_every_store(dbs):
         assert f"{name}: nothing older than retention" in purge.stdout
 
 
-def test_an_unreachable_console_database_is_one_clear_line(data, tmp_path):  # noqa: F811
+def test_an_unreachable_console_database_is_one_clear_line(data):  # noqa: F811
     (data / "trackers.sqlite3").touch()
     result = hkbot("privacy", "export", "someone", "--console-db", "postgresql://nobody@127.0.0.1:1/none")
     assert result.returncode == 2 and "console database" in result.stderr and "Traceback" not in result.stderr
