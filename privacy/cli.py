@@ -111,7 +111,7 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
 
     purge = actions.add_parser("purge", help="delete citizen data older than each bot's retention_days (default 30), in every store")
     purge.add_argument("--days", type=int, help="keep this many days for every bot, overriding bot.yml")
-    purge.add_argument("--bot", help="only this bot's conversations")
+    purge.add_argument("--bot", help="only this bot's rows (audit quotes, which belong to no one bot, are then left alone)")
     purge.add_argument("--dry-run", action="store_true", help="count what would be deleted, delete nothing")
     purge.add_argument("--db", help=db_help)
     purge.add_argument("--console-db", help=console_help)
