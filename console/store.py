@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bots.sql_driver import Prepared, insert_row
 from knowledge.db_store import engine_for
-from privacy.pseudonym import database_key, pseudonym
+from privacy.pseudonym import create_tables, database_key, pseudonym
 
 DB_ENV = "HKBOT_CONSOLE_DB"
 DEFAULT_FILE = "console.sqlite3"
@@ -133,10 +133,7 @@ def engine(url: str | None = None) -> sa.engine.Engine:
     db = engine_for(url)
     with _lock:
         if url not in _ready:
-            try:
-                metadata.create_all(db)
-            except (sa.exc.OperationalError, sa.exc.IntegrityError, sa.exc.ProgrammingError):  # created by another process meanwhile
-                metadata.create_all(db)
+            create_tables(metadata, db)
             _ready.add(url)
     return db
 

@@ -23,6 +23,7 @@ import hmac
 import os
 import secrets
 import threading
+import time
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
@@ -83,15 +84,24 @@ def process_key() -> bytes:
         return _process_key
 
 
+def create_tables(metadata: sa.MetaData, engine: sa.engine.Engine, attempts: int = 8) -> None:
+    """`metadata.create_all`, again while other processes starting at the same time create the same tables."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except (sa.exc.OperationalError, sa.exc.IntegrityError, sa.exc.ProgrammingError):  # "already exists": another process won
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+
+
 def stored_key(engine: sa.engine.Engine, create: bool = False) -> Optional[bytes]:
     """The random key kept in this database (created first when `create`), or None when it has none."""
     if not create and not sa.inspect(engine).has_table(SETTINGS.name):
         return None
     if create:
-        try:
-            _metadata.create_all(engine)
-        except (sa.exc.OperationalError, sa.exc.IntegrityError, sa.exc.ProgrammingError):  # another replica created it meanwhile
-            _metadata.create_all(engine)
+        create_tables(_metadata, engine)
     select = sa.select(SETTINGS.c.value).where(SETTINGS.c.name == KEY_NAME)
     with engine.connect() as connection:
         value = connection.execute(select).scalar()
