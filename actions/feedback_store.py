@@ -1,13 +1,13 @@
 """Feedback on answers (helpful or not) in SQLite at `bots.settings.data_dir()/feedback.sqlite3`.
 
-Stores the bot, topic, verdict, time and a keyed hash of the sender, never the
-sender id itself (PDPO: feedback must not identify a citizen). The hash key is
-random per database, so hashes cannot be matched against other systems.
+Stores the bot, topic, verdict, time and a keyed hash of the sender (`privacy.pseudonym`),
+never the sender id itself (PDPO: feedback must not identify a citizen). The key is
+`HKBOT_SENDER_KEY` when set, else random per database, so hashes cannot be matched
+against other systems. Registered as a citizen-data store: `hkbot privacy export/delete`
+find a sender's rows, and `purge` removes the pseudonym from rows older than retention.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import sqlite3
 import time
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bots.settings import data_dir
+from privacy.citizen_data import PurgeResult, Retention, SubjectRequest, Where
+from privacy.pseudonym import candidates, configured_key, known_keys, pseudonym
 
 FILE_NAME = "feedback.sqlite3"
 MAX_FIELD_CHARS = 200
@@ -59,16 +61,17 @@ class FeedbackStore:
             connection.execute(
                 "INSERT OR IGNORE INTO settings (name, value) VALUES ('sender_key', ?)", (secrets.token_hex(32),)
             )
-            self._key = bytes.fromhex(
+            self._stored_key = bytes.fromhex(
                 connection.execute("SELECT value FROM settings WHERE name = 'sender_key'").fetchone()[0]
             )
+        self._key = configured_key() or self._stored_key
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
 
     def sender_hash(self, sender_id: str) -> str:
         """A keyed hash that links one sender's feedback without storing who they are."""
-        return hmac.new(self._key, sender_id.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        return pseudonym(sender_id, self._key)
 
     def record(self, bot: str, topic: str, helpful: bool, sender_id: str, at: float | None = None) -> Feedback:
         """Store one verdict and return it."""
@@ -98,3 +101,60 @@ class FeedbackStore:
                 "SELECT bot, topic, SUM(helpful), SUM(1 - helpful) FROM feedback GROUP BY bot, topic"
             ).fetchall()
         return {(bot, topic): (int(yes), int(no)) for bot, topic, yes, no in rows}
+
+
+class FeedbackRows:
+    """The feedback table as a citizen-data store (no text; a verdict linked to a sender pseudonym)."""
+
+    name = "feedback"
+    tables = ("feedback",)
+    retention = "rows older than the bot's retention_days lose their sender pseudonym; the verdict counts stay"
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path else default_path()
+
+    def _where(self, request: SubjectRequest) -> tuple[str, list]:
+        store = FeedbackStore(self.path)
+        hashes = candidates(request.identities, known_keys(store._stored_key), legacy=False)
+        where = f"sender_hash IN ({', '.join('?' for _ in hashes)})"
+        params: list = list(hashes)
+        if request.bots is not None:
+            where += f" AND bot IN ({', '.join('?' for _ in request.bots)})"
+            params.extend(request.bots)
+        return where, params
+
+    def export(self, request: SubjectRequest) -> list[dict]:
+        if not self.path.is_file():
+            return []
+        where, params = self._where(request)
+        with sqlite3.connect(self.path, timeout=30) as connection:
+            connection.row_factory = sqlite3.Row
+            return [dict(row) for row in connection.execute(f"SELECT * FROM feedback WHERE {where} ORDER BY id", params)]
+
+    def delete(self, request: SubjectRequest) -> int:
+        if not self.path.is_file():
+            return 0
+        where, params = self._where(request)
+        with sqlite3.connect(self.path, timeout=30) as connection:
+            return connection.execute(f"DELETE FROM feedback WHERE {where}", params).rowcount
+
+    def purge(self, retention: Retention, dry_run: bool = False) -> PurgeResult:
+        result = PurgeResult()
+        if not self.path.is_file():
+            return result
+        FeedbackStore(self.path)  # an older file gets its tables
+        with sqlite3.connect(self.path, timeout=30) as connection:
+            bots = [row[0] for row in connection.execute("SELECT DISTINCT bot FROM feedback WHERE sender_hash != ''")]
+            for bot in bots:
+                if not retention.covers(bot):
+                    continue
+                where, params = "bot = ? AND created_at < ? AND sender_hash != ''", [bot, retention.cutoff(bot)]
+                if dry_run:
+                    result.anonymised += connection.execute(f"SELECT COUNT(*) FROM feedback WHERE {where}", params).fetchone()[0]
+                else:
+                    result.anonymised += connection.execute(f"UPDATE feedback SET sender_hash = '' WHERE {where}", params).rowcount
+        return result
+
+
+def citizen_stores(where: Where) -> list[FeedbackRows]:
+    return [FeedbackRows()]

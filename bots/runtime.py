@@ -384,10 +384,10 @@ def freeze_loaded_objects() -> None:
 
 
 def _sender_tag(sender_id: str) -> str:
-    """A short stable tag for logs, so sender ids (which may identify a citizen) stay out of them."""
-    import hashlib
+    """A short tag for logs, so sender ids (which may identify a citizen) stay out of them: keyed, so not reversible."""
+    from privacy.pseudonym import process_key, pseudonym
 
-    return hashlib.sha256(sender_id.encode("utf-8", "replace")).hexdigest()[:10]
+    return pseudonym(sender_id, process_key())[:10]
 
 
 #: Awaited with (runtime, sender_id) after each handled message; must return quickly.

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from console import store
 from nlu.normalise import normalise
-from privacy import redact, sender_hash
+from privacy import redact
 
 #: An answer scoring less than this above the threshold is "low confidence" and is reviewed too.
 LOW_CONFIDENCE_MARGIN = 0.08
@@ -52,9 +52,10 @@ def add(bot: str, sender: str, text: str, language: str, reason: str, topic: str
     key = group_key(clean)
     if not key:
         return False
-    store.insert(store.engine(url), store.review_items, {
+    db = store.engine(url)
+    store.insert(db, store.review_items, {
         "at": time.time(), "bot": bot, "group_key": key, "text": clean, "language": language or "und",
-        "reason": reason, "topic": topic, "score": score, "sender_hash": sender_hash(f"{bot}:{sender}"),
+        "reason": reason, "topic": topic, "score": score, "sender_hash": store.sender_pseudonym(db, bot, sender),
         "status": "open",
     })
     return True

@@ -14,7 +14,6 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from console import store
-from privacy import sender_hash
 
 
 def day_of(at: float) -> str:
@@ -25,9 +24,10 @@ def day_of(at: float) -> str:
 def record_turn(bot: str, sender: str, language: str, kind: str, topic: str | None, at: float | None = None,
                 url: str | None = None) -> None:
     at = time.time() if at is None else at
-    store.insert(store.engine(url), store.turns, {
+    db = store.engine(url)
+    store.insert(db, store.turns, {
         "at": at, "day": day_of(at), "bot": bot, "language": language or "und", "kind": kind or "other",
-        "topic": topic, "sender_hash": sender_hash(f"{bot}:{sender}"),
+        "topic": topic, "sender_hash": store.sender_pseudonym(db, bot, sender),
     })
 
 

@@ -1,8 +1,8 @@
 """The console's own tables (users, sessions, audit log, review queue, handoffs, daily turns) in one database.
 
 `HKBOT_CONSOLE_DB` (a SQLAlchemy URL) or SQLite at `data_dir()/console.sqlite3`. Rows about
-citizens carry `bot` and `sender`/`sender_hash` columns, so `hkbot privacy export/delete`
-finds them like the feedback rows.
+citizens carry `bot` and `sender`/`sender_hash` columns (a keyed pseudonym, `sender_pseudonym`);
+`console.citizen_data` registers them for `hkbot privacy purge/export/delete`.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from bots.sql_driver import Prepared, insert_row
 from knowledge.db_store import engine_for
+from privacy.pseudonym import create_tables, database_key, pseudonym
 
 DB_ENV = "HKBOT_CONSOLE_DB"
 DEFAULT_FILE = "console.sqlite3"
@@ -132,9 +133,11 @@ def engine(url: str | None = None) -> sa.engine.Engine:
     db = engine_for(url)
     with _lock:
         if url not in _ready:
-            try:
-                metadata.create_all(db)
-            except sa.exc.OperationalError:  # created by another process meanwhile
-                metadata.create_all(db)
+            create_tables(metadata, db)
             _ready.add(url)
     return db
+
+
+def sender_pseudonym(db: sa.engine.Engine, bot: str, sender: str) -> str:
+    """How console rows refer to a bot's sender: the keyed hash of `<bot>:<sender>` with this database's key."""
+    return pseudonym(f"{bot}:{sender}", database_key(db))

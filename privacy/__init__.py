@@ -1,11 +1,10 @@
 """Personal data protection: redaction before storing or logging, retention, data-subject requests, limits.
 
-Light to import (no Rasa): `redact`, `find_personal_data`, `sender_hash`. The Rasa tracker
+Light to import (no Rasa): `redact`, `find_personal_data`; sender pseudonyms are `privacy.pseudonym`. The Rasa tracker
 store wrapper loads on first use: `privacy.wrap_tracker_store(store, bot_config)`.
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from privacy.config import PrivacyConfig, privacy_config
@@ -22,14 +21,8 @@ __all__ = [
     "privacy_config",
     "redact",
     "redact_value",
-    "sender_hash",
     "wrap_tracker_store",
 ]
-
-
-def sender_hash(sender_id: str) -> str:
-    """The SHA-256 hex digest of a sender id: how feedback and review stores refer to a citizen."""
-    return hashlib.sha256(str(sender_id).encode("utf-8", "replace")).hexdigest()
 
 
 def wrap_tracker_store(store: Any, bot: Any = None) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import sqlalchemy as sa
 
@@ -35,23 +35,44 @@ class PurgeReport:
 
 def purge(db: TrackerDb, days: Optional[int] = None, bots: Optional[Iterable[str]] = None, now: Optional[float] = None, dry_run: bool = False) -> PurgeReport:
     """Delete (or with dry_run, count) conversation sessions older than the retention period."""
+    return purge_before(db, cutoff_function(days, now), bots, dry_run)
+
+
+def cutoff_function(days: Optional[int] = None, now: Optional[float] = None) -> Callable[[Optional[str]], float]:
+    """bot -> the epoch second before which its data is old: `days` for every bot, else each bot's retention_days."""
     now = time.time() if now is None else now
+    default_days = days if days is not None else default_retention_days()
+    known: dict[Optional[str], int] = {}
+
+    def cutoff(bot: Optional[str]) -> float:
+        if bot not in known:
+            known[bot] = _days_for(bot, days, default_days)
+        return now - known[bot] * SECONDS_PER_DAY
+
+    return cutoff
+
+
+def strictest_cutoff(cutoff: Callable[[Optional[str]], float]) -> float:
+    """The latest cut-off of every configured bot and the default: for rows that belong to no one bot."""
+    from bots.registry import bot_names
+
+    return max([cutoff(None)] + [cutoff(bot) for bot in bot_names()])
+
+
+def purge_before(db: TrackerDb, cutoff_of: Callable[[Optional[str]], float], bots: Optional[Iterable[str]] = None, dry_run: bool = False) -> PurgeReport:
+    """Delete (or count) conversation sessions that ended before their bot's cut-off."""
     report = PurgeReport()
     if not db.has_events_table():
         return report
     only = set(bots) if bots is not None else None
-    default_days = days if days is not None else default_retention_days()
     with db.engine.connect() as connection:
         keys = [row[0] for row in connection.execute(sa.select(EVENTS.c.sender_id).distinct())]
-    configured: dict[str, int] = {}
     for key in keys:
         bot, _ = split_key(key)
         label = bot or "(other)"
         if only is not None and bot not in only:
             continue
-        if label not in configured:
-            configured[label] = _days_for(bot, days, default_days)
-        cutoff = now - configured[label] * SECONDS_PER_DAY
+        cutoff = cutoff_of(bot)
         report.cutoffs[label] = cutoff
         deleted, whole = _purge_key(db, key, cutoff, dry_run)
         report.events[label] = report.events.get(label, 0) + deleted

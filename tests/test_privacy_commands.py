@@ -153,27 +153,21 @@ async def test_export_prints_the_senders_stored_conversations(data):
 
 
 async def test_delete_erases_the_sender_and_their_feedback_only(data):
+    from actions.feedback_store import FeedbackStore
+
     db = await fill(data)
-    feedback = data / "feedback.sqlite3"
-    with sqlite3.connect(feedback) as connection:
-        connection.execute("CREATE TABLE feedback (sender_hash TEXT, bot TEXT, topic TEXT, helpful INTEGER)")
-        connection.executemany(
-            "INSERT INTO feedback VALUES (?, ?, ?, ?)",
-            [
-                (privacy.sender_hash("citizen-x"), "dog_licence", "dog_licence.fee", 1),
-                (privacy.sender_hash("tsw:citizen-x")[:16], "tsw", "tsw.fee", 0),
-                (privacy.sender_hash("other-citizen"), "dog_licence", "dog_licence.fee", 1),
-            ],
-        )
+    feedback = FeedbackStore()  # data_dir()/feedback.sqlite3
+    feedback.record("dog_licence", "dog_licence.fee", True, "citizen-x")
+    feedback.record("tsw", "tsw.fee", False, "tsw:citizen-x")
+    feedback.record("dog_licence", "dog_licence.fee", True, "other-citizen")
 
     exported = json.loads(hkbot("privacy", "export", "citizen-x").stdout)
-    assert len(exported["other_records"]["feedback.sqlite3:feedback"]) == 2
+    assert len(exported["other_records"]["feedback"]) == 2
 
     result = hkbot("privacy", "delete", "citizen-x", "--bot", "tsw")
     assert result.returncode == 0, result.stderr
     assert "tsw:citizen-x" not in keys_in(db) and "dog_licence:citizen-x" in keys_in(db)
-    with sqlite3.connect(feedback) as connection:
-        assert connection.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 2
+    assert len(feedback.all()) == 2
 
     result = hkbot("privacy", "delete", "citizen-x")
     assert result.returncode == 0, result.stderr
@@ -181,8 +175,7 @@ async def test_delete_erases_the_sender_and_their_feedback_only(data):
     after = keys_in(db)
     assert not any(key.endswith(":citizen-x") for key in after)
     assert "dog_licence:other-citizen" in after
-    with sqlite3.connect(feedback) as connection:
-        assert connection.execute("SELECT sender_hash FROM feedback").fetchall() == [(privacy.sender_hash("other-citizen"),)]
+    assert [f.sender_hash for f in feedback.all()] == [feedback.sender_hash("other-citizen")]
     assert "nothing stored" in hkbot("privacy", "delete", "citizen-x").stdout
 
 
@@ -195,9 +188,9 @@ async def test_delete_erases_rows_of_the_real_feedback_store(data):
     store.record("tsw", "tsw.fee", False, "citizen-x")
     store.record("dog_licence", "dog_licence.fee", True, "other-citizen")
     exported = json.loads(hkbot("privacy", "export", "citizen-x").stdout)
-    assert len(exported["other_records"]["feedback.sqlite3:feedback"]) == 2
+    assert len(exported["other_records"]["feedback"]) == 2
     result = hkbot("privacy", "delete", "citizen-x", "--bot", "dog_licence")
-    assert result.returncode == 0 and "deleted 1 rows from feedback.sqlite3:feedback" in result.stdout
+    assert result.returncode == 0 and "deleted 1 rows from feedback" in result.stdout
     assert sorted((f.bot, f.sender_hash == store.sender_hash("citizen-x")) for f in store.all()) == [("dog_licence", False), ("tsw", True)]
 
 
