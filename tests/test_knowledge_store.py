@@ -155,3 +155,27 @@ def test_shared_store_watches_the_configured_directory(kb_dir, monkeypatch):
         assert len(store.entries()) == 5
     finally:
         live.reset_shared_store()
+
+
+def test_a_broken_seed_file_refuses_only_its_knowledge_base_in_the_database(kb_dir, tmp_path):
+    from knowledge.db_store import DatabaseSource, KnowledgeDatabase
+
+    good_tsw = (kb_dir / "tsw.yml").read_text(encoding="utf-8")
+    (kb_dir / "tsw.yml").write_text(good_tsw.replace("  - id: tsw.password", "  - id: [tsw.password"), encoding="utf-8")
+    database = KnowledgeDatabase(f"sqlite:///{tmp_path / 'knowledge.sqlite3'}")
+    # A fresh database: the valid knowledge base is imported, the broken one is absent and said so.
+    assert database.seed_from(kb_dir) == 1
+    assert {item["kb"] for item in database.published()} == {"dog_licence"}
+    store = KnowledgeStore(DatabaseSource(database))
+    assert store.knowledge_bases() == ["dog_licence"]
+    [refusal] = store.refusals()
+    assert refusal.knowledge_base == "tsw" and not refusal.serving and "Invalid YAML" in refusal.problems[0].message
+    # Fixed, it is imported; broken again, it keeps that last good version.
+    (kb_dir / "tsw.yml").write_text(good_tsw, encoding="utf-8")
+    assert database.seed_from(kb_dir) == 2 and database.seed_refusals == {}
+    (kb_dir / "tsw.yml").write_text(good_tsw.replace("Source: https://www.example.gov.hk/tsw\"\n", "\"\n", 1), encoding="utf-8")
+    database.seed_from(kb_dir)
+    store = KnowledgeStore(DatabaseSource(database))
+    assert store.knowledge_bases() == ["dog_licence", "tsw"] and len(store.entries(["tsw"])) == 2
+    [refusal] = store.refusals()
+    assert refusal.knowledge_base == "tsw" and refusal.serving and "does not end with its source URL" in refusal.problems[0].message
