@@ -108,17 +108,17 @@ class Refusal:
     problems: tuple[Problem, ...]
     serving: bool  # False: the knowledge base is absent, no bot answers from it
 
-    def describe(self) -> str:
+    def describe(self, state: str = "") -> str:
         """One line for a terminal or a log: what was refused, where, and how to fix it."""
-        state = "its last good version still serves" if self.serving else "absent until fixed"
+        state = state or ("its last good version still serves" if self.serving else "absent until fixed")
         first = self.problems[0] if self.problems else None
         more = f" (+{len(self.problems) - 1} more problem(s))" if len(self.problems) > 1 else ""
         return f"knowledge base '{self.knowledge_base}' refused, {state}: {first}{more}"
 
 
-def refusal_line(refusals: Iterable[Refusal]) -> str:
+def refusal_line(refusals: Iterable[Refusal], state: str = "") -> str:
     """The last line a command prints when knowledge was refused: each refused file with its line and fix."""
-    return "Knowledge refused: " + " | ".join(refusal.describe() for refusal in refusals)
+    return "Knowledge refused: " + " | ".join(refusal.describe(state) for refusal in refusals)
 
 
 Subscriber = Callable[[Snapshot, Change], None]
