@@ -100,6 +100,10 @@ def fingerprint(entries: Iterable[Entry], vocabularies: dict[str, Vocabulary] | 
     return digest.hexdigest()[:16]
 
 
+#: The name a refusal of the whole knowledge (not of one knowledge base) goes by.
+ALL_KNOWLEDGE = "(all)"
+
+
 @dataclass(frozen=True)
 class Refusal:
     """A knowledge base whose new content was refused: why, and whether an earlier good version still serves."""
@@ -113,7 +117,8 @@ class Refusal:
         state = state or ("its last good version still serves" if self.serving else "absent until fixed")
         first = self.problems[0] if self.problems else None
         more = f" (+{len(self.problems) - 1} more problem(s))" if len(self.problems) > 1 else ""
-        return f"knowledge base '{self.knowledge_base}' refused, {state}: {first}{more}"
+        what = "all knowledge" if self.knowledge_base == ALL_KNOWLEDGE else f"knowledge base '{self.knowledge_base}'"
+        return f"{what} refused, {state}: {first}{more}"
 
 
 def refusal_line(refusals: Iterable[Refusal], state: str = "") -> str:
@@ -257,7 +262,10 @@ class KnowledgeStore:
         with self._lock:
             refused = {**(getattr(self.source, "refused", None) or {}), **self._refused}
             serving = set(self._snapshot.knowledge_bases()) | set(self._snapshot.vocabularies)
-            return [Refusal(kb, tuple(problems), kb in serving) for kb, problems in sorted(refused.items())]
+            refusals = [Refusal(kb, tuple(problems), kb in serving) for kb, problems in sorted(refused.items())]
+            if self._problems and not self._refused:  # the whole change was refused (no files, an unreadable source)
+                refusals.append(Refusal(ALL_KNOWLEDGE, tuple(self._problems), bool(self._snapshot.entries)))
+            return refusals
 
     def check(self) -> list[Problem] | None:
         """Reload if the source's signature moved; None when nothing changed."""

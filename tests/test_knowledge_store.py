@@ -88,6 +88,8 @@ def test_removing_every_file_is_refused(kb_dir):
     for path in kb_dir.iterdir():
         path.unlink()
     assert store.reload() and len(store.entries()) == 5
+    [refusal] = store.refusals()  # said as a refusal too: commands and /health report it
+    assert refusal.serving and "No knowledge base files" in refusal.describe() and refusal.describe().startswith("all knowledge refused")
 
 
 def test_subscribers_hear_what_changed(kb_dir, caplog):
