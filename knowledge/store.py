@@ -116,7 +116,7 @@ class Refusal:
         """One line for a terminal or a log: what was refused, where, and how to fix it."""
         state = state or ("its last good version still serves" if self.serving else "absent until fixed")
         first = self.problems[0] if self.problems else None
-        more = f" (+{len(self.problems) - 1} more problem(s))" if len(self.problems) > 1 else ""
+        more = f" (+{len(self.problems) - 1} more problem(s): hkbot knowledge validate lists them)" if len(self.problems) > 1 else ""
         what = "all knowledge" if self.knowledge_base == ALL_KNOWLEDGE else f"knowledge base '{self.knowledge_base}'"
         return f"{what} refused, {state}: {first}{more}"
 
