@@ -19,6 +19,8 @@ from typing import Any, Iterable
 
 import yaml
 
+#: `hkbot eval`'s exit code when the cases ran but a knowledge file was refused (1: they could not run).
+KNOWLEDGE_REFUSED = 2
 NO_LABEL = "(no label)"
 NO_REPLY = "(no reply)"
 CASE_KEYS = ("bot", "text", "expect", "lang")
@@ -169,7 +171,21 @@ def eval_command(args: argparse.Namespace) -> int:
     configure_logging("WARNING")
     say(f"running {len(cases)} cases on {', '.join(runtimes)}…")
     outcomes = asyncio.run(run_cases(runtimes, cases, progress=say))
+    refusals = knowledge_refusals()
     print(report(outcomes))
     if args.json:
-        print(json.dumps(summarise(outcomes), ensure_ascii=False))
+        print(json.dumps({**summarise(outcomes), "knowledge_refused": [r.knowledge_base for r in refusals]}, ensure_ascii=False))
+    if refusals:  # the scores above were measured without that knowledge: say so last, and fail
+        from knowledge.store import refusal_line
+
+        sys.stdout.flush()
+        print(f"hkbot eval: {refusal_line(refusals)}", file=sys.stderr, flush=True)
+        return KNOWLEDGE_REFUSED
     return 0
+
+
+def knowledge_refusals() -> list[Any]:
+    """The knowledge bases the bots' knowledge store refused (the one every bot of this process reads)."""
+    from knowledge.live import shared_store
+
+    return shared_store().refusals()

@@ -98,7 +98,7 @@ def _write_faq_examples(bot: BotConfig, target: Path) -> None:
     from knowledge.store import load_directory
     from bots.settings import knowledge_dir
 
-    entries, _problems = load_directory(knowledge_dir())
+    entries = load_directory(knowledge_dir()).usable().entries  # a refused knowledge base teaches nothing
     wanted = {str(kb) for kb in bot.knowledge_bases}
     texts = list(dict.fromkeys(text for entry in entries if str(entry.kb) in wanted for _lang, text in entry.variants()))
     if not texts:

@@ -1,7 +1,7 @@
 """`hkbot serve`: every bot in one Sanic process, one Rasa Agent each, with the action server built in.
 
 Routes:
-  GET  /health                                             bots and their model fingerprints
+  GET  /health                                             200 when every bot's model and knowledge are loaded, else 503
   POST /bots/<bot>/webhooks/rest/webhook                   Rasa's REST channel (see connectors.rest)
   /bots/<bot>/...                                          every other channel in the bot's `channels`
   POST /bots/<bot>/conversations/<sender>/handoff          start a handoff (bearer HKBOT_API_TOKEN)
@@ -114,17 +114,11 @@ def create_app(runtimes: dict[str, Any]) -> Any:
 
     @app.get("/health")
     async def health(_: Any) -> Any:
-        bots = [
-            {
-                "name": name,
-                "display_name": runtime.config.display_name,
-                "model": runtime.model_path.name,
-                "fingerprint": runtime.fingerprint,
-                "channels": app.ctx.channels[name],
-            }
-            for name, runtime in runtimes.items()
-        ]
-        return response.json({"status": "ok", "bots": bots})
+        from bots.health import health_report
+        from knowledge.live import shared_store
+
+        status, body = health_report(runtimes, shared_store(), app.ctx.channels)
+        return response.json(body, status=status, headers={"Cache-Control": "no-store"})
 
     @app.post("/webhook")
     async def action_webhook(request: Any) -> Any:
@@ -211,11 +205,35 @@ def create_app(runtimes: dict[str, Any]) -> Any:
                 if store is not None:
                     store.inner.event_broker = broker
 
+    @app.after_server_start
+    async def say_what_was_refused(_: Any, __: Any) -> None:
+        """The last line of the start-up: which knowledge file was refused, where, and the fix."""
+        from knowledge.live import shared_store
+        from knowledge.store import refusal_line
+
+        refusals = shared_store().refusals()
+        if refusals:
+            logger.error("%s", refusal_line(refusals))
+
     if importlib.util.find_spec("connectors.web") is not None:
         importlib.import_module("connectors.web").register_web_routes(app, app.ctx.hkbot_bots)
     if importlib.util.find_spec("console") is not None:  # the operator console at /console
         importlib.import_module("console").register_console(app, app.ctx.hkbot_bots)
+    answer_head_like_get(app)
     return app
+
+
+def answer_head_like_get(app: Any) -> None:
+    """Every GET page also answers HEAD, as GET without the body (probes and `curl -I` expect 200, not 405).
+
+    Call after every route is registered. Websocket routes are left alone: HEAD cannot upgrade.
+    """
+    for route in list(app.router.routes):
+        methods = set(route.methods or ())
+        if "GET" not in methods or "HEAD" in methods or getattr(route.ctx, "websocket", False):
+            continue
+        app.add_route(route.handler, route.uri, methods=["HEAD"], strict_slashes=route.strict,
+                      name=f"{route.name.rsplit('.', 1)[-1]}_head_{len(app.router.routes)}")
 
 
 def serve_command(args: argparse.Namespace) -> int:

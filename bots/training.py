@@ -128,4 +128,19 @@ def train_command(args: argparse.Namespace) -> int:
     except (BotConfigError, TrainingError) as error:
         print(f"hkbot train: {error}", file=sys.stderr)
         return 1
+    refused = refused_knowledge()
+    if refused:  # trained, but without those questions: the last line says which file to fix and how
+        from knowledge.store import refusal_line
+
+        print(f"hkbot train: {refusal_line(refused, 'its questions were left out of training')}", file=sys.stderr, flush=True)
     return 0
+
+
+def refused_knowledge() -> list:
+    """The knowledge bases of the knowledge folder that validation refuses (training leaves them out)."""
+    from bots.settings import knowledge_dir
+    from knowledge.store import Refusal
+    from knowledge.validation import load_directory
+
+    loaded = load_directory(knowledge_dir())
+    return [Refusal(kb, tuple(problems), False) for kb, problems in sorted(loaded.refused.items())]

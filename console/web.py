@@ -126,7 +126,7 @@ def guard(permission: str) -> Callable:
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
             session = await run(auth.session_for, request.cookies.get(COOKIE))
             if session is None:
-                if request.method == "GET" and "/api/" not in request.path:
+                if request.method in ("GET", "HEAD") and "/api/" not in request.path:
                     return response.redirect(f"/console/login?next={quote(request.path)}", headers=_headers())
                 return response.json({"error": "Your session has ended. Please log in again."}, status=401)
             request.ctx.session = session

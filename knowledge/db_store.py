@@ -220,6 +220,8 @@ class KnowledgeDatabase:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_url()
         self.engine = engine_for(self.url)
+        #: Knowledge bases of the last seed import that were refused, with their problems.
+        self.seed_refusals: dict[str, list[Problem]] = {}
         try:
             metadata.create_all(self.engine)
         except sa.exc.OperationalError:  # another process created the tables at the same moment
@@ -369,26 +371,33 @@ class KnowledgeDatabase:
         connection.execute(meta_table.insert().values(name=name, value=value))
 
     def seed_from(self, directory: Path) -> int | None:
-        """Import the YAML seed on a fresh database, or again when it changed and no operator published yet."""
+        """Import the YAML seed on a fresh database, or again when it changed and no operator published yet.
+
+        A broken seed file refuses its own knowledge base only: the valid ones are imported, the broken
+        one keeps its latest published version (absent when it never had one). `seed_refusals` says which.
+        """
         loaded = load_directory(Path(directory))
-        if loaded.problems:
+        self.seed_refusals = {}
+        if loaded.problems and not loaded.refused:
             logger.error("Knowledge seed %s not imported: %d problem(s), first: %s", directory, len(loaded.problems), loaded.problems[0])
             return None
-        items = loaded_data(loaded)
-        seed_print = _fingerprint(items)
         with self.engine.connect() as connection:
             edited = self._get(connection, "operator_edited") == "1"
             imported = self._get(connection, "seed_fingerprint")
             has_versions = connection.execute(sa.select(sa.func.count()).select_from(versions_table)).scalar()
         if has_versions and edited:
-            added = self._add_missing_vocabularies(loaded)
+            added = self._add_missing_vocabularies(loaded.usable())
             if added is not None:
                 return added
-        if has_versions and imported == seed_print:
-            return None
         if has_versions and edited:
-            logger.warning("The knowledge seed in %s changed, but operators have published in the database; "
-                           "the database is kept (import the seed YAML in the console to replace it).", directory)
+            if imported != _fingerprint(loaded_data(loaded)) or loaded.refused:
+                logger.warning("The knowledge seed in %s changed, but operators have published in the database; "
+                               "the database is kept (import the seed YAML in the console to replace it).", directory)
+            return None
+        self.seed_refusals = {kb: list(problems) for kb, problems in loaded.refused.items()}
+        items = self._with_last_good(loaded_data(loaded.usable()), loaded.refused)
+        seed_print = _fingerprint(items)
+        if has_versions and imported == seed_print:
             return None
         try:
             with self.engine.begin() as connection:
@@ -400,6 +409,22 @@ class KnowledgeDatabase:
         _announce(number)
         return number
 
+    def _with_last_good(self, items: list[dict[str, Any]], refused: dict[str, list[Problem]]) -> list[dict[str, Any]]:
+        """The seed's valid items plus, for each refused knowledge base, its items in the latest version."""
+        if not refused:
+            return items
+        kept = [dict(i) for i in self.published() if i.get("kb") in refused]
+        for kb, problems in sorted(refused.items()):
+            count = sum(1 for i in kept if i.get("kb") == kb and not is_vocabulary(i))
+            logger.error("Knowledge seed: knowledge base %s refused, %s. %d problem(s):\n  %s", kb,
+                         f"keeping its last published version ({count} entries)" if count else "absent: no bot answers from it until it is fixed",
+                         len(problems), "\n  ".join(str(p) for p in problems[:50]))
+        merged = items + kept
+        if kept and validate_entries(merged).problems:  # the old version clashes with the new seed: leave it out
+            logger.error("Knowledge seed: the last published version of %s clashes with the new seed; it is left out",
+                         ", ".join(sorted({i["kb"] for i in kept})))
+            return items
+        return merged
 
     def _add_missing_vocabularies(self, loaded: Loaded) -> int | None:
         """Upgrade: a database published before knowledge bases carried vocabularies gets the seed's.
@@ -440,6 +465,11 @@ class DatabaseSource:
 
     def signature(self) -> str:
         return str(self.database.latest_number())
+
+    @property
+    def refused(self) -> dict[str, list[Problem]]:
+        """The seed's refused knowledge bases (the database itself only holds validated versions)."""
+        return self.database.seed_refusals
 
     def load(self) -> Loaded:
         version = self.database.version()

@@ -100,6 +100,32 @@ def fingerprint(entries: Iterable[Entry], vocabularies: dict[str, Vocabulary] | 
     return digest.hexdigest()[:16]
 
 
+#: The name a refusal of the whole knowledge (not of one knowledge base) goes by.
+ALL_KNOWLEDGE = "(all)"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A knowledge base whose new content was refused: why, and whether an earlier good version still serves."""
+
+    knowledge_base: str
+    problems: tuple[Problem, ...]
+    serving: bool  # False: the knowledge base is absent, no bot answers from it
+
+    def describe(self, state: str = "") -> str:
+        """One line for a terminal or a log: what was refused, where, and how to fix it."""
+        state = state or ("its last good version still serves" if self.serving else "absent until fixed")
+        first = self.problems[0] if self.problems else None
+        more = f" (+{len(self.problems) - 1} more problem(s): hkbot knowledge validate lists them)" if len(self.problems) > 1 else ""
+        what = "all knowledge" if self.knowledge_base == ALL_KNOWLEDGE else f"knowledge base '{self.knowledge_base}'"
+        return f"{what} refused, {state}: {first}{more}"
+
+
+def refusal_line(refusals: Iterable[Refusal], state: str = "") -> str:
+    """The last line a command prints when knowledge was refused: each refused file with its line and fix."""
+    return "Knowledge refused: " + " | ".join(refusal.describe(state) for refusal in refusals)
+
+
 Subscriber = Callable[[Snapshot, Change], None]
 
 
@@ -111,6 +137,7 @@ class KnowledgeStore:
         self._snapshot = Snapshot(version=0)
         self._index = None  # the last index built for this store
         self._problems: list[Problem] = []
+        self._refused: dict[str, list[Problem]] = {}
         self._signature: str | None = None
         self._subscribers: list[Subscriber] = []
         self._lock = threading.RLock()
@@ -130,7 +157,7 @@ class KnowledgeStore:
 
     @property
     def problems(self) -> list[Problem]:
-        """The problems of the last refused change (empty when the source is valid)."""
+        """The problems of the last change read (empty when the source is valid)."""
         return list(self._problems)
 
     def entry(self, entry_id: str) -> Entry | None:
@@ -159,18 +186,25 @@ class KnowledgeStore:
     # -- changing ------------------------------------------------------------
 
     def reload(self) -> list[Problem]:
-        """Re-read the source; apply it whole if valid, else keep the old snapshot. Returns the problems."""
+        """Re-read the source; apply each valid knowledge base, keep the last good version of a broken one.
+
+        Returns every problem found. A broken knowledge base keeps the version this store (or the
+        source) last had of it, else it is absent; the others go live. Problems that belong to no
+        knowledge base (no files, a source that cannot be read) refuse the whole change.
+        """
         with self._lock:
             self._signature = self.source.signature()
             vocabularies: dict[str, Vocabulary] = {}
+            refused: dict[str, list[Problem]] = {}
             try:
                 loaded = self.source.load()
                 entries, problems = loaded
                 vocabularies = dict(getattr(loaded, "vocabularies", {}))
+                refused = {kb: list(found) for kb, found in (getattr(loaded, "refused", None) or {}).items()}
             except Exception as error:  # a source bug must never take down the serving snapshot
                 logger.exception("Reading knowledge from %s failed", self.source)
                 problems, entries = [Problem(str(self.source), 0, f"Reading failed: {error}.", "See the log.")], []
-            if problems:
+            if problems and not refused:
                 self._problems = problems
                 logger.error(
                     "Knowledge change refused, still serving version %d (%d entries). %d problem(s):\n  %s",
@@ -178,11 +212,14 @@ class KnowledgeStore:
                     "\n  ".join(str(p) for p in problems[:50]),
                 )
                 return problems
-            self._problems = []
+            self._problems = list(problems)
+            self._refused = refused
+            if refused:
+                entries, vocabularies = self._keep_last_good(loaded.usable(), refused)
             new_entries = {e.id: e for e in entries}
             new_fingerprint = fingerprint(entries, vocabularies)
             if new_fingerprint == self._snapshot.fingerprint:
-                return []
+                return list(problems)
             old, old_vocabularies = self._snapshot.entries, self._snapshot.vocabularies
             change = Change(
                 version=self._snapshot.version + 1,
@@ -203,7 +240,32 @@ class KnowledgeStore:
                 callback(self._snapshot, change)
             except Exception:  # one broken subscriber must not stop the others
                 logger.exception("A knowledge subscriber failed on version %d", change.version)
-        return []
+        return list(problems)
+
+    def _keep_last_good(self, usable: Loaded, refused: dict[str, list[Problem]]) -> tuple[list[Entry], dict[str, Vocabulary]]:
+        """The valid knowledge bases plus, for each refused one, the version this store already serves."""
+        entries, vocabularies = list(usable.entries), dict(usable.vocabularies)
+        for kb, problems in sorted(refused.items()):
+            kept = [e for e in self._snapshot.entries.values() if e.kb == kb]
+            entries.extend(kept)
+            if kb in self._snapshot.vocabularies:
+                vocabularies[kb] = self._snapshot.vocabularies[kb]
+            logger.error(
+                "Knowledge base %s refused, %s. %d problem(s):\n  %s", kb,
+                f"still serving its last good version ({len(kept)} entries)" if kept else "absent: no bot answers from it until it is fixed",
+                len(problems), "\n  ".join(str(p) for p in problems[:50]),
+            )
+        return entries, vocabularies
+
+    def refusals(self) -> list[Refusal]:
+        """The knowledge bases whose latest content was refused (here or by the source), and what serves instead."""
+        with self._lock:
+            refused = {**(getattr(self.source, "refused", None) or {}), **self._refused}
+            serving = set(self._snapshot.knowledge_bases()) | set(self._snapshot.vocabularies)
+            refusals = [Refusal(kb, tuple(problems), kb in serving) for kb, problems in sorted(refused.items())]
+            if self._problems and not self._refused:  # the whole change was refused (no files, an unreadable source)
+                refusals.append(Refusal(ALL_KNOWLEDGE, tuple(self._problems), bool(self._snapshot.entries)))
+            return refusals
 
     def check(self) -> list[Problem] | None:
         """Reload if the source's signature moved; None when nothing changed."""

@@ -52,12 +52,22 @@ class Loaded:
     entries: list[Entry]
     problems: list[Problem]
     vocabularies: dict[str, Vocabulary] = field(default_factory=dict)
+    #: The knowledge bases refused, each with its problems: one broken file refuses its own
+    #: knowledge base only, so the others still load (filled when several files are read).
+    refused: dict[str, list[Problem]] = field(default_factory=dict)
+    #: The knowledge base one file declares (or its file name's stem when it cannot be read).
+    knowledge_base: str = ""
 
     def __iter__(self):
         return iter((self.entries, self.problems))
 
     def __getitem__(self, index: int):
         return (self.entries, self.problems)[index]
+
+    def usable(self) -> "Loaded":
+        """Only the knowledge bases that were not refused: what may be served."""
+        return Loaded([e for e in self.entries if e.kb not in self.refused], [],
+                      {kb: v for kb, v in self.vocabularies.items() if kb not in self.refused})
 
     def add(self, other: "Loaded") -> None:
         """Merge another file's result (a knowledge base split over two files keeps both vocabularies)."""
@@ -101,21 +111,29 @@ def load_paths(paths: Iterable[Path], display_root: Path | None = None) -> Loade
     result = Loaded([], [])
     entries, problems = result.entries, result.problems
     first_seen: dict[str, str] = {}
+    kb_of_file: dict[str, str] = {}
     for path in paths:
         name = _display(path, display_root)
         loaded = load_file(path, name, cross_check=False)
+        kb = kb_of_file[name] = loaded.knowledge_base or path.stem
         result.add(loaded)
+        for problem in loaded.problems:
+            result.refused.setdefault(kb, []).append(problem)
         for entry in loaded.entries:
             if entry.id in first_seen:
                 line = int(entry.origin.rsplit(":", 1)[-1] or 0)
-                problems.append(Problem(
+                duplicate = Problem(
                     name, line, f"Duplicate id '{entry.id}': already defined at {first_seen[entry.id]}.",
                     "Give each topic one entry: merge the two, or rename this one.",
-                ))
+                )
+                problems.append(duplicate)
+                result.refused.setdefault(kb, []).append(duplicate)
                 continue
             first_seen[entry.id] = entry.origin
             entries.append(entry)
-    problems.extend(_check_cross_references(entries))
+    for problem in _check_cross_references(entries):
+        problems.append(problem)
+        result.refused.setdefault(kb_of_file.get(problem.file, problem.file), []).append(problem)
     return result
 
 
@@ -145,11 +163,11 @@ def load_file(path: Path, name: str | None = None, cross_check: bool = True) -> 
 
 def parse_text(raw: bytes | str, name: str, cross_check: bool = True) -> Loaded:
     """Validate knowledge base YAML given as bytes or text (files, uploads, the database's versions)."""
-    entries, problems, vocabulary = _parse(raw, name, cross_check)
-    return Loaded(entries, problems, {vocabulary.kb: vocabulary} if vocabulary else {})
+    entries, problems, vocabulary, kb = _parse(raw, name, cross_check)
+    return Loaded(entries, problems, {vocabulary.kb: vocabulary} if vocabulary else {}, knowledge_base=kb or "")
 
 
-def _parse(raw: bytes | str, name: str, cross_check: bool) -> tuple[list[Entry], list[Problem], Vocabulary | None]:
+def _parse(raw: bytes | str, name: str, cross_check: bool) -> tuple[list[Entry], list[Problem], Vocabulary | None, str | None]:
     if isinstance(raw, bytes):
         if b"\x00" in raw:
             return _refused(Problem(name, 0, "This is a binary file, not YAML text.",
@@ -182,11 +200,11 @@ def _parse(raw: bytes | str, name: str, cross_check: bool) -> tuple[list[Entry],
     entries, problems = validator.validate(node)
     if cross_check:
         problems.extend(_check_cross_references(entries))
-    return entries, problems, validator.vocabulary
+    return entries, problems, validator.vocabulary, validator.kb
 
 
-def _refused(problem: Problem) -> tuple[list[Entry], list[Problem], None]:
-    return [], [problem], None
+def _refused(problem: Problem) -> tuple[list[Entry], list[Problem], None, None]:
+    return [], [problem], None, None
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -205,6 +223,7 @@ class _FileValidator:
         self.name = name
         self.problems: list[Problem] = []
         self.vocabulary: Vocabulary | None = None
+        self.kb: str | None = None  # the file's `knowledge_base`, once read
 
     def problem(self, line: int, message: str, fix: str = "") -> None:
         self.problems.append(Problem(self.name, line, message, fix))
@@ -220,7 +239,7 @@ class _FileValidator:
             if key not in FILE_KEYS:
                 self.problem(located.line, f"Unknown key '{key}' at the top of the file.",
                              f"Use only {', '.join(FILE_KEYS)}; remove or rename '{key}'.")
-        kb = self.knowledge_base(top, node.start_mark.line + 1)
+        kb = self.kb = self.knowledge_base(top, node.start_mark.line + 1)
         if "vocabulary" in top and kb is not None:
             self.vocabulary = self.vocabulary_of(top["vocabulary"], kb)
         entries_node = top.get("entries")

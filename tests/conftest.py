@@ -71,7 +71,8 @@ class ServerProcess:
         self.command = command
         self.process = None
 
-    def start(self, timeout: float = 300) -> "ServerProcess":
+    def start(self, timeout: float = 300, ready: bool = True) -> "ServerProcess":
+        """Start and wait until /health answers 200 (or, with `ready=False`, answers at all: 503 counts)."""
         import subprocess
         import time
 
@@ -85,7 +86,7 @@ class ServerProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"hkbot serve exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code in ((200,) if ready else (200, 503)):
                     return self
             except httpx.HTTPError:
                 pass
@@ -115,10 +116,10 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory, trained_models: dic
     """Starts extra `hkbot serve` processes (own data dir, env overrides); all stopped at the end."""
     started: list[ServerProcess] = []
 
-    def start(env: dict[str, str] | None = None, bots: list[str] | None = None) -> ServerProcess:
+    def start(env: dict[str, str] | None = None, bots: list[str] | None = None, ready: bool = True) -> ServerProcess:
         process = ServerProcess(tmp_path_factory.mktemp("hkbot-server"), env=env, bots=bots)
         started.append(process)
-        return process.start()
+        return process.start(ready=ready)
 
     yield start
     for process in started:

@@ -36,23 +36,51 @@ def test_loads_a_directory(kb_dir):
     assert store.entry("dog_licence.nothing") is None
 
 
-def test_a_bad_change_is_refused_whole_and_the_old_version_keeps_serving(kb_dir, caplog):
+def test_a_broken_knowledge_base_keeps_its_last_good_version_and_the_others_go_live(kb_dir, caplog):
     store = KnowledgeStore(kb_dir)
-    before = store.snapshot
-    # One good edit in one file and one broken edit in another: neither may go live.
+    # One good edit in one file and one broken edit in another: the good one goes live, the broken
+    # knowledge base keeps serving the version that was good.
     edit(kb_dir / "tsw.yml", "at least 10 characters", "at least 12 characters")
     edit(kb_dir / "dog_licence.yml", "    updated: 2025-01-15\n    tags: [fee]", "    updated: someday\n    tags: [fee]")
     with caplog.at_level(logging.ERROR, logger="knowledge.store"):
         problems = store.reload()
     assert len(problems) == 1 and problems[0].file.endswith("dog_licence.yml") and problems[0].line == 33
-    assert store.snapshot is before and store.version == 1
-    assert "at least 10 characters" in store.entry("tsw.password").answer["en"]
-    assert store.problems == problems
-    assert "Knowledge change refused, still serving version 1" in caplog.text and "dog_licence.yml:33" in caplog.text
-    # Fixing the broken file applies the whole change.
-    edit(kb_dir / "dog_licence.yml", "updated: someday", "updated: 2025-02-01")
-    assert store.reload() == []
     assert store.version == 2 and "at least 12 characters" in store.entry("tsw.password").answer["en"]
+    assert store.entry("dog_licence.fee").updated.isoformat() == "2025-01-15"
+    assert len(store.entries(["dog_licence"])) == 3 and "dog_licence" in store.snapshot.vocabularies
+    assert store.problems == problems
+    [refusal] = store.refusals()
+    assert refusal.knowledge_base == "dog_licence" and refusal.serving and refusal.problems == tuple(problems)
+    assert "Knowledge base dog_licence refused, still serving its last good version (3 entries)" in caplog.text
+    assert "dog_licence.yml:33" in caplog.text
+    # Fixing the broken file applies it.
+    edit(kb_dir / "dog_licence.yml", "updated: someday", "updated: 2025-02-01")
+    assert store.reload() == [] and store.refusals() == []
+    assert store.version == 3 and store.entry("dog_licence.fee").updated.isoformat() == "2025-02-01"
+
+
+@pytest.mark.parametrize("breakage", [
+    pytest.param(lambda text: text.replace("Source: https://www.example.gov.hk/tsw\"\n", "\"\n", 1), id="answer-without-source"),
+    pytest.param(lambda text: text.replace("  - id: tsw.password", "  - id: [tsw.password"), id="yaml-syntax-error"),
+    pytest.param(lambda text: text.encode("big5", errors="replace"), id="not-utf8"),
+])
+def test_a_broken_file_at_start_leaves_only_its_knowledge_base_absent(kb_dir, breakage, caplog):
+    broken = breakage((kb_dir / "tsw.yml").read_text(encoding="utf-8"))
+    assert broken != (kb_dir / "tsw.yml").read_text(encoding="utf-8")
+    if isinstance(broken, bytes):
+        (kb_dir / "tsw.yml").write_bytes(broken)
+    else:
+        (kb_dir / "tsw.yml").write_text(broken, encoding="utf-8")
+    with caplog.at_level(logging.ERROR, logger="knowledge.store"):
+        store = KnowledgeStore(kb_dir)
+    assert store.knowledge_bases() == ["dog_licence"] and len(store.entries()) == 3
+    [refusal] = store.refusals()
+    assert refusal.knowledge_base == "tsw" and not refusal.serving
+    first = refusal.problems[0]
+    assert first.file.endswith("tsw.yml") and first.line > 0 and first.fix
+    assert "Knowledge base tsw refused, absent" in caplog.text
+    line = refusal.describe()
+    assert f"tsw.yml:{first.line}" in line and "Fix:" in line and "absent" in line
 
 
 def test_removing_every_file_is_refused(kb_dir):
@@ -60,6 +88,8 @@ def test_removing_every_file_is_refused(kb_dir):
     for path in kb_dir.iterdir():
         path.unlink()
     assert store.reload() and len(store.entries()) == 5
+    [refusal] = store.refusals()  # said as a refusal too: commands and /health report it
+    assert refusal.serving and "No knowledge base files" in refusal.describe() and refusal.describe().startswith("all knowledge refused")
 
 
 def test_subscribers_hear_what_changed(kb_dir, caplog):
@@ -127,3 +157,27 @@ def test_shared_store_watches_the_configured_directory(kb_dir, monkeypatch):
         assert len(store.entries()) == 5
     finally:
         live.reset_shared_store()
+
+
+def test_a_broken_seed_file_refuses_only_its_knowledge_base_in_the_database(kb_dir, tmp_path):
+    from knowledge.db_store import DatabaseSource, KnowledgeDatabase
+
+    good_tsw = (kb_dir / "tsw.yml").read_text(encoding="utf-8")
+    (kb_dir / "tsw.yml").write_text(good_tsw.replace("  - id: tsw.password", "  - id: [tsw.password"), encoding="utf-8")
+    database = KnowledgeDatabase(f"sqlite:///{tmp_path / 'knowledge.sqlite3'}")
+    # A fresh database: the valid knowledge base is imported, the broken one is absent and said so.
+    assert database.seed_from(kb_dir) == 1
+    assert {item["kb"] for item in database.published()} == {"dog_licence"}
+    store = KnowledgeStore(DatabaseSource(database))
+    assert store.knowledge_bases() == ["dog_licence"]
+    [refusal] = store.refusals()
+    assert refusal.knowledge_base == "tsw" and not refusal.serving and "Invalid YAML" in refusal.problems[0].message
+    # Fixed, it is imported; broken again, it keeps that last good version.
+    (kb_dir / "tsw.yml").write_text(good_tsw, encoding="utf-8")
+    assert database.seed_from(kb_dir) == 2 and database.seed_refusals == {}
+    (kb_dir / "tsw.yml").write_text(good_tsw.replace("Source: https://www.example.gov.hk/tsw\"\n", "\"\n", 1), encoding="utf-8")
+    database.seed_from(kb_dir)
+    store = KnowledgeStore(DatabaseSource(database))
+    assert store.knowledge_bases() == ["dog_licence", "tsw"] and len(store.entries(["tsw"])) == 2
+    [refusal] = store.refusals()
+    assert refusal.knowledge_base == "tsw" and refusal.serving and "does not end with its source URL" in refusal.problems[0].message
