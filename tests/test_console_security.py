@@ -67,6 +67,8 @@ def test_behind_the_trusted_tls_proxy_cookies_are_secure_and_hsts_is_sent(consol
         page = browser.get("/console/login")
         assert page.headers.get("strict-transport-security", "").startswith("max-age=")
         assert all("Secure" in cookie for cookie in set_cookies(page)) and set_cookies(page)
+        csp = page.headers["content-security-policy"]  # kept strict: own scripts and styles only, never framed
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
         # the cookies are Secure now, so this test client (talking plain http to the proxy's side) sends them by hand
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         done = browser.post("/console/login", cookies={"hkbot_console_login": page.cookies["hkbot_console_login"]},
