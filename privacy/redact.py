@@ -143,13 +143,13 @@ _DATE_LIKE = re.compile(
 )
 #: Words next to a number that say it is a phone number (before it, or just after it).
 _PHONE_WORD_BEFORE = re.compile(
-    r"(?:tel|phone|mobile|cell|call|contact|whatsapp|wechat|signal|sms|text me|fax|電話|电话|手機|手机|致電|致电|聯絡|联络|聯繫|联系"
+    r"(?<![A-Za-z])(?:tel|phone|mobile|cell|call|contact|whatsapp|wechat|signal|sms|text me|fax|電話|电话|手機|手机|致電|致电|聯絡|联络|聯繫|联系"
     r"|打俾|打畀|打比|打给|打給|傳真|传真)[^0-9]{0,12}$",
     re.IGNORECASE,
 )
-_PHONE_WORD_AFTER = re.compile(r"^[^0-9]{0,6}(?:電話|电话|手機|手机|phone|mobile|tel)", re.IGNORECASE)
+_PHONE_WORD_AFTER = re.compile(r"^[^0-9]{0,6}(?:電話|电话|手機|手机|phone|mobile|tel(?![A-Za-z]))", re.IGNORECASE)
 #: A price before a dotted number (2345.6789 after $ or "fee" is money, not a phone number).
-_MONEY_BEFORE = re.compile(r"(?:\$|hkd|price|fee|cost|charge|amount|費|费|價|价|金額|金额)[^0-9]{0,6}$", re.IGNORECASE)
+_MONEY_BEFORE = re.compile(r"(?:\$|(?<![A-Za-z])(?:hkd|price|fee|cost|charge|amount)|費|费|價|价|金額|金额)[^0-9]{0,6}$", re.IGNORECASE)
 _MONEY_AFTER = re.compile(r"^ ?(?:元|蚊|dollars?|hkd)", re.IGNORECASE)
 
 # bank accounts: a 3-digit group (bank code or branch) and more groups, 10-17 digits in all ...
@@ -280,14 +280,12 @@ _SIX_DIGITS = re.compile(r"[0-9\uff10-\uff19](?:[^0-9\uff10-\uff19]?[0-9\uff10-\
 _EMAIL_CANDIDATE = re.compile(
     r"[@\uff20]|小老鼠|艾特|(?<![A-Za-z])at(?![A-Za-z])[^\n]{1,80}?(?:\.[A-Za-z]|dot|點|点)", re.IGNORECASE
 )
-#: Kinds that need digits (every kind but e-mail): skipped for text with fewer than six.
-_NEED_DIGITS = frozenset(KINDS) - {"email"}
+_MIN_LENGTH = 6  # the shortest e-mail, a@b.hk
 
 
 def _candidate(text: str) -> tuple[bool, bool]:
-    """(could hold an e-mail address, has six digits)."""
+    """(could hold an e-mail address, has six digits): every kind but e-mail needs six digits."""
     return _EMAIL_CANDIDATE.search(text) is not None, _SIX_DIGITS.search(text) is not None
-_MIN_LENGTH = 6  # the shortest e-mail, a@b.hk
 
 
 def could_hold_personal_data(text: str) -> bool:

@@ -132,6 +132,7 @@ def test_hong_kong_phone_numbers_are_redacted(text):
         "HK$23456789 in total",
         "$98765432",
         "on 20241123 I applied",
+        "I recall 20241123 was the day",  # "call" inside another word is no phone word
         "born 23112024",
         "date 2024-11-23",
         "我喺20240501申請",
