@@ -99,10 +99,10 @@ _B = r"(?<![0-9A-Za-z])"
 _E = r"(?![0-9A-Za-z])"
 
 # letters, six digits (optionally 3 + 3) and a check character in brackets or not; without a
-# check character the number must not go on (A123456(3)9 and A1234567890 are other codes)
+# check character the code must end there (A123456(3)9 and A1234567890 are other codes)
 _HKID = re.compile(
     _B + r"([A-Z]{1,2})([ \-]?)([0-9]{3})([ \-]?)([0-9]{3})"
-    r"(?:[ \-]?\( ?([0-9A]) ?\)|[ \-]?([0-9A])|(?![ \-]?[(0-9A-Za-z]))" + _E,
+    r"(?:[ \-]?\( ?([0-9A]) ?\)|[ \-]?([0-9A])|(?![ \-]?\())" + _E,
     re.IGNORECASE,
 )
 _EMAIL = re.compile(
@@ -133,9 +133,9 @@ _PASSPORT_AFTER_WORD = re.compile(
 )
 # eight digits as 4+4 (space, dash or dot between, or nothing) or 2+2+2+2 (the same separator each time)
 _PHONE = re.compile(
-    r"(?<![0-9A-Za-z$])(?<![0-9][.,/])(?<![0-9]{2}[ \-])(?:(?:\+|00)?\(?\+?852\)? ?-? ?)?"
+    r"(?<![0-9A-Za-z$])(?<![0-9][.,/])(?:(?:\+|00)?\(?\+?852\)? ?-? ?)?"
     r"(?:([2-9][0-9]{3})([ \-.]?)([0-9]{4})|([2-9][0-9])([ \-.])([0-9]{2})\5([0-9]{2})\5([0-9]{2}))"
-    r"(?![0-9])(?![.,][0-9])(?![ \-][0-9]{2})"  # not part of a longer grouped number (a card, an account)
+    r"(?![0-9])(?![.,][0-9])"
 )
 _DATE_LIKE = re.compile(
     r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"  # YYYYMMDD
@@ -143,7 +143,7 @@ _DATE_LIKE = re.compile(
 )
 #: Words next to a number that say it is a phone number (before it, or just after it).
 _PHONE_WORD_BEFORE = re.compile(
-    r"(?<![A-Za-z])(?:tel|phone|mobile|cell|call|contact|whatsapp|wechat|signal|sms|text me|fax|電話|电话|手機|手机|致電|致电|聯絡|联络|聯繫|联系"
+    r"(?<![A-Za-z_\[])(?:tel|phone|mobile|cell|call|contact|whatsapp|wechat|signal|sms|text me|fax|電話|电话|手機|手机|致電|致电|聯絡|联络|聯繫|联系"
     r"|打俾|打畀|打比|打给|打給|傳真|传真)[^0-9]{0,12}$",
     re.IGNORECASE,
 )
@@ -152,13 +152,13 @@ _PHONE_WORD_AFTER = re.compile(r"^[^0-9]{0,6}(?:電話|电话|手機|手机|phon
 _MONEY_BEFORE = re.compile(r"(?:\$|(?<![A-Za-z])(?:hkd|price|fee|cost|charge|amount)|費|费|價|价|金額|金额)[^0-9]{0,6}$", re.IGNORECASE)
 _MONEY_AFTER = re.compile(r"^ ?(?:元|蚊|dollars?|hkd)", re.IGNORECASE)
 
-# bank accounts: a 3-digit group (bank code or branch) and more groups, 10-17 digits in all ...
+# bank accounts: a 3-digit group (bank code or branch) and more groups with the same separator, 10-17 digits in all ...
 _BANK_GROUPED = re.compile(
-    r"(?<![0-9A-Za-z$+.,/\-])[0-9]{3}(?:[ \-][0-9]{1,9}){2,4}(?![0-9A-Za-z])(?![.,/\-][0-9])"
+    r"(?<![0-9A-Za-z$+.,/\-])[0-9]{3}([ \-])[0-9]{1,9}(?:\1[0-9]{1,9}){1,3}(?![0-9A-Za-z])(?![.,/\-][0-9])"
 )
 # ... or any 9-17 digits right after a word for a bank account
 _BANK_AFTER_WORD = re.compile(
-    r"(?:account|a/c|acct|bank|戶口|户口|帳戶|账户|帳號|账号|銀行|银行)[^0-9]{0,15}?"
+    r"(?<![A-Za-z_\[])(?:account|a/c|acct|bank|戶口|户口|帳戶|账户|帳號|账号|銀行|银行)[^0-9]{0,15}?"
     r"(?<![0-9])([0-9](?:[ \-]?[0-9]){8,16})(?![0-9])",
     re.IGNORECASE,
 )
