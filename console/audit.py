@@ -8,6 +8,18 @@ import sqlalchemy as sa
 
 from console import store
 
+#: User names the console writes entries under by itself: `system` (handoff timeouts), `cli`
+#: (`hkbot console add-user`), `-` (a failed log-in with no name). No operator may have one.
+SYSTEM = "system"
+CLI = "cli"
+ANONYMOUS = "-"
+AUTOMATIC_USERS: frozenset[str] = frozenset({SYSTEM, CLI, ANONYMOUS})
+
+
+def is_automatic(name: str) -> bool:
+    """True for a name only the console's own entries use (compared without case: `System` looks the same in the log)."""
+    return (name or "").strip().lower() in AUTOMATIC_USERS
+
 
 @dataclass(frozen=True)
 class AuditRecord:

@@ -7,6 +7,7 @@ import sys
 
 
 def add_user_command(args: argparse.Namespace) -> int:
+    from console.audit import CLI
     from console.auth import AuthError, add_user
 
     if sys.stdin.isatty():
@@ -17,7 +18,7 @@ def add_user_command(args: argparse.Namespace) -> int:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        user = add_user(args.name, args.role, password, by="cli")
+        user = add_user(args.name, args.role, password, by=CLI)
     except AuthError as error:
         print(f"hkbot console: {error}", file=sys.stderr)
         return 1

@@ -11,7 +11,6 @@ import datetime as dt
 import functools
 import json
 import logging
-import os
 import re
 import secrets
 from pathlib import Path
@@ -22,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from console import audit, auth, handoffs, review, stats
+from console import audit, auth, handoffs, proxy, review, stats
 from console.messages import agent_text
 from knowledge.schema import TEXT_LANGUAGES
 
@@ -32,8 +31,10 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 COOKIE = "hkbot_console"
 LOGIN_COOKIE = "hkbot_console_login"
-#: "1": cookies always `Secure`; "0": never; unset: when the request came over https.
-SECURE_ENV = "HKBOT_CONSOLE_SECURE_COOKIES"
+#: A browser the user logged in from before: others' failed log-ins do not slow it down (see `console.auth`).
+DEVICE_COOKIE = "hkbot_console_device"
+#: "1": cookies always `Secure` and HSTS sent; "0": never; unset: when the request came over https (see `console.proxy`).
+SECURE_ENV = proxy.SECURE_ENV
 #: How often the handoff timer looks for conversations nobody took, in seconds.
 HANDOFF_TICK_SECONDS = 1.0
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -88,20 +89,15 @@ def error_page(request: Request, status: int, message: str) -> HTTPResponse:
     return render(request, "error.html", status=status, message=message)
 
 
-def _secure(request: Request) -> bool:
-    setting = os.environ.get(SECURE_ENV, "").strip()
-    return setting == "1" or (setting != "0" and request.scheme == "https")
-
-
-def set_cookie(resp: HTTPResponse, request: Request, name: str, value: str, max_age: int) -> None:
-    """A cookie JavaScript cannot read, sent only to /console, never cross-site; Secure over https."""
+def set_cookie(resp: HTTPResponse, request: Request, name: str, value: str, max_age: int, path: str = "/console") -> None:
+    """A cookie JavaScript cannot read, sent only to /console, never cross-site; Secure over https (also behind a trusted proxy)."""
     resp.cookies[name] = value
     cookie = resp.cookies[name]
-    cookie["path"] = "/console"
+    cookie["path"] = path
     cookie["httponly"] = True
     cookie["samesite"] = "Strict"
     cookie["max-age"] = max_age
-    if _secure(request):
+    if proxy.is_https(request):
         cookie["secure"] = True
 
 
@@ -124,7 +120,9 @@ def guard(permission: str) -> Callable:
     def decorate(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
         @functools.wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            session = await run(auth.session_for, request.cookies.get(COOKIE))
+            # a background refresh (the handoff desk's polling) does not keep an unattended screen logged in
+            active = not (request.method in ("GET", "HEAD") and "/api/" in request.path)
+            session = await run(auth.session_for, request.cookies.get(COOKIE), None, active)
             if session is None:
                 if request.method in ("GET", "HEAD") and "/api/" not in request.path:
                     return response.redirect(f"/console/login?next={quote(request.path)}", headers=_headers())
@@ -184,9 +182,9 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
             return error_page(request, 403, "This form was refused: its security token is missing or out of date. "
                                             "Reload the log-in page and try again.")
         name, password = _form(request, "name")[:64], _form(request, "password")[:1024]
-        address = request.remote_addr or request.ip or "-"
+        address = proxy.client_address(request)
         try:
-            user = await run(auth.authenticate, name, password, address)
+            user, device = await run(auth.log_in, name, password, address, None, request.cookies.get(DEVICE_COOKIE))
         except auth.AuthError as error:
             token = secrets.token_urlsafe(24)
             resp = render(request, "login.html", status=429 if error.retry_after else 401, login_csrf=token,
@@ -198,6 +196,7 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         token, _session = await run(auth.create_session, user)
         resp = _redirect(_safe_next(_form(request, "next")))
         set_cookie(resp, request, COOKIE, token, auth.SESSION_SECONDS)
+        set_cookie(resp, request, DEVICE_COOKIE, device, auth.DEVICE_SECONDS, path="/console/login")
         return resp
 
     @app.post("/console/logout", name="console_logout")
@@ -236,7 +235,9 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         action, name = _form(request, "action"), _form(request, "name").strip()
         try:
             if action == "add":
-                await run(auth.add_user, name, _form(request, "role"), _form(request, "password"), me)
+                # a reset ends the user's sessions; an admin resetting their own password stays logged in here
+                keep = request.cookies.get(COOKIE) if name == me else None
+                await run(auth.add_user, name, _form(request, "role"), _form(request, "password"), me, None, keep)
             elif action in ("disable", "enable"):
                 if name == me:
                     raise auth.AuthError("You cannot disable your own account.")
@@ -252,6 +253,14 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     async def audit_page(request: Request) -> HTTPResponse:
         records = await run(lambda: audit.recent(500, request.args.get("user") or None, request.args.get("action") or None))
         return render(request, "audit.html", records=records)
+
+    @app.middleware("response")
+    async def strict_transport_security(request: Request, resp: HTTPResponse) -> None:
+        """HSTS on every console answer that went out over https, so the browser never falls back to http."""
+        if request.path.startswith("/console") and resp is not None:
+            value = proxy.hsts_header(request)
+            if value:
+                resp.headers["Strict-Transport-Security"] = value
 
     knowledge_pages.register(app, bots)
     live_pages.register(app, bots)

@@ -46,13 +46,24 @@ def to_csv(items: Iterable[dict[str, Any]]) -> bytes:
     return (BOM + buffer.getvalue()).encode("utf-8")
 
 
+#: A cell starting with one of these is run as a formula by Excel, LibreOffice or Google Sheets (CSV injection);
+#: tab and carriage return are stripped by some of them before they look, so they count too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: The quote mark that neutralises a cell; a cell that already starts with it followed by a
+#: formula character (or another quote) gets one more, so import gives back exactly what was exported.
+QUOTE = "'"
+
+
 def _safe_cell(value: str) -> str:
-    """Keep Excel from running a cell as a formula (CSV injection): a leading = + - @ gets a quote mark."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") and not value[1:2].isdigit() else value
+    """Keep a spreadsheet from running a cell as a formula: every cell starting with = + - @ TAB CR gets a leading quote."""
+    if value[:1] in FORMULA_STARTS or (value[:1] == QUOTE and value[1:2] in (*FORMULA_STARTS, QUOTE)):
+        return QUOTE + value
+    return value
 
 
 def _unsafe_cell(value: str) -> str:
-    return value[1:] if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@") else value
+    """The exported text back: the one quote `_safe_cell` added is removed (a quote before other text is the operator's)."""
+    return value[1:] if value[:1] == QUOTE and value[1:2] in (*FORMULA_STARTS, QUOTE) else value
 
 
 def from_csv(data: bytes | str, name: str = "upload.csv") -> tuple[list[dict[str, Any]], list[Problem]]:
@@ -74,7 +85,7 @@ def from_csv(data: bytes | str, name: str = "upload.csv") -> tuple[list[dict[str
     for number, row in enumerate(reader, start=2):
         if number > MAX_ROWS:
             return [], [Problem(name, number, f"More than {MAX_ROWS} rows.", "Split the file.")]
-        row = {k: _unsafe_cell((v or "").strip()) for k, v in row.items() if k}
+        row = {k: _unsafe_cell((v or "").strip()).strip() for k, v in row.items() if k}
         if not any(row.values()):
             continue
         item: dict[str, Any] = {"id": row.get("id", ""), "kb": row.get("kb") or row.get("id", "").split(".", 1)[0]}

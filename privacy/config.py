@@ -2,7 +2,7 @@
 
 ```yaml
 privacy:
-  redact: [hkid, phone, email, passport, card]   # kinds replaced before storing; default: all
+  redact: [hkid, phone, email, passport, card, bank_account]   # kinds replaced before storing; default: all
   retention_days: 30                             # conversations older than this are purged
 ```
 Both keys are optional; without the block every kind is redacted and conversations are

@@ -5,6 +5,8 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
+
 from knowledge.csv_io import COLUMNS, from_csv, from_yaml, merge, to_csv, to_yaml
 from knowledge.db_store import entry_data
 from knowledge.validation import load_directory
@@ -59,6 +61,43 @@ def test_formula_cells_are_neutralised_and_restored():
     assert "'=HYPERLINK" in data
     back, problems = from_csv(data.encode("utf-8"))
     assert back[0]["questions"]["en"][0] == "=HYPERLINK(\"http://evil\")"
+
+
+FORMULAS = [
+    "=1+HYPERLINK(\"http://evil\",\"click\")",  # second character a digit: was let through
+    "-1+cmd|' /C calc'!A0",
+    "+852 1823 hotline",
+    "@SUM(A1:A2)",
+    "\t=1+1",  # spreadsheets skip a leading tab or carriage return before they look for a formula
+    "\r=1+1",
+    "-",
+]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_every_cell_a_spreadsheet_could_run_gets_a_quote_mark(text):
+    items = seed_items()
+    source = items[0]["source"]
+    items[0]["answer"]["en"] = f"{text} Source: {source}"
+    items[0]["title"]["en"] = text
+    rows = list(csv.reader(io.StringIO(to_csv(items).decode("utf-8-sig"), newline="")))
+    assert rows[1][COLUMNS.index("title en")] == "'" + text
+    assert rows[1][COLUMNS.index("answer en")] == f"'{text} Source: {source}"
+    back, problems = from_csv(to_csv(items))
+    # import gives the operator's text back (cells are stripped of surrounding spaces on import, as before)
+    assert problems == [] and back[0]["id"] == items[0]["id"]
+    assert back[0]["title"]["en"] == text.strip() and back[0]["answer"]["en"] == f"{text} Source: {source}".strip()
+
+
+@pytest.mark.parametrize("text", ["'=already quoted by the operator", "''", "'Tis the season", "'", "plain 1823", "3 + 4 = 7"])
+def test_text_starting_with_a_quote_or_safe_text_comes_back_exactly(text):
+    items = seed_items()
+    items[0]["title"]["en"] = text
+    back, problems = from_csv(to_csv(items))
+    assert problems == [] and back[0]["title"]["en"] == text
+    rows = list(csv.reader(io.StringIO(to_csv(items).decode("utf-8-sig"), newline="")))
+    cell = rows[1][COLUMNS.index("title en")]
+    assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r")
 
 
 def test_yaml_export_reimports_identically_and_merge_replaces_by_id():

@@ -50,18 +50,151 @@ def test_sessions_csrf_and_disabling(url):
         auth.authenticate("ada", "a long password", "127.0.0.1", url)
 
 
-def test_repeated_failures_slow_logins_down_even_with_the_right_password(url):
+class Clock:
+    """The time `console.auth` sees, moved on by the test (the real code, without waiting minutes)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.now = time.time()
+        monkeypatch.setattr(auth.time, "time", lambda: self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def refused(name: str, password: str, address: str, url: str, device: str | None = None) -> int:
+    """The wait a refused log-in asks for (0 for a wrong password without waiting)."""
+    with pytest.raises(auth.AuthError) as error:
+        auth.log_in(name, password, address, url, device)
+    return error.value.retry_after
+
+
+def test_repeated_failures_slow_that_name_from_that_address_even_with_the_right_password(url):
     auth.add_user("pat", "publisher", "a long password", by="cli", url=url)
     for _ in range(auth.FREE_FAILURES):
-        with pytest.raises(auth.AuthError) as error:
-            auth.authenticate("pat", "wrong", "10.0.0.1", url)
-        assert error.value.retry_after == 0
-    with pytest.raises(auth.AuthError) as error:
-        auth.authenticate("pat", "a long password", "10.0.0.2", url)
-    assert error.value.retry_after > 0 and "wait" in str(error.value)
-    with pytest.raises(auth.AuthError):  # the address is slowed down for other names too
-        auth.authenticate("someone", "x", "10.0.0.1", url)
+        assert refused("pat", "wrong", "10.0.0.1", url) == 0
+    wait = refused("pat", "a long password", "10.0.0.1", url)
+    assert 0 < wait <= 2
+    # someone else's failures do not lock pat out at another address
+    assert auth.authenticate("pat", "a long password", "10.0.0.2", url).name == "pat"
     assert auth.retry_after("nobody", "10.0.0.9", url) == 0
+
+
+def test_an_attacker_cannot_keep_an_admin_out(url, monkeypatch):
+    clock = Clock(monkeypatch)
+    auth.add_user("ada", "admin", "a long password", by="cli", url=url)
+    _user, device = auth.log_in("ada", "a long password", "192.168.1.10", url)  # ada's own browser, once
+    # for two hours, an attacker tries ada's name from five addresses, as fast as the slowdown lets them
+    tries = 0
+    for _minute in range(2 * 60):
+        for bot in range(5):
+            if auth.retry_after("ada", f"203.0.113.{bot}", url) == 0:
+                tries += 1
+                with pytest.raises(auth.AuthError):
+                    auth.log_in("ada", "guess", f"203.0.113.{bot}", url)
+        clock.advance(60)
+    assert tries < 2 * 60 / 3  # guessing is slowed down (about one try per 5 minutes once the free ones are used)
+    # ada's known browser is not: she logs in at once, from her usual address or a new one
+    assert auth.log_in("ada", "a long password", "192.168.1.10", url, device)[0].name == "ada"
+    assert auth.log_in("ada", "a long password", "198.51.100.7", url, device)[0].name == "ada"
+    # and the slowdown is time-limited: never more than MAX_WAIT_SECONDS, and forgotten once the attack stops
+    assert auth.retry_after("ada", "198.51.100.8", url) <= auth.MAX_WAIT_SECONDS
+    clock.advance(auth.ACCOUNT.decay_seconds * (auth.ACCOUNT.free + 12) + auth.MAX_WAIT_SECONDS)
+    assert auth.retry_after("ada", "198.51.100.8", url) == 0
+    assert auth.log_in("ada", "a long password", "198.51.100.8", url)[0].name == "ada"
+    # a stolen or guessed device cookie of another user gives nothing: it is per user name
+    assert auth.retry_after("ada", "203.0.113.1", url, "made-up-device") == auth.retry_after("ada", "203.0.113.1", url)
+
+
+def test_a_known_browser_is_slowed_down_by_its_own_failures(url):
+    auth.add_user("pat", "publisher", "a long password", by="cli", url=url)
+    _user, device = auth.log_in("pat", "a long password", "10.0.0.1", url)
+    for _ in range(auth.DEVICE.free):
+        assert refused("pat", "wrong", "10.0.0.1", url, device) == 0
+    assert refused("pat", "a long password", "10.0.0.1", url, device) > 0
+
+
+def test_the_address_counter_decays_so_an_office_behind_nat_keeps_working(url, monkeypatch):
+    clock = Clock(monkeypatch)
+    office = "172.16.0.1"
+    auth.add_user("officer30", "editor", "a long password", by="cli", url=url)
+    # a busy morning: 30 officers behind the same NAT address each mistype once, a minute apart
+    for n in range(30):
+        assert refused(f"officer{n}", "typo", office, url) == 0
+        clock.advance(60)
+    assert auth.log_in("officer30", "a long password", office, url)[0].name == "officer30"
+    # a password spray from one address is slowed down ...
+    for n in range(auth.ADDRESS.free):
+        clock.advance(1)
+        if auth.retry_after(f"guess{n}", "198.51.100.1", url) == 0:
+            refused(f"guess{n}", "x", "198.51.100.1", url)
+    assert auth.retry_after("officer1", "198.51.100.1", url) > 0
+    # ... and the counter decays: an hour later the address is free again
+    clock.advance(3600)
+    assert auth.retry_after("officer1", "198.51.100.1", url) == 0
+
+
+def test_a_password_reset_ends_the_users_other_sessions(url):
+    auth.add_user("ada", "admin", "a long password", by="cli", url=url)
+    ben = auth.add_user("ben", "editor", "a long password", by="ada", url=url)
+    ben_phone, _ = auth.create_session(ben, url)
+    ben_desk, _ = auth.create_session(ben, url)
+    ada = auth.User("ada", "admin")
+    ada_here, _ = auth.create_session(ada, url)
+    ada_there, _ = auth.create_session(ada, url)
+    auth.add_user("ben", "editor", "a new long password", by="ada", url=url)
+    assert auth.session_for(ben_phone, url) is None and auth.session_for(ben_desk, url) is None
+    auth.add_user("ada", "admin", "another long password", by="ada", url=url, keep_token=ada_here)
+    assert auth.session_for(ada_here, url) is not None and auth.session_for(ada_there, url) is None
+    assert "2 other session(s) ended" in audit.recent(url=url, user="ada", action="user.update")[-1].detail
+
+
+def test_sessions_end_after_the_idle_time_and_background_refreshes_do_not_count(url, monkeypatch):
+    clock = Clock(monkeypatch)
+    monkeypatch.setenv(auth.IDLE_ENV, "10")
+    user = auth.add_user("ada", "admin", "a long password", by="cli", url=url)
+    token, _ = auth.create_session(user, url)
+    for _ in range(6):  # an hour of work, something every 9 minutes: still logged in
+        clock.advance(9 * 60)
+        assert auth.session_for(token, url) is not None
+    for _ in range(11):  # the screen left open: the handoff desk refreshes every minute, nobody clicks
+        clock.advance(60)
+        found = auth.session_for(token, url, active=False)
+    assert found is None and auth.session_for(token, url) is None
+    # busy all day, a session still ends after SESSION_SECONDS
+    token, _ = auth.create_session(user, url)
+    for _ in range(int(auth.SESSION_SECONDS / 300)):
+        clock.advance(300)
+        auth.session_for(token, url)
+    clock.advance(300)
+    assert auth.session_for(token, url) is None
+
+
+def test_idle_minutes_setting(monkeypatch):
+    monkeypatch.delenv(auth.IDLE_ENV, raising=False)
+    assert auth.idle_seconds() == 30 * 60
+    monkeypatch.setenv(auth.IDLE_ENV, "15")
+    assert auth.idle_seconds() == 900
+    for wrong in ("0", "-5", "soon", "100000"):
+        monkeypatch.setenv(auth.IDLE_ENV, wrong)
+        assert auth.idle_seconds() == 30 * 60
+
+
+@pytest.mark.parametrize("name", ["system", "cli", "System", "CLI"])
+def test_names_the_automatic_audit_entries_use_are_reserved(url, name):
+    with pytest.raises(auth.AuthError, match="reserved"):
+        auth.add_user(name, "admin", "a long password", by="ada", url=url)
+    # a user created under such a name before it was reserved cannot log in or keep a session
+    from console import store
+
+    with store.engine(url).begin() as connection:
+        connection.execute(store.users.insert().values(name=name, role="admin", password_hash=auth._hasher.hash("a long password"),
+                                                       active=True, created_at=time.time()))
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(name, "a long password", "10.0.0.1", url)
+    token, _ = auth.create_session(auth.User(name, "admin"), url)
+    assert auth.session_for(token, url) is None
+    # a failed log-in typed as `system` is not written under the automatic entries' name
+    assert [r.user for r in audit.recent(url=url, action="login.failed")] == ["-"]
 
 
 def test_audit_log_records_who_what_when(url):

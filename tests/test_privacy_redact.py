@@ -50,14 +50,43 @@ def test_hkid_with_right_check_digit_is_redacted(text):
 
 
 @pytest.mark.parametrize("prefix,digits", [("A", "123456"), ("Z", "683365"), ("XY", "555555"), ("K", "000001")])
-def test_hkid_with_wrong_check_digit_is_not_an_hkid(prefix, digits):
-    assert "[HKID]" not in redact(f"ID {wrong_hkid(prefix, digits)}")
-    assert f"[HKID]" in redact(f"ID {valid_hkid(prefix, digits)}")
+def test_hkid_with_a_wrong_check_digit_is_still_redacted(prefix, digits):
+    # a citizen's typo in the check digit is still their identity number
+    assert redact(f"ID {wrong_hkid(prefix, digits)}") == "ID [HKID]"
+    assert redact(f"ID {valid_hkid(prefix, digits)}") == "ID [HKID]"
 
 
-@pytest.mark.parametrize("text", ["order XA123456(3)", "A123456(3)9", "ref A12345(3)"])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("A123456", "[HKID]"),  # no check digit at all
+        ("A123456(4)", "[HKID]"),  # wrong check digit
+        ("A123 456(3)", "[HKID]"),
+        ("A-123456-3", "[HKID]"),
+        ("my HKID is a-123456-3, thanks", "my HKID is [HKID], thanks"),
+        ("我身份證係A123456，冇括號嗰個", "我身份證係[HKID]，冇括號嗰個"),
+        ("身份證號碼：Ａ１２３ ４５６（４）。", "身份證號碼：[HKID]。"),
+        ("身份证号码 A123456(4)", "身份证号码 [HKID]"),
+        ("HKID XA123456(3) please", "HKID [HKID] please"),
+    ],
+)
+def test_hkid_written_other_ways_is_redacted(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["order XYA123456(3)", "A123456(3)9", "ref A12345(3)", "A1234567890", "AB12345", "ABC-123456-7",
+     "call the IRD on 187 8022", "打 187 8022 查詢", "flight CX 123456 booked"],
+)
 def test_hkid_inside_a_longer_code_is_not_an_hkid(text):
     assert "[HKID]" not in redact(text)
+
+
+def test_a_mainland_passport_is_not_taken_for_an_hkid_with_a_wrong_check_digit():
+    assert redact("EA1234567") == "[PASSPORT]"
+    right = f"EA123456{hkid_check_digit('EA', '123456')}"
+    assert redact(right) == "[HKID]"  # with an HKID's right check digit it is an HKID
 
 
 # ----------------------------------------------------------------------------- phone
@@ -76,6 +105,16 @@ def test_hkid_inside_a_longer_code_is_not_an_hkid(text):
         "tel 3123-4567 please",
         "8123 4567",
         "7123 4567",
+        "91 23 45 67",
+        "我手機 91-23-45-67 呀",
+        "9123.4567",
+        "我的电话是 9123.4567",
+        "41234567",  # 4 has been a mobile prefix since 2023
+        "新手機 4123 4567",
+        "電話20241123",  # looks like a date, but someone said phone
+        "call me on 31122023",
+        "20241123係我電話",
+        "whatsapp +852 4123 4567",
     ],
 )
 def test_hong_kong_phone_numbers_are_redacted(text):
@@ -93,10 +132,16 @@ def test_hong_kong_phone_numbers_are_redacted(text):
         "HK$23456789 in total",
         "$98765432",
         "on 20241123 I applied",
+        "I recall 20241123 was the day",  # "call" inside another word is no phone word
         "born 23112024",
         "date 2024-11-23",
-        "41234567",  # 4 is not a Hong Kong number prefix
+        "我喺20240501申請",
+        "申请日期 2024-05-01",
         "12345678",
+        "fee HK$2345.6789",
+        "費用 2345.6789 元",
+        "費用 $100",
+        "FAQ 3.2.1 and topic 12",
         "pi is 3.14159265",
         "price 2345.6789",
         "123456789012",
@@ -126,9 +171,70 @@ def test_email_addresses_are_redacted(text, expected):
     assert redact(text) == expected
 
 
-@pytest.mark.parametrize("text", ["email me @ home", "a@b", "user@localhost", "price@$80"])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("name at domain dot com", "[EMAIL]"),
+        ("write to chan.tai.man at abc dot com dot hk", "write to [EMAIL]"),
+        ("name[at]domain.com", "[EMAIL]"),
+        ("name (at) domain (dot) com", "[EMAIL]"),
+        ("peter{at}gmail{dot}com ok", "[EMAIL] ok"),
+        ("chan at gmail.com", "[EMAIL]"),
+        ("ctm123 at abc.com.hk", "[EMAIL]"),
+        ("chan@gmail dot com", "[EMAIL]"),
+        ("我email係chantaiman at gmail dot com", "我email係[EMAIL]"),
+        ("邮箱 wang小老鼠163.com", "邮箱 [EMAIL]"),
+        ("chan艾特qq点com", "[EMAIL]"),
+        ("電郵 chan [at] netvigator 點 com", "電郵 [EMAIL]"),
+    ],
+)
+def test_written_out_email_addresses_are_redacted(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "email me @ home", "a@b", "user@localhost", "price@$80",
+        "look at www.gov.hk", "apply online at gov.hk", "more at www.afcd.gov.hk/english/", "available at afcd.gov.hk",
+        "see you at 3 dot 30", "meet at the office", "I'm at home dot", "arrive at 10.30", "at 點樣申請",
+    ],
+)
 def test_non_emails_are_kept(text):
     assert redact(text) == text
+
+
+# ----------------------------------------------------------------------------- bank account
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("please refund to 004-123-456789-838", "please refund to [BANK_ACCOUNT]"),
+        ("HSBC 123-456789-838", "HSBC [BANK_ACCOUNT]"),
+        ("中銀 012-875-1-234567-8", "中銀 [BANK_ACCOUNT]"),
+        ("我嘅戶口號碼係 123456789012", "我嘅戶口號碼係 [BANK_ACCOUNT]"),
+        ("银行账户：004123456789838", "银行账户：[BANK_ACCOUNT]"),
+        ("account no. 123-456-789", "account no. [BANK_ACCOUNT]"),
+        ("a/c 024 123 456789 001", "a/c [BANK_ACCOUNT]"),
+    ],
+)
+def test_bank_account_numbers_are_redacted(text, expected):
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["order 123-456", "the 100-200-300 range", "date 2024-05-01", "fee $1,000,000", "1 000 000 people", "call 1823",
+     "bank holiday on 2024-05-01", "銀行假期 5月1日", "123456789012"],
+)
+def test_other_numbers_are_not_bank_accounts(text):
+    assert "[BANK_ACCOUNT]" not in redact(text)
+
+
+def test_a_phone_number_with_852_is_a_phone_not_an_account():
+    assert redact("852-9123-4567") == "[PHONE]"
+    assert redact("+852 9123 4567") == "[PHONE]"
 
 
 # ----------------------------------------------------------------------------- passport
@@ -205,7 +311,7 @@ def test_redact_never_raises_and_keeps_text_without_personal_data(text):
     if not find_personal_data(text):
         assert result == text
     else:
-        assert any(mark in result for mark in ("[HKID]", "[PHONE]", "[EMAIL]", "[PASSPORT]", "[CARD]"))
+        assert any(mark in result for mark in ("[HKID]", "[PHONE]", "[EMAIL]", "[PASSPORT]", "[CARD]", "[BANK_ACCOUNT]"))
 
 
 @settings(max_examples=100, deadline=None)
@@ -213,6 +319,16 @@ def test_redact_never_raises_and_keeps_text_without_personal_data(text):
 def test_redact_is_idempotent(text):
     once = redact(text)
     assert redact(once) == once
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["91234567 20241123", "004-123-456789-838 123456789", "call 9123 4567 or 6123 4567, mail me at chan at gmail dot com",
+     "A123456 91 23 45 67 ctm[at]abc.com 004-123-456789-838", "91234567 61234567"],
+)
+def test_redacting_twice_changes_nothing_more(text):
+    once = redact(text)
+    assert redact(once) == once and not any(ch.isdigit() for ch in once.replace("20241123", "").replace("123456789", ""))
 
 
 def test_long_input_is_handled_quickly():

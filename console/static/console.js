@@ -13,6 +13,9 @@
 
   function getJSON(url) {
     return fetch(url, {credentials: 'same-origin', headers: {'Accept': 'application/json'}}).then(function (r) {
+      if (r.status === 401) {  /* the session ended (idle, reset or disabled): back to the log-in page */
+        window.location.assign('/console/login?next=' + encodeURIComponent(window.location.pathname));
+      }
       if (!r.ok) throw new Error('HTTP ' + r.status);
       return r.json();
     });
