@@ -140,10 +140,11 @@ def test_a_kiosk_wiped_while_offline_does_not_show_the_last_citizen_after_a_relo
     page = web.page
     offline = {"on": False}
     sockets: list[Any] = []
+    unanswered: list[Any] = []  # sockets opened while offline: nothing reaches the server
 
     def route(ws: Any) -> None:
         if offline["on"]:
-            ws.close(code=1011, reason="network down")
+            unanswered.append(ws)
             return
         ws.connect_to_server()
         sockets.append(ws)
@@ -160,14 +161,19 @@ def test_a_kiosk_wiped_while_offline_does_not_show_the_last_citizen_after_a_relo
     page.reload()
     page.wait_for_timeout(1000)
     offline["on"] = False
+    for ws in unanswered:  # the network is back: the page notices and reconnects
+        ws.close(code=1006, reason="network down")
 
+    connected = len(sockets)
     deadline = time.monotonic() + 30
-    while web.session_storage().get(f"hkbot:{BOT}:kiosk:session") in (None, session):
+    while len(sockets) == connected:
         assert time.monotonic() < deadline, "the kiosk did not connect again"
         page.wait_for_timeout(200)
+    expect(page.locator("#kiosk-status")).to_be_empty(timeout=10_000)  # connected: the session frame arrived
     page.wait_for_timeout(1000)
     expect(page.locator("#kiosk-log .hkb-user")).to_have_count(0)  # not the previous citizen's question
     expect(page.locator("#kiosk-log .hkb-msg")).to_have_count(1)  # only the greeting
+    assert web.session_storage().get(f"hkbot:{BOT}:kiosk:session") not in (None, session)
     shot(page, artifacts_dir, "kiosk_after_offline_wipe_and_reload")
     deadline = time.monotonic() + 10
     while history_of(server, session)["history"]:
