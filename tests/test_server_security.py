@@ -359,7 +359,7 @@ async def test_end_session_does_not_grow_the_conversation(server):
         for _ in range(10):
             await hello(ws, session_id)
             await ws.send(json.dumps({"type": "end_session"}))
-            assert (await receive(ws, "session_ended"))["session_id"] == session_id
+            await receive(ws, "session_ended")
     restarts = [e for e in stored_events(server, session_id) if e["event"] == "restart"]
     assert len(restarts) == 1
 
