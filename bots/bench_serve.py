@@ -254,6 +254,7 @@ def _env(data_dir: Path) -> dict[str, str]:
         # Every simulated citizen comes from 127.0.0.1: a per-address limit would throttle the
         # load generator itself (HTTP 429). Each conversation's own limit stays on.
         "HKBOT_ADDRESS_RATE": "0",
+        "HKBOT_ADDRESS_NEW_RATE": "0",  # nor may its new-conversation budget (it starts one per simulated citizen)
     }
 
 

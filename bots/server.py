@@ -6,7 +6,9 @@ Routes:
   /bots/<bot>/...                                          every other channel in the bot's `channels`
   POST /bots/<bot>/conversations/<sender>/handoff          start a handoff (bearer HKBOT_API_TOKEN)
   POST /bots/<bot>/conversations/<sender>/handoff/release  end it: the bot answers again
-  POST /webhook, GET /actions                              rasa-sdk's action server, for an external Rasa
+  POST /webhook, GET /actions                              rasa-sdk's action server, for an external Rasa;
+                                                           served only when HKBOT_ACTION_SERVER_TOKEN is set,
+                                                           and then only to callers that present it
 """
 from __future__ import annotations
 
@@ -28,6 +30,10 @@ from bots.registry import BotConfigError
 logger = logging.getLogger("hkbot.server")
 
 API_TOKEN_ENV = "HKBOT_API_TOKEN"
+#: The token an external Rasa must present to use this process's action server (/webhook, /actions).
+ACTION_TOKEN_ENV = "HKBOT_ACTION_SERVER_TOKEN"
+#: Most bytes a deflated action-server body may inflate to (a long conversation is ~1 MB of JSON).
+MAX_INFLATED_BYTES = 8 * 1024 * 1024
 HANDOFF_SLOT = "handoff_active"
 MAX_REQUEST_BYTES = 1024 * 1024
 _SENDER = re.compile(r"^[^\x00-\x1f/]{1,128}$")
@@ -46,6 +52,32 @@ def _authorised(request: Any) -> bool:
     if not expected or not given.lower().startswith("bearer "):
         return False
     return hmac.compare_digest(given[7:].strip().encode(), expected.encode())
+
+
+def _action_caller(request: Any) -> bool:
+    """True when the request carries HKBOT_ACTION_SERVER_TOKEN, as `Authorization: Bearer` or Rasa's `?token=`."""
+    expected = os.environ.get(ACTION_TOKEN_ENV, "").strip()
+    if not expected:
+        return False
+    given = request.headers.get("authorization", "")
+    given = given[7:].strip() if given.lower().startswith("bearer ") else (request.args.get("token") or "")
+    return bool(given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+class InflatedTooLarge(ValueError):
+    """A deflated body that would inflate past MAX_INFLATED_BYTES."""
+
+
+def inflate(raw: bytes, limit: int = MAX_INFLATED_BYTES) -> bytes:
+    """A zlib-deflated body, inflated to at most `limit` bytes (InflatedTooLarge past that: a zip bomb)."""
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(raw, limit + 1)
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise InflatedTooLarge(f"the inflated body is larger than {limit} bytes")
+    out += inflater.flush(limit + 1 - len(out))
+    if len(out) > limit:
+        raise InflatedTooLarge(f"the inflated body is larger than {limit} bytes")
+    return out
 
 
 async def set_handoff(runtime: Any, sender: str, active: bool) -> bool:
@@ -120,25 +152,45 @@ def create_app(runtimes: dict[str, Any]) -> Any:
         status, body = health_report(runtimes, shared_store(), app.ctx.channels)
         return response.json(body, status=status, headers={"Cache-Control": "no-store"})
 
+    def action_server_refusal(request: Any) -> Any:
+        """None when the caller may use the action server; else a 404 (not served) or 403 (no token)."""
+        if not os.environ.get(ACTION_TOKEN_ENV, "").strip():
+            return _error(f"no such endpoint: {request.method} {request.path} (the action server is not served: "
+                          f"actions run in this process; set {ACTION_TOKEN_ENV} to serve it to an external Rasa)", 404)
+        if not _action_caller(request):
+            return _error(f"forbidden: send 'Authorization: Bearer <token>' with the server's {ACTION_TOKEN_ENV}", 403)
+        return None
+
     @app.post("/webhook")
     async def action_webhook(request: Any) -> Any:
-        """rasa-sdk's action-server endpoint, same JSON, for a Rasa server elsewhere."""
+        """rasa-sdk's action-server endpoint, same JSON, for a Rasa server elsewhere that holds the token."""
+        refusal = action_server_refusal(request)
+        if refusal is not None:
+            return refusal
         try:
             raw = request.body or b""
             if request.headers.get("content-encoding") == "deflate":
-                raw = zlib.decompress(raw)
+                raw = inflate(raw)
             body = json.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError, zlib.error):
+        except InflatedTooLarge:
+            return _error(f"request too large: the inflated body must be at most {MAX_INFLATED_BYTES} bytes", 413)
+        except (ValueError, UnicodeDecodeError, zlib.error, RecursionError):  # RecursionError: JSON nested too deep
             return _error("the body must be an action-server request in JSON", 400)
         if not isinstance(body, dict):
             return _error("the body must be a JSON object", 400)
-        status, answer = await run_action_call(body)
+        try:
+            status, answer = await run_action_call(body)
+        except RecursionError:  # a tracker nested too deep for an action to read
+            return _error("the action-server request is nested too deeply", 400)
         return response.json(answer, status=status)
 
     @app.get("/actions")
-    async def actions(_: Any) -> Any:
+    async def actions(request: Any) -> Any:
         from bots.runtime import shared_executor
 
+        refusal = action_server_refusal(request)
+        if refusal is not None:
+            return refusal
         return response.json([{"name": name} for name in shared_executor().actions])
 
     async def handoff(request: Any, bot: str, sender: str, active: bool) -> Any:

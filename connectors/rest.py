@@ -22,6 +22,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors import session_ids
+from connectors.client_metadata import client_metadata
+
 logger = logging.getLogger("hkbot.rest")
 
 #: The largest request body accepted, in bytes.
@@ -86,6 +89,8 @@ def parse_request(request: Request) -> tuple[str, str, Optional[dict[str, Any]]]
         raise BadRequest("'sender' is missing: give a non-empty string that identifies the conversation")
     if len(sender) > MAX_SENDER_CHARS or _LONE_SURROGATE.search(sender) or not sender.isprintable():
         raise BadRequest(f"'sender' must be printable text of at most {MAX_SENDER_CHARS} characters")
+    if session_ids.reserved(sender):  # the web widget's conversations: REST may not read or write them
+        raise BadRequest(f"'sender' must not start with {session_ids.PREFIX!r}: that prefix is reserved for the web widget's conversations")
     if not isinstance(text, str):
         raise BadRequest("'message' is missing: give the citizen's text as a string")
     if not text.strip():
@@ -96,6 +101,8 @@ def parse_request(request: Request) -> tuple[str, str, Optional[dict[str, Any]]]
         raise BadRequest("'message' is not valid Unicode text")
     if metadata is not None and not isinstance(metadata, dict):
         raise BadRequest("'metadata' must be a JSON object when given")
+    if metadata is not None:  # only `language` and `surface` (and a button's `display_text`) reach the tracker
+        metadata = client_metadata(metadata, text, metadata.get("display_text"))
     return sender, text, metadata
 
 

@@ -3,9 +3,15 @@
 Frames are JSON text in both directions (see README, "Web widget and kiosk"):
 
   browser -> server: hello {session_id?, language?}, message {text, payload?, metadata?},
-                     end_session, ping
+                     end_session {session_id?}, ping
   server -> browser: session {session_id, resumed, history}, typing {on}, message {from, text,
-                     buttons, metadata}, session_ended, error {code, text}, pong
+                     buttons, metadata}, session_ended {session_id}, error {code, text}, pong
+
+Session ids are issued and signed by the server (connectors.session_ids): a `hello` with an id
+this server did not issue starts a new conversation. `end_session` may name an id the browser
+held earlier (a kiosk wiped while offline ends its last conversation once it is back online).
+Every frame counts against the per-address and per-conversation buckets of privacy.rate_limit,
+and one address may hold at most `HKBOT_ADDRESS_SOCKETS` sockets at once.
 
 Every open socket is registered per (bot, sender) so that other parts of the server
 (operators taking over a conversation) can push to a citizen with `send_to`.
@@ -17,16 +23,17 @@ import itertools
 import json
 import logging
 import re
-import uuid
 from typing import Any, Awaitable, Callable, Iterable, Mapping
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, Restarted, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, Restarted, SessionStarted, UserUttered
 from sanic import Blueprint, Request, Sanic
 
+from connectors import session_ids
+from connectors.client_metadata import CLIENT_KEYS, client_metadata, shown_text
 from connectors.profile import bot_profile, config_value
 from nlu.sanitise import MAX_MESSAGE_CHARS
-from privacy.rate_limit import check_message, client_address
+from privacy.rate_limit import check_frame, check_message, client_address, shared_limits
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +41,13 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 16 * 1024
 #: Most characters of citizen text passed to the bot: the NLU's own limit.
 MAX_TEXT_CHARS = MAX_MESSAGE_CHARS
-#: Message metadata a browser may set; anything else it sends is dropped.
-CLIENT_METADATA_KEYS = ("language", "display_text", "surface")
+#: Message metadata a browser may set; anything else it sends is dropped (see connectors.client_metadata).
+CLIENT_METADATA_KEYS = CLIENT_KEYS
 #: Metadata keys of a bot message that are not Rasa's own message fields.
 _MESSAGE_FIELDS = {
     "text", "buttons", "quick_replies", "elements", "attachment", "image", "custom",
     "timestamp", "template", "response", "metadata",
 }
-_SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _BOT_PATH = re.compile(r"/bots/([^/]+)/")
 
 # Polite errors a citizen may see, per reply language (Simplified falls back to its own text).
@@ -82,6 +88,8 @@ def error_text(code: str, language: str | None) -> str:
 # --- the registry of open sockets -------------------------------------------------------
 
 _sockets: dict[tuple[str, str], set[Any]] = {}
+#: Open sockets per client address (the per-address cap).
+_per_address: dict[str, int] = {}
 #: Called with (bot, sender) after a conversation is ended on the server (kiosk reset);
 #: the operators' handoff queue registers here to drop a waiting conversation.
 session_end_hooks: list[Callable[[str, str], Awaitable[None] | None]] = []
@@ -162,9 +170,7 @@ def history_frames(events: Iterable[Any]) -> list[dict[str, Any]]:
     frames: list[dict[str, Any]] = []
     for event in events:
         if isinstance(event, UserUttered) and event.text is not None:
-            metadata = event.metadata or {}
-            text = metadata.get("display_text") or event.text
-            frames.append({"type": "message", "from": "user", "text": str(text)})
+            frames.append({"type": "message", "from": "user", "text": shown_text(event.text, event.metadata)})
         elif isinstance(event, BotUttered):
             frame = bot_frame(event.message())
             if frame["metadata"].get("kind") == "agent":  # an officer's words, stored by the console
@@ -225,13 +231,27 @@ def origin_allowed(origin: str | None, host: str, allowed: Iterable[str] | None)
     return any(origin == str(o).rstrip("/").lower() or str(o) == "*" for o in allowed or ())
 
 
+def _already_restarted(tracker: Any) -> bool:
+    """True when nothing but session bookkeeping happened since the conversation's last restart."""
+    for event in reversed(tracker.events):
+        if isinstance(event, Restarted):
+            return True
+        if not isinstance(event, (SessionStarted, ActionExecuted)) or getattr(event, "action_name", None) not in (None, "action_session_start", "action_listen"):
+            return False
+    return False
+
+
 async def end_conversation(app: Sanic, bot: str, sender: str) -> None:
-    """Restart the conversation on the server: the tracker forgets it and any handoff ends."""
+    """Restart the conversation on the server: the tracker forgets it and any handoff ends.
+
+    Ending an ended conversation again stores nothing (a client repeating `end_session`
+    cannot grow the tracker).
+    """
     agent = _agent(app, bot)
     if agent is not None and getattr(agent, "tracker_store", None) is not None:
         async with agent.lock_store.lock(sender):
             tracker = await agent.tracker_store.retrieve(sender)
-            if tracker is not None:
+            if tracker is not None and not _already_restarted(tracker):
                 tracker.update(Restarted())  # resets every slot, `handoff_active` too
                 await agent.tracker_store.save(tracker)
     for hook in list(session_end_hooks):
@@ -321,6 +341,13 @@ class Conversation:
             await self.error("origin")
             await self.ws.close(code=1008, reason="origin not allowed")
             return
+        cap = shared_limits().limits.address_sockets
+        if cap and _per_address.get(self.address, 0) >= cap:
+            logger.warning("Refused a %s chat socket from %s: %d sockets open from that address", self.bot, self.address, cap)
+            await self.error("unavailable")
+            await self.ws.close(code=1013, reason="too many connections from this address")  # the widget retries later
+            return
+        _per_address[self.address] = _per_address.get(self.address, 0) + 1
         try:
             while True:
                 raw = await self.ws.recv()
@@ -334,6 +361,11 @@ class Conversation:
         finally:
             if self.sender:
                 _unregister(self.bot, self.sender, self.ws)
+            left = _per_address.get(self.address, 1) - 1
+            if left > 0:
+                _per_address[self.address] = left
+            else:
+                _per_address.pop(self.address, None)
 
     async def handle_raw(self, raw: Any) -> None:
         size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
@@ -349,16 +381,24 @@ class Conversation:
             await self.error("bad_frame")
             return
         kind = frame.get("type")
+        if kind == "message":  # limited in `message`, with the message's own checks
+            await self.message(frame)
+            return
+        if kind not in ("hello", "end_session", "ping"):
+            await self.error("bad_frame")
+            return
+        refusal = check_frame(self.bot, self.sender, self.address)
+        if refusal is not None:
+            await send_frame(self.ws, {"type": "error", "code": refusal.code, "text": refusal.text(self.language)})
+            if kind == "hello" and not self.sender:  # no session to go on with: the widget reconnects after a pause
+                await self.ws.close(code=1013, reason="rate limited")
+            return
         if kind == "hello":
             await self.hello(frame)
-        elif kind == "message":
-            await self.message(frame)
         elif kind == "end_session":
-            await self.end_session()
-        elif kind == "ping":
-            await send_frame(self.ws, {"type": "pong"})
+            await self.end_session(frame)
         else:
-            await self.error("bad_frame")
+            await send_frame(self.ws, {"type": "pong"})
 
     def _set_language(self, value: Any) -> None:
         if value in ("en", "yue", "zh-Hant", "zh-Hans"):
@@ -373,8 +413,10 @@ class Conversation:
     async def hello(self, frame: Mapping[str, Any]) -> None:
         self._set_language(frame.get("language"))
         requested = frame.get("session_id")
-        resumed = isinstance(requested, str) and bool(_SESSION_ID.match(requested))
-        await self._bind(requested if resumed else uuid.uuid4().hex)
+        resumed = session_ids.verify(self.bot, requested)  # only ids this server issued
+        if requested and not resumed:
+            logger.info("A %s chat socket asked for a conversation id this server did not issue; a new one starts", self.bot)
+        await self._bind(requested if resumed else session_ids.issue(self.bot))
         history: list[dict[str, Any]] = []
         if resumed:
             try:
@@ -406,11 +448,8 @@ class Conversation:
         if refusal is not None:  # the same per-sender and per-address limits as the REST channel
             await send_frame(self.ws, {"type": "error", "code": refusal.code, "text": refusal.text(self.language)})
             return
-        client_metadata = frame.get("metadata") if isinstance(frame.get("metadata"), Mapping) else {}
-        metadata = {k: str(client_metadata[k])[:200] for k in CLIENT_METADATA_KEYS if k in client_metadata}
+        metadata = client_metadata(frame.get("metadata"), text, frame.get("text") if frame.get("payload") else None)
         self._set_language(metadata.get("language"))
-        if frame.get("payload") and isinstance(frame.get("text"), str):
-            metadata["display_text"] = frame["text"][:200]  # what the citizen saw on the button
         metadata["channel"] = "websocket"
         await send_frame(self.ws, {"type": "typing", "on": True})
         try:
@@ -429,10 +468,18 @@ class Conversation:
         finally:
             await send_frame(self.ws, {"type": "typing", "on": False})
 
-    async def end_session(self) -> None:
-        if self.sender:
-            old = self.sender
-            await end_conversation(self.app, self.bot, old)
-            _unregister(self.bot, old, self.ws)
-            self.sender = None
-        await send_frame(self.ws, {"type": "session_ended"})
+    async def end_session(self, frame: Mapping[str, Any] | None = None) -> None:
+        """End this socket's conversation, or an earlier one of this browser named by its (signed) id."""
+        requested = (frame or {}).get("session_id")
+        target = self.sender
+        if requested and requested != self.sender:
+            if not session_ids.verify(self.bot, requested):
+                await self.error("bad_frame")
+                return
+            target = requested
+        if target:
+            await end_conversation(self.app, self.bot, target)
+            if target == self.sender:
+                _unregister(self.bot, target, self.ws)
+                self.sender = None
+        await send_frame(self.ws, {"type": "session_ended", "session_id": target})

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
+from connectors.client_metadata import shown_text
 from console import handoffs, review, stats
 
 logger = logging.getLogger("hkbot.console")
@@ -40,7 +41,7 @@ def transcript(events: list[Any]) -> list[tuple[str, str]]:
     lines = []
     for event in events:
         if isinstance(event, UserUttered) and event.text:
-            lines.append(("citizen", (event.metadata or {}).get("display_text") or event.text))
+            lines.append(("citizen", shown_text(event.text, event.metadata)))
         elif isinstance(event, BotUttered) and event.text:
             lines.append(("agent" if (event.metadata or {}).get("kind") == "agent" else "bot", event.text))
     return lines[-TRANSCRIPT_MESSAGES:]
@@ -71,7 +72,7 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
         language = language.get("name")
     kind, meta = turn_kind(bot_messages)
     language = language or meta.get("language") or "und"
-    text = (user.metadata or {}).get("display_text") or user.text or ""
+    text = shown_text(user.text, user.metadata)
     stats.record_turn(bot, sender, language, kind, meta.get("topic") or (meta.get("label") if kind == "answer" else None), url=url)
 
     faq = parse.get("faq") or {}

@@ -205,7 +205,11 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     async def handoff_release(request: Request, handoff_id: int) -> HTTPResponse:
         user = request.ctx.session.user.name
         handoff = await run(handoffs.get, handoff_id)
-        if handoff is None or not await run(lambda: handoffs.set_status(handoff_id, "closed")):
+        if handoff is not None and handoff.status == "active" and handoff.agent != user \
+                and not request.ctx.session.user.can("users"):  # only its officer, or an admin, hands it back
+            return error_page(request, 403, f"{handoff.agent} has this conversation: only they or an admin can hand it back.")
+        expected = ("waiting",) if handoff is not None and handoff.status == "waiting" else ("waiting", "active")
+        if handoff is None or not await run(lambda: handoffs.set_status(handoff_id, "closed", expected=expected)):
             return error_page(request, 409, "This conversation has already ended.")
         await release(app, handoff)
         text = agent_text("released", handoff.language)

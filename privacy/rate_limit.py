@@ -3,9 +3,12 @@
 Every message endpoint (POST `/bots/<bot>/webhooks/...`) goes through `install_limits(app)`:
 the request body is at most `HKBOT_MAX_BODY_BYTES`, the citizen's `message` at most
 `HKBOT_MAX_MESSAGE_CHARS` characters (HTTP 413), and each address and each (bot, sender)
-has a token bucket (HTTP 429 with `Retry-After`). Refusals are JSON with a sentence for the
-citizen in English, Traditional and Simplified Chinese. Other channels (websocket) call
-`check_message(...)` for each message and show `refusal.text(language)`.
+has a token bucket (HTTP 429 with `Retry-After`). A conversation the process has not seen
+before also takes a token from its address's new-conversation bucket, so rotating sender ids
+cannot create conversations (trackers, handoff requests, review items) without limit.
+Refusals are JSON with a sentence for the citizen in English, Traditional and Simplified
+Chinese. Other channels (websocket) call `check_message(...)` for each message and
+`check_frame(...)` for each other frame, and show `refusal.text(language)`.
 
 Environment (defaults in brackets; a rate of 0 means no limit):
   HKBOT_RATE_LIMITS         on | off                               [on]
@@ -13,6 +16,9 @@ Environment (defaults in brackets; a rate of 0 means no limit):
   HKBOT_SENDER_BURST        messages a sender may send at once     [30]
   HKBOT_ADDRESS_RATE        requests per minute per client address [1200]
   HKBOT_ADDRESS_BURST       requests an address may send at once   [600]
+  HKBOT_ADDRESS_NEW_RATE    new conversations per hour per address [600]
+  HKBOT_ADDRESS_NEW_BURST   new conversations an address may start at once [60]
+  HKBOT_ADDRESS_SOCKETS     websocket connections open at once per address [100]
   HKBOT_MAX_MESSAGE_CHARS   characters in one message              [2000, the NLU's limit]
   HKBOT_MAX_BODY_BYTES      bytes in one request body              [65536]
 Buckets live in the process (one per replica); the client address is Sanic's
@@ -85,6 +91,9 @@ class Limits:
     sender_burst: int = 30
     address_rate: int = 1200  # generous: an office or kiosk network shares one address
     address_burst: int = 600
+    new_conversation_rate: int = 600  # per hour: a kiosk centre or office starts one every few seconds at most
+    new_conversation_burst: int = 60
+    address_sockets: int = 100  # open websockets per address; 0 means no cap
     max_message_chars: int = MAX_MESSAGE_CHARS
     max_body_bytes: int = 64 * 1024
 
@@ -99,6 +108,9 @@ class Limits:
             sender_burst=max(1, _number("HKBOT_SENDER_BURST", cls.sender_burst)),
             address_rate=_number("HKBOT_ADDRESS_RATE", cls.address_rate),
             address_burst=max(1, _number("HKBOT_ADDRESS_BURST", cls.address_burst)),
+            new_conversation_rate=_number("HKBOT_ADDRESS_NEW_RATE", cls.new_conversation_rate),
+            new_conversation_burst=max(1, _number("HKBOT_ADDRESS_NEW_BURST", cls.new_conversation_burst)),
+            address_sockets=_number("HKBOT_ADDRESS_SOCKETS", cls.address_sockets) if switch in ("on", "1", "true", "yes") else 0,
             max_message_chars=max(1, _number("HKBOT_MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS)),
             max_body_bytes=max(1024, _number("HKBOT_MAX_BODY_BYTES", cls.max_body_bytes)),
         )
@@ -137,6 +149,10 @@ class TokenBucketLimiter:
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+    def __contains__(self, key: str) -> bool:
+        with self._lock:
+            return key in self._buckets
 
 
 # ----------------------------------------------------------------------------- refusals
@@ -179,6 +195,7 @@ class MessageLimits:
         self.limits = limits or Limits.from_env()
         self.by_address = TokenBucketLimiter(self.limits.address_rate, self.limits.address_burst)
         self.by_sender = TokenBucketLimiter(self.limits.sender_rate, self.limits.sender_burst)
+        self.new_by_address = TokenBucketLimiter(self.limits.new_conversation_rate / 60.0, self.limits.new_conversation_burst)
 
     def check_size(self, body_bytes: int = 0, text: Optional[str] = None) -> Optional[Refusal]:
         """A 413 refusal when the body or the message is over its limit."""
@@ -202,9 +219,23 @@ class MessageLimits:
         wait = self.by_sender.take(f"{bot}:{sender}")
         return Refusal(429, "rate_limited", retry_after=max(1, math.ceil(wait))) if wait else None
 
+    def check_new_conversation(self, bot: str, sender: Optional[str], address: Optional[str]) -> Optional[Refusal]:
+        """A 429 refusal when a conversation this process has not seen would exceed its address's budget."""
+        if not self.limits.enabled or not address or not isinstance(sender, str) or not sender:
+            return None
+        if f"{bot}:{sender}" in self.by_sender:  # seen (its bucket is remembered): not new
+            return None
+        wait = self.new_by_address.take(address)
+        return Refusal(429, "rate_limited", retry_after=max(1, math.ceil(wait))) if wait else None
+
     def check_message(self, bot: str, sender: Optional[str], address: Optional[str], text: Optional[str]) -> Optional[Refusal]:
         """Every check for one message, cheapest first; None when it may go to the bot."""
-        return self.check_size(0, text) or self.check_address(address) or self.check_sender(bot, sender)
+        return (self.check_size(0, text) or self.check_address(address)
+                or self.check_new_conversation(bot, sender, address) or self.check_sender(bot, sender))
+
+    def check_frame(self, bot: str, sender: Optional[str], address: Optional[str]) -> Optional[Refusal]:
+        """For a control frame (websocket hello, end_session, ping): the same buckets as a message, without the size."""
+        return self.check_address(address) or self.check_new_conversation(bot, sender, address) or self.check_sender(bot, sender)
 
 
 _shared: Optional[MessageLimits] = None
@@ -221,6 +252,11 @@ def shared_limits() -> MessageLimits:
 def check_message(bot: str, sender: Optional[str], address: Optional[str], text: Optional[str]) -> Optional[Refusal]:
     """For channels other than REST (websocket): a Refusal to show the citizen, or None to go on."""
     return shared_limits().check_message(bot, sender, address, text)
+
+
+def check_frame(bot: str, sender: Optional[str], address: Optional[str]) -> Optional[Refusal]:
+    """For a websocket control frame (hello, end_session, ping): a Refusal, or None to go on."""
+    return shared_limits().check_frame(bot, sender, address)
 
 
 # ----------------------------------------------------------------------------- Sanic

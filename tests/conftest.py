@@ -62,6 +62,9 @@ class ServerProcess:
             **os.environ,
             "HKBOT_DATA_DIR": str(data_dir),
             "HKBOT_API_TOKEN": self.token,
+            # Every test's citizens come from 127.0.0.1: the per-address new-conversation budget would
+            # throttle the suite itself. Tests of that budget set it (tests/test_server_security.py).
+            "HKBOT_ADDRESS_NEW_RATE": "0",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
             **(env or {}),
         }

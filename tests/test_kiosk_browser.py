@@ -133,3 +133,50 @@ def test_unknown_kiosk_is_a_polite_404(server, web, artifacts_dir):
     expect(page.locator("h1")).to_contain_text("找不到網頁")
     expect(page.get_by_text(re.compile("call 1823"))).to_be_visible()
     shot(page, artifacts_dir, "kiosk_unknown_bot_404")
+
+
+def test_a_kiosk_wiped_while_offline_does_not_show_the_last_citizen_after_a_reload(server, web, artifacts_dir):
+    """Wipe with the network down, reload, network back: a fresh screen, and the server ends the old conversation."""
+    page = web.page
+    offline = {"on": False}
+    sockets: list[Any] = []
+    unanswered: list[Any] = []  # sockets opened while offline: nothing reaches the server
+
+    def route(ws: Any) -> None:
+        if offline["on"]:
+            unanswered.append(ws)
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    page.route_web_socket(re.compile(r".*/websocket(\?.*)?$"), route)
+    page.goto(f"{server.url}/kiosk/{BOT}?idle=300")
+    press_topic(page, shared_store().entry(TOP_TOPICS[0]).title_in("zh-Hant"))
+    session = web.session_storage()[f"hkbot:{BOT}:kiosk:session"]
+
+    offline["on"] = True
+    sockets[-1].close(code=1006, reason="network down")
+    page.locator("#kiosk-restart").click()  # the next citizen presses "start again" (or the idle wipe runs)
+    expect(page.locator("#kiosk-log .hkb-user")).to_have_count(0)
+    page.reload()
+    page.wait_for_timeout(1000)
+    offline["on"] = False
+    for ws in unanswered:  # the network is back: the page notices and reconnects
+        ws.close(code=1006, reason="network down")
+
+    connected = len(sockets)
+    deadline = time.monotonic() + 30
+    while len(sockets) == connected:
+        assert time.monotonic() < deadline, "the kiosk did not connect again"
+        page.wait_for_timeout(200)
+    expect(page.locator("#kiosk-status")).to_be_empty(timeout=10_000)  # connected: the session frame arrived
+    page.wait_for_timeout(1000)
+    expect(page.locator("#kiosk-log .hkb-user")).to_have_count(0)  # not the previous citizen's question
+    expect(page.locator("#kiosk-log .hkb-msg")).to_have_count(1)  # only the greeting
+    assert web.session_storage().get(f"hkbot:{BOT}:kiosk:session") not in (None, session)
+    shot(page, artifacts_dir, "kiosk_after_offline_wipe_and_reload")
+    deadline = time.monotonic() + 10
+    while history_of(server, session)["history"]:
+        assert time.monotonic() < deadline, "the server did not end the previous citizen's conversation"
+        time.sleep(0.3)
+    assert f"hkbot:{BOT}:kiosk:ending" not in web.session_storage()

@@ -122,12 +122,3 @@ def test_unknown_paths_and_bots_are_json_404(server):
         assert reply.status_code == 404
         assert "error" in reply.json()
     assert httpx.get(f"{server.url}/health", timeout=10).status_code == 200  # still serving
-
-
-def test_the_action_webhook_speaks_rasa_sdk(server):
-    reply = httpx.post(f"{server.url}/webhook", json={"next_action": "action_that_does_not_exist", "tracker": {"sender_id": "x"}}, timeout=10)
-    assert reply.status_code == 404
-    assert reply.json()["action_name"] == "action_that_does_not_exist"
-    assert httpx.post(f"{server.url}/webhook", content=b"\xff\xfe", timeout=10).status_code == 400
-    names = {action["name"] for action in httpx.get(f"{server.url}/actions", timeout=10).json()}
-    assert {"action_answer_faq", "action_handoff", "action_fallback"} <= names

@@ -165,6 +165,8 @@
     this.attempt = 0;
     this.outbox = [];
     this.timer = null;
+    this.current = null; // the conversation this socket is in (server-issued id)
+    this.ending = null; // a conversation to end on the server once connected
   }
 
   Chat.prototype.sessionId = function () {
@@ -218,7 +220,9 @@
     if (frame.type === 'session') {
       this.ready = true;
       this.attempt = 0;
+      this.current = frame.session_id;
       stored(this.key + ':session', frame.session_id);
+      this.sendEnding();
       this.emit('status', 'connected');
       this.emit('session', frame);
       var queued = this.outbox;
@@ -231,6 +235,12 @@
     } else if (frame.type === 'error') {
       this.emit('error', frame);
     } else if (frame.type === 'session_ended') {
+      if (frame.session_id && frame.session_id === this.ending) {
+        this.ending = null;
+        stored(this.key + ':ending', null);
+      }
+      if (frame.session_id && frame.session_id !== this.current) return; // an earlier conversation, ended late
+      this.current = null;
       stored(this.key + ':session', null);
       this.emit('ended', frame);
       if (this.ws) this.ws.send(JSON.stringify({ type: 'hello', session_id: null }));
@@ -252,12 +262,28 @@
     this.send(frame);
   };
 
-  /* Forget the conversation here and on the server (the kiosk's reset). */
+  /* Forget the conversation here at once, and on the server as soon as there is a connection (the
+   * kiosk's reset): a page reloaded before that starts a new conversation, never the last citizen's. */
   Chat.prototype.end = function () {
     this.outbox = this.outbox.filter(function (f) {
       return f.type !== 'message';
     });
-    if (this.sessionId()) this.send({ type: 'end_session' });
+    var old = this.sessionId() || this.current;
+    if (!old) return;
+    stored(this.key + ':session', null);
+    this.ending = old;
+    stored(this.key + ':ending', old);
+    if (this.ready && this.ws && this.ws.readyState === 1) this.sendEnding();
+    else this.connect();
+  };
+
+  /* Ask the server to end the conversation that end() forgot here (kept until the server confirms). */
+  Chat.prototype.sendEnding = function () {
+    var ending = stored(this.key + ':ending') || this.ending;
+    if (ending && this.ws && this.ws.readyState === 1) {
+      this.ending = ending;
+      this.ws.send(JSON.stringify({ type: 'end_session', session_id: ending }));
+    }
   };
 
   window.HKBot = {
