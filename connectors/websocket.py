@@ -316,6 +316,18 @@ class WebSocketInput(InputChannel):
         return bp
 
 
+async def next_message(ws: Any) -> str | bytes | None:
+    """The next whole message of a Sanic websocket, read frame by frame; None once it has closed.
+
+    Not `ws.recv()`: Sanic 21.12 (Rasa 3.6's pin) passes a bare coroutine to `asyncio.wait` there,
+    which Python 3.11 refuses with a TypeError, so every chat socket closed after its first read.
+    """
+    parts = [part async for part in ws.recv_streaming()]
+    if not parts:
+        return None
+    return "".join(parts) if isinstance(parts[0], str) else b"".join(parts)
+
+
 class Conversation:
     """One open socket: reads frames, hands messages to the agent, answers politely."""
 
@@ -350,7 +362,7 @@ class Conversation:
         _per_address[self.address] = _per_address.get(self.address, 0) + 1
         try:
             while True:
-                raw = await self.ws.recv()
+                raw = await next_message(self.ws)
                 if raw is None:
                     break
                 await self.handle_raw(raw)
