@@ -6,13 +6,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install system-deps train bench clean
+.PHONY: run test install system-deps browser-tools train bench clean
 
 run: install
 	$(BIN)/hkbot train
 	$(BIN)/hkbot serve
 
-test: install system-deps
+test: install system-deps browser-tools
 	bash scripts/services.sh start
 	$(BIN)/python -m pytest; status=$$?; bash scripts/services.sh stop; exit $$status
 
@@ -29,6 +29,13 @@ $(STAMP): pyproject.toml constraints.txt
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# axe-core (pinned in package.json / package-lock.json) for the browser tests' accessibility checks;
+# the tests inject it into the pages, citizens never load it.
+browser-tools: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
 train: install
 	$(BIN)/hkbot train
 
@@ -37,4 +44,4 @@ bench: install
 	$(BIN)/hkbot bench faq
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

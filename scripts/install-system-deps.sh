@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages the real-part tests need, only when missing:
-# Debian's Chromium (browser tests; Playwright never downloads a browser here).
+# Debian's Chromium (browser tests; Playwright never downloads a browser here) and npm.
 # Safe to run again: it does nothing when everything is present.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+# npm installs axe-core (package-lock.json) for the browser tests' accessibility checks.
+command -v npm >/dev/null 2>&1 || need+=(npm)
 # Fonts with Chinese glyphs, so screenshots of Cantonese text are legible.
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 
