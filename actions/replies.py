@@ -18,10 +18,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "en": "Tap a topic below or type your question.",
         "zh-Hant": "你可以按下面的題目，或直接輸入你的問題。",
     },
-    "privacy_notice": {
-        "en": "Privacy notice: {url}",
-        "zh-Hant": "私隱政策：{url}",
-    },
+    "privacy_label": {"en": "Privacy notice", "zh-Hant": "私隱政策"},
     "identity": {
         "en": (
             "This is the {name}. I'm a virtual assistant: a computer program, not a person. I answer from the "
@@ -155,7 +152,6 @@ REPLIES: dict[str, dict[str, str]] = {
         "en": "Sorry, I don't have a checklist for this service. Please ask your question, or call 1823.",
         "zh-Hant": "抱歉，這項服務沒有清單。請直接提出你的問題，或致電1823。",
     },
-    "source": {"en": "Source: {url}", "zh-Hant": "資料來源：{url}"},
 }
 
 
