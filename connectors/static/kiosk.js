@@ -48,13 +48,14 @@
       },
       message: function (frame) {
         showTyping(false);
-        log.appendChild(H.renderMessage(frame, language, press));
+        follow(frame);
+        log.appendChild(H.renderMessage(frame, language, press, true));
         scrollDown();
       },
       typing: showTyping,
       error: function (frame) {
         showTyping(false);
-        var item = H.el('li', 'hkb-msg hkb-error');
+        var item = H.el('div', 'hkb-msg hkb-error');
         item.appendChild(H.el('p', 'hkb-text', frame.text));
         log.appendChild(item);
       },
@@ -75,15 +76,30 @@
   function redraw(history) {
     log.textContent = '';
     var greeting = profile.greeting[language];
-    if (greeting) log.appendChild(H.renderMessage({ from: 'bot', text: greeting, metadata: { language: language } }, language));
+    var privacy = (profile.privacy_notice || {})[language];
+    if (greeting) {
+      var frame = { from: 'bot', text: greeting, metadata: { language: language, privacy_notice: privacy } };
+      log.appendChild(H.renderMessage(frame, language, null, true));
+    }
     history.forEach(function (frame) {
-      log.appendChild(H.renderMessage(frame, language, press));
+      follow(frame);
+      log.appendChild(H.renderMessage(frame, language, press, true));
     });
     scrollDown();
   }
 
+  /* The screen follows the language of the bot's latest reply (typing English gets English buttons). */
+  function follow(frame) {
+    if (frame.from === 'user' || !frame.metadata || !frame.metadata.language) return;
+    var next = H.messageLanguage(frame, language);
+    if (next === language) return;
+    language = next;
+    H.stored(key + ':lang', language);
+    applyLanguage();
+  }
+
   function addUser(text) {
-    log.appendChild(H.renderMessage({ from: 'user', text: text, metadata: { language: language } }, language));
+    log.appendChild(H.renderMessage({ from: 'user', text: text, metadata: { language: language } }, language, null, true));
     scrollDown();
   }
 
