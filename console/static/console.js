@@ -63,8 +63,11 @@
         }
         data.handoffs.forEach(function (h) {
           var row = el('tr'); row.setAttribute('data-id', h.id);
-          [h.id, h.bot, h.language, h.status + (h.agent ? ' (' + h.agent + ')' : ''), h.waited, h.online ? 'yes' : 'no'].forEach(function (v) {
-            row.appendChild(el('td', '', String(v)));
+          var hover = {1: h.bot, 2: h.language}; // ids and codes on hover, names shown
+          [h.id, h.bot_title, h.language_name, h.status + (h.agent ? ' (' + h.agent + ')' : ''), h.waited, h.online ? 'yes' : 'no'].forEach(function (v, i) {
+            var cell = el('td', '', String(v));
+            if (hover[i]) cell.title = hover[i];
+            row.appendChild(cell);
           });
           var link = el('a', '', 'Open'); link.href = '/console/handoffs/' + h.id;
           var cell = el('td'); cell.appendChild(link); row.appendChild(cell);
