@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from console import audit, capture, handoffs, review
+from console import audit, capture, handoffs, review, suggestions
 from console.messages import agent_text
 from console.web import HANDOFF_TICK_SECONDS, LANGUAGE_NAMES, _form, _redirect, bot_title, error_page, guard, render, run
 from knowledge.db_store import shared_database
@@ -164,9 +164,25 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         handoff = await run(handoffs.get, handoff_id)
         if handoff is None:
             return error_page(request, 404, "There is no such conversation.")
-        return render(request, "handoff.html", handoff=handoff, bot_title=bot_title(bots, handoff.bot),
-                      messages=await run(handoffs.messages, handoff_id),
-                      mine=handoff.agent == request.ctx.session.user.name)
+        messages = await run(handoffs.messages, handoff_id)
+        return render(request, "handoff.html", handoff=handoff, bot_title=bot_title(bots, handoff.bot), messages=messages,
+                      mine=handoff.agent == request.ctx.session.user.name,
+                      suggested=await run(suggested_for, handoff, suggestions.latest_citizen_text(messages)))
+
+    def suggested_for(handoff: handoffs.Handoff, text: str) -> list[suggestions.Suggestion]:
+        kbs = tuple(getattr(bots.get(handoff.bot), "knowledge_bases", ()) or ())
+        return suggestions.suggest(text, kbs, handoff.language)
+
+    @app.get("/console/api/handoffs/<handoff_id:int>/suggestions", name="console_api_handoff_suggestions")
+    @guard("handoff")
+    async def handoff_suggestions_api(request: Request, handoff_id: int) -> HTTPResponse:
+        """The best knowledge matches for the citizen's latest message (the desk refreshes them as they write)."""
+        handoff = await run(handoffs.get, handoff_id)
+        if handoff is None:
+            return response.json({"error": "There is no such conversation."}, status=404)
+        text = suggestions.latest_citizen_text(await run(handoffs.messages, handoff_id))
+        found = await run(suggested_for, handoff, text)
+        return response.json({"for": text, "suggestions": [s.to_dict() for s in found]}, headers={"Cache-Control": "no-store"})
 
     @app.get("/console/api/handoffs/<handoff_id:int>", name="console_api_handoff")
     @guard("handoff")

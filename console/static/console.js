@@ -18,6 +18,41 @@
     });
   }
 
+  /* --- suggested answers: copy one into the reply box (never sent without Send); refresh on new citizen words --- */
+  var suggested = document.getElementById('suggestions');
+  function useSuggestion(event) {
+    var button = event.target.closest('.use-suggestion');
+    var box = document.getElementById('reply');
+    if (!button || !box) return;
+    box.value = button.getAttribute('data-answer');
+    box.focus();
+  }
+  function refreshSuggestions() {
+    if (!suggested) return;
+    getJSON('/console/api/handoffs/' + suggested.getAttribute('data-handoff') + '/suggestions').then(function (data) {
+      var list = el('ol');
+      list.id = 'suggestions';
+      ['handoff', 'can-use'].forEach(function (name) { list.setAttribute('data-' + name, suggested.getAttribute('data-' + name)); });
+      data.suggestions.forEach(function (s) {
+        var item = el('li', 'suggestion');
+        var title = el('h3');
+        var name = el('span', '', s.title); name.title = s.id;
+        title.appendChild(name); title.appendChild(document.createTextNode(' '));
+        title.appendChild(el('span', 'score', 'score ' + s.score.toFixed(2)));
+        item.appendChild(title);
+        item.appendChild(el('p', 'answer', s.answer));
+        if (list.getAttribute('data-can-use') === 'yes') {
+          var use = el('button', 'use-suggestion', 'Put in the reply box');
+          use.type = 'button'; use.setAttribute('data-answer', s.answer);
+          item.appendChild(use);
+        }
+        list.appendChild(item);
+      });
+      if (data.suggestions.length) { suggested.parentNode.replaceChild(list, suggested); suggested = list; }
+    }).catch(function () {});
+  }
+  document.addEventListener('click', useSuggestion);
+
   /* --- one conversation: poll new messages, send replies without reloading --- */
   var transcript = document.getElementById('transcript');
   if (transcript) {
@@ -26,6 +61,7 @@
     var status = document.getElementById('handoff-status');
     var poll = function () {
       getJSON('/console/api/handoffs/' + id + '?after=' + after).then(function (data) {
+        if (data.messages.some(function (m) { return m.author === 'citizen'; })) refreshSuggestions();
         data.messages.forEach(function (m) {
           var item = el('li', 'from-' + m.author);
           item.appendChild(el('span', 'who', m.author));
