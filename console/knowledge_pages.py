@@ -334,12 +334,23 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         await run(audit.record, user, "draft.save", item_id, summary[:3000] or "no change")
         return _redirect(f"/console/knowledge/vocabulary/{kb}?ok=saved")
 
+    @app.get("/console/knowledge/publish", name="console_publish_confirm")
+    @guard("publish")
+    @with_database
+    async def publish_confirm(request: Request, database: KnowledgeDatabase) -> HTTPResponse:
+        """Before publishing every draft at once: only what would change, then a confirmation."""
+        published, proposed = await run(lambda: (database.published(), database.proposed()))
+        changes = diff_entries(published, proposed)
+        return render(request, "publish_all.html", changes=changes, titles=entry_titles(proposed, published))
+
     @app.post("/console/knowledge/publish", name="console_publish")
     @guard("publish")
     @with_database
     async def publish(request: Request, database: KnowledgeDatabase) -> HTTPResponse:
         user = request.ctx.session.user.name
         entry_id = _form(request, "entry_id").strip()
+        if not entry_id and _form(request, "confirm") != "yes":  # every draft at once: confirmed on the page that shows them
+            return _redirect("/console/knowledge/publish")
         ids = [entry_id] if entry_id else None
         try:
             number = await run(lambda: database.publish(user, ids, _form(request, "message")[:500]))

@@ -245,7 +245,7 @@ def test_missed_messages_reach_the_review_queue_redacted_and_grouped(console_ser
     expect(page.locator(".review-group").filter(has_text="goldfish")).to_have_count(0)
 
     page.goto(f"{url}/console/dashboard?bot=dog_licence")
-    expect(page.locator("#stats-table tbody tr").first).to_contain_text("dog_licence")
+    expect(page.locator("#stats-table tbody tr").first).to_contain_text("AFCD Dog Licence Assistant")  # names, ids on hover
     expect(page.locator("#charts svg").first).to_be_visible()
     shot(page, artifacts_dir, "console_dashboard")
     assert not console.errors

@@ -336,6 +336,37 @@ def console_pages(url: str) -> list[str]:
             "/console/handoffs", "/console/users", "/console/audit"]
 
 
+def test_review_queue_pre_selects_no_weak_topic_and_the_dashboard_adds_up(ui_server, officer, shots):
+    for sender, text in (("w1", "How do I apply for public housing?"), ("w2", "How much is a dog licence?"),
+                         ("w3", "hello"), ("w4", "Can my goldfish get a licence?")):
+        httpx.post(f"{ui_server.url}/bots/dog_licence/webhooks/rest/webhook", json={"sender": sender, "message": text},
+                   timeout=60).raise_for_status()
+    page = officer.page
+    login(page, ui_server.url, "ada")
+    group = page.locator(".review-group").filter(has_text="public housing")
+    deadline = time.monotonic() + 15
+    while not group.count():
+        assert time.monotonic() < deadline, "the missed message did not reach the review queue"
+        page.wait_for_timeout(500)
+        page.goto(f"{ui_server.url}/console/review")
+    scores = [float(s) for s in re.findall(r"score (\d\.\d\d)", group.first.locator(".meta").inner_text())]
+    choice = group.first.locator("select[name=entry_id]")
+    if not scores or max(scores) < 0.55:
+        expect(choice).to_have_value("")  # nothing pre-selected: the operator chooses
+    assert choice.get_attribute("required") is not None
+    expect(page.locator("main")).to_contain_text("only when its score is at least 0.55")
+    shot(page, shots, "console_review", full_page=True)
+
+    page.goto(f"{ui_server.url}/console/dashboard?bot=dog_licence")
+    row = page.locator("#stats-table tbody tr").first
+    expect(row).to_contain_text("AFCD Dog Licence Assistant")
+    cells = row.locator("td").all_inner_texts()
+    shares = [int(re.match(r"(\d+)%", cell).group(1)) for cell in cells[3:7]]
+    assert sum(shares) == 100, cells
+    assert row.locator("td").first.get_attribute("title") == "dog_licence"
+    shot(page, shots, "console_dashboard", full_page=True)
+
+
 def test_every_console_page_has_no_accessibility_violation(ui_server, officer):
     page = officer.page
     problems = []
@@ -372,3 +403,26 @@ def test_a_rollback_without_confirmation_changes_nothing(ui_server, officer):
     assert answered["status"] == 200 and answered["url"].endswith("/console/versions/1/rollback")  # the confirmation page
     page.goto(f"{ui_server.url}/console/versions")
     assert page.locator("table.versions tbody tr").count() == live  # no new version
+
+
+def test_publishing_every_draft_shows_the_difference_and_asks_first(ui_server, officer, shots):
+    page = officer.page
+    login(page, ui_server.url, "ada")
+    page.goto(f"{ui_server.url}/console/knowledge/entry/dog_licence.where_apply")
+    answer = page.locator("#answer-en")
+    answer.fill("ALL DRAFTS TEST. " + answer.input_value())
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.locator(".notice")).to_contain_text("Draft saved")
+    page.goto(f"{ui_server.url}/console/knowledge")
+    page.get_by_role("link", name="Publish all drafts…").click()
+    expect(page.locator("#publish-summary")).to_contain_text("1 entry would change")
+    expect(page.locator("section.change")).to_have_count(1)
+    expect(page.locator("section.change .ladd").first).to_contain_text("ALL DRAFTS TEST")
+    shot(page, shots, "console_publish_all_confirm", full_page=True)
+    page.goto(f"{ui_server.url}/console/versions")
+    before = page.locator("table.versions tbody tr").count()
+    page.goto(f"{ui_server.url}/console/knowledge/publish")
+    page.get_by_role("button", name="Yes, publish 1 change").click()
+    expect(page.locator(".notice")).to_contain_text("Published")
+    page.goto(f"{ui_server.url}/console/versions")
+    assert page.locator("table.versions tbody tr").count() == before + 1
