@@ -197,7 +197,7 @@ def test_handoff_round_trip_in_the_widget(console_server, browser, console, arti
         row.get_by_role("link", name="Open").click()
         expect(agent.locator("#transcript")).to_contain_text("I want to talk to a human")
         agent.get_by_role("button", name="Take this conversation").click()
-        expect(widget.locator(".hkb-log .hkb-agent").first).to_contain_text("officer has joined")
+        expect(widget.locator(".hkb-log .hkb-agent").first).to_contain_text("officer (a person) has joined")
         agent.get_by_label("Your message to the citizen").fill("Hello, I am officer Agnes. How can I help?")
         agent.get_by_role("button", name="Send").click()
         expect(widget.locator(".hkb-log .hkb-agent").last).to_contain_text("officer Agnes", timeout=10_000)

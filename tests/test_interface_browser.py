@@ -236,6 +236,16 @@ def test_kiosk_prints_the_source_with_a_qr_code_and_reads_large(ui_server, citiz
     page.locator("#kiosk-log").evaluate("log => log.scrollTop = log.scrollHeight")
     shot(page, shots, "kiosk_answer")
     assert_no_axe_violations(page, "the kiosk with an answer")
+
+    # English typed at a Chinese kiosk: the whole screen follows the reply's language.
+    page.locator("#kiosk-input").fill("How much does a dog licence cost?")
+    page.locator("#kiosk-input").press("Enter")
+    expect(answer).to_have_count(2, timeout=ANSWER_TIMEOUT_MS)
+    expect(answer.last.locator(".hkb-ref-text")).to_contain_text("Source: 1823 website")
+    expect(page.locator("#kiosk-send")).to_have_text("Send")
+    expect(page.locator("#kiosk-restart")).to_have_text("Start again")
+    expect(page.locator(".kiosk-lang[aria-pressed=true]")).to_have_text("English")
+    expect(page.locator(".kiosk-topic").first).to_have_text(shared_store().entry("dog_licence.fee").title["en"])
     assert page_errors(citizen) == []
 
 

@@ -12,6 +12,7 @@
   var language = H.pageLanguage(H.stored(key + ':lang') || defaultLanguage);
   var idleSeconds = Math.max(2, parseInt(page.dataset.idle, 10) || profile.idle_seconds || 90);
   var warnSeconds = Math.max(1, parseInt(page.dataset.warn, 10) || 20);
+  var officer = false; // an officer is replying (handoff taken)
 
   var title = document.getElementById('kiosk-title');
   var subtitle = document.getElementById('kiosk-subtitle');
@@ -88,13 +89,17 @@
     scrollDown();
   }
 
-  /* The screen follows the language of the bot's latest reply (typing English gets English buttons). */
+  /* The screen follows the bot's latest reply: its language (typing English gets English buttons),
+   * and whether an officer (a person) is replying. */
   function follow(frame) {
-    if (frame.from === 'user' || !frame.metadata || !frame.metadata.language) return;
-    var next = H.messageLanguage(frame, language);
-    if (next === language) return;
+    if (frame.from === 'user') return;
+    var kind = (frame.metadata || {}).kind;
+    var human = frame.from === 'agent' ? true : kind === 'handoff_released' || kind === 'handoff_timeout' ? false : officer;
+    var next = frame.metadata && frame.metadata.language ? H.messageLanguage(frame, language) : language;
+    if (next === language && human === officer) return;
+    officer = human;
+    if (next !== language) H.stored(key + ':lang', next);
     language = next;
-    H.stored(key + ':lang', language);
     applyLanguage();
   }
 
@@ -131,7 +136,7 @@
     page.lang = H.htmlLang(language);
     document.documentElement.lang = H.htmlLang(language);
     title.textContent = profile.display_name[language];
-    subtitle.textContent = ui.assistant;
+    subtitle.textContent = officer ? ui.human : ui.assistant;
     langs.setAttribute('aria-label', ui.language);
     log.setAttribute('aria-label', ui.conversation);
     typing.textContent = ui.typing;
@@ -183,6 +188,7 @@
   function wipe() {
     hideWarning();
     chat.end();
+    officer = false;
     language = defaultLanguage;
     H.stored(key + ':lang', null);
     input.value = '';
