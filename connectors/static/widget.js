@@ -13,7 +13,7 @@
     'zh-Hant': {
       open: '開啟網上查詢助理', close: '關閉對話', launcher: '查詢', assistant: '虛擬助理（非真人）',
       input: '輸入你的問題', send: '傳送', language: '語言', conversation: '對話紀錄',
-      you: '你說：', bot: '助理說：', agent: '職員說：', officer: '職員（真人）', options: '選項', source: '資料來源',
+      you: '你說：', bot: '助理說：', officer: '職員（真人）', options: '選項', source: '資料來源',
       human: '職員（真人）正在回覆你', scan: '用手機掃描此二維碼開啟網頁：',
       newTab: '（在新分頁開啟）', typing: '助理正在輸入…', connecting: '連線中…',
       reconnecting: '連線中斷，正在重新連線…', connected: '', restart: '重新開始',
@@ -23,7 +23,7 @@
     'zh-Hans': {
       open: '开启网上查询助理', close: '关闭对话', launcher: '查询', assistant: '虚拟助理（非真人）',
       input: '输入你的问题', send: '发送', language: '语言', conversation: '对话记录',
-      you: '你说：', bot: '助理说：', agent: '职员说：', officer: '职员（真人）', options: '选项', source: '资料来源',
+      you: '你说：', bot: '助理说：', officer: '职员（真人）', options: '选项', source: '资料来源',
       human: '职员（真人）正在回复你', scan: '用手机扫描此二维码打开网页：',
       newTab: '（在新标签页打开）', typing: '助理正在输入…', connecting: '连接中…',
       reconnecting: '连接中断，正在重新连接…', connected: '', restart: '重新开始',
@@ -33,7 +33,7 @@
     en: {
       open: 'Open the online enquiry assistant', close: 'Close chat', launcher: 'Ask us', assistant: 'Virtual assistant (not a person)',
       input: 'Type your question', send: 'Send', language: 'Language', conversation: 'Conversation',
-      you: 'You said:', bot: 'Assistant said:', agent: 'Officer said:', officer: 'Officer (a person)', options: 'Options', source: 'Source',
+      you: 'You said:', bot: 'Assistant said:', officer: 'Officer (a person)', options: 'Options', source: 'Source',
       human: 'An officer (a person) is replying', scan: 'Scan with your phone to open the page:',
       newTab: '(opens in a new tab)', typing: 'The assistant is typing…', connecting: 'Connecting…',
       reconnecting: 'Connection lost, reconnecting…', connected: '', restart: 'Start again',
