@@ -231,12 +231,14 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         except ValueError:
             days = 14
         rows, topics = await run(lambda: stats.daily(days=days, bot=bot))
+        bot_titles, titles = {name: bot_title(bots, name) for name in bots}, topic_titles()
         chart = {
             "rows": [r.to_dict() for r in rows],
             "topics": {name: counter.most_common(8) for name, counter in topics.items()},
+            "names": {"bots": bot_titles, "topics": titles, "languages": LANGUAGE_NAMES},  # charts name things too
         }
         return render(request, "dashboard.html", rows=rows, topics=topics, chart=chart, bots=sorted(bots), bot=bot, days=days,
-                      bot_titles={name: bot_title(bots, name) for name in bots}, titles=topic_titles())
+                      bot_titles=bot_titles, titles=titles)
 
     @app.get("/console/users", name="console_users")
     @guard("users")

@@ -374,6 +374,8 @@ def test_review_queue_pre_selects_no_weak_topic_and_the_dashboard_adds_up(ui_ser
     shares = [int(re.match(r"(\d+)%", cell).group(1)) for cell in cells[3:7]]
     assert sum(shares) == 100, cells
     assert row.locator("td").first.get_attribute("title") == "dog_licence"
+    expect(page.locator("#charts h2").first).to_have_text("AFCD Dog Licence Assistant")  # the charts name bots too
+    expect(page.locator("#charts")).not_to_contain_text("dog_licence.fee")
     shot(page, shots, "console_dashboard", full_page=True)
 
 

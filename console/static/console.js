@@ -174,12 +174,15 @@
       figure.appendChild(root);
       var max = Math.max.apply(null, pairs.map(function (p) { return p[1]; }).concat([1]));
       pairs.forEach(function (p, i) {
-        text(root, L - 6, 20 + i * row + 12, p[0], 'end');
+        var label = String(p[0]);  // long titles are shortened here; the table below has them whole
+        text(root, L - 6, 20 + i * row + 12, label.length > 34 ? label.slice(0, 33) + '…' : label, 'end');
         svg('rect', {x: L, y: 20 + i * row, width: (W - L - 50) * p[1] / max, height: row - 6, fill: colors[0]}, root);
         text(root, L + (W - L - 50) * p[1] / max + 4, 20 + i * row + 12, String(p[1]));
       });
       charts.appendChild(figure);
     };
+    var names = chart.names || {};
+    var named = function (kind, id) { return (names[kind] || {})[id] || id; };  // titles, not ids
     var bots = {};
     chart.rows.forEach(function (r) { (bots[r.bot] = bots[r.bot] || []).push(r); });
     Object.keys(bots).sort().forEach(function (bot) {
@@ -187,18 +190,18 @@
       var days = rows.map(function (r) { return r.day; });
       var pick = function (k) { return rows.map(function (r) { return r[k]; }); };
       var most = Math.max.apply(null, pick('messages').concat([1]));
-      charts.appendChild(el('h2', '', bot));
+      charts.appendChild(el('h2', '', named('bots', bot)));
       plot('Messages and handoffs per day', days, [{name: 'messages', values: pick('messages'), kind: 'bar'},
         {name: 'handoffs', values: pick('handoffs'), kind: 'bar'}], most, false);
-      plot('Answered and fallback rate', days, [{name: 'answered', values: pick('answered_rate'), kind: 'line'},
+      plot('Answered and fallback share (the rest: handoff requests and other)', days, [{name: 'answered', values: pick('answered_rate'), kind: 'line'},
         {name: 'fallback', values: pick('fallback_rate'), kind: 'line'}], 1, true);
       var fb = Math.max.apply(null, pick('helpful').concat(pick('not_helpful'), [1]));
       plot('Feedback per day', days, [{name: 'helpful', values: pick('helpful'), kind: 'bar'},
         {name: 'not helpful', values: pick('not_helpful'), kind: 'bar'}], fb, false);
       var languages = {};
       rows.forEach(function (r) { Object.keys(r.languages).forEach(function (l) { languages[l] = (languages[l] || 0) + r.languages[l]; }); });
-      hbars('Languages used', Object.keys(languages).map(function (l) { return [l, languages[l]]; }));
-      if (chart.topics[bot]) hbars('Top topics', chart.topics[bot]);
+      hbars('Languages used', Object.keys(languages).map(function (l) { return [named('languages', l), languages[l]]; }));
+      if (chart.topics[bot]) hbars('Top topics', chart.topics[bot].map(function (t) { return [named('topics', t[0]), t[1]]; }));
     });
   }
 })();
