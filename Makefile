@@ -14,13 +14,13 @@ PLAIN_TESTS := tests/test_build_metadata.py tests/test_privacy_redact.py \
 	tests/test_knowledge_validation.py tests/test_knowledge_store.py tests/test_console_csv.py \
 	tests/test_nlu_normalise.py tests/test_nlu_language_id.py
 
-.PHONY: run test test-current install install-current build-deps system-deps train bench clean
+.PHONY: run test test-current install install-current build-deps system-deps browser-tools train bench clean
 
 run: install
 	$(BIN)/hkbot train
 	$(BIN)/hkbot serve
 
-test: install system-deps test-current
+test: install system-deps browser-tools test-current
 	bash scripts/services.sh start
 	$(BIN)/python -m pytest; status=$$?; bash scripts/services.sh stop; exit $$status
 
@@ -61,6 +61,13 @@ build-deps:
 system-deps:
 	bash scripts/install-system-deps.sh
 
+# axe-core (pinned in package.json / package-lock.json) for the browser tests' accessibility checks;
+# the tests inject it into the pages, citizens never load it.
+browser-tools: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+
 train: install
 	$(BIN)/hkbot train
 
@@ -69,4 +76,4 @@ bench: install
 	$(BIN)/hkbot bench faq
 
 clean:
-	rm -rf $(VENV) $(CURRENT) var
+	rm -rf $(VENV) $(CURRENT) var node_modules

@@ -24,9 +24,7 @@ class ActionGreet(Action):
         context = context_of(tracker)
         language = context.language
         text = context.bot_text("greeting") or render("greet_generic", language)
-        privacy = context.bot_text("privacy_notice")
-        if privacy and privacy not in text:  # every greeting links the privacy notice
-            text += "\n" + render("privacy_notice", language, url=privacy)
+        privacy = context.bot_text("privacy_notice")  # a link under the greeting (metadata), not a URL in it
         buttons = []
         for topic in context.bot.top_topics if context.bot else ():
             entry = entry_for(context.bot, topic)
@@ -35,7 +33,7 @@ class ActionGreet(Action):
         if buttons:
             text += "\n" + render("greet_topics", language)
         say(dispatcher, text, language=language, label="greet", kind="greeting", buttons=buttons,
-            privacy_notice=privacy, bot=context.bot_label)
+            privacy_notice=privacy, privacy_label=render("privacy_label", language), bot=context.bot_label)
         return []
 
 

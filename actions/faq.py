@@ -18,6 +18,7 @@ from actions.knowledge_access import entry_for
 from actions.language import in_script
 from actions.messages import button, say
 from actions.replies import render
+from actions.sources import source_label, without_source
 from knowledge.schema import Entry
 
 
@@ -40,7 +41,7 @@ def topic_options(faq: dict[str, Any]) -> tuple[str | None, list[str]]:
 def send_answer(
     dispatcher: CollectingDispatcher, context: Context, entry: Entry, domain: dict[str, Any]
 ) -> None:
-    """The entry's answer (it ends with its source link) with feedback buttons."""
+    """The entry's answer with feedback buttons; its source goes once, as a labelled link (metadata)."""
     language = context.language
     buttons = [
         button(render("helpful", language), "feedback", topic=entry.id, helpful="yes"),
@@ -49,9 +50,9 @@ def send_answer(
     if entry.id in CHECKLIST_TOPICS and CHECKLIST_FORM in (domain.get("forms") or {}):
         buttons.append(button(render("make_checklist", language), "request_checklist"))
     say(
-        dispatcher, in_script(entry.answer_in(language), language),
+        dispatcher, in_script(without_source(entry.answer_in(language), entry.source), language),
         language=language, label=entry.id, kind="answer", buttons=buttons,
-        topic=entry.id, kb=entry.kb, source=entry.source,
+        topic=entry.id, kb=entry.kb, source=entry.source, source_label=source_label(entry.source, language),
         title=in_script(entry.title_in(language), language), bot=context.bot_label,
     )
 

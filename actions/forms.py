@@ -19,6 +19,7 @@ from actions.knowledge_access import entry_for
 from actions.language import localised
 from actions.messages import button, say
 from actions.replies import render
+from actions.sources import source_label
 
 #: The reply key of each choice's button title: `dog_renewal`, `tsw_company`, ...
 BUTTON_KEYS = {
@@ -124,7 +125,7 @@ def _reset(domain: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def render_checklist(context: Context, checklist: Checklist) -> tuple[str, list[str]]:
-    """The checklist as one message (heading, bullets, notes, source) and its source URLs."""
+    """The checklist as one message (heading, bullets, notes) and its source URLs (the first is its link)."""
     language = context.language
     sources = []
     for topic in checklist.topics:
@@ -135,7 +136,6 @@ def render_checklist(context: Context, checklist: Checklist) -> tuple[str, list[
     lines = [localised(checklist.heading, language)]
     lines += [f"• {localised(item, language)}" for item in checklist.items]
     lines += [localised(note, language) for note in checklist.notes]
-    lines += [render("source", language, url=url) for url in sources]
     return "\n".join(lines), sources
 
 
@@ -155,7 +155,8 @@ class ActionGiveChecklist(Action):
         text, sources = render_checklist(context, checklist)
         choices = {slot: tracker.get_slot(slot) for slot in CHOICES if tracker.get_slot(slot)}
         say(dispatcher, text, language=context.language, label=checklist.topics[0], kind="checklist",
-            topic=checklist.topics[0], source=sources[0], choices=choices, bot=context.bot_label)
+            topic=checklist.topics[0], source=sources[0],
+            source_label=source_label(sources[0], context.language), choices=choices, bot=context.bot_label)
         return _reset(domain)
 
 

@@ -1,8 +1,8 @@
-"""Every sentence the actions say, in English and Traditional Chinese (some with a Cantonese variant).
+"""Every sentence the actions say, in English and formal written Chinese.
 
-`render(key, language, **params)` picks the text for a reply language (`en`;
-`yue` uses its Cantonese variant when there is one, else the Traditional text;
-`zh-Hant`; `zh-Hans` is converted from the Traditional text with OpenCC).
+`render(key, language, **params)` picks the text for a reply language: `en`, or the
+Traditional text for `yue` and `zh-Hant` (one register: a Cantonese question gets formal
+written Chinese, like the knowledge answers), converted with OpenCC for `zh-Hans`.
 """
 from __future__ import annotations
 
@@ -18,10 +18,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "en": "Tap a topic below or type your question.",
         "zh-Hant": "你可以按下面的題目，或直接輸入你的問題。",
     },
-    "privacy_notice": {
-        "en": "Privacy notice: {url}",
-        "zh-Hant": "私隱政策：{url}",
-    },
+    "privacy_label": {"en": "Privacy notice", "zh-Hant": "私隱政策"},
     "identity": {
         "en": (
             "This is the {name}. I'm a virtual assistant: a computer program, not a person. I answer from the "
@@ -36,28 +33,23 @@ REPLIES: dict[str, dict[str, str]] = {
     "goodbye": {
         "en": "Goodbye! If you have another question, ask me here any time, or call 1823.",
         "zh-Hant": "再見！如有其他查詢，歡迎隨時再問我，或致電1823。",
-        "yue": "拜拜！有其他問題隨時再搵我，或者打1823。",
     },
     "thanks": {
         "en": "You're welcome! Is there anything else I can help with?",
         "zh-Hant": "不用客氣！還有其他可以幫到你嗎？",
-        "yue": "唔使客氣！仲有冇其他嘢可以幫到你？",
     },
     "affirm": {
         "en": "Great. What else would you like to ask?",
         "zh-Hant": "好的。請問還有甚麼想查詢？",
-        "yue": "好！仲有咩想問？",
     },
     "deny": {
         "en": "All right. If you have another question, just type it here, or call 1823 (24 hours).",
         "zh-Hant": "明白。如有其他問題，請直接輸入，或致電1823（24小時服務）。",
-        "yue": "明白。有其他問題可以直接打落嚟，或者打1823（24小時服務）。",
     },
     # ---- answers
     "clarify": {
         "en": "I want to be sure I answer the right question. Which of these do you mean?",
         "zh-Hant": "為確保答案準確，請問你想查詢以下哪一項？",
-        "yue": "想確認下你問緊邊樣，請揀以下其中一項：",
     },
     "none_of_these": {"en": "None of these", "zh-Hant": "都不是"},
     "helpful": {"en": "Helpful", "zh-Hant": "有幫助"},
@@ -73,10 +65,6 @@ REPLIES: dict[str, dict[str, str]] = {
         "zh-Hant": (
             "抱歉，我未能回答這個問題，亦不想胡亂估答。其他政府查詢，請致電1823熱線"
             "（電話1823，24小時服務），或由我為你轉接真人職員。"
-        ),
-        "yue": (
-            "唔好意思，呢個問題我答唔到，亦唔想亂咁估。其他政府查詢可以打1823熱線"
-            "（電話1823，24小時服務），或者我幫你轉真人職員。"
         ),
     },
     "department_hotline": {
@@ -98,19 +86,17 @@ REPLIES: dict[str, dict[str, str]] = {
     "phone_24h": {"en": "{phone} (24 hours)", "zh-Hant": "{phone}（24小時服務）"},
     # ---- language
     "language_set_en": {"en": "Sure, I'll reply in English from now on.", "zh-Hant": "Sure, I'll reply in English from now on."},
-    "language_set_yue": {"en": "冇問題，之後我會用中文同你傾。", "zh-Hant": "冇問題，之後我會用中文同你傾。"},
+    "language_set_yue": {"en": "好的，之後我會以中文回覆你。", "zh-Hant": "好的，之後我會以中文回覆你。"},
     "language_set_zh-Hant": {"en": "好的，之後我會以繁體中文回覆你。", "zh-Hant": "好的，之後我會以繁體中文回覆你。"},
     "language_set_zh-Hans": {"en": "好的，之後我會以簡體中文回覆你。", "zh-Hant": "好的，之後我會以簡體中文回覆你。"},
     "language_ask": {
         "en": "Which language would you like me to reply in?",
         "zh-Hant": "請問你想我用哪種語言回覆？",
-        "yue": "你想我用邊種語言覆你？",
     },
     # ---- feedback
     "feedback_helpful": {
         "en": "Thank you for your feedback! Anything else I can help with?",
         "zh-Hant": "謝謝你的意見！還有其他可以幫到你嗎？",
-        "yue": "多謝你嘅意見！仲有冇其他嘢可以幫到你？",
     },
     "feedback_not_helpful": {
         "en": (
@@ -123,48 +109,39 @@ REPLIES: dict[str, dict[str, str]] = {
     "ask_dog_application": {
         "en": "Let's make your checklist. Is this a new dog licence or a renewal?",
         "zh-Hant": "我們來準備清單。請問是新申請犬隻牌照，還是續牌？",
-        "yue": "一齊整張清單。請問係新申請狗牌，定係續牌？",
     },
     "dog_new": {"en": "New licence", "zh-Hant": "新申請"},
     "dog_renewal": {"en": "Renewal", "zh-Hant": "續牌"},
     "ask_dog_applicant": {
         "en": "Will you (the owner) go in person, or will a representative go for you?",
         "zh-Hant": "請問由你（狗主）親身辦理，還是由代表代為辦理？",
-        "yue": "你（狗主）會親身去，定係搵人代你去？",
     },
     "dog_in_person": {"en": "I'll go in person", "zh-Hant": "本人親身辦理"},
     "dog_representative": {"en": "A representative goes for me", "zh-Hant": "由代表辦理"},
     "ask_tsw_applicant": {
         "en": "Let's make your checklist. Are you registering as an individual or for a company?",
         "zh-Hant": "我們來準備清單。請問你以個人身份，還是代表公司登記？",
-        "yue": "一齊整張清單。你係以個人身份，定係代表公司登記？",
     },
     "tsw_individual": {"en": "Individual", "zh-Hant": "個人"},
     "tsw_company": {"en": "Company", "zh-Hant": "公司"},
     "form_not_understood": {
         "en": "Sorry, I didn't catch that. Please tap one of the buttons, or say \"stop\" to leave the checklist.",
         "zh-Hant": "抱歉，我未能理解。請按下面其中一個按鈕，或輸入「取消」離開清單。",
-        "yue": "唔好意思，我唔係好明。請㩒下面其中一個按鈕，或者打「唔使喇」離開清單。",
     },
     "checklist_stopped": {
         "en": "OK, I've stopped the checklist. What else can I help with?",
         "zh-Hant": "好的，已停止準備清單。還有其他可以幫到你嗎？",
-        "yue": "好，唔整清單住。仲有冇其他嘢可以幫到你？",
     },
     "checklist_unavailable": {
         "en": "Sorry, I don't have a checklist for this service. Please ask your question, or call 1823.",
         "zh-Hant": "抱歉，這項服務沒有清單。請直接提出你的問題，或致電1823。",
     },
-    "source": {"en": "Source: {url}", "zh-Hant": "資料來源：{url}"},
 }
 
 
 def template(key: str, language: str) -> str:
     """The unformatted text of `key` for a reply language (before script conversion)."""
-    texts = REPLIES[key]
-    if language == "yue" and "yue" in texts:
-        return texts["yue"]
-    return texts[text_key(language)]
+    return REPLIES[key][text_key(language)]
 
 
 def render(key: str, language: str, **params: object) -> str:

@@ -1,4 +1,4 @@
-"""The web pages of the widget and the kiosk: `/widget.js`, its assets, `/demo/<bot>`, `/kiosk/<bot>`.
+"""The web pages of the widget and the kiosk: `/widget.js`, its assets, `/demo/<bot>`, `/kiosk/<bot>`, `/qr.svg`.
 
 Every HTML page is sent with a strict Content-Security-Policy: scripts and styles come
 only from files of this server (no inline code), so injected text can never run.
@@ -14,6 +14,7 @@ from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
 from connectors.profile import bot_profile, config_value, page_language
+from connectors.qr import qr_svg, qr_url
 
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -107,6 +108,15 @@ def register_web_routes(app: Sanic, bots: Mapping[str, Any]) -> None:
     @app.get("/hkbot-static/<name:str>", name="hkbot_static")
     async def static(request: Request, name: str) -> HTTPResponse:
         return _asset(name)
+
+    @app.get("/qr.svg", name="hkbot_qr")
+    async def qr(request: Request) -> HTTPResponse:
+        """The kiosk's QR code for a source link, drawn by this server."""
+        url = qr_url(request.args.get("url"))
+        if url is None:
+            return response.text("Give an http(s) link of at most 500 characters as ?url=", status=400)
+        return response.text(qr_svg(url), content_type="image/svg+xml",
+                             headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=86400"})
 
     @app.get("/demo/<bot:str>", name="hkbot_demo")
     async def demo(request: Request, bot: str) -> HTTPResponse:

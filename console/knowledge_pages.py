@@ -137,6 +137,16 @@ def _live_warnings(entry_ids: set[str]) -> list:
     return [w for w in confusion_warnings(index, kbs) if w.entry_id in entry_ids] if kbs else []
 
 
+def entry_titles(*versions: list[dict[str, Any]]) -> dict[str, str]:
+    """Entry id -> English title across stored entry lists (the first list wins), for pages that name entries."""
+    titles: dict[str, str] = {}
+    for entries in reversed(versions):
+        for item in entries:
+            title = item.get("title")
+            titles[item["id"]] = str(title.get("en") or item["id"]) if isinstance(title, dict) else str(item["id"])
+    return titles
+
+
 def _problems_for(database, data: dict[str, Any]) -> list:
     """Validation problems of the knowledge as it would be with this entry changed."""
     items = [e for e in database.proposed() if e["id"] != data["id"]]
@@ -324,12 +334,23 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         await run(audit.record, user, "draft.save", item_id, summary[:3000] or "no change")
         return _redirect(f"/console/knowledge/vocabulary/{kb}?ok=saved")
 
+    @app.get("/console/knowledge/publish", name="console_publish_confirm")
+    @guard("publish")
+    @with_database
+    async def publish_confirm(request: Request, database: KnowledgeDatabase) -> HTTPResponse:
+        """Before publishing every draft at once: only what would change, then a confirmation."""
+        published, proposed = await run(lambda: (database.published(), database.proposed()))
+        changes = diff_entries(published, proposed)
+        return render(request, "publish_all.html", changes=changes, titles=entry_titles(proposed, published))
+
     @app.post("/console/knowledge/publish", name="console_publish")
     @guard("publish")
     @with_database
     async def publish(request: Request, database: KnowledgeDatabase) -> HTTPResponse:
         user = request.ctx.session.user.name
         entry_id = _form(request, "entry_id").strip()
+        if not entry_id and _form(request, "confirm") != "yes":  # every draft at once: confirmed on the page that shows them
+            return _redirect("/console/knowledge/publish")
         ids = [entry_id] if entry_id else None
         try:
             number = await run(lambda: database.publish(user, ids, _form(request, "message")[:500]))
@@ -356,12 +377,29 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         changes = diff_entries(before.entries if before else [], this.entries)
         changed = {c.entry_id for c in changes if c.kind != "removed"}
         warnings = await run(_live_warnings, changed) if number == latest and changed and len(changed) <= 50 else []
-        return render(request, "version.html", version=this, changes=changes, latest=latest, warnings=warnings)
+        return render(request, "version.html", version=this, changes=changes, latest=latest, warnings=warnings,
+                      titles=entry_titles(this.entries, before.entries if before else []))
+
+    @app.get("/console/versions/<number:int>/rollback", name="console_rollback_confirm")
+    @guard("publish")
+    @with_database
+    async def rollback_confirm(request: Request, number: int, database: KnowledgeDatabase) -> HTTPResponse:
+        """Before a rollback: only what differs from the live version, and a button that says what it does."""
+        this, latest = await run(lambda: (database.version(number), database.latest_number()))
+        live = await run(database.version, latest)
+        if this is None or live is None:
+            return error_page(request, 404, f"There is no version {number}.")
+        changes = diff_entries(live.entries, this.entries)
+        counts = {kind: sum(c.kind == kind for c in changes) for kind in ("changed", "added", "removed")}
+        return render(request, "rollback.html", version=this, latest=latest, changes=changes, counts=counts,
+                      titles=entry_titles(this.entries, live.entries))
 
     @app.post("/console/versions/<number:int>/rollback", name="console_rollback")
     @guard("publish")
     @with_database
     async def rollback(request: Request, number: int, database: KnowledgeDatabase) -> HTTPResponse:
+        if _form(request, "confirm") != "yes":  # a whole-knowledge change is confirmed on the page that shows it
+            return _redirect(f"/console/versions/{number}/rollback")
         user = request.ctx.session.user.name
         try:
             new = await run(database.rollback, number, user)

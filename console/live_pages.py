@@ -8,9 +8,9 @@ from typing import Any, Mapping
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from console import audit, capture, handoffs, review
+from console import audit, capture, handoffs, review, suggestions
 from console.messages import agent_text
-from console.web import HANDOFF_TICK_SECONDS, _form, _redirect, error_page, guard, render, run
+from console.web import HANDOFF_TICK_SECONDS, LANGUAGE_NAMES, _form, _redirect, bot_title, error_page, guard, render, run
 from knowledge.db_store import shared_database
 from knowledge.live import shared_store
 
@@ -46,6 +46,12 @@ async def release(app: Sanic, handoff: handoffs.Handoff) -> None:
         await set_handoff(runtime, handoff.sender, False)
 
 
+def timeout_note(open_sockets: int, seconds: int) -> str:
+    """What the transcript says of an expired request: what happened, not a message nobody saw."""
+    where = "in the chat" if open_sockets else "when they come back to the chat (they were not connected)"
+    return f"Nobody took this request within {seconds} s; the citizen is told {where}, with the phone number."
+
+
 def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     from bots import runtime as bot_runtime
     from connectors import websocket
@@ -53,6 +59,7 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     if capture.on_turn not in bot_runtime.turn_listeners:
         bot_runtime.turn_listeners.append(capture.on_turn)
     wait_seconds = {name: int(getattr(getattr(config, "handoff", None), "wait_seconds", 120)) for name, config in bots.items()}
+    phones = {name: str(getattr(getattr(config, "handoff", None), "phone", "") or "1823") for name, config in bots.items()}
 
     async def on_session_end(bot: str, sender: str) -> None:
         current = await run(handoffs.find_open, bot, sender)
@@ -71,10 +78,10 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
                 for handoff in await run(lambda: handoffs.overdue(wait_seconds)):
                     if not await run(lambda: handoffs.set_status(handoff.id, "expired", expected=("waiting",))):
                         continue  # an agent took it at this moment
-                    text = agent_text("timeout", handoff.language)
+                    text = agent_text("timeout", handoff.language, phone=phones.get(handoff.bot, "1823"))
                     await release(app, handoff)
-                    await push(app, handoff, text, sender_kind="bot", kind="handoff_timeout")
-                    await run(handoffs.add_message, handoff.id, "system", text)
+                    seen = await push(app, handoff, text, sender_kind="bot", kind="handoff_timeout")
+                    await run(handoffs.add_message, handoff.id, "system", timeout_note(seen, wait_seconds.get(handoff.bot, 120)))
                     await run(audit.record, "system", "handoff.timeout", f"{handoff.bot} #{handoff.id}", "")
             except asyncio.CancelledError:
                 raise
@@ -94,7 +101,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         groups = await run(lambda: review.groups(bot))
         entries = [(e.id, e.title_in("en")) for e in shared_store().entries()]
         return render(request, "review.html", groups=groups, entries=entries, bots=sorted(bots), bot=bot,
-                      database=shared_database() is not None)
+                      database=shared_database() is not None, titles=dict(entries), suggest_score=review.SUGGEST_SCORE,
+                      bot_titles={name: bot_title(bots, name) for name in bots})
 
     @app.post("/console/review/attach", name="console_review_attach")
     @guard("draft")
@@ -106,6 +114,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         group = await run(review.group, key)
         if database is None or group is None:
             return error_page(request, 404, "This message is no longer in the review queue.")
+        if not entry_id:
+            return error_page(request, 400, "Choose the topic this message is a question of.")
         draft = await run(database.draft, entry_id)
         base = (draft.data if draft and draft.data else None) or next((e for e in await run(database.published) if e["id"] == entry_id), None)
         if base is None:
@@ -132,7 +142,8 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
 
     def listing(items: list[handoffs.Handoff]) -> list[dict[str, Any]]:
         online = {(h.bot, h.sender) for h in items if h.sender in websocket.open_senders(h.bot)}
-        return [{"id": h.id, "bot": h.bot, "language": h.language, "status": h.status, "agent": h.agent,
+        return [{"id": h.id, "bot": h.bot, "bot_title": bot_title(bots, h.bot), "language": h.language,
+                 "language_name": LANGUAGE_NAMES.get(h.language, h.language), "status": h.status, "agent": h.agent,
                  "created_at": h.created_at, "waited": round(h.waited), "online": (h.bot, h.sender) in online} for h in items]
 
     @app.get("/console/handoffs", name="console_handoffs")
@@ -153,8 +164,25 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         handoff = await run(handoffs.get, handoff_id)
         if handoff is None:
             return error_page(request, 404, "There is no such conversation.")
-        return render(request, "handoff.html", handoff=handoff, messages=await run(handoffs.messages, handoff_id),
-                      mine=handoff.agent == request.ctx.session.user.name)
+        messages = await run(handoffs.messages, handoff_id)
+        return render(request, "handoff.html", handoff=handoff, bot_title=bot_title(bots, handoff.bot), messages=messages,
+                      mine=handoff.agent == request.ctx.session.user.name,
+                      suggested=await run(suggested_for, handoff, suggestions.latest_citizen_text(messages)))
+
+    def suggested_for(handoff: handoffs.Handoff, text: str) -> list[suggestions.Suggestion]:
+        kbs = tuple(getattr(bots.get(handoff.bot), "knowledge_bases", ()) or ())
+        return suggestions.suggest(text, kbs, handoff.language)
+
+    @app.get("/console/api/handoffs/<handoff_id:int>/suggestions", name="console_api_handoff_suggestions")
+    @guard("handoff")
+    async def handoff_suggestions_api(request: Request, handoff_id: int) -> HTTPResponse:
+        """The best knowledge matches for the citizen's latest message (the desk refreshes them as they write)."""
+        handoff = await run(handoffs.get, handoff_id)
+        if handoff is None:
+            return response.json({"error": "There is no such conversation."}, status=404)
+        text = suggestions.latest_citizen_text(await run(handoffs.messages, handoff_id))
+        found = await run(suggested_for, handoff, text)
+        return response.json({"for": text, "suggestions": [s.to_dict() for s in found]}, headers={"Cache-Control": "no-store"})
 
     @app.get("/console/api/handoffs/<handoff_id:int>", name="console_api_handoff")
     @guard("handoff")

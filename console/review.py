@@ -13,9 +13,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from console import store
+from knowledge.index import DEFAULT_THRESHOLD
 from nlu.normalise import normalise
 from privacy import redact
 
+#: A closest topic is pre-selected for "Add as a question of" only from this score up: the score at
+#: which the bot answers with a topic. Below it the operator chooses (one reflex click must not
+#: teach the bot a wrong answer).
+SUGGEST_SCORE = DEFAULT_THRESHOLD
 #: An answer scoring less than this above the threshold is "low confidence" and is reviewed too.
 LOW_CONFIDENCE_MARGIN = 0.08
 MAX_TEXT_CHARS = 500
@@ -41,6 +46,13 @@ class ReviewGroup:
     reasons: tuple[str, ...]
     topics: tuple[str, ...]
     last_at: float
+    #: The best score each closest topic had, highest first.
+    scores: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def suggestion(self) -> str | None:
+        """The topic to pre-select: the closest one, only when it scored at least SUGGEST_SCORE."""
+        return self.scores[0][0] if self.scores and self.scores[0][1] >= SUGGEST_SCORE else None
 
 
 def add(bot: str, sender: str, text: str, language: str, reason: str, topic: str | None = None,
@@ -70,19 +82,22 @@ def groups(bot: str | None = None, status: str = "open", url: str | None = None,
         rows = connection.execute(query).mappings().all()
     collected: dict[str, dict] = {}
     for row in rows:
-        group = collected.setdefault(row["group_key"], {"texts": {}, "bots": {}, "languages": set(), "reasons": set(), "topics": set(), "last": 0.0})
+        group = collected.setdefault(row["group_key"], {"texts": {}, "bots": {}, "languages": set(), "reasons": set(),
+                                                        "topics": set(), "scores": {}, "last": 0.0})
         group["texts"][row["text"]] = group["texts"].get(row["text"], 0) + 1
         group["bots"][row["bot"]] = group["bots"].get(row["bot"], 0) + 1
         group["languages"].add(row["language"])
         group["reasons"].add(row["reason"])
         if row["topic"]:
             group["topics"].add(row["topic"])
+            group["scores"][row["topic"]] = max(group["scores"].get(row["topic"], 0.0), float(row["score"] or 0.0))
         group["last"] = max(group["last"], row["at"])
     result = [
         ReviewGroup(
             key=key, text=max(g["texts"], key=g["texts"].get), count=sum(g["bots"].values()), bots=g["bots"],
             languages=tuple(sorted(g["languages"])), reasons=tuple(sorted(g["reasons"])),
             topics=tuple(sorted(g["topics"])), last_at=g["last"],
+            scores=tuple(sorted(g["scores"].items(), key=lambda item: -item[1])),
         )
         for key, g in collected.items()
     ]

@@ -31,6 +31,18 @@ def record_turn(bot: str, sender: str, language: str, kind: str, topic: str | No
     })
 
 
+def whole_percentages(counts: dict[str, int]) -> dict[str, int]:
+    """Counts as whole percentages that sum to 100 (largest remainders round up); all 0 when there are none."""
+    total = sum(counts.values())
+    if not total:
+        return {key: 0 for key in counts}
+    exact = {key: 100 * value / total for key, value in counts.items()}
+    shares = {key: int(value) for key, value in exact.items()}
+    for key in sorted(exact, key=lambda k: exact[k] - shares[k], reverse=True)[:100 - sum(shares.values())]:
+        shares[key] += 1
+    return shares
+
+
 @dataclass
 class DayStats:
     """One bot's day."""
@@ -52,6 +64,16 @@ class DayStats:
     @property
     def fallback_rate(self) -> float:
         return self.fallbacks / self.messages if self.messages else 0.0
+
+    @property
+    def other(self) -> int:
+        """Messages that were none of the three: greetings, small talk, clarifying questions, checklists."""
+        return self.messages - self.answered - self.fallbacks - self.handoffs
+
+    def shares(self) -> dict[str, int]:
+        """Whole percentages of answered, fallback, handoff and other messages that add up to exactly 100."""
+        return whole_percentages({"answered": self.answered, "fallback": self.fallbacks,
+                                  "handoff": self.handoffs, "other": self.other})
 
     def to_dict(self) -> dict:
         return {

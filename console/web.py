@@ -76,6 +76,19 @@ def _headers() -> dict[str, str]:
     }
 
 
+def bot_title(bots: Mapping[str, Any], name: str) -> str:
+    """A bot's English display name for operators ("AFCD Dog Licence Assistant"), its id when it has none."""
+    names = getattr(bots.get(name), "display_name", None) or {}
+    return str(names.get("en") or name) if isinstance(names, Mapping) else name
+
+
+def topic_titles() -> dict[str, str]:
+    """Every live topic's English title by id, for pages that name topics."""
+    from knowledge.live import shared_store
+
+    return {entry.id: entry.title_in("en") for entry in shared_store().entries()}
+
+
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTTPResponse:
     session = getattr(request.ctx, "session", None)
     notice = NOTICES.get(request.args.get("ok", ""))
@@ -217,11 +230,14 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         except ValueError:
             days = 14
         rows, topics = await run(lambda: stats.daily(days=days, bot=bot))
+        bot_titles, titles = {name: bot_title(bots, name) for name in bots}, topic_titles()
         chart = {
             "rows": [r.to_dict() for r in rows],
             "topics": {name: counter.most_common(8) for name, counter in topics.items()},
+            "names": {"bots": bot_titles, "topics": titles, "languages": LANGUAGE_NAMES},  # charts name things too
         }
-        return render(request, "dashboard.html", rows=rows, topics=topics, chart=chart, bots=sorted(bots), bot=bot, days=days)
+        return render(request, "dashboard.html", rows=rows, topics=topics, chart=chart, bots=sorted(bots), bot=bot, days=days,
+                      bot_titles=bot_titles, titles=titles)
 
     @app.get("/console/users", name="console_users")
     @guard("users")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the real-part tests need, only when missing:
-# Debian's Chromium (browser tests; Playwright never downloads a browser here).
+# Debian's Chromium (browser tests; Playwright never downloads a browser here) and npm.
 #   install-system-deps.sh build   only what `make install` builds against (see below)
 # Safe to run again: it does nothing when everything is present.
 set -euo pipefail
@@ -14,6 +14,8 @@ done
 
 if [ "${1:-}" != build ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # npm installs axe-core (package-lock.json) for the browser tests' accessibility checks.
+  command -v npm >/dev/null 2>&1 || need+=(npm)
   # Fonts with Chinese glyphs, so screenshots of Cantonese text are legible.
   [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 

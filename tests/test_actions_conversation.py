@@ -16,7 +16,8 @@ async def test_greeting_says_virtual_assistant_links_privacy_and_offers_top_topi
     assert reply["kind"] == "greeting" and reply["label"] == "greet"
     assert ("virtual assistant" if language == "en" else "虚拟助理" if language == "zh-Hans" else "虛擬助理") in reply["text"]
     privacy = config.privacy_notice["en" if language == "en" else "zh-Hant"]
-    assert privacy in reply["text"] and reply["privacy_notice"] == privacy
+    assert "http" not in reply["text"] and reply["privacy_notice"] == privacy  # a link, not a URL in the text
+    assert reply["privacy_label"] == {"en": "Privacy notice", "zh-Hans": "私隐政策"}.get(language, "私隱政策")
     assert [b["payload"] for b in reply["buttons"]] == [f'/faq{{"topic": "{t}"}}' for t in config.top_topics]
     titles = [shared_store().entry(t).title_in("en") for t in config.top_topics]
     assert ([b["title"] for b in reply["buttons"]] == titles) == (language == "en")

@@ -7,6 +7,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.sources import department, without_source
 from knowledge.live import shared_store
 from tests.test_actions_support import domain, only_response, run, user_message
 
@@ -19,11 +20,12 @@ def faq(top: str | None, *ambiguous: str) -> dict:
 async def test_answer_carries_topic_kb_source_and_feedback_buttons() -> None:
     entry = shared_store().entry("dog_licence.where_apply")
     reply = only_response(await run("action_answer_faq", "dog_licence", user_message("where to apply", "faq", "en", faq=faq(entry.id))))
-    assert reply["text"] == entry.answer["en"]
+    assert entry.answer["en"].startswith(reply["text"]) and reply["text"]  # the answer without its trailing URL
     assert (reply["label"], reply["kind"], reply["topic"], reply["kb"], reply["source"]) == (
         entry.id, "answer", entry.id, "dog_licence", entry.source,
     )
-    assert entry.source in reply["text"]
+    assert "http" not in reply["text"]  # the source is one labelled link, not a raw URL in the text
+    assert reply["source_label"] == f"Source: {department(entry.source, 'en')} website"
     feedback = [json.loads(b["payload"][len("/feedback"):]) for b in reply["buttons"] if b["payload"].startswith("/feedback")]
     assert feedback == [{"topic": entry.id, "helpful": "yes"}, {"topic": entry.id, "helpful": "no"}]
 
@@ -52,7 +54,7 @@ async def test_a_chosen_topic_is_answered() -> None:
     pressed = user_message('/faq{"topic": "dog_licence.documents"}', "faq", None, entities={"topic": "dog_licence.documents"})
     reply = only_response(await run("action_answer_faq", "1823", user_message("狗牌", "faq", "yue"), pressed))
     entry = shared_store().entry("dog_licence.documents")
-    assert reply["label"] == entry.id and reply["text"] == entry.answer["zh-Hant"]
+    assert reply["label"] == entry.id and reply["text"] == without_source(entry.answer["zh-Hant"], entry.source)
     # The documents answer offers the checklist form in bots that have one.
     assert {"title": "幫我列出清單", "payload": "/request_checklist"} in reply["buttons"]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -105,6 +106,7 @@ async def test_dog_licence_checklist_per_branch(bot: str, application: str, appl
     reply = only_response(result)
     assert [item.split(" (covers")[0] for item in _items(reply["text"])] == expected
     assert reply["kind"] == "checklist" and reply["source"].startswith(("http://", "https://"))
+    assert "http" not in reply["text"] and re.fullmatch(r"Source: \S.* website", reply["source_label"])
     assert reply["label"] == ("dog_licence.representative" if applicant == "representative" else "dog_licence.documents")
     assert ("Animal Management Centres" in reply["text"]) == (application == "renewal")
     assert slot_events(result) == {"dog_application": None, "dog_applicant": None}  # ready for another checklist

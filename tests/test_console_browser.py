@@ -119,7 +119,16 @@ def test_login_edit_publish_rollback(console_server, console, artifacts_dir):
     versions = page.locator("table.versions tbody tr")
     live = int(versions.first.locator("td").first.inner_text().split()[0])
     page.goto(f"{url}/console/versions/{live - 1}")
-    page.get_by_role("button", name="Roll back to this version").click()
+    page.get_by_role("link", name="Roll back to this version…").click()
+    # Confirmation first, showing only what differs from the live version (one entry, by its title).
+    expect(page.locator("#rollback-summary")).to_contain_text("1 entry would change: 1 changed, 0 added back, 0 removed")
+    expect(page.locator("section.change h3")).to_have_count(1)
+    expect(page.locator("section.change h3 span[title]")).to_have_attribute("title", FEE)
+    assert page.evaluate("document.body.scrollHeight") < 4000
+    (artifacts_dir / "interface").mkdir(exist_ok=True)
+    shot(page, artifacts_dir, "interface/console_rollback_confirm")
+    assert "CONSOLE TEST" in answer_text(url, "dog_licence", FEE_QUESTION, f"rb-{time.time_ns()}")  # nothing yet
+    page.get_by_role("button", name=f"Yes, roll back to version {live - 1}").click()
     expect(page.locator(".notice")).to_contain_text("Rolled back")
     shot(page, artifacts_dir, "console_rolled_back")
     started = time.monotonic()
@@ -183,12 +192,12 @@ def test_handoff_round_trip_in_the_widget(console_server, browser, console, arti
         agent = console.page
         login(agent, url, "agnes")
         agent.goto(f"{url}/console/handoffs")
-        row = agent.locator("#handoff-queue tbody tr[data-id]").filter(has_text="dog_licence").last
+        row = agent.locator("#handoff-queue tbody tr[data-id]").filter(has_text="Dog Licence").last
         expect(row).to_be_visible(timeout=10_000)  # the queue refreshes itself
         row.get_by_role("link", name="Open").click()
         expect(agent.locator("#transcript")).to_contain_text("I want to talk to a human")
         agent.get_by_role("button", name="Take this conversation").click()
-        expect(widget.locator(".hkb-log .hkb-agent").first).to_contain_text("officer has joined")
+        expect(widget.locator(".hkb-log .hkb-agent").first).to_contain_text("officer (a person) has joined")
         agent.get_by_label("Your message to the citizen").fill("Hello, I am officer Agnes. How can I help?")
         agent.get_by_role("button", name="Send").click()
         expect(widget.locator(".hkb-log .hkb-agent").last).to_contain_text("officer Agnes", timeout=10_000)
@@ -236,7 +245,7 @@ def test_missed_messages_reach_the_review_queue_redacted_and_grouped(console_ser
     expect(page.locator(".review-group").filter(has_text="goldfish")).to_have_count(0)
 
     page.goto(f"{url}/console/dashboard?bot=dog_licence")
-    expect(page.locator("#stats-table tbody tr").first).to_contain_text("dog_licence")
+    expect(page.locator("#stats-table tbody tr").first).to_contain_text("AFCD Dog Licence Assistant")  # names, ids on hover
     expect(page.locator("#charts svg").first).to_be_visible()
     shot(page, artifacts_dir, "console_dashboard")
     assert not console.errors
@@ -269,6 +278,6 @@ def test_a_vocabulary_term_added_in_the_console_is_understood_once_published(con
         time.sleep(0.2)
     page.goto(f"{url}/console/versions")
     live = int(page.locator("table.versions tbody tr").first.locator("td").first.inner_text().split()[0])
-    page.goto(f"{url}/console/versions/{live - 1}")
-    page.get_by_role("button", name="Roll back to this version").click()
+    page.goto(f"{url}/console/versions/{live - 1}/rollback")
+    page.get_by_role("button", name=f"Yes, roll back to version {live - 1}").click()
     expect(page.locator(".notice")).to_contain_text("Rolled back")

@@ -279,6 +279,36 @@ def test_handoffs_overdue_after_wait_seconds_and_only_once(url):
 def test_agent_texts_follow_the_conversation_language():
     from console.messages import agent_text
 
-    assert "1823" in agent_text("timeout", "en") and "1823" in agent_text("timeout", "yue")
+    assert "2117 3348" in agent_text("timeout", "en", phone="2117 3348") and "1823" in agent_text("timeout", "yue", phone="1823")
     assert agent_text("joined", "zh-Hans") != agent_text("joined", "zh-Hant")
     assert "职员" in agent_text("joined", "zh-Hans")
+
+
+@pytest.mark.parametrize("counts", [
+    {"answered": 2, "fallback": 0, "handoff": 0, "other": 1},  # the dashboard once said 67% + 0% and nothing else
+    {"answered": 1, "fallback": 1, "handoff": 1, "other": 0},
+    {"answered": 7, "fallback": 3, "handoff": 1, "other": 9},
+    {"answered": 0, "fallback": 0, "handoff": 0, "other": 0},
+])
+def test_dashboard_shares_add_up_to_100(counts):
+    from console.stats import DayStats
+
+    day = DayStats("dog_licence", "2026-01-01", messages=sum(counts.values()), answered=counts["answered"],
+                   fallbacks=counts["fallback"], handoffs=counts["handoff"])
+    shares = day.shares()
+    assert sum(shares.values()) == (100 if day.messages else 0)
+    assert day.other == counts["other"]
+    for key, value in counts.items():
+        exact = 100 * value / day.messages if day.messages else 0
+        assert abs(shares[key] - exact) < 1, (key, shares)
+
+
+def test_review_pre_selects_a_topic_only_from_the_answer_threshold(url):
+    from console import review
+
+    review.add("1823", "s1", "public housing application", "en", "fallback", "dog_licence.documents", 0.41, url)
+    review.add("dog_licence", "s2", "dog licence price please", "en", "low_confidence", "dog_licence.fee", 0.58, url)
+    groups = {g.text: g for g in review.groups(url=url)}
+    weak, strong = groups["public housing application"], groups["dog licence price please"]
+    assert weak.scores == (("dog_licence.documents", 0.41),) and weak.suggestion is None
+    assert strong.suggestion == "dog_licence.fee" and review.SUGGEST_SCORE <= 0.58

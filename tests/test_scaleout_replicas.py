@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from actions.sources import without_source
 from knowledge.db_store import KnowledgeDatabase
 from tests.scaleout_services import BOT, Conversation, replicas, services, stored_user_texts, wait_until  # noqa: F401
 
@@ -85,11 +86,12 @@ def publisher(replicas, monkeypatch):
 
 
 def publish_fee_answer(database: KnowledgeDatabase, marker: str) -> tuple[int, str]:
-    """Publish a changed English answer for the fee topic through the store's draft/publish API."""
+    """Publish a changed English answer for the fee topic through the store's draft/publish API; returns the
+    version and the text the bot now says (the answer without its trailing source URL, which is its link)."""
     entry = next(dict(e) for e in database.published() if e["id"] == FEE)
     entry["answer"] = {**entry["answer"], "en": f"({marker}) {entry['answer']['en']}"}
     database.save_draft(entry, author="scaleout-test")
-    return database.publish("scaleout-test", [FEE], f"test {marker}"), entry["answer"]["en"]
+    return database.publish("scaleout-test", [FEE], f"test {marker}"), without_source(entry["answer"]["en"], entry["source"])
 
 
 def fee_answer(server) -> str:

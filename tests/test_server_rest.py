@@ -60,7 +60,8 @@ def test_a_topic_answer_comes_whole_with_its_source(server):
     answer = messages[0]
     assert answer["metadata"]["label"] == "dog_licence.fee"
     assert answer["metadata"]["kind"] == "answer"
-    assert "http" in answer["text"]  # the source link is in the same item, not split off
+    assert "http" not in answer["text"]  # no raw URL in the text: the link rides in the same item's metadata
+    assert answer["metadata"]["source"].startswith("https://") and answer["metadata"]["source_label"]
 
 
 def test_the_same_sender_on_two_bots_are_two_conversations(server):

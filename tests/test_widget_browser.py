@@ -232,7 +232,7 @@ def test_accessible_names_and_live_region(server, web):
     expect(page.get_by_role("button", name="關閉對話")).to_be_visible()
     expect(page.get_by_role("textbox", name="輸入你的問題")).to_be_visible()
     expect(page.get_by_role("group", name="語言")).to_be_visible()
-    for name in ("繁體中文", "简体中文", "English"):
+    for name in ("繁體中文", "简体中文", "EN English"):  # each name holds what the button shows (繁, 简, EN)
         expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
 
 

@@ -95,3 +95,32 @@ def shot(page: Any, artifacts_dir: Path, name: str) -> Path:
     path = artifacts_dir / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page: Any, context: str | None = None) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2 A/AA and best-practice violations on the page as it is now (open shadow roots included).
+
+    axe-core is injected by the test only (pinned in package-lock.json, installed by `make browser-tools`).
+    """
+    assert AXE_SCRIPT.is_file(), f"{AXE_SCRIPT} is missing: run `make browser-tools` (npm ci)"
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))  # evaluated, not a <script>: the page's CSP allows no inline code
+    result = page.evaluate(
+        """async (context) => {
+            const r = await axe.run(context || document, {resultTypes: ['violations']});
+            return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                           nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary).slice(0, 5)}));
+        }""",
+        context,
+    )
+    return result
+
+
+def assert_no_axe_violations(page: Any, where: str) -> None:
+    """Fail with every rule, its impact and the first offending elements when axe-core finds anything."""
+    violations = axe_violations(page)
+    assert violations == [], f"axe-core violations on {where}:\n" + "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in violations)

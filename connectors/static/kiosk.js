@@ -12,6 +12,7 @@
   var language = H.pageLanguage(H.stored(key + ':lang') || defaultLanguage);
   var idleSeconds = Math.max(2, parseInt(page.dataset.idle, 10) || profile.idle_seconds || 90);
   var warnSeconds = Math.max(1, parseInt(page.dataset.warn, 10) || 20);
+  var officer = false; // an officer is replying (handoff taken)
 
   var title = document.getElementById('kiosk-title');
   var subtitle = document.getElementById('kiosk-subtitle');
@@ -48,13 +49,14 @@
       },
       message: function (frame) {
         showTyping(false);
-        log.appendChild(H.renderMessage(frame, language, press));
+        follow(frame);
+        log.appendChild(H.renderMessage(frame, language, press, true));
         scrollDown();
       },
       typing: showTyping,
       error: function (frame) {
         showTyping(false);
-        var item = H.el('li', 'hkb-msg hkb-error');
+        var item = H.el('div', 'hkb-msg hkb-error');
         item.appendChild(H.el('p', 'hkb-text', frame.text));
         log.appendChild(item);
       },
@@ -75,15 +77,34 @@
   function redraw(history) {
     log.textContent = '';
     var greeting = profile.greeting[language];
-    if (greeting) log.appendChild(H.renderMessage({ from: 'bot', text: greeting, metadata: { language: language } }, language));
+    var privacy = (profile.privacy_notice || {})[language];
+    if (greeting) {
+      var frame = { from: 'bot', text: greeting, metadata: { language: language, privacy_notice: privacy } };
+      log.appendChild(H.renderMessage(frame, language, null, true));
+    }
     history.forEach(function (frame) {
-      log.appendChild(H.renderMessage(frame, language, press));
+      follow(frame);
+      log.appendChild(H.renderMessage(frame, language, press, true));
     });
     scrollDown();
   }
 
+  /* The screen follows the bot's latest reply: its language (typing English gets English buttons),
+   * and whether an officer (a person) is replying. */
+  function follow(frame) {
+    if (frame.from === 'user') return;
+    var kind = (frame.metadata || {}).kind;
+    var human = frame.from === 'agent' ? true : kind === 'handoff_released' || kind === 'handoff_timeout' ? false : officer;
+    var next = frame.metadata && frame.metadata.language ? H.messageLanguage(frame, language) : language;
+    if (next === language && human === officer) return;
+    officer = human;
+    if (next !== language) H.stored(key + ':lang', next);
+    language = next;
+    applyLanguage();
+  }
+
   function addUser(text) {
-    log.appendChild(H.renderMessage({ from: 'user', text: text, metadata: { language: language } }, language));
+    log.appendChild(H.renderMessage({ from: 'user', text: text, metadata: { language: language } }, language, null, true));
     scrollDown();
   }
 
@@ -115,7 +136,7 @@
     page.lang = H.htmlLang(language);
     document.documentElement.lang = H.htmlLang(language);
     title.textContent = profile.display_name[language];
-    subtitle.textContent = ui.assistant;
+    subtitle.textContent = officer ? ui.human : ui.assistant;
     langs.setAttribute('aria-label', ui.language);
     log.setAttribute('aria-label', ui.conversation);
     typing.textContent = ui.typing;
@@ -167,6 +188,7 @@
   function wipe() {
     hideWarning();
     chat.end();
+    officer = false;
     language = defaultLanguage;
     H.stored(key + ':lang', null);
     input.value = '';

@@ -13,25 +13,28 @@
     'zh-Hant': {
       open: '開啟網上查詢助理', close: '關閉對話', launcher: '查詢', assistant: '虛擬助理（非真人）',
       input: '輸入你的問題', send: '傳送', language: '語言', conversation: '對話紀錄',
-      you: '你說：', bot: '助理說：', agent: '職員說：', options: '選項', source: '資料來源',
+      you: '你說：', bot: '助理說：', officer: '職員（真人）', options: '選項', source: '資料來源',
+      human: '職員（真人）正在回覆你', scan: '用手機掃描此二維碼開啟網頁：',
       newTab: '（在新分頁開啟）', typing: '助理正在輸入…', connecting: '連線中…',
       reconnecting: '連線中斷，正在重新連線…', connected: '', restart: '重新開始',
-      topics: '常見問題', privacy: '私隱聲明', still: '你還在嗎？',
+      topics: '常見問題', privacy: '私隱政策', still: '你還在嗎？',
       idle: '畫面將於 {n} 秒後清除，以保障你的私隱。', cont: '繼續使用', cleared: '畫面已清除。'
     },
     'zh-Hans': {
       open: '开启网上查询助理', close: '关闭对话', launcher: '查询', assistant: '虚拟助理（非真人）',
       input: '输入你的问题', send: '发送', language: '语言', conversation: '对话记录',
-      you: '你说：', bot: '助理说：', agent: '职员说：', options: '选项', source: '资料来源',
+      you: '你说：', bot: '助理说：', officer: '职员（真人）', options: '选项', source: '资料来源',
+      human: '职员（真人）正在回复你', scan: '用手机扫描此二维码打开网页：',
       newTab: '（在新标签页打开）', typing: '助理正在输入…', connecting: '连接中…',
       reconnecting: '连接中断，正在重新连接…', connected: '', restart: '重新开始',
-      topics: '常见问题', privacy: '私隐声明', still: '你还在吗？',
+      topics: '常见问题', privacy: '私隐政策', still: '你还在吗？',
       idle: '画面将于 {n} 秒后清除，以保障你的私隐。', cont: '继续使用', cleared: '画面已清除。'
     },
     en: {
       open: 'Open the online enquiry assistant', close: 'Close chat', launcher: 'Ask us', assistant: 'Virtual assistant (not a person)',
       input: 'Type your question', send: 'Send', language: 'Language', conversation: 'Conversation',
-      you: 'You said:', bot: 'Assistant said:', agent: 'Officer said:', options: 'Options', source: 'Source',
+      you: 'You said:', bot: 'Assistant said:', officer: 'Officer (a person)', options: 'Options', source: 'Source',
+      human: 'An officer (a person) is replying', scan: 'Scan with your phone to open the page:',
       newTab: '(opens in a new tab)', typing: 'The assistant is typing…', connecting: 'Connecting…',
       reconnecting: 'Connection lost, reconnecting…', connected: '', restart: 'Start again',
       topics: 'Common questions', privacy: 'Privacy notice', still: 'Are you still there?',
@@ -47,8 +50,14 @@
   var LANGUAGE_BUTTONS = [
     { lang: 'zh-Hant', short: '繁', name: '繁體中文' },
     { lang: 'zh-Hans', short: '简', name: '简体中文' },
-    { lang: 'en', short: 'EN', name: 'English' }
+    { lang: 'en', short: 'EN', name: 'English', label: 'EN English' }
   ];
+
+  /* The language of a message's words (its reply language), else the page's. */
+  function messageLanguage(frame, fallback) {
+    var tag = (frame && frame.metadata && frame.metadata.language) || fallback;
+    return pageLanguage(tag);
+  }
 
   function pageLanguage(tag) {
     return tag === 'en' || tag === 'zh-Hans' ? tag : 'zh-Hant';
@@ -113,11 +122,43 @@
     return value;
   }
 
-  /* One message as a list item: text, source link, buttons. */
-  function renderMessage(frame, language, onButton) {
-    var ui = UI[pageLanguage(language)];
+  /* A link that leaves the chat: the department's name as its text, opened in a new tab. */
+  function outLink(url, text, ui) {
+    var link = el('a', 'hkb-source', text);
+    link.href = url.href;
+    link.target = '_blank';
+    link.rel = 'noopener noreferrer';
+    link.appendChild(el('span', 'hkb-sr', ' ' + ui.newTab));
+    return link;
+  }
+
+  /* On a kiosk a link is of no use: a short printed reference and a QR code drawn by our server. */
+  function printedReference(url, text, ui) {
+    var box = el('div', 'hkb-ref');
+    var words = el('p', 'hkb-ref-text', text);
+    var shortUrl = url.hostname.replace(/^www\./, '') + (url.pathname.length > 1 ? url.pathname : '');
+    words.appendChild(el('span', 'hkb-ref-url', shortUrl));
+    box.appendChild(words);
+    var qr = el('img', 'hkb-qr');
+    qr.src = new URL('/qr.svg?url=' + encodeURIComponent(url.href), SERVER).href;
+    qr.alt = ui.scan + ' ' + shortUrl;
+    qr.width = 160;
+    qr.height = 160;
+    box.appendChild(qr);
+    return box;
+  }
+
+  /* Where to read more: an answer's source, or the greeting's privacy notice. */
+  function appendLink(item, url, text, ui, printed) {
+    item.appendChild(printed ? printedReference(url, text, ui) : outLink(url, text, ui));
+  }
+
+  /* One message: text, one source link (or a printed reference on a kiosk), buttons.
+   * Its labels follow the language of the message's own words. */
+  function renderMessage(frame, language, onButton, printed) {
+    var ui = UI[messageLanguage(frame, language)];
     var who = frame.from === 'user' ? 'user' : frame.from === 'agent' ? 'agent' : 'bot';
-    var item = el('li', 'hkb-msg hkb-' + who);
+    var item = el('div', 'hkb-msg hkb-' + who);
     var meta = frame.metadata || {};
     if (meta.language) {
       item.lang = htmlLang(meta.language);
@@ -125,16 +166,15 @@
     }
     if (meta.kind) item.dataset.kind = String(meta.kind);
     if (meta.label) item.dataset.label = String(meta.label);
-    item.appendChild(el('span', 'hkb-sr', who === 'user' ? ui.you : who === 'agent' ? ui.agent : ui.bot));
+    if (who === 'agent') item.appendChild(el('p', 'hkb-who', ui.officer)); // seen by everyone, read as the prefix
+    else item.appendChild(el('span', 'hkb-sr', who === 'user' ? ui.you : ui.bot));
     if (frame.text) item.appendChild(el('p', 'hkb-text', frame.text));
     var source = safeUrl(meta.source);
+    var privacy = safeUrl(meta.privacy_notice);
     if (source && who !== 'user') {
-      var link = el('a', 'hkb-source', ui.source + ': ' + source.hostname);
-      link.href = source.href;
-      link.target = '_blank';
-      link.rel = 'noopener noreferrer';
-      link.appendChild(el('span', 'hkb-sr', ' ' + ui.newTab));
-      item.appendChild(link);
+      appendLink(item, source, meta.source_label || ui.source + ': ' + source.hostname, ui, printed);
+    } else if (privacy && who !== 'user') {
+      appendLink(item, privacy, meta.privacy_label || ui.privacy, ui, printed);
     }
     var buttons = Array.isArray(frame.buttons) ? frame.buttons : [];
     if (buttons.length && onButton) {
@@ -293,6 +333,7 @@
     LANGUAGE_BUTTONS: LANGUAGE_BUTTONS,
     Chat: Chat,
     renderMessage: renderMessage,
+    messageLanguage: messageLanguage,
     pageLanguage: pageLanguage,
     htmlLang: htmlLang,
     el: el,
@@ -335,6 +376,7 @@
     var language = pageLanguage(stored(key + ':lang') || data.lang);
     var profile = null;
     var typingTimer = null;
+    var officer = false; // an officer is replying (handoff taken)
 
     var host = el('div');
     host.id = 'hkbot-widget';
@@ -360,7 +402,7 @@
     panel.hidden = true;
     panel.setAttribute('role', 'dialog');
     panel.setAttribute('aria-labelledby', 'hkb-title');
-    var header = el('header', 'hkb-header');
+    var header = el('div', 'hkb-header'); // not a <header>: the host page has its own banner
     var titles = el('div', 'hkb-titles');
     var title = el('h2', 'hkb-title');
     title.id = 'hkb-title';
@@ -378,7 +420,7 @@
       var b = el('button', 'hkb-lang', option.short);
       b.type = 'button';
       b.lang = htmlLang(option.lang);
-      b.setAttribute('aria-label', option.name);
+      b.setAttribute('aria-label', option.label || option.name);
       b.dataset.lang = option.lang;
       b.addEventListener('click', function () {
         switchLanguage(option.lang);
@@ -392,7 +434,7 @@
 
     var status = el('p', 'hkb-status');
     status.setAttribute('role', 'status');
-    var log = el('ol', 'hkb-log');
+    var log = el('div', 'hkb-log');
     log.setAttribute('role', 'log');
     log.setAttribute('aria-live', 'polite');
     log.tabIndex = 0;
@@ -440,13 +482,14 @@
         },
         message: function (frame) {
           showTyping(false);
+          follow(frame);
           log.appendChild(renderMessage(frame, language, pressButton));
           scrollDown();
         },
         typing: showTyping,
         error: function (frame) {
           showTyping(false);
-          var item = el('li', 'hkb-msg hkb-error');
+          var item = el('div', 'hkb-msg hkb-error');
           item.appendChild(el('p', 'hkb-text', frame.text));
           log.appendChild(item);
           scrollDown();
@@ -469,7 +512,7 @@
       return {
         from: 'bot',
         text: profile.greeting[language] || '',
-        metadata: { language: language, kind: 'greeting' },
+        metadata: { language: language, kind: 'greeting', privacy_notice: (profile.privacy_notice || {})[language] },
         buttons: profile.topics.map(function (t) {
           return { title: t.title[language], payload: '' };
         })
@@ -481,9 +524,26 @@
       var greeting = greetingFrame();
       if (greeting && greeting.text) log.appendChild(renderMessage(greeting, language, pressButton));
       history.forEach(function (frame) {
+        follow(frame);
         log.appendChild(renderMessage(frame, language, pressButton));
       });
       scrollDown();
+    }
+
+    /* The page follows the conversation: the language of the bot's latest reply, and whether
+     * an officer (a person) is replying (from their first message until handed back or expired). */
+    function follow(frame) {
+      if (frame.from === 'user') return;
+      var kind = (frame.metadata || {}).kind;
+      var human = frame.from === 'agent' ? true : kind === 'handoff_released' || kind === 'handoff_timeout' ? false : officer;
+      var next = frame.metadata && frame.metadata.language ? messageLanguage(frame, language) : language;
+      if (next === language && human === officer) return;
+      officer = human;
+      if (next !== language) {
+        language = next;
+        stored(key + ':lang', language);
+      }
+      applyLanguage();
     }
 
     function addUser(text) {
@@ -503,7 +563,8 @@
       launcherText.textContent = ui.launcher;
       launcher.setAttribute('aria-label', ui.open + (name ? '：' + name : ''));
       title.textContent = name || ui.launcher;
-      subtitle.textContent = ui.assistant;
+      subtitle.textContent = officer ? ui.human : ui.assistant;
+      wrap.classList.toggle('hkb-with-officer', officer);
       close.setAttribute('aria-label', ui.close);
       langs.setAttribute('aria-label', ui.language);
       log.setAttribute('aria-label', ui.conversation);

@@ -21,6 +21,41 @@
     });
   }
 
+  /* --- suggested answers: copy one into the reply box (never sent without Send); refresh on new citizen words --- */
+  var suggested = document.getElementById('suggestions');
+  function useSuggestion(event) {
+    var button = event.target.closest('.use-suggestion');
+    var box = document.getElementById('reply');
+    if (!button || !box) return;
+    box.value = button.getAttribute('data-answer');
+    box.focus();
+  }
+  function refreshSuggestions() {
+    if (!suggested) return;
+    getJSON('/console/api/handoffs/' + suggested.getAttribute('data-handoff') + '/suggestions').then(function (data) {
+      var list = el('ol');
+      list.id = 'suggestions';
+      ['handoff', 'can-use'].forEach(function (name) { list.setAttribute('data-' + name, suggested.getAttribute('data-' + name)); });
+      data.suggestions.forEach(function (s) {
+        var item = el('li', 'suggestion');
+        var title = el('h3');
+        var name = el('span', '', s.title); name.title = s.id;
+        title.appendChild(name); title.appendChild(document.createTextNode(' '));
+        title.appendChild(el('span', 'score', 'score ' + s.score.toFixed(2)));
+        item.appendChild(title);
+        item.appendChild(el('p', 'answer', s.answer));
+        if (list.getAttribute('data-can-use') === 'yes') {
+          var use = el('button', 'use-suggestion', 'Put in the reply box');
+          use.type = 'button'; use.setAttribute('data-answer', s.answer);
+          item.appendChild(use);
+        }
+        list.appendChild(item);
+      });
+      if (data.suggestions.length) { suggested.parentNode.replaceChild(list, suggested); suggested = list; }
+    }).catch(function () {});
+  }
+  document.addEventListener('click', useSuggestion);
+
   /* --- one conversation: poll new messages, send replies without reloading --- */
   var transcript = document.getElementById('transcript');
   if (transcript) {
@@ -29,6 +64,7 @@
     var status = document.getElementById('handoff-status');
     var poll = function () {
       getJSON('/console/api/handoffs/' + id + '?after=' + after).then(function (data) {
+        if (data.messages.some(function (m) { return m.author === 'citizen'; })) refreshSuggestions();
         data.messages.forEach(function (m) {
           var item = el('li', 'from-' + m.author);
           item.appendChild(el('span', 'who', m.author));
@@ -66,8 +102,11 @@
         }
         data.handoffs.forEach(function (h) {
           var row = el('tr'); row.setAttribute('data-id', h.id);
-          [h.id, h.bot, h.language, h.status + (h.agent ? ' (' + h.agent + ')' : ''), h.waited, h.online ? 'yes' : 'no'].forEach(function (v) {
-            row.appendChild(el('td', '', String(v)));
+          var hover = {1: h.bot, 2: h.language}; // ids and codes on hover, names shown
+          [h.id, h.bot_title, h.language_name, h.status + (h.agent ? ' (' + h.agent + ')' : ''), h.waited, h.online ? 'yes' : 'no'].forEach(function (v, i) {
+            var cell = el('td', '', String(v));
+            if (hover[i]) cell.title = hover[i];
+            row.appendChild(cell);
           });
           var link = el('a', '', 'Open'); link.href = '/console/handoffs/' + h.id;
           var cell = el('td'); cell.appendChild(link); row.appendChild(cell);
@@ -138,12 +177,15 @@
       figure.appendChild(root);
       var max = Math.max.apply(null, pairs.map(function (p) { return p[1]; }).concat([1]));
       pairs.forEach(function (p, i) {
-        text(root, L - 6, 20 + i * row + 12, p[0], 'end');
+        var label = String(p[0]);  // long titles are shortened here; the table below has them whole
+        text(root, L - 6, 20 + i * row + 12, label.length > 34 ? label.slice(0, 33) + '…' : label, 'end');
         svg('rect', {x: L, y: 20 + i * row, width: (W - L - 50) * p[1] / max, height: row - 6, fill: colors[0]}, root);
         text(root, L + (W - L - 50) * p[1] / max + 4, 20 + i * row + 12, String(p[1]));
       });
       charts.appendChild(figure);
     };
+    var names = chart.names || {};
+    var named = function (kind, id) { return (names[kind] || {})[id] || id; };  // titles, not ids
     var bots = {};
     chart.rows.forEach(function (r) { (bots[r.bot] = bots[r.bot] || []).push(r); });
     Object.keys(bots).sort().forEach(function (bot) {
@@ -151,18 +193,18 @@
       var days = rows.map(function (r) { return r.day; });
       var pick = function (k) { return rows.map(function (r) { return r[k]; }); };
       var most = Math.max.apply(null, pick('messages').concat([1]));
-      charts.appendChild(el('h2', '', bot));
+      charts.appendChild(el('h2', '', named('bots', bot)));
       plot('Messages and handoffs per day', days, [{name: 'messages', values: pick('messages'), kind: 'bar'},
         {name: 'handoffs', values: pick('handoffs'), kind: 'bar'}], most, false);
-      plot('Answered and fallback rate', days, [{name: 'answered', values: pick('answered_rate'), kind: 'line'},
+      plot('Answered and fallback share (the rest: handoff requests and other)', days, [{name: 'answered', values: pick('answered_rate'), kind: 'line'},
         {name: 'fallback', values: pick('fallback_rate'), kind: 'line'}], 1, true);
       var fb = Math.max.apply(null, pick('helpful').concat(pick('not_helpful'), [1]));
       plot('Feedback per day', days, [{name: 'helpful', values: pick('helpful'), kind: 'bar'},
         {name: 'not helpful', values: pick('not_helpful'), kind: 'bar'}], fb, false);
       var languages = {};
       rows.forEach(function (r) { Object.keys(r.languages).forEach(function (l) { languages[l] = (languages[l] || 0) + r.languages[l]; }); });
-      hbars('Languages used', Object.keys(languages).map(function (l) { return [l, languages[l]]; }));
-      if (chart.topics[bot]) hbars('Top topics', chart.topics[bot]);
+      hbars('Languages used', Object.keys(languages).map(function (l) { return [named('languages', l), languages[l]]; }));
+      if (chart.topics[bot]) hbars('Top topics', chart.topics[bot].map(function (t) { return [named('topics', t[0]), t[1]]; }));
     });
   }
 })();
