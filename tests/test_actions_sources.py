@@ -1,7 +1,10 @@
 """An answer's source: one link labelled with the department's name in the reply language, no URL in the text."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from actions.sources import department, source_label, without_source
 from knowledge.live import shared_store
@@ -35,3 +38,15 @@ def test_a_url_in_the_middle_of_an_answer_stays() -> None:
     text = "See https://www.afcd.gov.hk/a for forms. Source: https://www.afcd.gov.hk/b"
     assert without_source(text, "https://www.afcd.gov.hk/b") == "See https://www.afcd.gov.hk/a for forms."
     assert without_source(text, "https://www.afcd.gov.hk/a") == text
+
+
+def test_every_seed_source_is_labelled_with_its_publisher() -> None:
+    """A new department's pages get a name in the label, not a bare host (news.gov.hk names itself)."""
+    unnamed = set()
+    for path in (Path(__file__).resolve().parent.parent / "knowledge" / "seed").glob("*.yml"):
+        for entry in yaml.safe_load(open(path, encoding="utf-8"))["entries"]:
+            for language in ("en", "zh-Hant"):
+                name = department(entry["source"], language)
+                if "." in name and name != "news.gov.hk":
+                    unnamed.add(entry["source"])
+    assert not unnamed
