@@ -29,7 +29,7 @@ def fixture_project(tmp_path, monkeypatch):
 def test_every_real_bot_validates():
     bots = load_bots()
     assert {"1823", "dog_licence", "tsw"} <= set(bots)
-    assert bots["1823"].knowledge_bases == ("1823", "dog_licence", "wsd", "immd", "ird")
+    assert bots["1823"].knowledge_bases == ("1823", "dog_licence", "wsd", "immd", "ird", "hd", "rvd", "fehd", "epd", "swd", "ld", "bd", "emsd")
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_the_bot_knowledge_bases_go_into_the_faq_retriever():
     bot = load_bots(["1823"])["1823"]
     config = compose_config(bot)
     faq = [c for c in config["pipeline"] if c["name"] == FAQ_COMPONENT]
-    assert faq and faq[0]["knowledge_bases"] == ["1823", "dog_licence", "wsd", "immd", "ird"]
+    assert faq and faq[0]["knowledge_bases"] == list(bot.knowledge_bases) and len(bot.knowledge_bases) == 13
 
 
 def test_composition_merges_shared_and_bot_files(fixture_project):
