@@ -79,6 +79,25 @@ class _PseudonymRows(_ConsoleStore):
             bots = [row[0] for row in connection.execute(sa.select(self.table.c.bot).distinct())]
         return [(bot, (self.table.c.bot == bot) & (self.table.c.at < retention.cutoff(bot))) for bot in bots if retention.covers(bot)]
 
+    def _age_out(self, retention: Retention, dry_run: bool, statement: Any, still_keyed: bool = False) -> tuple[int, int]:
+        """Re-key legacy rows, then run `statement(condition)` on each bot's rows past its retention.
+
+        Returns (rows re-keyed, rows the statement touched, or would touch when `dry_run`);
+        `still_keyed` limits it to rows that still carry a pseudonym.
+        """
+        if self.engine is None:
+            return 0, 0
+        rekeyed, touched = upgrade_legacy(self.engine, self.table, dry_run=dry_run), 0
+        for _, condition in self._old(retention):
+            if still_keyed:
+                condition = condition & (self.table.c.sender_hash != "")
+            if dry_run:
+                touched += self._count(condition)
+            else:
+                with self.engine.begin() as connection:
+                    touched += connection.execute(statement(condition)).rowcount
+        return rekeyed, touched
+
     def _count(self, condition: Any) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(self.table).where(condition)).scalar() or 0)
@@ -93,17 +112,8 @@ class ReviewItems(_PseudonymRows):
     table = store.review_items
 
     def purge(self, retention: Retention, dry_run: bool = False) -> PurgeResult:
-        result = PurgeResult()
-        if self.engine is None:
-            return result
-        result.rekeyed = upgrade_legacy(self.engine, self.table, dry_run=dry_run)
-        for _, condition in self._old(retention):
-            if dry_run:
-                result.deleted += self._count(condition)
-            else:
-                with self.engine.begin() as connection:
-                    result.deleted += connection.execute(self.table.delete().where(condition)).rowcount
-        return result
+        rekeyed, deleted = self._age_out(retention, dry_run, lambda condition: self.table.delete().where(condition))
+        return PurgeResult(deleted=deleted, rekeyed=rekeyed)
 
 
 class Turns(_PseudonymRows):
@@ -115,18 +125,9 @@ class Turns(_PseudonymRows):
     table = store.turns
 
     def purge(self, retention: Retention, dry_run: bool = False) -> PurgeResult:
-        result = PurgeResult()
-        if self.engine is None:
-            return result
-        result.rekeyed = upgrade_legacy(self.engine, self.table, dry_run=dry_run)
-        for _, condition in self._old(retention):
-            condition = condition & (self.table.c.sender_hash != "")
-            if dry_run:
-                result.anonymised += self._count(condition)
-            else:
-                with self.engine.begin() as connection:
-                    result.anonymised += connection.execute(self.table.update().where(condition).values(sender_hash="")).rowcount
-        return result
+        rekeyed, anonymised = self._age_out(retention, dry_run, still_keyed=True,
+                                            statement=lambda condition: self.table.update().where(condition).values(sender_hash=""))
+        return PurgeResult(anonymised=anonymised, rekeyed=rekeyed)
 
 
 class Handoffs(_ConsoleStore):
