@@ -5,7 +5,8 @@ Measured on localhost only, one side at a time so they never share the CPU:
     `hkbot serve`, against three plain `rasa run` processes, each with its own `rasa run actions`
     (counted in the plain figure, and shown apart);
   - latency p50/p95 and messages per second with N concurrent conversations (bots/load_client.py,
-    the same client for both) against our server's dog_licence bot and a plain `rasa run` of it.
+    the same client for both) against one bot (`--bot`, the 1823 bot and its 13 knowledge bases by
+    default) of our server and a plain `rasa run` of the same bot.
 "Plain Rasa" is what a department would run without hkbot: the same bot's domain and data,
 trained with Rasa's recommended default pipeline and policies for Chinese (PLAIN_CONFIG).
 """
@@ -28,7 +29,6 @@ from typing import Any
 
 from bots.settings import PROJECT_ROOT, var_dir
 
-LOAD_BOT = "dog_licence"
 PLAIN_CONFIG = """\
 # Rasa's recommended default config (rasa/engine/recipes/config_files/default_config.yml),
 # with the Chinese tokenizer Rasa documents for language zh.
@@ -62,19 +62,41 @@ policies:
     epochs: 100
     constrain_similarities: true
 """
-#: What the simulated citizens type, in turn (each conversation starts at a different place).
-MESSAGES = (
-    "hello",
-    "How much does a dog licence cost?",
-    "狗牌幾錢呀",
-    "如何續領犬隻牌照",
-    "what documents do I need for a dog licence",
-    "我想renew個dog licence",
-    "thanks",
-    "你係咪真人",
-    "where can I apply",
-    "唔該晒",
-)
+#: The bot the load is put on when `--bot` is not given: the largest one.
+LOAD_BOT = "1823"
+#: What the simulated citizens type, in turn, per load bot (each conversation starts at a different place).
+MESSAGES: dict[str, tuple[str, ...]] = {
+    "dog_licence": (
+        "hello",
+        "How much does a dog licence cost?",
+        "狗牌幾錢呀",
+        "如何續領犬隻牌照",
+        "what documents do I need for a dog licence",
+        "我想renew個dog licence",
+        "thanks",
+        "你係咪真人",
+        "where can I apply",
+        "唔該晒",
+    ),
+    # Questions across the 1823 bot's departments, in its four languages, with small talk between.
+    "1823": (
+        "hello",
+        "how do I pay my water bill",
+        "公屋輪候要幾耐",
+        "如何申請綜合社會保障援助",
+        "my neighbour is too noisy at night",
+        "狗牌幾錢呀",
+        "差饷怎么交",
+        "thanks",
+        "我想renew個身份證",
+        "where can I recycle old electrical appliances",
+        "僱主唔俾假期工資點算",
+        "你係咪真人",
+        "how do I report a dangerous lift",
+        "申請食肆牌照要咩文件",
+        "唔該晒",
+    ),
+}
 
 
 def _bin(name: str) -> str:
@@ -178,7 +200,7 @@ class LoadResult:
         return self.count / self.seconds if self.seconds else 0.0
 
 
-async def _load(url: str, conversations: int, messages: int, tag: str) -> LoadResult:
+async def _load(url: str, conversations: int, messages: int, tag: str, texts: tuple[str, ...]) -> LoadResult:
     from bots.load_client import LoadClient
 
     result = LoadResult()
@@ -187,7 +209,7 @@ async def _load(url: str, conversations: int, messages: int, tag: str) -> LoadRe
         async def conversation(number: int) -> None:
             sender = f"bench-{tag}-{number}"
             for turn in range(messages):
-                text = MESSAGES[(number + turn) % len(MESSAGES)]
+                text = texts[(number + turn) % len(texts)]
                 began = time.perf_counter()
                 status, body = await client.post_json(url, {"sender": sender, "message": text})
                 result.latencies_ms.append((time.perf_counter() - began) * 1000)
@@ -201,8 +223,8 @@ async def _load(url: str, conversations: int, messages: int, tag: str) -> LoadRe
     return result
 
 
-def load_test(url: str, conversations: int, messages: int, tag: str) -> LoadResult:
-    return asyncio.run(_load(url, conversations, messages, tag))
+def load_test(url: str, conversations: int, messages: int, tag: str, bot: str) -> LoadResult:
+    return asyncio.run(_load(url, conversations, messages, tag, MESSAGES.get(bot, MESSAGES[LOAD_BOT])))
 
 
 # ----------------------------------------------------------------------------- plain Rasa
@@ -258,21 +280,21 @@ def _env(data_dir: Path) -> dict[str, str]:
     }
 
 
-def bench_ours(bots: list[str], scratch: Path, conversations: int, messages: int, say: Any) -> dict[str, Any]:
+def bench_ours(bots: list[str], load_bot: str, scratch: Path, conversations: int, messages: int, say: Any) -> dict[str, Any]:
     port = _free_port()
     server = Process("hkbot serve", [_bin("hkbot"), "serve", "--port", str(port), "--bots", *bots], _env(scratch / "ours"), scratch / "ours.log")
     (scratch / "ours").mkdir()
     try:
         start_seconds = server.start().wait_http(f"http://127.0.0.1:{port}/health")
         say(f"  hkbot serve up in {start_seconds:.1f} s")
-        load = load_test(f"http://127.0.0.1:{port}/bots/{LOAD_BOT}/webhooks/rest/webhook", conversations, messages, "ours")
+        load = load_test(f"http://127.0.0.1:{port}/bots/{load_bot}/webhooks/rest/webhook", conversations, messages, "ours", load_bot)
         memory = tree_rss_mb(server.popen.pid)
     finally:
         server.stop()
     return {"start_s": start_seconds, "memory_mb": memory, "processes": 1, "load": load}
 
 
-def bench_plain(models: dict[str, Path], scratch: Path, conversations: int, messages: int, say: Any) -> dict[str, Any]:
+def bench_plain(models: dict[str, Path], load_bot: str, scratch: Path, conversations: int, messages: int, say: Any) -> dict[str, Any]:
     processes: list[Process] = []
     starts: dict[str, float] = {}
     rasa_mb = actions_mb = 0.0
@@ -291,9 +313,9 @@ def bench_plain(models: dict[str, Path], scratch: Path, conversations: int, mess
             rasa_up = rasa.wait_http(f"http://127.0.0.1:{port}/webhooks/rest/")
             starts[bot] = max(action_up, rasa_up)
             say(f"  rasa run {bot} up in {starts[bot]:.1f} s (its action server: {action_up:.1f} s)")
-            if bot == LOAD_BOT:
+            if bot == load_bot:
                 load_url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
-        load = load_test(load_url, conversations, messages, "plain")
+        load = load_test(load_url, conversations, messages, "plain", load_bot)
         for process in processes:
             mb = tree_rss_mb(process.popen.pid)
             if "actions" in process.label:
@@ -306,14 +328,14 @@ def bench_plain(models: dict[str, Path], scratch: Path, conversations: int, mess
     return {"start_s": sum(starts.values()), "starts": starts, "memory_mb": rasa_mb + actions_mb, "rasa_mb": rasa_mb, "actions_mb": actions_mb, "processes": len(processes), "load": load}
 
 
-def table(ours: dict[str, Any], plain: dict[str, Any], bots: list[str], conversations: int, messages: int) -> str:
+def table(ours: dict[str, Any], plain: dict[str, Any], bots: list[str], load_bot: str, conversations: int, messages: int) -> str:
     o, p = ours["load"], plain["load"]
     rows = [
         ("", "hkbot serve (1 process)", f"plain rasa run ({plain['processes']} processes)", "ratio"),
         ("bots", str(len(bots)), str(len(bots)), ""),
         ("memory, RSS incl. children", f"{ours['memory_mb']:.0f} MiB", f"{plain['memory_mb']:.0f} MiB ({plain['rasa_mb']:.0f} rasa run + {plain['actions_mb']:.0f} rasa run actions)", f"{ours['memory_mb'] / plain['memory_mb']:.2f}×"),
         ("start-up", f"{ours['start_s']:.1f} s", f"{plain['start_s']:.1f} s (sum of {len(bots)}, one after another)", f"{ours['start_s'] / plain['start_s']:.2f}×"),
-        (f"{LOAD_BOT}: msgs/s, {conversations} conv × {messages} msgs", f"{o.per_second:.1f}", f"{p.per_second:.1f}", f"{o.per_second / p.per_second:.2f}×" if p.per_second else ""),
+        (f"{load_bot}: msgs/s, {conversations} conv × {messages} msgs", f"{o.per_second:.1f}", f"{p.per_second:.1f}", f"{o.per_second / p.per_second:.2f}×" if p.per_second else ""),
         ("latency p50", f"{o.percentile(50):.0f} ms", f"{p.percentile(50):.0f} ms", ""),
         ("latency p95", f"{o.percentile(95):.0f} ms", f"{p.percentile(95):.0f} ms", ""),
         ("errors (non-200 or empty reply)", f"{o.errors}/{o.count}", f"{p.errors}/{p.count}", ""),
@@ -323,22 +345,26 @@ def table(ours: dict[str, Any], plain: dict[str, Any], bots: list[str], conversa
 
 
 def bench_serve_command(args: argparse.Namespace) -> int:
-    """`hkbot bench serve [--conversations N] [--messages M]`."""
+    """`hkbot bench serve [--bot BOT] [--conversations N] [--messages M]`."""
     from bots.registry import bot_names
     from bots.training import ensure_trained
 
     say = lambda line: print(line, flush=True)  # noqa: E731
     bots = bot_names()
-    say(f"hkbot bench serve: bots {', '.join(bots)}; load on {LOAD_BOT} with {args.conversations} concurrent conversations × {args.messages} messages; {os.cpu_count()} CPUs")
+    load_bot = args.bot or LOAD_BOT
+    if load_bot not in bots:
+        say(f"hkbot bench serve: no bot named {load_bot!r}; the bots are {', '.join(bots)}")
+        return 2
+    say(f"hkbot bench serve: bots {', '.join(bots)}; load on {load_bot} with {args.conversations} concurrent conversations × {args.messages} messages; {os.cpu_count()} CPUs")
     say("preparing models (cached by fingerprint)…")
     ensure_trained(bots, progress=lambda line: say(f"  {line}"))
     models = plain_models(bots, say)
     scratch = Path(tempfile.mkdtemp(prefix="hkbot-bench-serve-"))
     try:
         say("measuring hkbot serve…")
-        ours = bench_ours(bots, scratch, args.conversations, args.messages, say)
+        ours = bench_ours(bots, load_bot, scratch, args.conversations, args.messages, say)
         say("measuring plain rasa run + rasa run actions per bot…")
-        plain = bench_plain(models, scratch, args.conversations, args.messages, say)
+        plain = bench_plain(models, load_bot, scratch, args.conversations, args.messages, say)
     except BaseException:
         say(f"(logs kept in {scratch})")
         raise
@@ -347,10 +373,10 @@ def bench_serve_command(args: argparse.Namespace) -> int:
     else:
         shutil.rmtree(scratch, ignore_errors=True)
     say("")
-    say(table(ours, plain, bots, args.conversations, args.messages))
+    say(table(ours, plain, bots, load_bot, args.conversations, args.messages))
     o, p = ours["load"], plain["load"]
     say("")
     say(f"targets: memory ≤ 0.5× plain: {'met' if ours['memory_mb'] <= 0.5 * plain['memory_mb'] else 'NOT met'}; "
-        f"msgs/s ≥ 2× plain: {'met' if p.per_second and o.per_second >= 2 * p.per_second else 'NOT met'}; "
+        f"msgs/s ≥ 5× plain: {'met' if p.per_second and o.per_second >= 5 * p.per_second else 'NOT met'}; "
         f"p95 < 300 ms: {'met' if o.percentile(95) < 300 else 'NOT met'}")
     return 0

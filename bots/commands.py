@@ -39,6 +39,7 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     evaluate.set_defaults(func=_lazy("bots.evaluation", "eval_command"))
 
     serve_bench = bench.add_parser("serve", help="one multi-bot process against plain `rasa run`")
+    serve_bench.add_argument("--bot", help="the bot the load is put on (default: 1823, the largest)")
     serve_bench.add_argument("--conversations", type=int, default=20)
     serve_bench.add_argument("--messages", type=int, default=10, help="messages per conversation")
     serve_bench.set_defaults(func=_lazy("bots.bench_serve", "bench_serve_command"))
