@@ -114,7 +114,12 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
             wanted = ""
         shown = [g for g in groups if g.area == area] if wanted else groups
         sections = [(a, department_label(a or UNCLEAR, names), [g for g in shown if g.area == a]) for a in counts]
+        by_kb: dict[str, list[tuple[str, str]]] = {}
+        for e in store.entries():
+            by_kb.setdefault(e.kb, []).append((e.id, e.title_in("en")))
+        entry_groups = sorted(((kb, department_label(kb, names), options) for kb, options in by_kb.items()), key=lambda g: g[1].lower())
         return render(request, "review.html", groups=shown, sections=[s for s in sections if s[2]], area_counts=counts,
+                      entry_groups=entry_groups,
                       department=wanted, problem=problem, entries=entries, bots=sorted(bots), bot=bot,
                       area_label=lambda a: department_label(a or UNCLEAR, names), unclear=UNCLEAR, total=len(groups),
                       area_link=lambda a: "/console/review?" + urlencode({"department": a or UNCLEAR, **({"bot": bot} if bot else {})}),

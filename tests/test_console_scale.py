@@ -287,6 +287,10 @@ async def test_the_review_queue_groups_by_department_with_counts_and_a_filter(ap
     assert sections[0] == "wsd"  # most messages first
     assert ">Water Supplies Department (wsd)</a>: <span class=\"area-count\">2</span> questions" in page.text
     plain_texts = set(re.findall(r'<p class="text">([^<]*)</p>', page.text))
+    water_item = page.text[page.text.index("<p class=\"text\">water meter reading wrong"):]
+    assert re.search(r'<optgroup label="([^"]+)"', water_item).group(1) == "Water Supplies Department (wsd)"  # its department's topics first
+    library_item = page.text[page.text.index("<p class=\"text\">Where is the nearest public library?"):]
+    assert re.search(r'<optgroup label="([^"]+)"', library_item).group(1) == "1823"  # unclear: departments in name order
 
     wsd = await client.get("/console/review?department=wsd")
     assert sorted(re.findall(r'<p class="text">([^<]*)</p>', wsd.text)) == ["water meter reading wrong", "水錶讀數好似唔啱"]
