@@ -147,6 +147,7 @@ class KnowledgeFilter:
         self.bot_kbs = {name: set(kbs) for name, kbs in bot_kbs.items()}
         self.changed = changed  # ids changed in the asked period; None when no period is asked
         self._gaps = {str(i.get("id")): language_gaps(i) for i in self.items}
+        self._found: dict[tuple[str, str], set[str]] = {}
 
     def _tests(self, criteria: Criteria) -> dict[str, Callable[[Mapping[str, Any]], bool]]:
         tests: dict[str, Callable[[Mapping[str, Any]], bool]] = {}
@@ -166,12 +167,19 @@ class KnowledgeFilter:
             changed = self.changed
             tests["recent"] = lambda i: i.get("id") in changed
         if criteria.q.strip():
+            found = self._text_matches(criteria.q, criteria.lang)
+            tests["q"] = lambda i: i.get("id") in found
+        return tests
+
+    def _text_matches(self, q: str, lang: str) -> set[str]:
+        """Ids of entries whose texts (one language's, if given) contain `q`, normalised; once per query (counts reuse it)."""
+        key = (q, lang)
+        if key not in self._found:
             from nlu.normalise import normalise  # the citizens' normalisation: width, script, colloquial forms
 
-            needle = normalise(criteria.q)
-            language = criteria.lang or None
-            tests["q"] = lambda i: any(needle in normalise(t) for t in _texts(i, language))
-        return tests
+            needle = normalise(q)
+            self._found[key] = {str(i.get("id")) for i in self.items if any(needle in normalise(t) for t in _texts(i, lang or None))}
+        return self._found[key]
 
     def apply(self, criteria: Criteria, without: str = "") -> list[Mapping[str, Any]]:
         """The entries passing every filter (but `without`), in list order."""

@@ -162,11 +162,13 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         elif criteria.recent:
             changes = await run(_changes_for, database, criteria)
         listing = KnowledgeFilter(entries, _bot_kbs(bots), changes.ids() if changes else None)
-        shown = listing.apply(criteria)
+        # A text search normalises every entry's texts (~0.3 s for 170 topics): off the event loop.
+        shown, department_counts, gap_counts = await run(lambda: (listing.apply(criteria), listing.department_counts(criteria),
+                                                                  listing.gap_counts(criteria)))
         names = department_names(entries)
         return render(request, "knowledge.html", items=shown, total=len(entries), drafts=drafts, args=criteria,
                       criteria=criteria, problems=problems, changes=changes, headers=headers,
-                      department_counts=listing.department_counts(criteria), gap_counts=listing.gap_counts(criteria),
+                      department_counts=department_counts, gap_counts=gap_counts,
                       gap_options=GAP_OPTIONS, day_choices=sorted({*DAY_CHOICES, *([criteria.days] if criteria.days else [])}),
                       departments=names, department_label=lambda kb: department_label(kb, names),
                       bots=sorted(bots), kbs=kbs, languages=TEXT_LANGUAGES,
