@@ -26,6 +26,7 @@ from console.knowledge_filters import GAP_OPTIONS, Criteria, KnowledgeFilter, cr
 from knowledge import history
 from knowledge.db_store import KnowledgeDatabase, versions_table
 from knowledge.live import reset_shared_store, shared_store
+from tests.scaleout_services import services  # noqa: F401 (fixture: real PostgreSQL)
 
 SEED = Path(__file__).resolve().parent.parent / "knowledge" / "seed"
 KBS_1823 = ("1823", "dog_licence", "wsd", "immd", "ird", "hd", "rvd", "fehd", "epd", "swd", "ld", "bd", "emsd")
@@ -138,7 +139,14 @@ def test_candidates_from_the_real_index_agree_on_water_and_not_on_a_library():
 
 
 def test_review_groups_carry_their_area_and_an_older_database_gains_the_column(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old-console.sqlite3'}"
+    check_area_groups_on_an_older_database(f"sqlite:///{tmp_path / 'old-console.sqlite3'}")
+
+
+def test_an_older_postgresql_console_database_gains_the_column_too(services):
+    check_area_groups_on_an_older_database(services.new_database("hkbot_console_scale"))
+
+
+def check_area_groups_on_an_older_database(url: str) -> None:
     old = sa.MetaData()
     columns = [sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in store.review_items.columns if c.name != "kb"]
     sa.Table("console_review_items", old, *columns)
