@@ -171,6 +171,28 @@ def check_area_groups_on_an_older_database(url: str) -> None:
     assert "9123 4567" not in " ".join(found)  # redacted before it was stored, grouped or counted
 
 
+def test_a_captured_miss_keeps_the_department_of_its_own_candidates_and_nothing_more(tmp_path):
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from console import capture
+
+    url = f"sqlite:///{tmp_path / 'console.sqlite3'}"
+    tracker = DialogueStateTracker("citizen-1", slots=[])
+    for text, matches in (("water meter reading wrong, call me on 9123 4567",
+                           [m("wsd.high_bill_leak", 0.40), m("wsd.billing_estimate", 0.22), m("wsd.dispute_bill", 0.19)]),
+                          ("Who fixes the water pipe inside my flat?",
+                           [m("bd.water_seepage", 0.51), m("emsd.gas_contractor", 0.36), m("wsd.burst_main", 0.31)])):
+        tracker.update(UserUttered(text, {"name": "faq", "confidence": 0.9},
+                                   parse_data={"language": "en", "faq": {"matches": matches, "threshold": 0.55, "top": None}}))
+        tracker.update(BotUttered("Sorry, please call 1823", {}, {"kind": "fallback", "language": "en"}))
+        assert capture.analyse_turn("1823", "citizen-1", tracker, url) == "fallback"
+    with store.engine(url).connect() as connection:
+        rows = connection.execute(sa.select(store.review_items.c.text, store.review_items.c.kb).order_by(store.review_items.c.id)).all()
+    assert [tuple(r) for r in rows] == [("water meter reading wrong, call me on [PHONE]", "wsd"),
+                                        ("Who fixes the water pipe inside my flat?", review.UNCLEAR)]
+
+
 def test_changes_since_a_version_or_a_moment(tmp_path):
     database = KnowledgeDatabase(f"sqlite:///{tmp_path / 'knowledge.sqlite3'}")
     assert history.changes_since(database, None) is None and history.headers(database) == []
