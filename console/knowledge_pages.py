@@ -13,7 +13,7 @@ from sanic.response import HTTPResponse
 
 from console import audit, review
 from console.departments import department_label, department_names
-from console.knowledge_filters import DAY_CHOICES, GAP_OPTIONS, Criteria, KnowledgeFilter, criteria_from
+from console.knowledge_filters import DAY_CHOICES, GAP_OPTIONS, Criteria, KnowledgeFilter, criteria_from, language_gaps
 from console.knowledge_filters import filter_items  # noqa: F401 (callers and tests import it from here)
 from console.web import MAX_UPLOAD_BYTES, _form, _redirect, error_page, guard, render, run
 from knowledge import csv_io, history
@@ -169,6 +169,7 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
         return render(request, "knowledge.html", items=shown, total=len(entries), drafts=drafts, args=criteria,
                       criteria=criteria, problems=problems, changes=changes, headers=headers,
                       department_counts=department_counts, gap_counts=gap_counts,
+                      gaps_of=lambda item: [GAP_OPTIONS[g] for g in GAP_OPTIONS if g in language_gaps(item)],
                       gap_options=GAP_OPTIONS, day_choices=sorted({*DAY_CHOICES, *([criteria.days] if criteria.days else [])}),
                       departments=names, department_label=lambda kb: department_label(kb, names),
                       bots=sorted(bots), kbs=kbs, languages=TEXT_LANGUAGES,

@@ -287,6 +287,7 @@ async def test_the_list_filters_by_department_gap_and_recent_change_from_the_url
     database.publish_entries([thin if e["id"] == thin["id"] else e for e in database.published()], "ada", "thin yue")
     page = await client.get("/console/knowledge?kb=wsd&gap=few:yue&days=1")
     assert listed(page) == ["wsd.take_up_account"]
+    assert '<span class="badge gap">Fewer than 2 Cantonese questions</span>' in page.text
     assert "Showing 1 of" in page.text and "0 added, 1 changed, 0 removed" in page.text
     assert option(page, "gap", "few:yue").endswith("· 1") and option(page, "kb", "immd").endswith("· 0")
     assert re.search(r'<option value="wsd" selected>', page.text) and re.search(r'<option value="1" selected>1 day</option>', page.text)

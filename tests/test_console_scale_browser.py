@@ -86,8 +86,12 @@ def test_an_officer_filters_161_topics_by_department_gap_and_change(scale_server
     water_option = department.locator('option[value="wsd"]')
     expect(water_option).to_have_text(re.compile(r"^Water Supplies Department \(wsd\) · \d+$"))
     # Keyboard only: focus each filter by its label, choose, and submit with Enter from the search box.
-    department.focus()
-    department.select_option("wsd")
+    page.get_by_label("Search").focus()
+    page.keyboard.press("Tab")  # Search -> Bot
+    page.keyboard.press("Tab")  # -> Department
+    assert page.evaluate("document.activeElement.name") == "kb"
+    page.keyboard.type("Water")  # a closed select jumps to the option starting with what is typed
+    expect(department).to_have_value("wsd")
     page.get_by_label("Language gaps").select_option("few:yue")
     expect(page.get_by_label("Language gaps").locator('option[value="few:yue"]')).to_have_text(re.compile(r"· 1$"))
     page.get_by_label("Changed since version").select_option("1")
@@ -99,6 +103,7 @@ def test_an_officer_filters_161_topics_by_department_gap_and_change(scale_server
     expect(row.first).to_have_attribute("data-id", THIN)
     expect(row.first).to_contain_text("Water Supplies Department")
     expect(row.first.locator(".badge.change")).to_have_text("changed")
+    expect(row.first.locator(".badge.gap")).to_have_text(["Fewer than 2 Cantonese questions"])
     expect(page.locator(".changes-summary")).to_contain_text("0 added, 1 changed, 0 removed")
     expect(page.get_by_label("Department")).to_have_value("wsd")  # the form shows what the URL says
     assert_no_axe_violations(page, "the knowledge list, filtered")
