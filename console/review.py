@@ -45,7 +45,7 @@ def area_of(matches: list[dict] | tuple = ()) -> str:
             score = float(match.get("score") or 0.0)
         except (TypeError, ValueError, AttributeError):
             continue
-        kb = str(match.get("kb") or str(match.get("id") or "").partition(".")[0])
+        kb = str(match.get("kb") or str(match.get("id") or "").partition(".")[0])[:100]  # the column's size
         if kb:
             candidates.append((kb, score))
     if not candidates or candidates[0][1] < AREA_FLOOR:
