@@ -78,13 +78,14 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
     faq = parse.get("faq") or {}
     matches = faq.get("matches") or []
     best = matches[0] if matches else {}
+    area = review.area_of(matches)  # the department the candidates agree on: a knowledge base id, never text
     if kind == "fallback":
-        review.add(bot, sender, text, language, "fallback", best.get("id"), best.get("score"), url)
+        review.add(bot, sender, text, language, "fallback", best.get("id"), best.get("score"), url, area=area)
     elif kind == "clarify":
-        review.add(bot, sender, text, language, "clarify", best.get("id"), best.get("score"), url)
+        review.add(bot, sender, text, language, "clarify", best.get("id"), best.get("score"), url, area=area)
     elif kind == "answer" and best and faq.get("threshold") is not None \
             and float(best.get("score") or 0) < float(faq["threshold"]) + review.LOW_CONFIDENCE_MARGIN:
-        review.add(bot, sender, text, language, "low_confidence", best.get("id"), best.get("score"), url)
+        review.add(bot, sender, text, language, "low_confidence", best.get("id"), best.get("score"), url, area=area)
 
     if kind == "handoff":
         handoffs.open_handoff(bot, sender, meta.get("language") or language, transcript(events), url)

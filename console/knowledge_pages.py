@@ -4,14 +4,19 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import time
 from typing import Any, Awaitable, Callable, Mapping
+from urllib.parse import urlencode
 
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
 from console import audit, review
+from console.departments import department_label, department_names
+from console.knowledge_filters import DAY_CHOICES, GAP_OPTIONS, Criteria, KnowledgeFilter, criteria_from, language_gaps
+from console.knowledge_filters import filter_items  # noqa: F401 (callers and tests import it from here)
 from console.web import MAX_UPLOAD_BYTES, _form, _redirect, error_page, guard, render, run
-from knowledge import csv_io
+from knowledge import csv_io, history
 from knowledge.confusion import confusion_warnings
 from knowledge.db_store import (
     KnowledgeDatabase,
@@ -59,39 +64,15 @@ def _bots_using(kb: str, bots: Mapping[str, Any]) -> list[str]:
     return sorted(name for name, kbs in _bot_kbs(bots).items() if kb in kbs)
 
 
-def _texts(item: dict[str, Any], language: str | None) -> list[str]:
-    texts: list[str] = [item.get("id", "")]
-    for group in ("title", "answer"):
-        texts += [v for lang, v in (item.get(group) or {}).items() if not language or lang == language]
-    for lang, values in (item.get("questions") or {}).items():
-        if not language or lang == language:
-            texts += list(values)
-    return texts
-
-
-def filter_items(items: list[dict[str, Any]], bots: Mapping[str, Any], q: str = "", bot: str = "", kb: str = "",
-                 topic: str = "", language: str = "") -> list[dict[str, Any]]:
-    """Entries matching every given filter: text (any field, or one language's), bot, knowledge base, topic or tag."""
-    from nlu.normalise import normalise
-
-    kbs = set(_bot_kbs(bots).get(bot, ())) if bot else None
-    needle = normalise(q) if q.strip() else ""
-    result = []
-    for item in items:
-        if is_vocabulary(item):  # a knowledge base's vocabulary has its own page, it is not an entry
-            continue
-        if kbs is not None and item.get("kb") not in kbs:
-            continue
-        if kb and item.get("kb") != kb:
-            continue
-        if topic and topic not in item.get("id", "") and topic not in (item.get("tags") or ()):
-            continue
-        if language and language not in (item.get("questions") or {}) and language not in (item.get("answer") or {}):
-            continue
-        if needle and not any(needle in normalise(text) for text in _texts(item, language or None)):
-            continue
-        result.append(item)
-    return result
+def _changes_for(database: KnowledgeDatabase, criteria: Criteria) -> history.Changes | None:
+    """Entries changed in the asked period: since version `since`, in the last `days` days, or (both) the shorter one."""
+    baselines = []
+    if criteria.since is not None:
+        baselines.append(database.version(criteria.since))
+    if criteria.days is not None:
+        baselines.append(history.version_before(database, time.time() - criteria.days * 86400))
+    baseline = max(baselines, key=lambda v: v.number if v is not None else 0)
+    return history.changes_since(database, baseline)
 
 
 def entry_from_form(request: Request, entry_id: str, kb: str) -> dict[str, Any]:
@@ -161,21 +142,39 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     @guard("knowledge")
     async def knowledge_list(request: Request) -> HTTPResponse:
         database = _database()
-        args = {k: (request.args.get(k) or "").strip()[:200] for k in ("q", "bot", "kb", "topic", "lang")}
         if database is None:
             items = [entry_data(e) for e in shared_store().entries()]
             drafts = {}
             vocabulary_kbs = sorted(shared_store().snapshot.vocabularies)
+            latest, headers = 0, []
         else:
-            items, drafts = await run(lambda: (database.published(), database.drafts()))
+            items, drafts, headers = await run(lambda: (database.published(), database.drafts(), history.headers(database)))
             items = items + [d.data for d in drafts.values() if d.data and d.data["id"] not in {i["id"] for i in items}]
             vocabulary_kbs = sorted({i["kb"] for i in items} | {d.kb for d in drafts.values()})
+            latest = headers[0].number if headers else 0
         entries = [i for i in items if not is_vocabulary(i)]
-        shown = filter_items(entries, bots, args["q"], args["bot"], args["kb"], args["topic"], args["lang"])
-        return render(request, "knowledge.html", items=shown, total=len(entries), drafts=drafts, args=args,
-                      bots=sorted(bots), kbs=kb_names or sorted({i["kb"] for i in entries}), languages=TEXT_LANGUAGES,
+        kbs = kb_names or sorted({i["kb"] for i in entries})
+        criteria = criteria_from(request.args, bots, sorted(set(kbs) | {i["kb"] for i in entries}), latest)
+        problems = list(criteria.problems)
+        changes = None
+        if criteria.recent and database is None:
+            problems.append("This server reads the YAML files, which keep no version history: the recent-changes filter was ignored.")
+        elif criteria.recent:
+            changes = await run(_changes_for, database, criteria)
+        listing = KnowledgeFilter(entries, _bot_kbs(bots), changes.ids() if changes else None)
+        # A text search normalises every entry's texts (~0.3 s for 170 topics): off the event loop.
+        shown, department_counts, gap_counts = await run(lambda: (listing.apply(criteria), listing.department_counts(criteria),
+                                                                  listing.gap_counts(criteria)))
+        names = department_names(entries)
+        return render(request, "knowledge.html", items=shown, total=len(entries), drafts=drafts, args=criteria,
+                      criteria=criteria, problems=problems, changes=changes, headers=headers,
+                      department_counts=department_counts, gap_counts=gap_counts,
+                      gaps_of=lambda item: [GAP_OPTIONS[g] for g in GAP_OPTIONS if g in language_gaps(item)],
+                      gap_options=GAP_OPTIONS, day_choices=sorted({*DAY_CHOICES, *([criteria.days] if criteria.days else [])}),
+                      departments=names, department_label=lambda kb: department_label(kb, names),
+                      bots=sorted(bots), kbs=kbs, languages=TEXT_LANGUAGES,
                       database=database is not None, bots_using=lambda kb: _bots_using(kb, bots),
-                      vocabulary_kbs=vocabulary_kbs, vocabulary_id=vocabulary_id)
+                      vocabulary_kbs=vocabulary_kbs, vocabulary_id=vocabulary_id, urlencode=urlencode)
 
     async def entry_page(request: Request, entry_id: str, data: dict[str, Any] | None = None, problems=None,
                          checked: bool = False, status: int = 200, new: bool = False, from_review: str = "",

@@ -4,11 +4,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any, Mapping
+from urllib.parse import urlencode
 
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
 from console import audit, capture, handoffs, review, suggestions
+from console.departments import UNCLEAR, department_label, department_names
 from console.messages import agent_text
 from console.web import HANDOFF_TICK_SECONDS, LANGUAGE_NAMES, _form, _redirect, bot_title, error_page, guard, render, run
 from knowledge.db_store import shared_database
@@ -99,8 +101,28 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     async def review_page(request: Request) -> HTTPResponse:
         bot = request.args.get("bot") if request.args.get("bot") in bots else None
         groups = await run(lambda: review.groups(bot))
-        entries = [(e.id, e.title_in("en")) for e in shared_store().entries()]
-        return render(request, "review.html", groups=groups, entries=entries, bots=sorted(bots), bot=bot,
+        store = shared_store()
+        entries = [(e.id, e.title_in("en")) for e in store.entries()]
+        names = department_names({"kb": e.kb, "source": e.source} for e in store.entries())
+        counts = review.area_counts(groups)  # over the groups this operator may see anyway: no other text
+        wanted = (request.args.get("department") or "").strip()[:100]
+        area = review.UNCLEAR if wanted == UNCLEAR else wanted
+        problem = ""
+        if wanted and area not in counts:
+            problem = (f"Nothing to review for {department_label(area, names)}; showing every department."
+                       if area in names or wanted == UNCLEAR else f"There is no department '{wanted}'; showing every department.")
+            wanted = ""
+        shown = [g for g in groups if g.area == area] if wanted else groups
+        sections = [(a, department_label(a or UNCLEAR, names), [g for g in shown if g.area == a]) for a in counts]
+        by_kb: dict[str, list[tuple[str, str]]] = {}
+        for e in store.entries():
+            by_kb.setdefault(e.kb, []).append((e.id, e.title_in("en")))
+        entry_groups = sorted(((kb, department_label(kb, names), options) for kb, options in by_kb.items()), key=lambda g: g[1].lower())
+        return render(request, "review.html", groups=shown, sections=[s for s in sections if s[2]], area_counts=counts,
+                      entry_groups=entry_groups,
+                      department=wanted, problem=problem, entries=entries, bots=sorted(bots), bot=bot,
+                      area_label=lambda a: department_label(a or UNCLEAR, names), unclear=UNCLEAR, total=len(groups),
+                      area_link=lambda a: "/console/review?" + urlencode({"department": a or UNCLEAR, **({"bot": bot} if bot else {})}),
                       database=shared_database() is not None, titles=dict(entries), suggest_score=review.SUGGEST_SCORE,
                       bot_titles={name: bot_title(bots, name) for name in bots})
 

@@ -68,6 +68,8 @@ review_items = sa.Table(
     sa.Column("score", sa.Float, nullable=True),
     sa.Column("sender_hash", sa.String(64), nullable=False),
     sa.Column("status", sa.String(20), nullable=False, default="open"),  # open, attached, drafted, dismissed
+    # The knowledge base the retrieval's top candidates agreed on ("" = they did not; NULL = queued before this column).
+    sa.Column("kb", sa.String(100), nullable=True),
 )
 
 handoffs = sa.Table(
@@ -105,6 +107,29 @@ turns = sa.Table(
 )
 
 
+#: Columns added after a table was first shipped: created in older databases on first use (table, column).
+ADDED_COLUMNS: tuple[tuple[sa.Table, str], ...] = ((review_items, "kb"),)
+
+
+def add_missing_columns(db: sa.engine.Engine) -> list[str]:
+    """Add the ADDED_COLUMNS an older console database lacks (nullable, so old rows stay valid); returns what was added."""
+    inspector = sa.inspect(db)
+    added = []
+    for table, name in ADDED_COLUMNS:
+        if name in {c["name"] for c in inspector.get_columns(table.name)}:
+            continue
+        column = table.c[name]
+        kind = column.type.compile(dialect=db.dialect)
+        try:
+            with db.begin() as connection:
+                connection.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN {name} {kind}'))
+            added.append(f"{table.name}.{name}")
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError):  # another process added it at the same moment
+            if name not in {c["name"] for c in sa.inspect(db).get_columns(table.name)}:
+                raise
+    return added
+
+
 def default_url() -> str:
     from bots.settings import data_dir
 
@@ -134,6 +159,7 @@ def engine(url: str | None = None) -> sa.engine.Engine:
     with _lock:
         if url not in _ready:
             create_tables(metadata, db)
+            add_missing_columns(db)
             _ready.add(url)
     return db
 

@@ -343,7 +343,9 @@ def console_pages(url: str) -> list[str]:
     return ["/console/login", "/console/dashboard", "/console/knowledge", f"/console/knowledge/entry/{entry}",
             "/console/knowledge/new", "/console/knowledge/vocabulary/dog_licence", "/console/versions",
             "/console/try?bot=dog_licence&q=dog+licence+fee", "/console/knowledge/import", "/console/review",
-            "/console/handoffs", "/console/users", "/console/audit"]
+            "/console/handoffs", "/console/users", "/console/audit",
+            "/console/knowledge?kb=dog_licence&gap=any&days=7", "/console/knowledge?kb=tsw&gap=few:yue&since=1",
+            "/console/review?department=unclear"]
 
 
 def test_review_queue_pre_selects_no_weak_topic_and_the_dashboard_adds_up(ui_server, officer, shots):

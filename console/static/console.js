@@ -207,4 +207,15 @@
       if (chart.topics[bot]) hbars('Top topics', chart.topics[bot].map(function (t) { return [named('topics', t[0]), t[1]]; }));
     });
   }
+  /* --- filter forms (GET): leave empty fields out of the URL, so a bookmarked filter reads as what it is --- */
+  Array.prototype.forEach.call(document.querySelectorAll('form.filters[method="get"]'), function (form) {
+    form.addEventListener('submit', function () {
+      Array.prototype.forEach.call(form.elements, function (field) {
+        if (field.name && field.value === '') field.disabled = true;  // disabled fields are not submitted
+      });
+      window.setTimeout(function () {  // usable again if the page stays (e.g. the back button restores it)
+        Array.prototype.forEach.call(form.elements, function (field) { field.disabled = false; });
+      }, 0);
+    });
+  });
 })();
