@@ -52,7 +52,7 @@ def send_answer(
     say(
         dispatcher, in_script(without_source(entry.answer_in(language), entry.source), language),
         language=language, label=entry.id, kind="answer", buttons=buttons,
-        topic=entry.id, kb=entry.kb, source=entry.source, source_label=source_label(entry.source, language),
+        topic=entry.id, kb=entry.kb, source=entry.source, source_label=source_label(entry.source, language, entry.kb),
         title=in_script(entry.title_in(language), language), bot=context.bot_label,
     )
 
