@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.checklists import CHECKLIST_FORM, CHECKLIST_TOPICS
 from actions.context import Context, context_of
+from actions.department_hint import message_department
 from actions.fallback import send_fallback
 from actions.knowledge_access import entry_for
 from actions.language import in_script
@@ -97,5 +98,5 @@ class ActionAnswerFaq(Action):
         elif options and (ambiguous or not top_entry):
             send_clarification(dispatcher, context, options)
         else:
-            send_fallback(dispatcher, context)
+            send_fallback(dispatcher, context, message_department(context.bot, tracker))
         return []

@@ -1,0 +1,58 @@
+"""Fallbacks and handoffs name the department a question was clearly about, through the real trained 1823 bot."""
+from __future__ import annotations
+
+import pytest
+
+from tests.test_bots_content_conversations import Chat
+
+
+@pytest.fixture()
+def hotline(server) -> Chat:
+    return Chat(server, "1823")
+
+
+@pytest.mark.parametrize("text, language, name, phone", [
+    ("water meter reading wrong", "en", "Water Supplies Department", "2824 5000"),
+    ("is tap water safe to drink in Tai Po today", "en", "Water Supplies Department", "2824 5000"),
+    ("公屋可唔可以養貓", "yue", "房屋署", "2712 2712"),
+    ("公屋单位可以养猫吗", "zh-Hans", "房屋署", "2712 2712"),
+])
+def test_a_question_clearly_about_one_department_is_refused_with_its_hotline(
+        hotline: Chat, text: str, language: str, name: str, phone: str) -> None:
+    reply = hotline.reply(text)
+    assert (reply["label"], reply["kind"], reply["language"]) == ("out_of_scope", "fallback", language), reply
+    assert name in reply["text"] and phone in reply["text"], reply["text"]
+    assert reply["text"].startswith(("Sorry", "抱歉")), "it still refuses first"
+    assert "1823" in reply["text"] and reply["buttons"], "the 1823 hotline and the officer button stay"
+
+
+@pytest.mark.parametrize("text", [
+    "what's the weather tomorrow",
+    "how do I get a driving licence",
+    "I want to book a table at a restaurant",
+    "明天天氣點樣",
+])
+def test_a_question_about_nothing_the_bot_knows_keeps_the_generic_refusal(hotline: Chat, text: str) -> None:
+    reply = hotline.reply(text)
+    assert reply["label"] == "out_of_scope" and reply["kind"] == "fallback", reply
+    assert not reply.get("department") and "hotline on" not in reply["text"] and "熱線" not in reply["text"].split("1823")[-1]
+
+
+def test_a_handoff_after_a_water_answer_gives_the_water_hotline(hotline: Chat) -> None:
+    answer = hotline.reply("How can I pay my water bill?")
+    assert answer["kind"] == "answer" and answer["kb"] == "wsd", answer
+    handoff = hotline.reply("I want to talk to a real person")
+    assert handoff["kind"] == "handoff" and handoff["department"] == "wsd", handoff
+    assert "Water Supplies Department" in handoff["text"] and "2824 5000" in handoff["text"]
+
+
+def test_a_handoff_in_chinese_after_an_unanswered_housing_question_names_housing(hotline: Chat) -> None:
+    refused = hotline.reply("公屋可唔可以養貓")
+    assert refused["department"] == "hd", refused
+    handoff = hotline.reply("我想搵真人")
+    assert handoff["kind"] == "handoff" and "房屋署" in handoff["text"] and "2712 2712" in handoff["text"], handoff
+
+
+def test_a_handoff_with_no_department_in_the_conversation_is_unchanged(hotline: Chat) -> None:
+    handoff = hotline.reply("我想搵真人")
+    assert handoff["kind"] == "handoff" and not handoff.get("department") and "熱線" not in handoff["text"], handoff
