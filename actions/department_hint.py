@@ -9,11 +9,10 @@ departments, and keeps today's generic fallback.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from rasa_sdk import Tracker
 
-from bots.registry import BotConfig
 from knowledge.departments import department_of_kb
 from knowledge.schema import Department
 
@@ -45,19 +44,19 @@ def clear_kb(faq: dict[str, Any] | None) -> str | None:
     return best["kb"] if score >= MIN_SCORE and votes >= MIN_VOTES else None
 
 
-def _known(bot: BotConfig | None, kb: str | None) -> Department | None:
+def _known(knowledge_bases: Sequence[str] | None, kb: str | None) -> Department | None:
     """The department of a knowledge base this bot answers from (never another bot's)."""
-    if not kb or (bot is not None and kb not in bot.knowledge_bases):
+    if not kb or (knowledge_bases is not None and kb not in knowledge_bases):
         return None
     return department_of_kb(kb)
 
 
-def message_department(bot: BotConfig | None, tracker: Tracker) -> Department | None:
-    """The department the latest message was clearly about, or None."""
-    return _known(bot, clear_kb((tracker.latest_message or {}).get("faq")))
+def message_department(knowledge_bases: Sequence[str] | None, tracker: Tracker) -> Department | None:
+    """The department the latest message was clearly about (among the bot's knowledge bases), or None."""
+    return _known(knowledge_bases, clear_kb((tracker.latest_message or {}).get("faq")))
 
 
-def conversation_department(bot: BotConfig | None, tracker: Tracker) -> Department | None:
+def conversation_department(knowledge_bases: Sequence[str] | None, tracker: Tracker) -> Department | None:
     """The department of the conversation's last answer or clear question, over the last few citizen turns."""
     users = 0
     for event in reversed(tracker.events or []):
@@ -65,12 +64,12 @@ def conversation_department(bot: BotConfig | None, tracker: Tracker) -> Departme
         if kind == "bot":
             kb = (event.get("metadata") or {}).get("kb")
             if (event.get("metadata") or {}).get("kind") == "answer" and isinstance(kb, str):
-                return _known(bot, kb)
+                return _known(knowledge_bases, kb)
         elif kind == "user":
             users += 1
             if users > HANDOFF_LOOKBACK + 1:  # +1: the message asking for a human is the first one met
                 return None
-            department = _known(bot, clear_kb((event.get("parse_data") or {}).get("faq")))
+            department = _known(knowledge_bases, clear_kb((event.get("parse_data") or {}).get("faq")))
             if department is not None:
                 return department
     return None

@@ -56,5 +56,5 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         context = context_of(tracker)
-        send_fallback(dispatcher, context, message_department(context.bot, tracker))
+        send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker))
         return []

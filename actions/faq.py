@@ -98,5 +98,5 @@ class ActionAnswerFaq(Action):
         elif options and (ambiguous or not top_entry):
             send_clarification(dispatcher, context, options)
         else:
-            send_fallback(dispatcher, context, message_department(context.bot, tracker))
+            send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker))
         return []

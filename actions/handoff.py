@@ -37,7 +37,7 @@ class ActionHandoff(Action):
             phone = render("phone_24h", language, phone=phone)
         minutes = max(1, round((handoff.wait_seconds if handoff else 120) / 60))
         text = render("handoff", language, target=handoff.target if handoff else HOTLINE, minutes=minutes, phone=phone)
-        department = conversation_department(context.bot, tracker)
+        department = conversation_department(context.bot.knowledge_bases if context.bot else None, tracker)
         if department and department.hotline.replace(" ", "") not in (HOTLINE, (handoff.phone if handoff else HOTLINE).replace(" ", "")):
             text += " " + render("handoff_department", language, name=department.name_in(language), phone=department.hotline)
         else:

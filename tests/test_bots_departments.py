@@ -1,9 +1,18 @@
 """Fallbacks and handoffs name the department a question was clearly about, through the real trained 1823 bot."""
 from __future__ import annotations
 
+import json
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
 import pytest
+import yaml
 
 from tests.test_bots_content_conversations import Chat
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture()
@@ -56,3 +65,33 @@ def test_a_handoff_in_chinese_after_an_unanswered_housing_question_names_housing
 def test_a_handoff_with_no_department_in_the_conversation_is_unchanged(hotline: Chat) -> None:
     handoff = hotline.reply("我想搵真人")
     assert handoff["kind"] == "handoff" and not handoff.get("department") and "熱線" not in handoff["text"], handoff
+
+
+#: The 1823 bot gives up on a handoff after a few seconds in the timeout test's server.
+WAIT_SECONDS = 3
+
+
+def test_a_handoff_nobody_takes_tells_the_citizen_the_departments_hotline(server_factory, tmp_path_factory) -> None:
+    """No officer free in time: the console's timeout message gives 1823 and the water department's own line."""
+    root = tmp_path_factory.mktemp("dept-timeout")
+    bots_dir = root / "bots"
+    shutil.copytree(REPO / "bots", bots_dir, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    bot_yml = bots_dir / "1823" / "bot.yml"
+    config = yaml.safe_load(bot_yml.read_text(encoding="utf-8"))
+    config["handoff"]["wait_seconds"] = WAIT_SECONDS
+    bot_yml.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    server = server_factory(env={"HKBOT_BOTS_DIR": str(bots_dir)}, bots=["1823"])
+    chat = Chat(server, "1823")
+    assert chat.reply("How can I pay my water bill?")["kb"] == "wsd"
+    assert chat.reply("I want to talk to a real person")["department"] == "wsd"
+    told = []
+    deadline = time.monotonic() + WAIT_SECONDS + 30
+    while not told and time.monotonic() < deadline:
+        time.sleep(1)
+        with sqlite3.connect(server.data_dir / "trackers.sqlite3", timeout=30) as db:
+            rows = db.execute("select data from events where sender_id = ? and type_name = 'bot'", (f"1823:{chat.sender}",))
+            told = [json.loads(data) for (data,) in rows if '"handoff_timeout"' in data]
+    assert told, server.log_tail()
+    text = told[-1]["text"]
+    assert "no officer" in text and "1823" in text, text
+    assert "Water Supplies Department" in text and "2824 5000" in text, text
