@@ -45,8 +45,11 @@ def clear_kb(faq: dict[str, Any] | None) -> str | None:
 
 
 def _known(knowledge_bases: Sequence[str] | None, kb: str | None) -> Department | None:
-    """The department of a knowledge base this bot answers from (never another bot's)."""
-    if not kb or (knowledge_bases is not None and kb not in knowledge_bases):
+    """The department of a knowledge base this bot answers from (never another bot's).
+
+    A bot with one knowledge base has no department to tell apart: its own hotline is its handoff phone.
+    """
+    if not kb or (knowledge_bases is not None and (kb not in knowledge_bases or len(knowledge_bases) < 2)):
         return None
     return department_of_kb(kb)
 

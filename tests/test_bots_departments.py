@@ -95,3 +95,19 @@ def test_a_handoff_nobody_takes_tells_the_citizen_the_departments_hotline(server
     text = told[-1]["text"]
     assert "no officer" in text and "1823" in text, text
     assert "Water Supplies Department" in text and "2824 5000" in text, text
+
+
+def test_the_clear_department_signal_needs_a_score_and_a_majority() -> None:
+    from actions.department_hint import _known, clear_kb
+
+    def faq(*pairs):
+        return {"matches": [{"id": f"{kb}.t{n}", "kb": kb, "score": score} for n, (kb, score) in enumerate(pairs)]}
+
+    assert clear_kb(faq(("wsd", 0.40), ("wsd", 0.2), ("wsd", 0.2), ("wsd", 0.1), ("ird", 0.1))) == "wsd"
+    assert clear_kb(faq(("wsd", 0.29), ("wsd", 0.2), ("wsd", 0.2), ("wsd", 0.1), ("wsd", 0.1))) is None  # too weak
+    assert clear_kb(faq(("emsd", 0.44), ("immd", 0.25), ("bd", 0.24), ("emsd", 0.2), ("emsd", 0.2))) is None  # 3 of 5
+    assert clear_kb(faq(("wsd", 0.9), ("wsd", 0.5), ("wsd", 0.4))) is None  # too few candidates to call a majority
+    assert clear_kb({"matches": "junk"}) is None and clear_kb(None) is None and clear_kb({"matches": [{"kb": 1}]}) is None
+    assert _known(("1823", "wsd"), "wsd").hotline == "2824 5000"
+    assert _known(("wsd",), "wsd") is None  # a one-department bot already gives its own line
+    assert _known(("1823", "ird"), "wsd") is None  # never a department the bot does not answer for
