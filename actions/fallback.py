@@ -1,4 +1,8 @@
-"""action_fallback: say plainly that the bot cannot answer, and offer the 1823 hotline and an officer."""
+"""action_fallback: say plainly that the bot cannot answer, and offer the 1823 hotline and an officer.
+
+When the question was clearly about one department the bot knows (`actions.department_hint`),
+the refusal also names that department and its hotline, from its knowledge file.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -7,17 +11,30 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Context, context_of
+from actions.department_hint import message_department
 from actions.messages import button, say
 from actions.replies import render
+from knowledge.schema import Department
 
 HOTLINE = "1823"
 
 
-def send_fallback(dispatcher: CollectingDispatcher, context: Context) -> None:
-    """The out-of-scope reply: no guess, the 1823 hotline (24 hours), the bot's own hotline, an officer button."""
+def department_sentence(department: Department | None, language: str) -> str:
+    """'It sounds like a question for the Water Supplies Department: ...', or '' (none, or its hotline is 1823's)."""
+    if department is None or department.hotline.replace(" ", "") == HOTLINE:
+        return ""
+    return render("department_clear", language, name=department.name_in(language), phone=department.hotline)
+
+
+def send_fallback(dispatcher: CollectingDispatcher, context: Context, department: Department | None = None) -> None:
+    """The out-of-scope reply: no guess, the department it was clearly about, the 1823 hotline, an officer button."""
     language = context.language
     text = render("fallback", language)
-    if context.bot and context.bot.handoff.phone.replace(" ", "") != HOTLINE:
+    named = department_sentence(department, language)
+    if named:
+        text += " " + named
+    same_phone = named and context.bot and context.bot.handoff.phone.replace(" ", "") == department.hotline.replace(" ", "")
+    if context.bot and context.bot.handoff.phone.replace(" ", "") != HOTLINE and not same_phone:
         text += " " + render(
             "department_hotline", language,
             name=context.bot.handoff.target, phone=context.bot.handoff.phone,
@@ -25,7 +42,7 @@ def send_fallback(dispatcher: CollectingDispatcher, context: Context) -> None:
     say(
         dispatcher, text, language=language, label="out_of_scope", kind="fallback",
         buttons=[button(render("talk_to_officer", language), "ask_human")],
-        phone=HOTLINE, bot=context.bot_label,
+        phone=HOTLINE, bot=context.bot_label, department=department.kb if named else "",
     )
 
 
@@ -38,5 +55,6 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        send_fallback(dispatcher, context_of(tracker))
+        context = context_of(tracker)
+        send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker))
         return []

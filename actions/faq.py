@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.checklists import CHECKLIST_FORM, CHECKLIST_TOPICS
 from actions.context import Context, context_of
+from actions.department_hint import message_department
 from actions.fallback import send_fallback
 from actions.knowledge_access import entry_for
 from actions.language import in_script
@@ -52,7 +53,7 @@ def send_answer(
     say(
         dispatcher, in_script(without_source(entry.answer_in(language), entry.source), language),
         language=language, label=entry.id, kind="answer", buttons=buttons,
-        topic=entry.id, kb=entry.kb, source=entry.source, source_label=source_label(entry.source, language),
+        topic=entry.id, kb=entry.kb, source=entry.source, source_label=source_label(entry.source, language, entry.kb),
         title=in_script(entry.title_in(language), language), bot=context.bot_label,
     )
 
@@ -97,5 +98,5 @@ class ActionAnswerFaq(Action):
         elif options and (ambiguous or not top_entry):
             send_clarification(dispatcher, context, options)
         else:
-            send_fallback(dispatcher, context)
+            send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker))
         return []

@@ -2,6 +2,8 @@
 
 The event `SlotSet("handoff_active", True)` is the handoff: `bots.policies.HandoffPolicy`
 keeps the bot silent while the slot is true; an operator releases it by setting it false.
+When the conversation was about one department (its last answer, or a question clearly about it),
+the reply also gives that department's hotline for the wait.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import context_of
+from actions.department_hint import conversation_department
 from actions.messages import say
 from actions.replies import render
 
@@ -34,7 +37,12 @@ class ActionHandoff(Action):
             phone = render("phone_24h", language, phone=phone)
         minutes = max(1, round((handoff.wait_seconds if handoff else 120) / 60))
         text = render("handoff", language, target=handoff.target if handoff else HOTLINE, minutes=minutes, phone=phone)
+        department = conversation_department(context.bot.knowledge_bases if context.bot else None, tracker)
+        if department and department.hotline.replace(" ", "") not in (HOTLINE, (handoff.phone if handoff else HOTLINE).replace(" ", "")):
+            text += " " + render("handoff_department", language, name=department.name_in(language), phone=department.hotline)
+        else:
+            department = None
         say(dispatcher, text, language=language, label="ask_human", kind="handoff",
             target=handoff.target if handoff else HOTLINE, phone=handoff.phone if handoff else HOTLINE,
-            bot=context.bot_label)
+            bot=context.bot_label, department=department.kb if department else "")
         return [SlotSet(HANDOFF_SLOT, True)]

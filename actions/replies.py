@@ -71,6 +71,14 @@ REPLIES: dict[str, dict[str, str]] = {
         "en": "You can also call the {name} hotline on {phone}.",
         "zh-Hant": "你亦可致電{name}熱線{phone}。",
     },
+    "department_clear": {
+        "en": "Your question sounds like one for the {name}: you can call its hotline on {phone}.",
+        "zh-Hant": "你的問題似乎屬於{name}的範圍，你可致電其熱線{phone}查詢。",
+    },
+    "handoff_department": {
+        "en": "For questions about the {name}, you can also call its hotline on {phone}.",
+        "zh-Hant": "如查詢{name}的事宜，你亦可致電其熱線{phone}。",
+    },
     "talk_to_officer": {"en": "Talk to an officer", "zh-Hant": "轉接職員"},
     "handoff": {
         "en": (

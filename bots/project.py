@@ -19,6 +19,8 @@ from bots.registry import BotConfig
 from bots.settings import PROJECT_ROOT, bots_dir, config_path, var_dir
 
 FAQ_COMPONENT = "nlu.components.faq.FaqRetriever"
+#: The slot naming the conversation's bot (actions.bot_config reads it).
+BOT_SLOT = "bot_name"
 SHARED_FOLDER = "shared"
 #: Packages whose versions change a trained model.
 TRAINING_PACKAGES = ("rasa", "rasa-sdk", "spacy", "spacy-lookups-data", "jieba", "opencc", "pycantonese", "scikit-learn", "numpy", "tensorflow")
@@ -88,9 +90,32 @@ def compose(bot: BotConfig) -> BuiltProject:
     for prefix, folder in (("shared_", shared), ("bot_", bot.path)):
         if (folder / "domain.yml").is_file():
             shutil.copyfile(folder / "domain.yml", domain / f"{prefix}domain.yml")
+        elif prefix == "bot_":  # a bot made from bot.yml alone: a plain FAQ bot's domain is derived
+            (domain / "bot_domain.yml").write_text(
+                "# Derived by `hkbot train` from bot.yml (this bot has no domain.yml); do not edit.\n"
+                + yaml.safe_dump(derived_domain(bot), sort_keys=False, allow_unicode=True), encoding="utf-8")
         _copy_tree(_yaml_files(folder / "data"), folder / "data", data, prefix)
     _write_faq_examples(bot, data / FAQ_EXAMPLES_FILE)
     return BuiltProject(bot.name, root, config, domain, data, fingerprint(root))
+
+
+def derived_domain(bot: BotConfig) -> dict:
+    """The domain a plain FAQ bot needs besides the shared one: only its `bot_name` slot, which the actions read.
+
+    Everything else (intents, the FAQ, fallback, handoff, greeting, language actions) is in
+    bots/shared/domain.yml; greeting, languages, handoff and channels are read from bot.yml at run time.
+    """
+    return {
+        "version": "3.1",
+        "slots": {
+            BOT_SLOT: {
+                "type": "text",
+                "initial_value": bot.name,
+                "influence_conversation": False,
+                "mappings": [{"type": "custom"}],
+            },
+        },
+    }
 
 
 def _write_faq_examples(bot: BotConfig, target: Path) -> None:

@@ -64,6 +64,11 @@ class BotConfig:
         return self.path / "domain.yml"
 
     @property
+    def config_only(self) -> bool:
+        """A plain FAQ bot made from bot.yml alone: `hkbot train` derives its domain (bots.project)."""
+        return not self.domain_path.is_file() and not self.data_dir.is_dir()
+
+    @property
     def data_dir(self) -> Path:
         return self.path / "data"
 

@@ -14,6 +14,8 @@ from console.departments import UNCLEAR, department_label, department_names
 from console.messages import agent_text
 from console.web import HANDOFF_TICK_SECONDS, LANGUAGE_NAMES, _form, _redirect, bot_title, error_page, guard, render, run
 from knowledge.db_store import shared_database
+from knowledge.departments import department_of_kb
+from knowledge.schema import Department
 from knowledge.live import shared_store
 
 logger = logging.getLogger("hkbot.console")
@@ -37,6 +39,20 @@ async def push(app: Sanic, handoff: handoffs.Handoff, text: str, sender_kind: st
                 await agent.tracker_store.save(tracker)
     return await send_to(handoff.bot, handoff.sender, {"type": "message", "from": sender_kind, "text": text,
                                                        "buttons": [], "metadata": metadata})
+
+
+async def handoff_department(app: Sanic, handoff: handoffs.Handoff) -> Department | None:
+    """The department `action_handoff` named when the citizen asked (its message's `department` metadata), if any."""
+    runtime = (getattr(app.ctx, "runtimes", {}) or {}).get(handoff.bot)
+    if runtime is None:
+        return None
+    tracker = await runtime.agent.tracker_store.retrieve(handoff.sender)
+    for event in reversed(list(tracker.events) if tracker is not None else []):
+        metadata = getattr(event, "metadata", None) or {}
+        if getattr(event, "type_name", "") == "bot" and metadata.get("kind") == "handoff":
+            kb = metadata.get("department")
+            return department_of_kb(kb) if isinstance(kb, str) and kb else None
+    return None
 
 
 async def release(app: Sanic, handoff: handoffs.Handoff) -> None:
@@ -81,6 +97,10 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
                     if not await run(lambda: handoffs.set_status(handoff.id, "expired", expected=("waiting",))):
                         continue  # an agent took it at this moment
                     text = agent_text("timeout", handoff.language, phone=phones.get(handoff.bot, "1823"))
+                    department = await handoff_department(app, handoff)
+                    if department is not None and department.hotline != phones.get(handoff.bot):
+                        name = department.name_in("en" if handoff.language == "en" else "zh-Hant")
+                        text += " " + agent_text("timeout_department", handoff.language, name=name, phone=department.hotline)
                     await release(app, handoff)
                     seen = await push(app, handoff, text, sender_kind="bot", kind="handoff_timeout")
                     await run(handoffs.add_message, handoff.id, "system", timeout_note(seen, wait_seconds.get(handoff.bot, 120)))

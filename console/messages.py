@@ -17,6 +17,10 @@ TEXTS: dict[str, dict[str, str]] = {
               "or keep asking me here.",
         "zh-Hant": "對不起，未有職員及時接手你的查詢。請致電{phone}，或繼續在這裏問我。",
     },
+    "timeout_department": {
+        "en": "For your question about the {name}, you can also call its hotline on {phone}.",
+        "zh-Hant": "有關{name}的查詢，你亦可致電其熱線{phone}。",
+    },
 }
 
 

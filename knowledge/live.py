@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 from bots.settings import knowledge_dir
 from knowledge.store import KnowledgeStore
 
 _lock = threading.Lock()
 _store: KnowledgeStore | None = None
+
+
+def knowledge_folder() -> Path:
+    """The YAML knowledge folder: served directly, or the seed the console's database imports."""
+    return knowledge_dir()
 
 
 def knowledge_source():

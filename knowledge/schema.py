@@ -21,7 +21,9 @@ MIN_VARIANTS = 6
 MAX_ANSWER_CHARS = 1200
 
 #: Keys of a knowledge base file and of one entry.
-FILE_KEYS: tuple[str, ...] = ("knowledge_base", "vocabulary", "entries")
+FILE_KEYS: tuple[str, ...] = ("knowledge_base", "department", "vocabulary", "entries")
+#: Keys of a knowledge base's `department:` block (name and hotline required).
+DEPARTMENT_KEYS: tuple[str, ...] = ("name", "short_name", "hotline", "privacy", "sites")
 ENTRY_KEYS: tuple[str, ...] = (
     "id", "title", "answer", "questions", "source", "updated", "tags", "related",
 )
@@ -42,6 +44,10 @@ VOCABULARY_ITEM = "_vocabulary"
 TOPIC_ID = re.compile(r"^([a-z0-9][a-z0-9_]*)\.([a-z0-9][a-z0-9_]*)$")
 #: An absolute http(s) URL with a host and no spaces.
 URL = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/[^\s<>\"]*)?$")
+#: A hotline as citizens dial it: digits and single spaces, 3 to 20 characters ("1823", "2824 5000").
+HOTLINE = re.compile(r"^\+?[0-9](?: ?[0-9]){2,18}$")
+#: A web site host name a department publishes ("wsd.gov.hk"; its sub-domains count too).
+SITE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
 #: Anything that looks like an HTML tag: answers are plain text shown by every channel.
 HTML_TAG = re.compile(r"<\s*/?\s*[A-Za-z][^>]*>")
 
@@ -130,6 +136,47 @@ class Vocabulary:
     def rows(self) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
         """The concepts as lexicon rows (`nlu.concepts.build_lexicon`)."""
         return [(c.id, c.implies, c.terms) for c in self.concepts]
+
+
+@dataclass(frozen=True)
+class Department:
+    """Who answers for a knowledge base: its name, hotline and privacy link (deployment config from the file)."""
+
+    kb: str
+    name: dict[str, str]
+    hotline: str
+    privacy: dict[str, str] = field(default_factory=dict)  # language -> URL; en and zh-Hant at least
+    short_name: dict[str, str] = field(default_factory=dict)  # for source labels ("AFCD"); name when absent
+    sites: tuple[str, ...] = ()  # host names whose pages this department publishes
+    origin: str = field(default="", compare=False)
+
+    def name_in(self, language: str) -> str:
+        """The department's name for a reply language (yue/zh-Hans use zh-Hant, converted by the caller)."""
+        return _pick(self.name, language)
+
+    def label_in(self, language: str) -> str:
+        """The short name for source labels when given, else the full name."""
+        return _pick(self.short_name, language) if self.short_name else self.name_in(language)
+
+    def privacy_in(self, language: str) -> str:
+        """The privacy policy URL for a reply language, '' when the file gives none."""
+        return _pick(self.privacy, language) if self.privacy else ""
+
+    def publishes(self, host: str) -> bool:
+        """Whether `host` (or a parent domain of it) is one of this department's sites."""
+        host = host.lower()
+        return any(host == site or host.endswith("." + site) for site in self.sites)
+
+    def to_dict(self) -> dict:
+        """The `department:` block as YAML-ready data."""
+        data: dict = {"name": dict(self.name), "hotline": self.hotline}
+        if self.short_name:
+            data["short_name"] = dict(self.short_name)
+        if self.privacy:
+            data["privacy"] = dict(self.privacy)
+        if self.sites:
+            data["sites"] = list(self.sites)
+        return data
 
 
 def vocabulary_id(kb: str) -> str:

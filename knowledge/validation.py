@@ -15,8 +15,10 @@ import yaml
 
 from knowledge.schema import (
     CONCEPT_ID,
+    DEPARTMENT_KEYS,
     ENTRY_KEYS,
     FILE_KEYS,
+    HOTLINE,
     HTML_TAG,
     KB_NAME,
     MAX_ANSWER_CHARS,
@@ -27,10 +29,12 @@ from knowledge.schema import (
     REQUIRED_ANSWER_LANGUAGES,
     REQUIRED_ENTRY_KEYS,
     REQUIRED_QUESTION_LANGUAGES,
+    SITE,
     TEXT_LANGUAGES,
     TOPIC_ID,
     URL,
     Concept,
+    Department,
     Entry,
     Problem,
     Vocabulary,
@@ -57,6 +61,8 @@ class Loaded:
     refused: dict[str, list[Problem]] = field(default_factory=dict)
     #: The knowledge base one file declares (or its file name's stem when it cannot be read).
     knowledge_base: str = ""
+    #: Each knowledge base's department (name, hotline, privacy link), when its file has a `department:` block.
+    departments: dict[str, Department] = field(default_factory=dict)
 
     def __iter__(self):
         return iter((self.entries, self.problems))
@@ -67,13 +73,16 @@ class Loaded:
     def usable(self) -> "Loaded":
         """Only the knowledge bases that were not refused: what may be served."""
         return Loaded([e for e in self.entries if e.kb not in self.refused], [],
-                      {kb: v for kb, v in self.vocabularies.items() if kb not in self.refused})
+                      {kb: v for kb, v in self.vocabularies.items() if kb not in self.refused},
+                      departments={kb: d for kb, d in self.departments.items() if kb not in self.refused})
 
     def add(self, other: "Loaded") -> None:
         """Merge another file's result (a knowledge base split over two files keeps both vocabularies)."""
         self.problems.extend(other.problems)
         for kb, vocabulary in other.vocabularies.items():
             self.vocabularies[kb] = merge_vocabularies(self.vocabularies.get(kb), vocabulary)
+        for kb, department in other.departments.items():
+            self.departments.setdefault(kb, department)  # a knowledge base split over files: the first block names it
 
 
 def merge_vocabularies(first: Vocabulary | None, second: Vocabulary) -> Vocabulary:
@@ -163,11 +172,12 @@ def load_file(path: Path, name: str | None = None, cross_check: bool = True) -> 
 
 def parse_text(raw: bytes | str, name: str, cross_check: bool = True) -> Loaded:
     """Validate knowledge base YAML given as bytes or text (files, uploads, the database's versions)."""
-    entries, problems, vocabulary, kb = _parse(raw, name, cross_check)
-    return Loaded(entries, problems, {vocabulary.kb: vocabulary} if vocabulary else {}, knowledge_base=kb or "")
+    entries, problems, vocabulary, kb, department = _parse(raw, name, cross_check)
+    return Loaded(entries, problems, {vocabulary.kb: vocabulary} if vocabulary else {}, knowledge_base=kb or "",
+                  departments={department.kb: department} if department else {})
 
 
-def _parse(raw: bytes | str, name: str, cross_check: bool) -> tuple[list[Entry], list[Problem], Vocabulary | None, str | None]:
+def _parse(raw: bytes | str, name: str, cross_check: bool) -> tuple[list[Entry], list[Problem], Vocabulary | None, str | None, Department | None]:
     if isinstance(raw, bytes):
         if b"\x00" in raw:
             return _refused(Problem(name, 0, "This is a binary file, not YAML text.",
@@ -200,11 +210,11 @@ def _parse(raw: bytes | str, name: str, cross_check: bool) -> tuple[list[Entry],
     entries, problems = validator.validate(node)
     if cross_check:
         problems.extend(_check_cross_references(entries))
-    return entries, problems, validator.vocabulary, validator.kb
+    return entries, problems, validator.vocabulary, validator.kb, validator.department
 
 
-def _refused(problem: Problem) -> tuple[list[Entry], list[Problem], None, None]:
-    return [], [problem], None, None
+def _refused(problem: Problem) -> tuple[list[Entry], list[Problem], None, None, None]:
+    return [], [problem], None, None, None
 
 
 def _display(path: Path, root: Path | None) -> str:
@@ -223,6 +233,7 @@ class _FileValidator:
         self.name = name
         self.problems: list[Problem] = []
         self.vocabulary: Vocabulary | None = None
+        self.department: Department | None = None
         self.kb: str | None = None  # the file's `knowledge_base`, once read
 
     def problem(self, line: int, message: str, fix: str = "") -> None:
@@ -242,6 +253,8 @@ class _FileValidator:
         kb = self.kb = self.knowledge_base(top, node.start_mark.line + 1)
         if "vocabulary" in top and kb is not None:
             self.vocabulary = self.vocabulary_of(top["vocabulary"], kb)
+        if "department" in top and kb is not None:
+            self.department = self.department_of(top["department"], kb)
         entries_node = top.get("entries")
         if entries_node is None:
             self.problem(1, "Missing 'entries'.", "Add `entries:` with a list of entries.")
@@ -359,6 +372,53 @@ class _FileValidator:
         if len(self.problems) > before:
             return None
         return Vocabulary(kb, tuple(concepts), f"{self.name}:{located.line}")
+
+    def department_of(self, located: Located, kb: str) -> Department | None:
+        """`department:` names who answers for the knowledge base: name {en, zh-Hant}, hotline, privacy URL(s), sites."""
+        fields = self.mapping(located.value, "'department'")
+        if fields is None:
+            return None
+        before = len(self.problems)
+        for key, value in fields.items():
+            if key not in DEPARTMENT_KEYS:
+                self.problem(value.line, f"Unknown key '{key}' in 'department'.", f"Use only {', '.join(DEPARTMENT_KEYS)}.")
+        for key in ("name", "hotline"):
+            if key not in fields:
+                self.problem(located.line, f"'department' is missing '{key}'.",
+                             "Add `name: {en: ..., zh-Hant: ...}`." if key == "name" else "Add `hotline: \"2824 5000\"`.")
+        name = self.language_texts(fields.get("name"), "Department name", REQUIRED_ANSWER_LANGUAGES)
+        short = self.language_texts(fields.get("short_name"), "Department short name", REQUIRED_ANSWER_LANGUAGES) or {}
+        hotline = None
+        if "hotline" in fields:
+            hotline = self.text(fields["hotline"], "Department hotline", "Write the number in quotes, e.g. \"2824 5000\".")
+            if hotline is not None and not HOTLINE.match(hotline):
+                self.problem(fields["hotline"].line, f"Department hotline '{hotline}' is not a phone number.",
+                             "Write digits with single spaces only, e.g. \"2824 5000\" or \"1823\".")
+        privacy = self.privacy_of(fields.get("privacy"))
+        sites = self.string_list(fields.get("sites"), "Department sites", "List host names, e.g. [wsd.gov.hk].") or []
+        for site in sites:
+            if not SITE.match(site.lower()):
+                self.problem(fields["sites"].line, f"Department site '{site}' is not a host name.",
+                             "Write the host only, without https:// or a path, e.g. wsd.gov.hk.")
+        if len(self.problems) > before or not name or not hotline:
+            return None
+        return Department(kb, name, hotline, privacy, short, tuple(s.lower() for s in sites), f"{self.name}:{located.line}")
+
+    def privacy_of(self, located: Located | None) -> dict[str, str]:
+        """The privacy link: one URL for every language, or {en: URL, zh-Hant: URL}."""
+        if located is None:
+            return {}
+        if isinstance(located.value, yaml.ScalarNode):
+            url = self.url(located, "Department privacy link")
+            return {"en": url, "zh-Hant": url} if url else {}
+        texts = self.language_texts(located, "Department privacy link", REQUIRED_ANSWER_LANGUAGES) or {}
+        fields = self.mapping(located.value, "'privacy'") or {}
+        result = {}
+        for lang in texts:
+            url = self.url(fields[lang], f"Department privacy link ({lang})")
+            if url:
+                result[lang] = url
+        return result
 
     def entry(self, node: yaml.Node, kb: str | None) -> Entry | None:
         line = node.start_mark.line + 1

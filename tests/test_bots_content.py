@@ -26,6 +26,8 @@ from nlu.language_id import detect_language
 from tests.test_actions_support import executor
 
 BOTS = ["1823", "dog_licence", "tsw"]
+#: Every composed project Rasa checks: the bots above and the one made from bot.yml alone (test_bots_config_only.py).
+COMPOSED_BOTS = [*BOTS, "wsd"]
 SHARED_INTENTS = ["greet", "goodbye", "thanks", "affirm", "deny", "bot_identity", "ask_human", "switch_language", "out_of_scope"]
 #: Intents only buttons send (`/faq{...}`) or FaqRetriever sets: never trained.
 PAYLOAD_ONLY_INTENTS = {"faq", "feedback", "choose"}
@@ -120,7 +122,7 @@ def importers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TrainingDat
     patch.setenv("HKBOT_VAR_DIR", str(var))
     try:
         loaded = {}
-        for name, config in load_bots(BOTS).items():
+        for name, config in load_bots(COMPOSED_BOTS).items():
             project = compose(config)
             loaded[name] = TrainingDataImporter.load_from_config(
                 str(project.config), str(project.domain), [str(project.data)]
@@ -130,7 +132,7 @@ def importers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, TrainingDat
         patch.undo()
 
 
-@pytest.mark.parametrize("bot", BOTS)
+@pytest.mark.parametrize("bot", COMPOSED_BOTS)
 def test_rasa_validator_finds_no_problem(bot: str, importers: dict[str, TrainingDataImporter]) -> None:
     validator = Validator.from_importer(importers[bot])
     assert validator.verify_domain_validity()
@@ -146,7 +148,7 @@ def test_rasa_validator_finds_no_problem(bot: str, importers: dict[str, Training
     assert set(SHARED_INTENTS) <= trained
 
 
-@pytest.mark.parametrize("bot", BOTS)
+@pytest.mark.parametrize("bot", COMPOSED_BOTS)
 def test_every_action_exists_in_the_domain_and_in_the_actions_package(bot: str, importers: dict[str, TrainingDataImporter]) -> None:
     domain = importers[bot].get_domain()
     registered = set(executor().actions)
@@ -165,7 +167,7 @@ def test_every_action_exists_in_the_domain_and_in_the_actions_package(bot: str, 
     assert domain.slots[[s.name for s in domain.slots].index("bot_name")].initial_value == bot
 
 
-@pytest.mark.parametrize("bot", BOTS)
+@pytest.mark.parametrize("bot", COMPOSED_BOTS)
 def test_rules_train_a_real_rule_policy_without_contradictions(bot: str, importers: dict[str, TrainingDataImporter], tmp_path: Path) -> None:
     """RulePolicy checks at training that no rule contradicts another or is left incomplete."""
     importer = importers[bot]

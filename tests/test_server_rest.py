@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-BOTS = ("1823", "dog_licence", "tsw")
+BOTS = ("1823", "dog_licence", "tsw", "wsd")  # wsd: the bot made from bot.yml alone
 
 
 def webhook(server, bot: str) -> str:
