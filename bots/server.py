@@ -109,7 +109,7 @@ def _mount_channels(app: Any, runtime: Any) -> list[str]:
     Returns the mounted channel names; a channel that cannot start raises ChannelSetupError
     (a BotConfigError) naming the bot, the channel and, for a secret, the environment variable.
     """
-    from connectors.channel_setup import build, plan_channels
+    from connectors.channel_setup import build, own_blueprint, plan_channels
     from connectors.gate import ChannelGate, Delivery, deliveries
 
     mounted = []
@@ -119,8 +119,8 @@ def _mount_channels(app: Any, runtime: Any) -> list[str]:
         gate = ChannelGate(runtime.name, plan.id, channel, _message_handler(runtime), runtime.agent.tracker_store)
         delivery.add(gate)
         blueprint = channel.blueprint(gate.on_new_message)
-        if blueprint.name in app.blueprints:  # Sanic needs unique names; make a per-bot copy
-            blueprint = blueprint.copy(f"{blueprint.name}_{re.sub(r'[^A-Za-z0-9_]', '_', runtime.name)}_{plan.id.replace('-', '_')}")
+        # Unique blueprint and route names per bot and channel (Sanic attaches middleware by route name)
+        blueprint = own_blueprint(blueprint, f"hkbot_{plan.id.replace('-', '_')}_{re.sub(r'[^A-Za-z0-9_]', '_', runtime.name)}")
         prefix = f"/bots/{runtime.name}/{plan.mount.strip('/')}".rstrip("/")
         app.blueprint(blueprint, url_prefix=prefix)
         mounted.append(plan.id)

@@ -121,3 +121,19 @@ def check_bots(bots: dict[str, BotConfig]) -> None:
     """Resolve every bot's channels (classes and environment variables) before anything slow starts."""
     for bot in bots.values():
         plan_channels(bot)
+
+
+def own_blueprint(blueprint: Any, name: str) -> Any:
+    """The blueprint under a name of its own, its routes' names too (Rasa names every bot's copy alike).
+
+    Sanic names a route `<blueprint>.<handler>` when it is declared and attaches a blueprint's
+    middleware by route name: three bots' `telegram_webhook.message` routes would share each
+    other's middleware (one bot's webhook secret checked on another's updates).
+    """
+    old = blueprint.name
+    blueprint.name = name
+    blueprint._future_routes = {
+        future._replace(name=f"{name}.{future.name[len(old) + 1:]}") if future.name and future.name.startswith(f"{old}.") else future
+        for future in blueprint._future_routes
+    }
+    return blueprint

@@ -18,7 +18,7 @@ import asyncio
 import hmac
 import logging
 from typing import Any, Awaitable, Callable, Optional
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from aiogram import Bot
 from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
@@ -31,6 +31,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
 logger = logging.getLogger("hkbot.channels")
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every request (citizens' numbers) at INFO
 
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature"
@@ -95,9 +96,13 @@ class BotTelegramInput(TelegramInput):
     secret_token: Optional[str] = None
     button_type = "vertical"
 
+    _output: Optional[BotTelegramOutput] = None
+
     def get_output_channel(self) -> BotTelegramOutput:
-        """The output channel, with no provider call (Rasa's registers the webhook here, blocking)."""
-        return BotTelegramOutput(self.access_token, self.api_base_url, self.button_type)
+        """The channel's one output (one HTTP session), with no provider call (Rasa's registers the webhook here)."""
+        if self._output is None:
+            self._output = BotTelegramOutput(self.access_token, self.api_base_url, self.button_type)
+        return self._output
 
     async def register_webhook(self) -> None:
         """Tell Telegram where to post updates (with the secret token); log, never stop the server, on failure."""
@@ -114,12 +119,9 @@ class BotTelegramInput(TelegramInput):
         except Exception as error:
             logger.error("bot=%s channel=telegram: Telegram refused the webhook %s: %s; messages will not arrive until this is fixed",
                          self.bot, self.webhook_url, error)
-        finally:
-            await output.close()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
-        blueprint.name = f"hkbot_telegram_{self.bot}"
         channel = self
         if not self.secret_token:
             logger.warning("bot=%s channel=telegram: no secret_token_env; anyone who knows the webhook URL can post updates", self.bot)
@@ -206,14 +208,15 @@ class BotTwilioInput(TwilioInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
-        blueprint.name = f"hkbot_twilio_{self.bot}"
         channel = self
 
         @blueprint.middleware("request")
         async def authentic(request: Request) -> Any:
             if request.method != "POST":
                 return None
-            form = {key: values[0] for key, values in (request.form or {}).items() if values}
+            # Twilio signs every parameter, empty ones too (Sanic's `request.form` drops those)
+            parsed = parse_qs((request.body or b"").decode("utf-8", "replace"), keep_blank_values=True)
+            form = {key: values[0] for key, values in parsed.items() if values}
             if channel.validate_signature:
                 url = channel.webhook_url or request.url
                 signature = request.headers.get(TWILIO_SIGNATURE_HEADER, "")

@@ -8,6 +8,7 @@ citizen is still connected before pushing an officer's words (`reachable`).
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
@@ -61,7 +62,6 @@ class BotSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
-        blueprint.name = f"hkbot_socketio_{self.bot}"
         bot = self.bot
 
         def allowed(origin: Optional[str], environ: dict[str, Any]) -> bool:
@@ -70,7 +70,19 @@ class BotSocketIOInput(SocketIOInput):
             return origin_allowed(origin, environ.get("HTTP_HOST", ""), config_value(config, "allowed_origins", ()))
 
         self.sio.eio.cors_allowed_origins = allowed  # type: ignore[union-attr]
+        self.sio.on("session_request", namespace=self.namespace)(self._session_request)  # replaces Rasa's
         return blueprint
+
+    async def _session_request(self, sid: str, data: Optional[dict[str, Any]]) -> None:
+        """Rasa's `session_request`, with the room joined: Rasa 3.6 calls python-socketio 5's
+        `enter_room` without awaiting it, so with `session_persistence` no answer reached the citizen."""
+        data = data if isinstance(data, dict) else {}
+        session_id = data.get("session_id")
+        if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > 128:
+            session_id = uuid.uuid4().hex
+        if self.session_persistence:
+            await self.sio.enter_room(sid, session_id, namespace=self.namespace)  # type: ignore[union-attr]
+        await self.sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)  # type: ignore[union-attr]
 
     def get_output_channel(self) -> Optional[BotSocketIOOutput]:
         if self.sio is None:
