@@ -7,6 +7,8 @@ input channel gets, without code of its own:
   REST and websocket channels keep theirs (they have their own rules, see connectors.rest/session_ids);
 - the message limits of privacy.rate_limit (size, per-sender bucket), refused in the citizen's language;
 - only the metadata a client may set (connectors.client_metadata), plus `channel`;
+- a message without text (a photo on WhatsApp) answered with a sentence where the channel says
+  so (`hkbot_empty_reply`), else dropped (rasa-webchat sends an empty message when it opens);
 - button choices by number on channels without buttons (SMS, WhatsApp) and short button data
   where a channel limits it (Telegram's 64 bytes), resolved from the conversation's last buttons;
 - then `bots.runtime.handle_message`: redaction before storing, console capture, handoff policy.
@@ -160,6 +162,7 @@ class ChannelGate:
         self.numbered = bool(getattr(channel, "hkbot_numbered_choices", False))
         self.payload_bytes = int(getattr(channel, "hkbot_payload_bytes", 0) or 0)
         self.checks_limits = bool(getattr(channel, "hkbot_checks_limits", False))
+        self.empty_reply = bool(getattr(channel, "hkbot_empty_reply", False))
         if not self.own_ids:
             _namespaces.setdefault(bot, set()).add(channel_id)
 
@@ -192,8 +195,9 @@ class ChannelGate:
         if chosen is not None:
             text, display = str(chosen.get("payload") or ""), str(chosen.get("title") or "")
         language = guess_language(text if chosen is None else None, given.get("language"))
-        if not text.strip():
-            await self.tell(output, sender, _EMPTY[reply_language(language)])
+        if not text.strip():  # a photo or voice note on a messenger; a widget's empty start-up message elsewhere
+            if self.empty_reply:
+                await self.tell(output, sender, _EMPTY[reply_language(language)])
             return
         if not self.checks_limits:  # REST and websocket refuse before this, with their own answer format
             limits = shared_limits()

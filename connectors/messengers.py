@@ -183,6 +183,7 @@ class BotTwilioInput(TwilioInput):
 
     hkbot_channel = True
     hkbot_numbered_choices = True  # SMS and WhatsApp (without templates) have no buttons
+    hkbot_empty_reply = True  # a photo or voice note arrives with an empty Body: say we read text only
 
     @classmethod
     def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "BotTwilioInput":

@@ -24,6 +24,7 @@ import yaml
 from twilio.request_validator import RequestValidator
 
 from tests.provider_stub import ProviderStub
+from tests.widget_browser import browser, playwright  # noqa: F401  (fixtures)
 from tests.test_server_security import add_user, console_login, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
@@ -215,7 +216,7 @@ async def next_bot_message(received: asyncio.Queue, seconds: float = TIMEOUT) ->
 async def test_socketio_citizens_get_the_bots_answer_in_their_language(channel_server, bot):
     client, received, session_id = await socketio_citizen(channel_server, bot)
     try:
-        await client.emit("user_uttered", {"message": QUESTIONS[bot], "session_id": session_id, "metadata": {"language": "yue", "secret": "x"}})
+        await client.emit("user_uttered", {"message": QUESTIONS[bot], "session_id": session_id, "customData": {"language": "yue", "secret": "x"}})
         first = await next_bot_message(received)
         expected = rest_turn(channel_server, bot, f"test-{uuid.uuid4().hex[:8]}", QUESTIONS[bot])
         assert first["text"] == expected[0]["text"].split("\n\n")[0]  # Rasa's socket.io channel splits at blank lines
@@ -408,3 +409,38 @@ def test_an_officers_reply_reaches_telegram_whatsapp_and_rest_callback_citizens(
     stub.wait_for(lambda c: c["kind"] == "callback" and c["fields"].get("recipient_id") == sender)
     assert take_and_reply(channel_server, f"callback:{sender}", text)["delivered"] == 1
     assert stub.wait_for(lambda c: c["kind"] == "callback" and c["fields"].get("recipient_id") == sender and c["fields"].get("text") == text)
+
+
+# --------------------------------------------------------------------------- rasa-webchat in Chromium
+
+WEBCHAT = REPO / "node_modules" / "rasa-webchat" / "lib" / "index.js"
+WEBCHAT_PAGE = """<!doctype html><html lang="zh-HK"><head><meta charset="utf-8"><title>A department's page</title></head>
+<body><div id="webchat"></div><script src="/__test__/rasa-webchat.js"></script>
+<script>WebChat.default({selector: "#webchat", socketUrl: location.origin, socketPath: "/bots/tsw/socket.io/",
+  customData: {language: "zh-Hant"}, embedded: true, title: "TSW", params: {storage: "session"}}, null);</script></body></html>"""
+
+
+def test_rasa_webchat_from_npm_talks_to_the_socketio_channel_in_chromium(channel_server, browser, artifacts_dir):
+    """The widget most Rasa sites embed, unchanged from the npm registry (package.json), on a page of the server's origin."""
+    from tests.widget_browser import ANSWER_TIMEOUT_MS, Page
+
+    assert WEBCHAT.is_file(), f"{WEBCHAT} is missing: run `make browser-tools` (npm ci)"
+    page = Page(browser)
+    try:
+        page.page.route("**/__test__/webchat.html", lambda route: route.fulfill(body=WEBCHAT_PAGE, content_type="text/html"))
+        page.page.route("**/__test__/rasa-webchat.js", lambda route: route.fulfill(path=str(WEBCHAT), content_type="application/javascript"))
+        page.page.goto(f"{channel_server.url}/__test__/webchat.html")
+        box = page.page.locator(".rw-new-message")
+        box.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        question = QUESTIONS["tsw"]
+        box.fill(question)
+        box.press("Enter")
+        answer = rest_turn(channel_server, "tsw", f"test-{uuid.uuid4().hex[:8]}", question)[0]["text"].split("\n\n")[0]
+        response = page.page.locator(".rw-response").filter(has_text=answer.split("\n")[0][:20])
+        response.first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        page.page.screenshot(path=str(artifacts_dir / "rasa_webchat_tsw.png"))
+        assert question in page.page.locator(".rw-client").first.inner_text()
+        # The widget's empty opening message gets no "I can only read text" reply.
+        assert "文字訊息" not in " ".join(page.page.locator(".rw-response").all_inner_texts())
+    finally:
+        page.close()
