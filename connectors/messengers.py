@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 from typing import Any, Awaitable, Callable, Optional
 from urllib.parse import parse_qs, urlsplit
@@ -34,6 +35,8 @@ logger = logging.getLogger("hkbot.channels")
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every request (citizens' numbers) at INFO
 
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+#: The kinds of Telegram update Rasa's channel reads; others are acknowledged and ignored.
+TELEGRAM_HANDLED = ("message", "edited_message", "callback_query")
 TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature"
 
 
@@ -128,12 +131,23 @@ class BotTelegramInput(TelegramInput):
 
         @blueprint.middleware("request")
         async def authentic(request: Request) -> Any:
-            if request.method != "POST" or not channel.secret_token:
+            if request.method != "POST":
                 return None
-            given = request.headers.get(TELEGRAM_SECRET_HEADER, "")
-            if not hmac.compare_digest(given.encode(), channel.secret_token.encode()):
-                logger.warning("bot=%s channel=telegram: refused an update without the secret token", channel.bot)
-                return response.json({"error": "forbidden: this is not a Telegram update for this bot"}, status=403)
+            if channel.secret_token:
+                given = request.headers.get(TELEGRAM_SECRET_HEADER, "")
+                if not hmac.compare_digest(given.encode(), channel.secret_token.encode()):
+                    logger.warning("bot=%s channel=telegram: refused an update without the secret token", channel.bot)
+                    return response.json({"error": "forbidden: this is not a Telegram update for this bot"}, status=403)
+            try:
+                update = json.loads(request.body or b"")
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                update = None
+            if not isinstance(update, dict):
+                return response.json({"error": "not a Telegram update: send the Update object as JSON"}, status=400)
+            if not any(isinstance(update.get(kind), dict) for kind in TELEGRAM_HANDLED):
+                # e.g. my_chat_member when a citizen blocks the bot: Rasa's handler would fail with 500 and
+                # Telegram would send it again and again; it needs no answer.
+                return response.text("success")
             return None
 
         @blueprint.listener("before_server_start")

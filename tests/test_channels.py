@@ -292,6 +292,22 @@ def test_telegram_updates_without_the_secret_token_are_refused(channel_server, s
     assert not stub.matching(sent_to_chat(stub, "tsw", chat))
 
 
+def test_telegram_junk_is_refused_and_updates_without_a_message_are_acknowledged(channel_server, stub):
+    chat = int(uuid.uuid4().int % 10**9)
+    url = f"{channel_server.url}/bots/tsw/webhooks/telegram/webhook"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRETS["tsw"]}
+    for junk in (b"", b"\xff\xfe<script>", b"[1, 2]", b"{" * 5000):
+        answer = httpx.post(url, content=junk, headers=headers, timeout=TIMEOUT)
+        assert answer.status_code == 400 and "Telegram update" in answer.json()["error"]
+    blocked = {"update_id": 1, "my_chat_member": {"chat": {"id": chat, "type": "private"}, "from": {"id": chat, "is_bot": False, "first_name": "A"},
+                                                  "date": 1, "old_chat_member": {}, "new_chat_member": {}}}
+    assert httpx.post(url, json=blocked, headers=headers, timeout=TIMEOUT).status_code == 200
+    edited = telegram_update(chat, "Hello")
+    edited["edited_message"] = edited.pop("message")
+    assert post_telegram(channel_server, "tsw", edited).status_code == 200
+    assert stub.wait_for(sent_to_chat(stub, "tsw", chat))  # an edited message is answered as a message
+
+
 # --------------------------------------------------------------------------- Twilio (WhatsApp)
 
 
