@@ -194,17 +194,17 @@ class ChannelGate:
         chosen = await self.choice(sender, text.strip()) if text else None
         if chosen is not None:
             text, display = str(chosen.get("payload") or ""), str(chosen.get("title") or "")
-        language = guess_language(text if chosen is None else None, given.get("language"))
+        hint = given.get("language")
         if not text.strip():  # a photo or voice note on a messenger; a widget's empty start-up message elsewhere
             if self.empty_reply:
-                await self.tell(output, sender, _EMPTY[reply_language(language)])
+                await self.tell(output, sender, _EMPTY[reply_language(guess_language(None, hint))])
             return
         if not self.checks_limits:  # REST and websocket refuse before this, with their own answer format
             limits = shared_limits()
             refusal = limits.check_size(0, text) or limits.check_sender(self.bot, sender)
-            if refusal is not None:
+            if refusal is not None:  # the language is worked out only for a refusal (the NLU does it for a turn)
                 logger.warning("bot=%s channel=%s refused a message (%s)", self.bot, self.channel_id, refusal.code)
-                await self.tell(output, sender, refusal.text(language))
+                await self.tell(output, sender, refusal.text(guess_language(text if chosen is None else None, hint)))
                 return
         metadata = client_metadata(given, text, display)
         metadata["channel"] = self.channel_id
