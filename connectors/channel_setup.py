@@ -118,9 +118,12 @@ def build(plan: ChannelPlan) -> InputChannel:
 
 
 def check_bots(bots: dict[str, BotConfig]) -> None:
-    """Resolve every bot's channels (classes and environment variables) before anything slow starts."""
+    """Resolve and build every bot's channels (classes, environment variables, settings) before anything slow starts.
+
+    Building calls only `from_credentials` (no blueprint, no provider call)."""
     for bot in bots.values():
-        plan_channels(bot)
+        for plan in plan_channels(bot):
+            build(plan)
 
 
 def own_blueprint(blueprint: Any, name: str) -> Any:

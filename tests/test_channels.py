@@ -143,6 +143,12 @@ def test_a_missing_secret_stops_hkbot_serve_naming_bot_channel_and_variable(tmp_
     assert run.returncode == 1, run.stderr[-2000:]
     assert "bot 'tsw', channel 'telegram'" in run.stderr and "HKBOT_TSW_TELEGRAM_TOKEN" in run.stderr
     assert "Traceback" not in run.stderr
+    # A token that cannot be a Telegram token is refused by Rasa's channel class, as early and as clearly.
+    env["HKBOT_TSW_TELEGRAM_TOKEN"] = "not-a-telegram-token"
+    run = subprocess.run([str(REPO / ".venv" / "bin" / "hkbot"), "serve", "--port", "9"], cwd=REPO, capture_output=True, text=True,
+                         timeout=120, env={**_base_env(tmp_path), "HKBOT_BOTS_DIR": str(folder), **env})
+    assert run.returncode == 1 and "bot 'tsw', channel 'telegram': could not start" in run.stderr, run.stderr[-2000:]
+    assert "not-a-telegram-token" not in run.stderr and "Traceback" not in run.stderr
 
 
 def _base_env(tmp_path: Path) -> dict[str, str]:
