@@ -6,7 +6,8 @@ input channel gets, without code of its own:
   number, a socket.io session id can never read or write another channel's conversation); our
   REST and websocket channels keep theirs (they have their own rules, see connectors.rest/session_ids);
 - the message limits of privacy.rate_limit (size, per-sender bucket), refused in the citizen's language;
-- only the metadata a client may set (connectors.client_metadata), plus `channel`;
+- only the metadata a client may set (connectors.client_metadata); the channel is the message's
+  `input_channel` (its name in the bot: `telegram`, `whatsapp`, ...), stored with it;
 - a message without text (a photo on WhatsApp) answered with a sentence where the channel says
   so (`hkbot_empty_reply`), else dropped (rasa-webchat sends an empty message when it opens);
 - button choices by number on channels without buttons (SMS, WhatsApp) and short button data
@@ -207,7 +208,8 @@ class ChannelGate:
                 await self.tell(output, sender, refusal.text(guess_language(text if chosen is None else None, hint)))
                 return
         metadata = client_metadata(given, text, display)
-        metadata["channel"] = self.channel_id
+        if self.own_ids and isinstance(given.get("channel"), str):  # the websocket marks its own messages
+            metadata["channel"] = given["channel"]
         await self.handler(UserMessage(text, output, sender, parse_data=message.parse_data,
                                        input_channel=self.channel_id, message_id=message.message_id, metadata=metadata))
 

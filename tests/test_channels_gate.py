@@ -69,7 +69,7 @@ async def test_senders_are_kept_per_channel_and_only_allowed_metadata_passes():
                                           metadata={"language": "en", "secret": "dropped", "display_text": "x"}))
     message = bot.messages[0]
     assert message.sender_id == "whatsapp:whatsapp:+85291234567" and message.input_channel == "whatsapp"
-    assert message.metadata == {"language": "en", "channel": "whatsapp"}
+    assert message.metadata == {"language": "en"}
     assert reserved_sender("gatebot", "whatsapp:+85291234567") and not reserved_sender("gatebot", "app-user:1")
 
 
@@ -77,7 +77,7 @@ async def test_a_rasa_channel_class_gets_the_same_gate():
     bot = Recorder()
     gate = ChannelGate("gatebot", "twilio", TwilioInput("AC1", "t", "+852"), bot)  # Rasa's own class, no hkbot attributes
     await gate.on_new_message(UserMessage("hello", CollectingOutputChannel(), "+852912", input_channel="twilio", metadata={"x": 1}))
-    assert bot.messages[0].sender_id == "twilio:+852912" and bot.messages[0].metadata == {"channel": "twilio"}
+    assert bot.messages[0].sender_id == "twilio:+852912" and bot.messages[0].metadata == {}
 
 
 def test_numbered_choices_replace_buttons_without_showing_payloads():
