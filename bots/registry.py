@@ -17,6 +17,15 @@ from bots.settings import bots_dir
 BOT_FILE = "bot.yml"
 LANGUAGES = ("en", "yue", "zh-Hant", "zh-Hans")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{0,63}$")
+#: A channel by its Rasa or hkbot name (`telegram`) or a dotted class path (`my_dept.channels.KioskInput`).
+CHANNEL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+#: A channel's mount path under /bots/<bot>/webhooks/ (the `path` setting): lower-case letters, digits, _ and -.
+CHANNEL_PATH = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+#: Setting names that hold a secret: written in bot.yml only as `<name>_env: VARIABLE`.
+SECRET_SETTING = re.compile(r"token|secret|password|jwt_key|api_key|account_sid|app_id", re.IGNORECASE)
+#: Settings hkbot reads itself; every other setting goes to the channel's `from_credentials`.
+HKBOT_CHANNEL_SETTINGS = ("enabled", "path")
 REQUIRED_KEYS = ("name", "display_name", "languages", "default_language", "knowledge_bases", "greeting", "channels")
 KNOWN_KEYS = REQUIRED_KEYS + (
     "persona",
@@ -41,6 +50,26 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class ChannelEntry:
+    """One entry of a bot.yml `channels` list: a channel name or class path and its settings as written.
+
+    `settings` hold environment variable NAMES for secrets (`access_token_env: VAR`), never the
+    secrets; `connectors.channel_setup` reads the variables when the server starts.
+    """
+
+    name: str
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings.get("enabled", True) is not False
+
+    @property
+    def path(self) -> str | None:
+        return self.settings.get("path")
+
+
+@dataclass(frozen=True)
 class BotConfig:
     """One department's bot, as declared in its bot.yml."""
 
@@ -51,13 +80,14 @@ class BotConfig:
     default_language: str
     knowledge_bases: tuple[str, ...]
     greeting: dict[str, str]
-    channels: tuple[str, ...]
+    channels: tuple[str, ...]  # the names of the enabled entries of `channel_entries`
     persona: dict[str, str] = field(default_factory=dict)
     handoff: Handoff = field(default_factory=Handoff)
     top_topics: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     privacy_notice: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
+    channel_entries: tuple[ChannelEntry, ...] = ()
 
     @property
     def domain_path(self) -> Path:
@@ -134,6 +164,64 @@ def _handoff(path: Path, data: dict) -> Handoff:
     )
 
 
+def _channel_settings(path: Path, key: str, value: Any) -> dict[str, Any]:
+    """A channel entry's settings, checked: plain values, and secrets only as environment variable names."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(path, key, f"the settings must be a map (setting: value), got {value!r}")
+    settings: dict[str, Any] = {}
+    for name, setting in value.items():
+        where = f"{key}.{name}"
+        if not isinstance(name, str) or not name.strip():
+            raise _fail(path, where, "a setting name must be a non-empty string")
+        if name == "enabled":
+            if not isinstance(setting, bool):
+                raise _fail(path, where, f"must be true or false, got {setting!r}")
+        elif name == "path":
+            if not isinstance(setting, str) or not CHANNEL_PATH.match(setting):
+                raise _fail(path, where, f"must be lower-case letters, digits, '_' or '-' (at most 32), got {setting!r}")
+        elif name.endswith("_env"):
+            if not isinstance(setting, str) or not ENV_NAME.match(setting):
+                raise _fail(path, where, f"must be the NAME of an environment variable (letters, digits, _), got {setting!r}")
+        elif SECRET_SETTING.search(name):
+            raise _fail(path, where, f"a secret is never written in bot.yml: set it in an environment variable and "
+                                     f"give that variable's name as '{name}_env: VARIABLE_NAME'")
+        elif isinstance(setting, (dict, list)) or (setting is not None and not isinstance(setting, (str, int, float, bool))):
+            raise _fail(path, where, f"must be a plain value (text, number, true/false), got {setting!r}")
+        settings[name] = setting
+    return settings
+
+
+def _channels(path: Path, data: dict) -> tuple[ChannelEntry, ...]:
+    """`channels`: names (`- rest`) and/or one-key maps of a name or class path to its settings."""
+    value = data.get("channels")
+    if not isinstance(value, list) or not value:
+        raise _fail(path, "channels", f"must be a non-empty list of channel names or 'name: {{settings}}' entries, got {value!r}")
+    entries: list[ChannelEntry] = []
+    for index, item in enumerate(value):
+        key = f"channels[{index}]"
+        if isinstance(item, str):
+            name, settings = item.strip(), {}
+        elif isinstance(item, dict) and len(item) == 1:
+            name, raw = next(iter(item.items()))
+            name = str(name).strip()
+            settings = _channel_settings(path, f"{key}.{name}", raw)
+        else:
+            raise _fail(path, key, f"must be a channel name or one 'name: {{settings}}' map, got {item!r}")
+        if not CHANNEL_NAME.match(name):
+            raise _fail(path, key, f"{name!r} is not a channel name or a dotted class path")
+        entries.append(ChannelEntry(name, settings))
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        mount = entry.path or entry.name
+        if entry.enabled and mount in seen:
+            raise _fail(path, f"channels[{index}]", f"{mount!r} is mounted twice (also channels[{seen[mount]}]); "
+                                                    "give one of them its own 'path: <name>'")
+        seen[mount] = index
+    return tuple(entries)
+
+
 def load_bot(folder: Path) -> BotConfig:
     """Read and validate `folder/bot.yml`."""
     path = folder / BOT_FILE
@@ -163,6 +251,7 @@ def load_bot(folder: Path) -> BotConfig:
     if default_language not in languages:
         raise _fail(path, "default_language", f"{default_language!r} is not one of languages {list(languages)}")
 
+    channel_entries = _channels(path, data)
     return BotConfig(
         name=name,
         path=folder,
@@ -171,13 +260,14 @@ def load_bot(folder: Path) -> BotConfig:
         default_language=default_language,
         knowledge_bases=_string_list(path, data, "knowledge_bases"),
         greeting=_texts(path, data, "greeting"),
-        channels=_string_list(path, data, "channels"),
+        channels=tuple(entry.name for entry in channel_entries if entry.enabled),
         persona=_texts(path, data, "persona", required=False),
         handoff=_handoff(path, data),
         top_topics=_string_list(path, data, "top_topics", required=False),
         allowed_origins=_string_list(path, data, "allowed_origins", required=False),
         privacy_notice=_texts(path, data, "privacy_notice", required=False),
         extra={key: value for key, value in data.items() if key not in KNOWN_KEYS},
+        channel_entries=channel_entries,
     )
 
 

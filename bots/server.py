@@ -104,22 +104,27 @@ def _message_handler(runtime: Any) -> Callable[[Any], Awaitable[None]]:
 
 
 def _mount_channels(app: Any, runtime: Any) -> list[str]:
-    """Mount each channel of a bot's `channels` under /bots/<bot>/; returns the mounted names."""
-    from connectors import CHANNELS
+    """Mount each enabled channel of a bot's bot.yml under /bots/<bot>/, every one behind the same gate.
+
+    Returns the mounted channel names; a channel that cannot start raises ChannelSetupError
+    (a BotConfigError) naming the bot, the channel and, for a secret, the environment variable.
+    """
+    from connectors.channel_setup import build, own_blueprint, plan_channels
+    from connectors.gate import ChannelGate, Delivery, deliveries
 
     mounted = []
-    for name in runtime.config.channels:
-        channel_class = CHANNELS.get(name)
-        if channel_class is None:
-            logger.warning("bot=%s: channel %r is not available (known: %s); skipped", runtime.name, name, ", ".join(CHANNELS))
-            continue
-        channel = channel_class.from_credentials({"bot": runtime.name})
-        blueprint = channel.blueprint(_message_handler(runtime))
-        if blueprint.name in app.blueprints:  # Sanic needs unique names; make a per-bot copy
-            blueprint = blueprint.copy(f"{blueprint.name}_{re.sub(r'[^A-Za-z0-9_]', '_', runtime.name)}")
-        prefix = f"/bots/{runtime.name}/{channel.url_prefix().strip('/')}".rstrip("/")
+    delivery = deliveries.setdefault(runtime.name, Delivery())
+    for plan in plan_channels(runtime.config):
+        channel = build(plan)
+        gate = ChannelGate(runtime.name, plan.id, channel, _message_handler(runtime), runtime.agent.tracker_store)
+        delivery.add(gate)
+        blueprint = channel.blueprint(gate.on_new_message)
+        # Unique blueprint and route names per bot and channel (Sanic attaches middleware by route name)
+        blueprint = own_blueprint(blueprint, f"hkbot_{plan.id.replace('-', '_')}_{re.sub(r'[^A-Za-z0-9_]', '_', runtime.name)}")
+        prefix = f"/bots/{runtime.name}/{plan.mount.strip('/')}".rstrip("/")
         app.blueprint(blueprint, url_prefix=prefix)
-        mounted.append(name)
+        mounted.append(plan.id)
+        logger.info("bot=%s channel %s (%s) at %s", runtime.name, plan.id, plan.entry.name, prefix)
     return mounted
 
 
@@ -297,12 +302,20 @@ def serve_command(args: argparse.Namespace) -> int:
     from bots.training import TrainingError
 
     try:
+        from bots.registry import load_bots
+        from connectors.channel_setup import check_bots
+
+        check_bots(load_bots(args.bots or None))  # a missing channel secret stops us before models load
         runtimes = load_runtimes(args.bots or None)
     except (BotConfigError, TrainingError, FileNotFoundError, RuntimeError) as error:
         print(f"hkbot serve: {error}", file=sys.stderr)
         return 1
     configure_logging()  # loading Rasa models resets log levels; ours again
-    app = create_app(runtimes)
+    try:
+        app = create_app(runtimes)
+    except BotConfigError as error:  # a channel whose class refused its settings (connectors.channel_setup)
+        print(f"hkbot serve: {error}", file=sys.stderr)
+        return 1
     logger.info("serving %s on http://%s:%d", ", ".join(runtimes), args.host, args.port)
     app.run(host=args.host, port=args.port, workers=1, access_log=False, motd=False)
     return 0

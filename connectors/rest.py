@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 
 from connectors import session_ids
 from connectors.client_metadata import client_metadata
+from connectors.gate import reserved_sender
 
 logger = logging.getLogger("hkbot.rest")
 
@@ -71,7 +72,7 @@ class MessageCollector(CollectingOutputChannel):
         await self._persist_message(wire_message(recipient_id, message))
 
 
-def parse_request(request: Request) -> tuple[str, str, Optional[dict[str, Any]]]:
+def parse_request(request: Request, bot: Optional[str] = None) -> tuple[str, str, Optional[dict[str, Any]]]:
     """(sender, text, metadata) of a REST request, or BadRequest saying what is wrong."""
     body = request.body or b""
     if len(body) > MAX_BODY_BYTES:
@@ -91,6 +92,8 @@ def parse_request(request: Request) -> tuple[str, str, Optional[dict[str, Any]]]
         raise BadRequest(f"'sender' must be printable text of at most {MAX_SENDER_CHARS} characters")
     if session_ids.reserved(sender):  # the web widget's conversations: REST may not read or write them
         raise BadRequest(f"'sender' must not start with {session_ids.PREFIX!r}: that prefix is reserved for the web widget's conversations")
+    if reserved_sender(bot, sender):  # another channel's conversations (`telegram:<chat id>`, ...)
+        raise BadRequest(f"'sender' must not start with {sender.split(':', 1)[0]!r}: that prefix is reserved for that channel's conversations")
     if not isinstance(text, str):
         raise BadRequest("'message' is missing: give the citizen's text as a string")
     if not text.strip():
@@ -108,6 +111,10 @@ def parse_request(request: Request) -> tuple[str, str, Optional[dict[str, Any]]]
 
 class RestChannel(RestInput):
     """Rasa's REST input channel, mounted once per bot, with request validation and one item per message."""
+
+    hkbot_channel = True
+    hkbot_checks_limits = True  # privacy.rate_limit's middleware answers HTTP 429/413 before the channel
+    hkbot_mount = "webhooks/rest"
 
     def __init__(self, bot: Optional[str] = None) -> None:
         self.bot = bot
@@ -136,7 +143,7 @@ class RestChannel(RestInput):
         @blueprint.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> Any:
             try:
-                sender, text, metadata = parse_request(request)
+                sender, text, metadata = parse_request(request, channel.bot)
             except BadRequest as error:
                 return response.json({"error": str(error)}, status=400)
             input_channel = channel.name()

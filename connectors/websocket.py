@@ -282,6 +282,10 @@ _blueprint_numbers = itertools.count(1)
 class WebSocketInput(InputChannel):
     """JSON over a websocket at `/bots/<bot>/websocket`, for the widget and the kiosk."""
 
+    hkbot_channel = True
+    hkbot_checks_limits = True  # every frame is checked in Conversation (check_frame / check_message)
+    hkbot_mount = "websocket"
+
     @classmethod
     def name(cls) -> str:
         return "websocket"

@@ -1,7 +1,7 @@
 """The handoff queue: conversations waiting for an officer, their redacted transcript, and the live chat.
 
 A conversation enters when `action_handoff` sets `handoff_active` (seen by `console.capture`);
-an agent takes it, messages go to the citizen's widget through `connectors.websocket.send_to`,
+an agent takes it, messages go to the citizen through the channel they wrote from (`connectors.gate.deliver`),
 and handing back sets `handoff_active` false so the bot answers again.
 """
 from __future__ import annotations

@@ -23,22 +23,27 @@ MAX_REPLY_CHARS = 2000
 
 
 async def push(app: Sanic, handoff: handoffs.Handoff, text: str, sender_kind: str = "agent", kind: str = "agent") -> int:
-    """Tell the citizen something: into the tracker (so a reloaded widget shows it) and to their open sockets."""
+    """Tell the citizen something: into the tracker (so a reloaded widget shows it) and through their channel.
+
+    The channel is the one the conversation last came from (websocket, socket.io, Telegram, WhatsApp,
+    a REST callback, ...; see connectors.gate.deliver); returns how many sockets or channels took it.
+    """
     from rasa.shared.core.events import BotUttered
 
-    from connectors.websocket import send_to
+    from connectors.gate import deliver
 
     metadata = {"kind": kind, "label": kind, "language": handoff.language}
+    channel = None
     runtime = (getattr(app.ctx, "runtimes", {}) or {}).get(handoff.bot)
     if runtime is not None:
         agent = runtime.agent
         async with agent.lock_store.lock(handoff.sender):
             tracker = await agent.tracker_store.retrieve(handoff.sender)
             if tracker is not None:
+                channel = tracker.get_latest_input_channel()
                 tracker.update(BotUttered(text, {}, metadata))
                 await agent.tracker_store.save(tracker)
-    return await send_to(handoff.bot, handoff.sender, {"type": "message", "from": sender_kind, "text": text,
-                                                       "buttons": [], "metadata": metadata})
+    return await deliver(handoff.bot, handoff.sender, channel, {"from": sender_kind, "text": text, "buttons": [], "metadata": metadata})
 
 
 async def handoff_department(app: Sanic, handoff: handoffs.Handoff) -> Department | None:

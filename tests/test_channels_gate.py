@@ -1,0 +1,111 @@
+"""connectors.gate in process: what every channel's messages go through, with Rasa's own channel classes.
+
+The end-to-end behaviour on a real server is in tests/test_channels.py; these pin the rules of the
+gate itself (limits on messenger channels, sender namespaces, button rendering) without a model.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.twilio import TwilioInput
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from connectors.gate import ChannelGate, GatedOutput, numbered_text, reserved_sender
+from connectors.messengers import BotTelegramInput, BotTwilioInput
+from privacy import rate_limit
+
+
+class Recorder:
+    """The bot's side: keeps the messages the gate hands on."""
+
+    def __init__(self) -> None:
+        self.messages: list[UserMessage] = []
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.messages.append(message)
+
+
+class Store:
+    """A tracker store holding one conversation (Rasa's tracker, real events)."""
+
+    def __init__(self, sender: str, events: list[Any]) -> None:
+        self.tracker = DialogueStateTracker.from_events(sender, events)
+
+    async def retrieve(self, sender: str) -> Any:
+        return self.tracker if sender == self.tracker.sender_id else None
+
+
+def twilio_channel() -> BotTwilioInput:
+    return BotTwilioInput.from_credentials({"bot": "gatebot", "account_sid": "AC" + "1" * 32, "auth_token": "t", "twilio_number": "+85200000000"})
+
+
+@pytest.fixture
+def tight_limits(monkeypatch):
+    limits = rate_limit.MessageLimits(rate_limit.Limits(sender_rate=1, sender_burst=2, max_message_chars=50))
+    monkeypatch.setattr(rate_limit, "_shared", limits)
+    return limits
+
+
+async def test_a_messenger_sender_past_its_bucket_is_told_in_their_language_and_not_passed_on(tight_limits):
+    bot = Recorder()
+    gate = ChannelGate("gatebot", "sms", twilio_channel(), bot)
+    out = CollectingOutputChannel()
+    for _ in range(3):
+        await gate.on_new_message(UserMessage("狗牌幾錢呀", out, "+85291234567", input_channel="twilio"))
+    assert len(bot.messages) == 2
+    assert out.messages[-1]["recipient_id"] == "+85291234567"  # the provider's own id back
+    assert out.messages[-1]["text"].startswith("你傳送訊息太快了")
+    await gate.on_new_message(UserMessage("x" * 51, out, "+85290000000", input_channel="twilio"))
+    assert "too long" in out.messages[-1]["text"] and len(bot.messages) == 2
+
+
+async def test_senders_are_kept_per_channel_and_only_allowed_metadata_passes():
+    bot = Recorder()
+    gate = ChannelGate("gatebot", "whatsapp", twilio_channel(), bot)
+    await gate.on_new_message(UserMessage("hello", CollectingOutputChannel(), "whatsapp:+85291234567", input_channel="twilio",
+                                          metadata={"language": "en", "secret": "dropped", "display_text": "x"}))
+    message = bot.messages[0]
+    assert message.sender_id == "whatsapp:whatsapp:+85291234567" and message.input_channel == "whatsapp"
+    assert message.metadata == {"language": "en"}
+    assert reserved_sender("gatebot", "whatsapp:+85291234567") and not reserved_sender("gatebot", "app-user:1")
+
+
+async def test_a_rasa_channel_class_gets_the_same_gate():
+    bot = Recorder()
+    gate = ChannelGate("gatebot", "twilio", TwilioInput("AC1", "t", "+852"), bot)  # Rasa's own class, no hkbot attributes
+    await gate.on_new_message(UserMessage("hello", CollectingOutputChannel(), "+852912", input_channel="twilio", metadata={"x": 1}))
+    assert bot.messages[0].sender_id == "twilio:+852912" and bot.messages[0].metadata == {}
+
+
+def test_numbered_choices_replace_buttons_without_showing_payloads():
+    out = CollectingOutputChannel()
+    gated = GatedOutput(out, "sms:", numbered=True)
+    shaped = gated.shaped({"text": "牌照費用為 $80。", "buttons": [{"title": "有幫助", "payload": "/feedback{\"helpful\": \"yes\"}"},
+                                                                {"title": "轉駁職員", "payload": "/ask_human"}], "language": "yue"})
+    assert "buttons" not in shaped
+    assert shaped["text"] == "牌照費用為 $80。\n1. 有幫助\n2. 轉駁職員\n請回覆選項的號碼。"
+    assert numbered_text("", [{"title": "Yes"}], "en") == "1. Yes\nReply with the number of your choice."
+
+
+async def test_a_number_on_sms_and_a_short_code_on_telegram_stand_for_the_last_buttons():
+    buttons = [{"title": "有幫助", "payload": '/feedback{"topic": "dog_licence.validity_renewal", "helpful": "yes"}'},
+               {"title": "轉駁職員", "payload": "/ask_human"}]
+    events = [UserUttered("狗牌幾耐續一次"), BotUttered("每年續期。", {"buttons": buttons})]
+    bot = Recorder()
+    sms = ChannelGate("gatebot", "sms", twilio_channel(), bot, Store("sms:+85291234567", events))
+    await sms.on_new_message(UserMessage(" 2 ", CollectingOutputChannel(), "+85291234567", input_channel="twilio"))
+    assert bot.messages[-1].text == "/ask_human" and bot.messages[-1].metadata["display_text"] == "轉駁職員"
+    await sms.on_new_message(UserMessage("3", CollectingOutputChannel(), "+85291234567", input_channel="twilio"))
+    assert bot.messages[-1].text == "3"  # no third choice: the text as typed
+
+    telegram = BotTelegramInput.from_credentials({"bot": "gatebot", "access_token": "1:abc", "verify": "gate_bot"})
+    gate = ChannelGate("gatebot", "telegram", telegram, bot, Store("telegram:42", events))
+    shaped = gate.output(CollectingOutputChannel()).shaped({"text": "每年續期。", "buttons": buttons})
+    assert [b["payload"] for b in shaped["buttons"]] == ["#1", "/ask_human"]  # 69 bytes is over Telegram's 64
+    await gate.on_new_message(UserMessage("#1", CollectingOutputChannel(), 42, input_channel="telegram"))
+    assert bot.messages[-1].text == buttons[0]["payload"] and bot.messages[-1].sender_id == "telegram:42"
+    await gate.on_new_message(UserMessage("1", CollectingOutputChannel(), 42, input_channel="telegram"))
+    assert bot.messages[-1].text == "1"  # Telegram has buttons: a typed number is just text
