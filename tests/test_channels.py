@@ -29,8 +29,8 @@ from tests.test_server_security import add_user, console_login, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT = 60
-TELEGRAM_TOKENS = {"1823": "100001:token-of-the-1823-bot", "tsw": "100003:token-of-the-tsw-bot"}
-TELEGRAM_SECRETS = {"1823": "secret-1823-abcdef", "tsw": "secret-tsw-abcdef"}
+TELEGRAM_TOKENS = {"1823": "100001:token-of-the-1823-bot", "tsw": "100003:token-of-the-tsw-bot", "wsd": "100004:token-of-the-wsd-bot"}
+TELEGRAM_SECRETS = {"1823": "secret-1823-abcdef", "tsw": "secret-tsw-abcdef", "wsd": "secret-wsd-abcdef"}
 TWILIO = {"1823": ("AC" + "1" * 32, "auth-token-1823"), "dog_licence": ("AC" + "2" * 32, "auth-token-dog")}
 OFFICER = "agnes"
 
@@ -50,7 +50,7 @@ def copy_bots(target: Path) -> Path:
 
 def switch_on(folder: Path, stub_url: str, callback_url: str | None = None) -> None:
     """What a department does once it has the accounts: `enabled: true`; here the provider API is the stub."""
-    for bot in ("1823", "dog_licence", "tsw"):
+    for bot in ("1823", "dog_licence", "tsw", "wsd"):
         path = folder / bot / "bot.yml"
         config = yaml.safe_load(path.read_text(encoding="utf-8"))
         for entry in config["channels"]:
@@ -160,7 +160,7 @@ def _base_env(tmp_path: Path) -> dict[str, str]:
 
 # --------------------------------------------------------------------------- every channel, every bot
 
-QUESTIONS = {"1823": "狗牌幾錢呀", "dog_licence": "How much is a dog licence?", "tsw": "點樣登記 TSW 帳戶"}
+QUESTIONS = {"1823": "狗牌幾錢呀", "dog_licence": "How much is a dog licence?", "tsw": "點樣登記 TSW 帳戶", "wsd": "點樣交水費"}
 
 
 def rest_turn(server, bot: str, sender: str, text: str) -> list[dict[str, Any]]:
@@ -169,15 +169,15 @@ def rest_turn(server, bot: str, sender: str, text: str) -> list[dict[str, Any]]:
     return reply.json()
 
 
-@pytest.mark.parametrize("bot", ["1823", "dog_licence", "tsw"])
+@pytest.mark.parametrize("bot", ["1823", "dog_licence", "tsw", "wsd"])
 def test_health_lists_every_configured_channel(channel_server, bot):
     bots = httpx.get(f"{channel_server.url}/health", timeout=TIMEOUT).json()["bots"]
     listed = next(entry for entry in bots if entry["name"] == bot)["channels"]
-    expected = {"1823": {"whatsapp", "telegram", "callback"}, "dog_licence": {"whatsapp"}, "tsw": {"telegram"}}[bot]
+    expected = {"1823": {"whatsapp", "telegram", "callback"}, "dog_licence": {"whatsapp"}, "tsw": {"telegram"}, "wsd": {"telegram"}}[bot]
     assert set(listed) == {"rest", "websocket", "socketio"} | expected
 
 
-@pytest.mark.parametrize("bot", ["1823", "dog_licence", "tsw"])
+@pytest.mark.parametrize("bot", ["1823", "dog_licence", "tsw", "wsd"])
 async def test_rest_and_our_websocket_answer_per_bot(channel_server, bot):
     answer = rest_turn(channel_server, bot, f"test-{uuid.uuid4().hex[:8]}", QUESTIONS[bot])
     assert answer and answer[0]["text"]
@@ -218,7 +218,7 @@ async def next_bot_message(received: asyncio.Queue, seconds: float = TIMEOUT) ->
     return await asyncio.wait_for(received.get(), seconds)
 
 
-@pytest.mark.parametrize("bot", ["1823", "dog_licence", "tsw"])
+@pytest.mark.parametrize("bot", ["1823", "dog_licence", "tsw", "wsd"])
 async def test_socketio_citizens_get_the_bots_answer_in_their_language(channel_server, bot):
     client, received, session_id = await socketio_citizen(channel_server, bot)
     try:
@@ -265,14 +265,14 @@ def sent_to_chat(stub: ProviderStub, bot: str, chat_id: int):
         and call["method"] == "sendMessage" and str(call["fields"].get("chat_id")) == str(chat_id)
 
 
-@pytest.mark.parametrize("bot", ["1823", "tsw"])
+@pytest.mark.parametrize("bot", ["1823", "tsw", "wsd"])
 def test_telegram_registers_its_webhook_with_the_secret_at_start(channel_server, stub, bot):
     webhook = channel_settings(bot_yml(REPO / "bots", bot), "telegram")["webhook_url"]
     calls = stub.wait_for(lambda c: c["kind"] == "telegram" and c["token"] == TELEGRAM_TOKENS[bot] and c["method"] == "setWebhook")
     assert calls[0]["fields"] == {"url": webhook, "secret_token": TELEGRAM_SECRETS[bot]}
 
 
-@pytest.mark.parametrize("bot", ["1823", "tsw"])
+@pytest.mark.parametrize("bot", ["1823", "tsw", "wsd"])
 def test_telegram_answers_in_chinese_with_an_inline_keyboard_and_buttons_work(channel_server, stub, bot):
     chat = int(uuid.uuid4().int % 10**9)
     assert post_telegram(channel_server, bot, telegram_update(chat, QUESTIONS[bot])).status_code == 200
