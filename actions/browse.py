@@ -16,7 +16,6 @@ from actions.knowledge_access import entries_of, entry_for
 from actions.language import in_script, localised
 from actions.messages import button, say
 from actions.replies import render
-from bots.registry import ServiceArea
 from knowledge.schema import Entry
 
 #: Topics on each page after the first ("More questions"); the first page is the area's top_topics.
@@ -44,8 +43,11 @@ def topic_button(entry: Entry, language: str) -> dict[str, str]:
     return button(in_script(entry.title_in(language), language), "faq", topic=entry.id)
 
 
-def area_pages(context: Context, area: ServiceArea) -> list[list[Entry]]:
+def area_pages(context: Context, area_id: str) -> list[list[Entry]]:
     """The area's topics in pages: its top topics first, then the rest of its knowledge bases."""
+    area = context.bot.area(area_id) if context.bot else None
+    if area is None:
+        return []
     top = [entry for entry in (entry_for(context.bot, topic) for topic in area.top_topics) if entry is not None]
     shown = {entry.id for entry in top}
     rest = [entry for entry in entries_of(context.bot, area.knowledge_bases) if entry.id not in shown]
@@ -73,11 +75,12 @@ def send_areas(dispatcher: CollectingDispatcher, context: Context, key: str = "b
         buttons=buttons, bot=context.bot_label)
 
 
-def send_area(dispatcher: CollectingDispatcher, context: Context, area: ServiceArea, page: int) -> None:
+def send_area(dispatcher: CollectingDispatcher, context: Context, area_id: str, page: int) -> None:
     """One page of an area's topics, with "More questions" while there are more and "All service areas"."""
     language = context.language
-    pages = area_pages(context, area)
-    if not pages:
+    area = context.bot.area(area_id) if context.bot else None
+    pages = area_pages(context, area_id)
+    if area is None or not pages:
         send_areas(dispatcher, context, "browse_area_empty")
         return
     page = min(page, len(pages))
@@ -107,5 +110,5 @@ class ActionBrowse(Action):
         if area is None:
             send_areas(dispatcher, context, "browse_unknown_area" if chosen else "browse_areas")
             return []
-        send_area(dispatcher, context, area, page_number(next(tracker.get_latest_entity_values("page"), 1)))
+        send_area(dispatcher, context, area.id, page_number(next(tracker.get_latest_entity_values("page"), 1)))
         return []

@@ -111,9 +111,9 @@ def test_an_area_whose_topics_are_all_gone_says_so_and_offers_the_others() -> No
     bot = dataclasses.replace(config, knowledge_bases=config.knowledge_bases + ("no_such_kb",),
                               service_areas=config.service_areas + (gone,))
     context = Context(bot, "en")
-    assert area_pages(context, gone) == []
+    assert area_pages(context, "gone") == []
     dispatcher = CollectingDispatcher()
-    send_area(dispatcher, context, gone, 1)
+    send_area(dispatcher, context, "gone", 1)
     reply = only_response({"responses": dispatcher.messages})
     assert "no questions in that service area" in reply["text"] and len(reply["buttons"]) == 11
 
@@ -126,3 +126,15 @@ def test_rasa_parses_the_browse_payloads_in_every_bot(bot: str) -> None:
         parsed = YAMLStoryReader.unpack_regex_message(Message(data={"text": text}), bot_domain)
         assert parsed.get("intent")["name"] == "browse", text
         assert {e["entity"]: e["value"] for e in parsed.get("entities")} == entities, text
+
+
+@pytest.mark.parametrize("page_language, title", [("en", "Water supply and bills"), ("zh-Hans", "供水及水费"), ("zh-Hant", "供水及水費")])
+async def test_a_first_tap_replies_in_the_language_of_the_page_it_came_from(page_language: str, title: str) -> None:
+    """A button press has no detected language: the page's language (its metadata) stands in, not the bot's default."""
+    tap = pressed(area="water")
+    tap["metadata"] = {"language": page_language, "surface": "widget"}
+    reply = only_response(await run("action_browse", "1823", tap))
+    assert reply["language"] == page_language and title in reply["text"]
+    forged = pressed(area="water")
+    forged["metadata"] = {"language": "klingon"}
+    assert only_response(await run("action_browse", "1823", forged))["language"] == "zh-Hant"  # the bot's default
