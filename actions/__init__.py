@@ -1,3 +1,3 @@
 """rasa-sdk actions of every bot. Importing the package imports every action module, so
 `ActionExecutor().register_package("actions")` (and `rasa run actions`) finds them all."""
-from actions import conversation, faq, fallback, feedback, forms, handoff, switch_language  # noqa: F401
+from actions import browse, conversation, faq, fallback, feedback, forms, handoff, switch_language  # noqa: F401

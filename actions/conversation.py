@@ -7,15 +7,14 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.browse import area_buttons, top_topic_buttons
 from actions.context import context_of
-from actions.knowledge_access import entry_for
-from actions.language import in_script
 from actions.messages import button, say
 from actions.replies import render
 
 
 class ActionGreet(Action):
-    """The bot's greeting (persona, virtual assistant, privacy notice) with its top topics as buttons."""
+    """The bot's greeting (persona, virtual assistant, privacy notice) with its service areas (else top topics) as buttons."""
 
     def name(self) -> str:
         return "action_greet"
@@ -25,13 +24,13 @@ class ActionGreet(Action):
         language = context.language
         text = context.bot_text("greeting") or render("greet_generic", language)
         privacy = context.bot_text("privacy_notice")  # a link under the greeting (metadata), not a URL in it
-        buttons = []
-        for topic in context.bot.top_topics if context.bot else ():
-            entry = entry_for(context.bot, topic)
-            if entry:
-                buttons.append(button(in_script(entry.title_in(language), language), "faq", topic=entry.id))
+        buttons = area_buttons(context)
         if buttons:
-            text += "\n" + render("greet_topics", language)
+            text += "\n" + render("greet_areas", language)
+        else:
+            buttons = top_topic_buttons(context)
+            if buttons:
+                text += "\n" + render("greet_topics", language)
         say(dispatcher, text, language=language, label="greet", kind="greeting", buttons=buttons,
             privacy_notice=privacy, privacy_label=render("privacy_label", language), bot=context.bot_label)
         return []

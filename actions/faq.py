@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.checklists import CHECKLIST_FORM, CHECKLIST_TOPICS
 from actions.context import Context, context_of
 from actions.department_hint import message_department
+from actions.entry_department import entry_department
 from actions.fallback import send_fallback
 from actions.knowledge_access import entry_for
 from actions.language import in_script
@@ -58,10 +59,20 @@ def send_answer(
     )
 
 
-def send_clarification(dispatcher: CollectingDispatcher, context: Context, options: list[Entry]) -> None:
-    """Ask which of the close topics the citizen means, one button per topic and 'none of these'."""
+def option_title(context: Context, entry: Entry) -> str:
+    """A clarifying button's title: the topic, and its department when the bot answers for several."""
     language = context.language
-    buttons = [button(in_script(entry.title_in(language), language), "faq", topic=entry.id) for entry in options]
+    title = in_script(entry.title_in(language), language)
+    name = entry_department(entry, language) if context.bot and len(context.bot.knowledge_bases) > 1 else ""
+    if not name or name in title:  # "How to contact 1823 (1823)" says nothing more
+        return title
+    return render("option_department", language, title=title, department=name)
+
+
+def send_clarification(dispatcher: CollectingDispatcher, context: Context, options: list[Entry]) -> None:
+    """Ask which of the close topics the citizen means, one button per topic (naming its department) and 'none of these'."""
+    language = context.language
+    buttons = [button(option_title(context, entry), "faq", topic=entry.id) for entry in options]
     buttons.append(button(render("none_of_these", language), "out_of_scope"))
     say(
         dispatcher, render("clarify", language), language=language,

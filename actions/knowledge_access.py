@@ -22,3 +22,9 @@ def entry_for(bot: BotConfig | None, topic: object) -> Entry | None:
         logger.warning("Topic %r is not in bot %r's knowledge bases", topic, bot.name)
         return None
     return entry
+
+
+def entries_of(bot: BotConfig | None, knowledge_bases: tuple[str, ...]) -> list[Entry]:
+    """The live entries of `knowledge_bases` that the bot holds, in file order (browsing an area)."""
+    allowed = [kb for kb in knowledge_bases if bot is None or kb in bot.knowledge_bases]
+    return shared_store().entries(allowed) if allowed else []

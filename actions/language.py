@@ -1,8 +1,9 @@
 """The reply language of a conversation, and rendering Traditional text for it.
 
 The language slot (set by switch_language) wins and sticks; otherwise the
-language of the citizen's latest message that had one (a button press carries
-none); otherwise the bot's default language.
+language of the citizen's latest message that had one (a button press has no
+detected language: the page's language, sent in its metadata, stands in);
+otherwise the bot's default language.
 """
 from __future__ import annotations
 
@@ -16,12 +17,19 @@ FALLBACK_LANGUAGE = "zh-Hant"
 LANGUAGE_SLOT = "language"
 
 
+def _tag(parse_data: Any, metadata: Any = None) -> Any:
+    """A message's detected language, else (a button press) the language its page declared."""
+    parse_data = parse_data if isinstance(parse_data, dict) else {}
+    declared = metadata if isinstance(metadata, dict) else parse_data.get("metadata")
+    return parse_data.get("language") or (declared.get("language") if isinstance(declared, dict) else None)
+
+
 def _message_languages(tracker: Tracker) -> Iterable[Any]:
     """Language tags of the citizen's messages, newest first."""
-    yield (tracker.latest_message or {}).get("language")
+    yield _tag(tracker.latest_message)
     for event in reversed(tracker.events or []):
         if event.get("event") == "user":
-            yield (event.get("parse_data") or {}).get("language")
+            yield _tag(event.get("parse_data"), event.get("metadata"))
 
 
 def reply_language(tracker: Tracker, default: str = FALLBACK_LANGUAGE) -> str:

@@ -18,7 +18,34 @@ REPLIES: dict[str, dict[str, str]] = {
         "en": "Tap a topic below or type your question.",
         "zh-Hant": "你可以按下面的題目，或直接輸入你的問題。",
     },
+    "greet_areas": {
+        "en": "Tap a service area below or type your question.",
+        "zh-Hant": "你可以按下面的服務範疇，或直接輸入你的問題。",
+    },
     "privacy_label": {"en": "Privacy notice", "zh-Hant": "私隱政策"},
+    # ---- browsing by service area
+    "browse_areas": {
+        "en": "Which service area is your question about? Tap one, or type your question.",
+        "zh-Hant": "請問你的問題屬於哪個服務範疇？請按其中一項，或直接輸入你的問題。",
+    },
+    "browse_unknown_area": {
+        "en": "Sorry, I don't have that service area. Please choose one of these, or type your question.",
+        "zh-Hant": "抱歉，沒有這個服務範疇。請選擇以下其中一項，或直接輸入你的問題。",
+    },
+    "browse_area_empty": {
+        "en": "Sorry, I have no questions in that service area at the moment. Please choose another, or type your question.",
+        "zh-Hant": "抱歉，這個服務範疇暫時沒有問題。請選擇其他範疇，或直接輸入你的問題。",
+    },
+    "browse_area": {
+        "en": "{area}: common questions. Tap one, or type your question in your own words.",
+        "zh-Hant": "{area}：常見問題。請按其中一項，或用你自己的說法輸入問題。",
+    },
+    "browse_area_page": {
+        "en": "{area}: more questions (page {page} of {pages}). Tap one, or type your question.",
+        "zh-Hant": "{area}：更多問題（第{page}頁，共{pages}頁）。請按其中一項，或直接輸入你的問題。",
+    },
+    "browse_more": {"en": "More questions", "zh-Hant": "更多問題"},
+    "browse_back": {"en": "All service areas", "zh-Hant": "所有服務範疇"},
     "identity": {
         "en": (
             "This is the {name}. I'm a virtual assistant: a computer program, not a person. I answer from the "
@@ -52,6 +79,7 @@ REPLIES: dict[str, dict[str, str]] = {
         "zh-Hant": "為確保答案準確，請問你想查詢以下哪一項？",
     },
     "none_of_these": {"en": "None of these", "zh-Hant": "都不是"},
+    "option_department": {"en": "{title} ({department})", "zh-Hant": "{title}（{department}）"},
     "helpful": {"en": "Helpful", "zh-Hant": "有幫助"},
     "not_helpful": {"en": "Not helpful", "zh-Hant": "沒有幫助"},
     "make_checklist": {"en": "Make me a checklist", "zh-Hant": "幫我列出清單"},

@@ -33,7 +33,10 @@ KNOWN_KEYS = REQUIRED_KEYS + (
     "top_topics",
     "allowed_origins",
     "privacy_notice",
+    "service_areas",
 )
+#: The keys of one service area in bot.yml `service_areas`.
+AREA_KEYS = ("id", "title", "knowledge_bases", "top_topics")
 
 
 class BotConfigError(ValueError):
@@ -70,6 +73,16 @@ class ChannelEntry:
 
 
 @dataclass(frozen=True)
+class ServiceArea:
+    """One service area a citizen can browse: its title and which knowledge bases and top topics it holds."""
+
+    id: str
+    title: dict[str, str]
+    knowledge_bases: tuple[str, ...]
+    top_topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class BotConfig:
     """One department's bot, as declared in its bot.yml."""
 
@@ -86,6 +99,7 @@ class BotConfig:
     top_topics: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     privacy_notice: dict[str, str] = field(default_factory=dict)
+    service_areas: tuple[ServiceArea, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not know
     channel_entries: tuple[ChannelEntry, ...] = ()
 
@@ -101,6 +115,10 @@ class BotConfig:
     @property
     def data_dir(self) -> Path:
         return self.path / "data"
+
+    def area(self, area_id: object) -> ServiceArea | None:
+        """The service area called `area_id`, or None when the bot has no such area."""
+        return next((area for area in self.service_areas if area.id == area_id), None)
 
     def text(self, key: str, language: str) -> str:
         """A multilingual field (display_name, greeting, ...) in `language`, falling back sensibly."""
@@ -222,6 +240,53 @@ def _channels(path: Path, data: dict) -> tuple[ChannelEntry, ...]:
     return tuple(entries)
 
 
+def _service_area(path: Path, index: int, value: object, bot_kbs: tuple[str, ...]) -> ServiceArea:
+    """One item of `service_areas`, checked against the bot's own knowledge bases."""
+    key = f"service_areas[{index}]"
+    if not isinstance(value, dict):
+        raise _fail(path, key, f"must be a map with {', '.join(AREA_KEYS)}; got {value!r}")
+    unknown = sorted(set(value) - set(AREA_KEYS))
+    if unknown:
+        raise _fail(path, f"{key}.{unknown[0]}", f"unknown key (use {', '.join(AREA_KEYS)})")
+    for required in AREA_KEYS:
+        if required not in value:
+            raise _fail(path, f"{key}.{required}", "is required")
+    area_id = str(value["id"]).strip()
+    if not NAME_PATTERN.match(area_id):
+        raise _fail(path, f"{key}.id", f"{area_id!r} must be letters, digits and underscores")
+
+    def inner(name: str) -> dict[str, object]:  # the item's value under its full key, for the shared checks
+        return {f"{key}.{name}": value[name]}
+
+    kbs = _string_list(path, inner("knowledge_bases"), f"{key}.knowledge_bases")
+    outside = [kb for kb in kbs if kb not in bot_kbs]
+    if outside:
+        raise _fail(path, f"{key}.knowledge_bases", f"{outside[0]!r} is not one of the bot's knowledge_bases {list(bot_kbs)}")
+    topics = _string_list(path, inner("top_topics"), f"{key}.top_topics")
+    for topic in topics:
+        if topic.split(".", 1)[0] not in kbs:
+            raise _fail(path, f"{key}.top_topics", f"{topic!r} is not a topic of the area's knowledge bases {list(kbs)}")
+    if len(set(topics)) != len(topics):
+        raise _fail(path, f"{key}.top_topics", "lists a topic twice")
+    return ServiceArea(id=area_id, title=_texts(path, inner("title"), f"{key}.title"), knowledge_bases=kbs, top_topics=topics)
+
+
+def _service_areas(path: Path, data: dict, bot_kbs: tuple[str, ...]) -> tuple[ServiceArea, ...]:
+    """bot.yml `service_areas`: a list of areas with unique ids (optional; none means top_topics only)."""
+    value = data.get("service_areas")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _fail(path, "service_areas", f"must be a list of areas ({', '.join(AREA_KEYS)}); got {value!r}")
+    areas: list[ServiceArea] = []
+    for index, item in enumerate(value):
+        area = _service_area(path, index, item, bot_kbs)
+        if any(area.id == other.id for other in areas):
+            raise _fail(path, f"service_areas[{index}].id", f"{area.id!r} is used by two areas")
+        areas.append(area)
+    return tuple(areas)
+
+
 def load_bot(folder: Path) -> BotConfig:
     """Read and validate `folder/bot.yml`."""
     path = folder / BOT_FILE
@@ -252,13 +317,14 @@ def load_bot(folder: Path) -> BotConfig:
         raise _fail(path, "default_language", f"{default_language!r} is not one of languages {list(languages)}")
 
     channel_entries = _channels(path, data)
+    knowledge_bases = _string_list(path, data, "knowledge_bases")
     return BotConfig(
         name=name,
         path=folder,
         display_name=_texts(path, data, "display_name"),
         languages=languages,
         default_language=default_language,
-        knowledge_bases=_string_list(path, data, "knowledge_bases"),
+        knowledge_bases=knowledge_bases,
         greeting=_texts(path, data, "greeting"),
         channels=tuple(entry.name for entry in channel_entries if entry.enabled),
         persona=_texts(path, data, "persona", required=False),
@@ -266,6 +332,7 @@ def load_bot(folder: Path) -> BotConfig:
         top_topics=_string_list(path, data, "top_topics", required=False),
         allowed_origins=_string_list(path, data, "allowed_origins", required=False),
         privacy_notice=_texts(path, data, "privacy_notice", required=False),
+        service_areas=_service_areas(path, data, knowledge_bases),
         extra={key: value for key, value in data.items() if key not in KNOWN_KEYS},
         channel_entries=channel_entries,
     )

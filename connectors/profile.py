@@ -1,6 +1,7 @@
-"""What the widget and the kiosk show of a bot: its name, greeting and top topics in each language."""
+"""What the widget and the kiosk show of a bot: its name, greeting, service areas and top topics in each language."""
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Mapping
 
@@ -61,6 +62,18 @@ def _topic_titles(topic_id: str) -> dict[str, str]:
     return {language: localised(entry.title, language) for language in PAGE_LANGUAGES}
 
 
+def _areas(config: Any) -> list[dict[str, Any]]:
+    """The bot's service areas as buttons: id, title per page language, and the `/browse` payload the bot answers."""
+    areas = []
+    for area in config_value(config, "service_areas", ()) or ():
+        area_id = str(config_value(area, "id", "") or "")
+        title = config_value(area, "title", {}) or {}
+        if area_id and title:
+            payload = "/browse" + json.dumps({"area": area_id}, ensure_ascii=False)
+            areas.append({"id": area_id, "title": {lang: localised(title, lang) for lang in PAGE_LANGUAGES}, "payload": payload})
+    return areas
+
+
 def idle_seconds(config: Any) -> int:
     """The kiosk's idle time from bot.yml `kiosk.idle_seconds` (default 90 s)."""
     # bots.registry keeps keys it does not know (like `kiosk`) in `extra`.
@@ -89,5 +102,6 @@ def bot_profile(name: str, config: Any) -> dict[str, Any]:
         "privacy_notice": {lang: localised(privacy, lang) for lang in PAGE_LANGUAGES},
         "default_language": page_language(config_value(config, "default_language", "zh-Hant")),
         "topics": topics,
+        "areas": _areas(config),
         "idle_seconds": idle_seconds(config),
     }

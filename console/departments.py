@@ -1,8 +1,8 @@
 """The department a knowledge base stands for, as operators read it ("Water Supplies Department").
 
-One small helper on purpose: today the name comes from the publisher of the knowledge base's
-source links (actions.sources.department); when knowledge files carry their own `department:`
-block, only `department_names` changes.
+One small helper on purpose: the name comes from the knowledge base's `department:` block
+(knowledge.departments); a knowledge base without one is named by the publisher most of its
+entries' source links come from (actions.sources.department).
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any, Iterable, Mapping
 
 from actions.sources import department
+from knowledge.departments import department_of_kb
 
 #: What the review queue calls a message whose retrieval candidates do not agree on one knowledge base.
 UNCLEAR = "unclear"
@@ -26,7 +27,11 @@ def department_names(items: Iterable[Mapping[str, Any]], language: str = "en") -
         source = item.get("source")
         if isinstance(source, str) and source.strip():
             counter[department(source.strip(), language)] += 1
-    return {kb: (counter.most_common(1)[0][0] if counter else kb) for kb, counter in found.items()}
+    names = {}
+    for kb, counter in found.items():
+        declared = department_of_kb(kb)
+        names[kb] = declared.name_in(language) if declared else (counter.most_common(1)[0][0] if counter else kb)
+    return names
 
 
 def department_label(kb: str, names: Mapping[str, str]) -> str:

@@ -18,6 +18,9 @@ async def test_greeting_says_virtual_assistant_links_privacy_and_offers_top_topi
     privacy = config.privacy_notice["en" if language == "en" else "zh-Hant"]
     assert "http" not in reply["text"] and reply["privacy_notice"] == privacy  # a link, not a URL in the text
     assert reply["privacy_label"] == {"en": "Privacy notice", "zh-Hans": "私隐政策"}.get(language, "私隱政策")
+    if config.service_areas:  # service areas first (tests/test_actions_browse.py), else the top topics
+        assert [b["payload"] for b in reply["buttons"]] == [f'/browse{{"area": "{a.id}"}}' for a in config.service_areas]
+        return
     assert [b["payload"] for b in reply["buttons"]] == [f'/faq{{"topic": "{t}"}}' for t in config.top_topics]
     titles = [shared_store().entry(t).title_in("en") for t in config.top_topics]
     assert ([b["title"] for b in reply["buttons"]] == titles) == (language == "en")

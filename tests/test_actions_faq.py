@@ -97,3 +97,25 @@ async def test_bad_input_gets_a_polite_reply_not_an_error() -> None:
     assert only_response(await run("action_answer_faq", "tsw", garbage))["label"] == "out_of_scope"
     empty = {"text": None, "intent": {"name": "switch_language"}, "entities": [], "metadata": {}}
     assert only_response(await run("action_switch_language", "tsw", empty))["kind"] == "language"
+
+
+async def test_a_clarifying_question_in_the_1823_bot_names_each_options_department() -> None:
+    """Close topics of different departments ("lost card": HKID vs dog licence) say whose each one is."""
+    store = shared_store()
+    question = user_message("lost", "faq", "en", faq=faq(None, "immd.id_card_lost", "dog_licence.lost_licence", "1823.contact"))
+    reply = only_response(await run("action_answer_faq", "1823", question))
+    assert reply["kind"] == "clarify"
+    assert [b["title"] for b in reply["buttons"][:3]] == [
+        f"{store.entry('immd.id_card_lost').title['en']} (Immigration Department)",
+        f"{store.entry('dog_licence.lost_licence').title['en']} (AFCD)",
+        store.entry("1823.contact").title["en"],  # "How to contact 1823 (1823)" would say nothing more
+    ]
+    chinese = only_response(await run("action_answer_faq", "1823", user_message("唔見咗", "faq", "yue", faq=faq(None, "immd.id_card_lost", "wsd.burst_main"))))
+    assert [b["title"] for b in chinese["buttons"][:2]] == [
+        f"{store.entry('immd.id_card_lost').title['zh-Hant']}（入境事務處）",
+        f"{store.entry('wsd.burst_main').title['zh-Hant']}（水務署）",
+    ]
+    simplified = only_response(await run("action_answer_faq", "1823", user_message("丢失", "faq", "zh-Hans", faq=faq(None, "immd.id_card_lost", "wsd.burst_main"))))
+    assert simplified["buttons"][1]["title"].endswith("（水务署）")
+    # The payloads still name only the topic: the citizen's tap is answered exactly as before.
+    assert [b["payload"] for b in chinese["buttons"]] == ['/faq{"topic": "immd.id_card_lost"}', '/faq{"topic": "wsd.burst_main"}', "/out_of_scope"]

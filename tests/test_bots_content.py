@@ -30,7 +30,7 @@ BOTS = ["1823", "dog_licence", "tsw"]
 COMPOSED_BOTS = [*BOTS, "wsd"]
 SHARED_INTENTS = ["greet", "goodbye", "thanks", "affirm", "deny", "bot_identity", "ask_human", "switch_language", "out_of_scope"]
 #: Intents only buttons send (`/faq{...}`) or FaqRetriever sets: never trained.
-PAYLOAD_ONLY_INTENTS = {"faq", "feedback", "choose"}
+PAYLOAD_ONLY_INTENTS = {"faq", "feedback", "choose", "browse"}  # buttons only, never trained
 PRIVACY = {
     "1823": {"en": "https://www.1823.gov.hk/en/privacy-policy", "zh-Hant": "https://www.1823.gov.hk/tc/privacy-policy"},
     "dog_licence": {"en": "https://www.afcd.gov.hk/english/privacy.html", "zh-Hant": "https://www.afcd.gov.hk/tc_chi/privacy.html"},

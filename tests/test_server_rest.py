@@ -123,3 +123,21 @@ def test_unknown_paths_and_bots_are_json_404(server):
         assert reply.status_code == 404
         assert "error" in reply.json()
     assert httpx.get(f"{server.url}/health", timeout=10).status_code == 200  # still serving
+
+
+def test_browsing_by_service_area_over_rest(server):
+    """A REST client taps through the 1823 bot: greeting's areas, an area's topics, more, back, an answer."""
+    sender = new_sender()
+    greeting = say(server, "1823", sender, "hello")[0]
+    areas = greeting["buttons"]
+    assert len(areas) == 10 and areas[0] == {"title": "Water supply and bills", "payload": '/browse{"area": "water"}'}
+    water = say(server, "1823", sender, areas[0]["payload"])[0]
+    assert water["metadata"]["label"] == "browse:water" and water["metadata"]["language"] == "en"
+    titles = [b["title"] for b in water["buttons"]]
+    assert titles[-2:] == ["More questions", "All service areas"] and titles[0] == "Ways to pay a water bill"
+    more = say(server, "1823", sender, water["buttons"][-2]["payload"])[0]
+    assert more["metadata"]["page"] == 2 and more["metadata"]["label"] == "browse:water"
+    back = say(server, "1823", sender, more["buttons"][-1]["payload"])[0]
+    assert [b["payload"] for b in back["buttons"]] == [b["payload"] for b in areas]
+    answer = say(server, "1823", sender, water["buttons"][0]["payload"])[0]
+    assert answer["metadata"]["label"] == "wsd.pay_bill" and answer["metadata"]["kind"] == "answer"

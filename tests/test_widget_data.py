@@ -57,3 +57,15 @@ def test_history_shows_citizen_bot_and_officer_messages_only():
     assert [f["from"] for f in frames] == ["user", "bot", "agent"]
     assert frames[0]["text"] == "English please"
     assert frames[1]["metadata"] == {"kind": "language", "language": "en"} and frames[1]["buttons"] == []
+
+
+def test_profile_of_the_1823_bot_carries_its_service_areas_as_browse_buttons():
+    from actions.messages import payload
+
+    config = load_bots(["1823"])["1823"]
+    areas = bot_profile("1823", config)["areas"]
+    assert [a["id"] for a in areas] == [area.id for area in config.service_areas] and len(areas) == 10
+    assert areas[0]["title"] == {"zh-Hant": "供水及水費", "zh-Hans": "供水及水费", "en": "Water supply and bills"}
+    # The page sends exactly the payload the bot's own buttons send, so every channel browses alike.
+    assert [a["payload"] for a in areas] == [payload("browse", area=area.id) for area in config.service_areas]
+    assert bot_profile("dog_licence", load_bots(["dog_licence"])["dog_licence"])["areas"] == []  # top topics instead

@@ -117,13 +117,18 @@
     ask(button.title, button.payload);
   }
 
+  /* The big buttons: the bot's service areas (the bot answers `/browse{"area": ...}` with that area's
+   * topics as buttons in the conversation), or, for a bot without areas, its top topics. */
   function renderTopics() {
     topics.textContent = '';
-    profile.topics.forEach(function (topic) {
-      var b = H.el('button', 'kiosk-topic', topic.title[language]);
+    var areas = profile.areas || [];
+    topics.classList.toggle('kiosk-areas', areas.length > 0);
+    (areas.length ? areas : profile.topics).forEach(function (topic) {
+      var b = H.el('button', areas.length ? 'kiosk-topic kiosk-area' : 'kiosk-topic', topic.title[language]);
       b.type = 'button';
+      if (areas.length) b.dataset.area = topic.id;
       b.addEventListener('click', function () {
-        ask(topic.title[language]);
+        ask(topic.title[language], topic.payload);
       });
       var item = H.el('li');
       item.appendChild(b);
@@ -140,7 +145,7 @@
     langs.setAttribute('aria-label', ui.language);
     log.setAttribute('aria-label', ui.conversation);
     typing.textContent = ui.typing;
-    topicsTitle.textContent = ui.topics;
+    topicsTitle.textContent = (profile.areas || []).length ? ui.areas : ui.topics;
     inputLabel.textContent = ui.input;
     input.placeholder = ui.input;
     send.textContent = ui.send;

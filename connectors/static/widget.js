@@ -17,7 +17,7 @@
       human: '職員（真人）正在回覆你', scan: '用手機掃描此二維碼開啟網頁：',
       newTab: '（在新分頁開啟）', typing: '助理正在輸入…', connecting: '連線中…',
       reconnecting: '連線中斷，正在重新連線…', connected: '', restart: '重新開始',
-      topics: '常見問題', privacy: '私隱政策', still: '你還在嗎？',
+      topics: '常見問題', areas: '服務範疇', privacy: '私隱政策', still: '你還在嗎？',
       idle: '畫面將於 {n} 秒後清除，以保障你的私隱。', cont: '繼續使用', cleared: '畫面已清除。'
     },
     'zh-Hans': {
@@ -27,7 +27,7 @@
       human: '职员（真人）正在回复你', scan: '用手机扫描此二维码打开网页：',
       newTab: '（在新标签页打开）', typing: '助理正在输入…', connecting: '连接中…',
       reconnecting: '连接中断，正在重新连接…', connected: '', restart: '重新开始',
-      topics: '常见问题', privacy: '私隐政策', still: '你还在吗？',
+      topics: '常见问题', areas: '服务范畴', privacy: '私隐政策', still: '你还在吗？',
       idle: '画面将于 {n} 秒后清除，以保障你的私隐。', cont: '继续使用', cleared: '画面已清除。'
     },
     en: {
@@ -37,7 +37,7 @@
       human: 'An officer (a person) is replying', scan: 'Scan with your phone to open the page:',
       newTab: '(opens in a new tab)', typing: 'The assistant is typing…', connecting: 'Connecting…',
       reconnecting: 'Connection lost, reconnecting…', connected: '', restart: 'Start again',
-      topics: 'Common questions', privacy: 'Privacy notice', still: 'Are you still there?',
+      topics: 'Common questions', areas: 'Service areas', privacy: 'Privacy notice', still: 'Are you still there?',
       idle: 'The screen will clear in {n} seconds to protect your privacy.', cont: 'Continue', cleared: 'The screen was cleared.'
     }
   };
@@ -507,13 +507,18 @@
       if (on) typingTimer = setTimeout(function () { typing.hidden = true; }, 20000);
     }
 
+    /* The greeting offers the bot's service areas (each sends `/browse{"area": ...}`, answered by the bot
+     * with that area's topics), or, for a bot without areas, its top topics (sent as typed words). */
     function greetingFrame() {
       if (!profile) return null;
+      var areas = profile.areas || [];
       return {
         from: 'bot',
         text: profile.greeting[language] || '',
         metadata: { language: language, kind: 'greeting', privacy_notice: (profile.privacy_notice || {})[language] },
-        buttons: profile.topics.map(function (t) {
+        buttons: areas.length ? areas.map(function (a) {
+          return { title: a.title[language], payload: a.payload };
+        }) : profile.topics.map(function (t) {
           return { title: t.title[language], payload: '' };
         })
       };
