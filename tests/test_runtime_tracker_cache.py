@@ -244,3 +244,42 @@ async def test_the_tracker_just_saved_is_handed_over_once(tmp_path):
     assert store.take_saved("citizen") is tracker
     assert store.take_saved("citizen") is None  # once; later readers go to the store
     assert [e.as_dict() for e in (await store.retrieve("citizen")).events] == [e.as_dict() for e in latest_session(list(tracker.events))]
+
+
+async def test_the_console_is_handed_the_turns_tracker_through_rasas_fail_safe_store(trained_models, tmp_path, monkeypatch):
+    """A real Agent wraps our stores in Rasa's FailSafeTrackerStore: the console still takes the saved tracker, not a re-read."""
+    import asyncio
+
+    import sqlalchemy as sa
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from bots import runtime as bot_runtime
+    from bots.registry import load_bots
+    from console import capture, store
+
+    monkeypatch.setenv("HKBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("HKBOT_CONSOLE_DB", raising=False)
+    runtime = bot_runtime.load_runtime(load_bots(["dog_licence"])["dog_licence"], trained_models["dog_licence"])
+    assert isinstance(runtime.agent.tracker_store, FailSafeTrackerStore)  # what hid `take_saved` from the console
+    cache = bot_runtime.find_store(runtime, CachedTrackerStore)
+    assert cache is not None and cache.sql is not None
+    reads: list[str] = []
+    read = cache.retrieve
+
+    async def counted(sender_id):
+        reads.append(sender_id)
+        return await read(sender_id)
+
+    monkeypatch.setattr(cache, "retrieve", counted)
+    monkeypatch.setattr(bot_runtime, "turn_listeners", [capture.on_turn])
+    output = CollectingOutputChannel()
+    await bot_runtime.handle_message(runtime, UserMessage("狗牌幾錢呀", output, "citizen-9", input_channel="rest"))
+    await asyncio.gather(*capture._pending)
+    assert output.messages  # the citizen was answered
+    assert "citizen-9" not in cache.just_saved  # handed over to the console, once
+    reads_in_turn = reads.count("citizen-9")
+    assert reads_in_turn == 1  # Rasa's own read at the start of the turn; the console read nothing back
+    with store.engine().connect() as connection:
+        turns = connection.execute(sa.select(store.turns.c.bot, store.turns.c.kind)).all()
+    assert turns == [("dog_licence", "answer")]
