@@ -130,7 +130,7 @@ class Limits:
 class TokenBucketLimiter:
     """A token bucket per key: `burst` tokens at most, refilled at `per_minute` tokens a minute."""
 
-    def __init__(self, per_minute: int, burst: int, max_keys: int = MAX_TRACKED_KEYS) -> None:
+    def __init__(self, per_minute: float, burst: int, max_keys: int = MAX_TRACKED_KEYS) -> None:
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.max_keys = max_keys

@@ -125,7 +125,7 @@ async def test_another_replicas_write_is_seen(tmp_path):
 
 async def test_deleted_conversations_are_not_served_from_memory(tmp_path):
     store = cached(tmp_path / "t.db")
-    tracker = await saved_conversation(store, "hello", "hi")
+    await saved_conversation(store, "hello", "hi")
     with sqlite3.connect(tmp_path / "t.db") as db:  # what retention and subject requests do
         db.execute("DELETE FROM events WHERE sender_id = 'dog_licence:citizen'")
     assert await store.retrieve("citizen") is None
@@ -133,7 +133,7 @@ async def test_deleted_conversations_are_not_served_from_memory(tmp_path):
 
 async def test_a_new_session_is_read_back_as_rasa_reads_it(tmp_path):
     store = cached(tmp_path / "t.db")
-    tracker = await saved_conversation(store, "hello", "hi")
+    await saved_conversation(store, "hello", "hi")
     tracker = await store.retrieve("citizen")
     time.sleep(0.01)  # the new session starts strictly later, as after an idle hour
     for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
@@ -175,7 +175,7 @@ async def test_non_sql_stores_are_passed_through():
     from rasa.core.tracker_store import InMemoryTrackerStore
 
     store = CachedTrackerStore(BotTrackerStore("tsw", InMemoryTrackerStore(DOMAIN)))
-    tracker = await saved_conversation(store, "hello", "hi")
+    await saved_conversation(store, "hello", "hi")
     assert store.kept == {}
     assert (await store.retrieve("citizen")).sender_id == "citizen"
 
@@ -187,7 +187,7 @@ async def test_a_cache_size_of_zero_turns_it_off(tmp_path, monkeypatch):
 
     monkeypatch.setenv("HKBOT_TRACKER_CACHE", "0")
     store = CachedTrackerStore(BotTrackerStore("dog_licence", sql_store(tmp_path / "t.db")), cache_size())
-    tracker = await saved_conversation(store, "hello", "hi")
+    await saved_conversation(store, "hello", "hi")
     assert store.kept == {} and (await store.retrieve("citizen")).sender_id == "citizen"
     monkeypatch.setenv("HKBOT_TRACKER_CACHE", "many")
     assert cache_size() == 500
