@@ -1,6 +1,6 @@
 """The streaming transport of the web widget and the kiosk: a Rasa input channel over one websocket.
 
-Frames are JSON text in both directions (see README, "Web widget and kiosk"):
+Frames are JSON text in both directions (see docs/widget.md):
 
   browser -> server: hello {session_id?, language?}, message {text, payload?, metadata?},
                      end_session {session_id?}, ping
