@@ -14,18 +14,23 @@ PLAIN_TESTS := tests/test_build_metadata.py tests/test_privacy_redact.py \
 	tests/test_knowledge_validation.py tests/test_knowledge_store.py tests/test_console_csv.py \
 	tests/test_nlu_normalise.py tests/test_nlu_language_id.py
 
-.PHONY: run test test-current install install-current build-deps system-deps browser-tools train bench clean
+.PHONY: run test test-current lint install install-current build-deps system-deps browser-tools train bench clean
 
 run: install
 	$(BIN)/hkbot train
 	$(BIN)/hkbot serve
 
-test: install system-deps browser-tools test-current
+test: install system-deps browser-tools lint test-current
 	bash scripts/services.sh start
 	$(BIN)/python -m pytest; status=$$?; bash scripts/services.sh stop; exit $$status
 
 test-current: install-current
 	$(CURRENT)/bin/python -m pytest -p no:cacheprovider $(PLAIN_TESTS)
+
+# Lint (ruff) and types (mypy on the packages listed in pyproject.toml): seconds; docs/development.md.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 install: $(STAMP)
 

@@ -95,7 +95,7 @@ class LocalServices:
         run_script("start", service)
 
     def write_endpoints(self, directory: Path, database_url: str) -> Path:
-        """A Rasa endpoints.yml: SQL tracker store on PostgreSQL, Redis lock store (as the README shows)."""
+        """A Rasa endpoints.yml: SQL tracker store on PostgreSQL, Redis lock store (as docs/scale-out.md shows)."""
         from sqlalchemy.engine import make_url
 
         url = make_url(database_url)

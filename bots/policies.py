@@ -5,7 +5,7 @@ Config keys (config.yml, under `policies:`):
   - `slot` (default `handoff_active`): the bool slot that marks a handed-off conversation.
   - `priority` (default 7, above RulePolicy's 6): wins ties against every built-in policy.
 Release a conversation with `POST /bots/<bot>/conversations/<sender>/handoff/release`
-(see README, "The multi-bot server"), which appends `SlotSet("handoff_active", False)`.
+(see docs/server.md, "Handoff"), which appends `SlotSet("handoff_active", False)`.
 """
 from __future__ import annotations
 

@@ -290,6 +290,13 @@ class BotRuntime:
 
         return fingerprint_of(self.model_path)
 
+    def take_saved(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The tracker the turn just saved for `sender_id`, as stored (redacted), once; None when the store keeps none.
+
+        The cache sits inside Rasa's `FailSafeTrackerStore`, which does not pass `take_saved` on."""
+        cache = find_store(self, CachedTrackerStore)
+        return cache.take_saved(sender_id) if cache is not None else None
+
 
 def load_runtime(bot: BotConfig, model: Path, endpoints: Any = None, event_broker: Any = None, in_memory: bool = False) -> BotRuntime:
     """Load one bot's trained model into an Agent with per-bot stores and in-process actions."""
@@ -305,14 +312,19 @@ def load_runtime(bot: BotConfig, model: Path, endpoints: Any = None, event_broke
     return BotRuntime(bot, agent, model)
 
 
-def bot_tracker_store(runtime: BotRuntime) -> Optional[BotTrackerStore]:
-    """The per-bot store inside the wrappers Rasa and others put around it."""
+def find_store(runtime: BotRuntime, kind: type) -> Any:
+    """The store of type `kind` inside the wrappers Rasa (`FailSafeTrackerStore._tracker_store`) and we (`inner`) put around it."""
     store: Any = runtime.agent.tracker_store
     for _ in range(8):
-        if isinstance(store, BotTrackerStore):
+        if isinstance(store, kind):
             return store
         store = getattr(store, "_tracker_store", None) or getattr(store, "inner", None)
     return None
+
+
+def bot_tracker_store(runtime: BotRuntime) -> Optional[BotTrackerStore]:
+    """The per-bot store inside the wrappers Rasa and others put around it."""
+    return find_store(runtime, BotTrackerStore)
 
 
 async def _event_broker(endpoints: Any) -> Any:

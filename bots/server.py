@@ -13,7 +13,6 @@ Routes:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hmac
 import importlib
 import importlib.util

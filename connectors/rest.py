@@ -30,8 +30,6 @@ logger = logging.getLogger("hkbot.rest")
 
 #: The largest request body accepted, in bytes.
 MAX_BODY_BYTES = 64 * 1024
-#: The longest `message` accepted, in characters (the NLU looks at the first 2000 only).
-MAX_TEXT_CHARS = 10_000
 MAX_SENDER_CHARS = 128
 #: Keys of a bot message that are part of Rasa's wire format; everything else is our metadata.
 WIRE_FIELDS = ("text", "buttons", "image", "attachment", "custom", "elements")
@@ -98,8 +96,7 @@ def parse_request(request: Request, bot: Optional[str] = None) -> tuple[str, str
         raise BadRequest("'message' is missing: give the citizen's text as a string")
     if not text.strip():
         raise BadRequest("'message' is empty")
-    if len(text) > MAX_TEXT_CHARS:
-        raise BadRequest(f"'message' is too long: at most {MAX_TEXT_CHARS} characters")
+    # Its length was checked before the channel: privacy.rate_limit's one limit (HTTP 413).
     if _LONE_SURROGATE.search(text):
         raise BadRequest("'message' is not valid Unicode text")
     if metadata is not None and not isinstance(metadata, dict):

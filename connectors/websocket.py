@@ -1,6 +1,6 @@
 """The streaming transport of the web widget and the kiosk: a Rasa input channel over one websocket.
 
-Frames are JSON text in both directions (see README, "Web widget and kiosk"):
+Frames are JSON text in both directions (see docs/widget.md):
 
   browser -> server: hello {session_id?, language?}, message {text, payload?, metadata?},
                      end_session {session_id?}, ping
@@ -32,15 +32,12 @@ from sanic import Blueprint, Request, Sanic
 from connectors import session_ids
 from connectors.client_metadata import CLIENT_KEYS, client_metadata, shown_text
 from connectors.profile import bot_profile, config_value
-from nlu.sanitise import MAX_MESSAGE_CHARS
 from privacy.rate_limit import check_frame, check_message, client_address, shared_limits
 
 logger = logging.getLogger(__name__)
 
 #: Largest frame accepted from a browser, in bytes; larger ones get a polite error.
 MAX_FRAME_BYTES = 16 * 1024
-#: Most characters of citizen text passed to the bot: the NLU's own limit.
-MAX_TEXT_CHARS = MAX_MESSAGE_CHARS
 #: Message metadata a browser may set; anything else it sends is dropped (see connectors.client_metadata).
 CLIENT_METADATA_KEYS = CLIENT_KEYS
 #: Metadata keys of a bot message that are not Rasa's own message fields.
@@ -457,11 +454,8 @@ class Conversation:
         if not isinstance(text, str) or not text.strip():
             await self.error("bad_frame")
             return
-        if len(text) > MAX_TEXT_CHARS:
-            await self.error("too_long")
-            return
         refusal = check_message(self.bot, self.sender, self.address, text)
-        if refusal is not None:  # the same per-sender and per-address limits as the REST channel
+        if refusal is not None:  # the same message length and per-sender and per-address limits as the REST channel
             await send_frame(self.ws, {"type": "error", "code": refusal.code, "text": refusal.text(self.language)})
             return
         metadata = client_metadata(frame.get("metadata"), text, frame.get("text") if frame.get("payload") else None)

@@ -104,12 +104,10 @@ async def on_turn(runtime: Any, sender: str) -> None:
 
     async def run() -> None:
         try:
-            store = runtime.agent.tracker_store
             # The tracker the turn just stored, as stored (redacted); read back only if it is not at hand.
-            take_saved = getattr(store, "take_saved", None)
-            tracker = take_saved(sender) if take_saved else None
+            tracker = runtime.take_saved(sender)  # bots.runtime.BotRuntime: through Rasa's FailSafeTrackerStore
             if tracker is None:
-                tracker = await store.retrieve(sender)
+                tracker = await runtime.agent.tracker_store.retrieve(sender)
             if tracker is not None:
                 # In the loop, not a thread: under 1 ms of work, and a thread doing SQLite I/O
                 # makes the busy loop hand over the GIL again and again (turns were ~10 ms slower).

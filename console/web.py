@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import json
 import logging
 import re
 import secrets
@@ -21,9 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
-from console import audit, auth, handoffs, proxy, review, stats
-from console.messages import agent_text
-from knowledge.schema import TEXT_LANGUAGES
+from console import audit, auth, proxy, stats
 
 logger = logging.getLogger("hkbot.console")
 

@@ -65,7 +65,7 @@ def bot_knowledge_bases(bot: str) -> list[str]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, OSError, UnicodeDecodeError) as error:
-            raise SystemExit(f"hkbot: cannot read {path}: {error}")
+            raise SystemExit(f"hkbot: cannot read {path}: {error}") from None
         kbs = data.get("knowledge_bases") if isinstance(data, dict) else None
         if isinstance(kbs, list) and kbs:
             return [str(kb) for kb in kbs]

@@ -30,7 +30,7 @@ from nlu.types import Analysis
 
 logger = logging.getLogger(__name__)
 
-#: Lowest score that answers with a topic; chosen from data (see README, `tune_threshold`).
+#: Lowest score that answers with a topic; chosen from data (see docs/knowledge.md, `tune_threshold`).
 DEFAULT_THRESHOLD = 0.55
 #: Dense fusion: an entry's score = lexical + gate * (DENSE_WEIGHT * max(0, question cosine - DENSE_FLOOR)
 #: + ANSWER_WEIGHT * max(0, answer cosine - ANSWER_FLOOR)). The question cosine is the message's best e5
@@ -38,7 +38,7 @@ DEFAULT_THRESHOLD = 0.55
 #: question-to-passage recipe), in English and Chinese. gate = min(1, coverage / FULL_COVERAGE), coverage
 #: being the share of the message's words the bot's knowledge knows at all: a question about something
 #: no entry mentions (貓牌, grooming) gets little of the boost. e5 cosines of unrelated texts sit around
-#: 0.80-0.86, so only what is above the floors counts. Chosen on the dev files of 2026-12-04 (README).
+#: 0.80-0.86, so only what is above the floors counts. Chosen on the dev files of 2026-12-04 (docs/new-knowledge.md).
 DENSE_WEIGHT = 6.0
 DENSE_FLOOR = 0.88
 ANSWER_WEIGHT = 6.0

@@ -540,7 +540,7 @@ class _FileValidator:
         for lang, value in fields.items():
             if lang not in TEXT_LANGUAGES:
                 self.problem(value.line, f"{label} questions have unknown language '{lang}'.",
-                             f"Use en, zh-Hant (formal Chinese), yue (written Cantonese) or zh-Hans.")
+                             "Use en, zh-Hant (formal Chinese), yue (written Cantonese) or zh-Hans.")
                 ok = False
                 continue
             if not isinstance(value.value, yaml.SequenceNode):

@@ -108,7 +108,7 @@ class ConceptLexicon:
 
     def find(self, view: str) -> list[tuple[int, int, frozenset[str]]]:
         """Non-overlapping (start, end, concept ids) spans, leftmost-longest; STOP spans have an empty set."""
-        spans = []
+        spans: list[tuple[int, int, frozenset[str]]] = []
         surfaces, by_first, starts = self.surfaces, self.by_first, self.starts
         i = 0
         while True:
@@ -255,7 +255,7 @@ def _residual(text: str, found: set[str]) -> None:
         if len(word) > 1 and not word.isdigit():  # numbers (4 months, 80蚊) never match across phrasings
             found.add("w:" + word)
     for run in _CJK_RUN.findall(text):
-        segment = []
+        segment: list[str] = []
         for ch in run + "的":  # the sentinel stop char flushes the last segment
             if ch in STOP_CHARS:
                 if len(segment) == 1:

@@ -1,6 +1,6 @@
 """Measure language identification on the held-out split (see nlu.langid_data).
 
-    python -m nlu.langid_eval            # held-out figures (what the README reports)
+    python -m nlu.langid_eval            # held-out figures (what docs/nlu.md reports)
 
 Three figures, as the bar is set: Cantonese vs formal Chinese on Traditional Chinese
 sentences, English vs Chinese on every sentence, Simplified vs Traditional on every

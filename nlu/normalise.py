@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nlu.sanitise import is_invisible, is_space, sanitise
-from nlu.script import converter, to_hk_view
+from nlu.script import to_hk_view
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COLLOQUIAL_TABLE = DATA_DIR / "colloquial.tsv"

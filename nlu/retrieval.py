@@ -66,7 +66,6 @@ class Ranker:
         self.variant_share = variant_share
         self._weight = weight
         vocabulary: dict[str, int] = {}
-        df: list[int] = []
         variant_rows: list[list[int]] = []
         pool_rows: list[list[int]] = []
         core_rows: list[dict[int, float]] = []

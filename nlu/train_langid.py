@@ -45,7 +45,7 @@ def train(examples: list[Example], c: float = 0.1) -> dict:
     return {"prior": round(float(model.intercept_[0]), 4), "default": 0.0, "weights": weights}
 
 
-#: Tuning sources left out of training (see the README: CTCPC's fragments teach neutral words as Cantonese).
+#: Tuning sources left out of training (see docs/nlu.md: CTCPC's fragments teach neutral words as Cantonese).
 EXCLUDED_SOURCES: set[str] = {"ctcpc"}
 
 

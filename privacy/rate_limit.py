@@ -2,7 +2,7 @@
 
 Every message endpoint (POST `/bots/<bot>/webhooks/...`) goes through `install_limits(app)`:
 the request body is at most `HKBOT_MAX_BODY_BYTES`, the citizen's `message` at most
-`HKBOT_MAX_MESSAGE_CHARS` characters (HTTP 413), and each address and each (bot, sender)
+`HKBOT_MAX_MESSAGE_CHARS` characters (HTTP 413; the one message-length limit, every channel's), and each address and each (bot, sender)
 has a token bucket (HTTP 429 with `Retry-After`). A conversation the process has not seen
 before also takes a token from its address's new-conversation bucket, so rotating sender ids
 cannot create conversations (trackers, handoff requests, review items) without limit.
@@ -19,7 +19,7 @@ Environment (defaults in brackets; a rate of 0 means no limit):
   HKBOT_ADDRESS_NEW_RATE    new conversations per hour per address [600]
   HKBOT_ADDRESS_NEW_BURST   new conversations an address may start at once [60]
   HKBOT_ADDRESS_SOCKETS     websocket connections open at once per address [100]
-  HKBOT_MAX_MESSAGE_CHARS   characters in one message              [2000, the NLU's limit]
+  HKBOT_MAX_MESSAGE_CHARS   characters in one message              [2000, the NLU's limit and its maximum]
   HKBOT_MAX_BODY_BYTES      bytes in one request body              [65536]
 Buckets live in the process (one per replica); the client address is Sanic's
 `request.remote_addr` (set SANIC_PROXIES_COUNT or SANIC_REAL_IP_HEADER behind a proxy),
@@ -82,6 +82,14 @@ def _number(name: str, default: int) -> int:
     return number
 
 
+def _message_chars() -> int:
+    """`HKBOT_MAX_MESSAGE_CHARS`: may lower the NLU's limit, never raise it (the NLU would cut the rest unseen)."""
+    chars = max(1, _number("HKBOT_MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS))
+    if chars > MAX_MESSAGE_CHARS:
+        raise ValueError(f"HKBOT_MAX_MESSAGE_CHARS={chars}: at most {MAX_MESSAGE_CHARS}, the longest message the NLU reads")
+    return chars
+
+
 @dataclass(frozen=True)
 class Limits:
     """The limits in force; `Limits.from_env()` reads the HKBOT_* variables above."""
@@ -111,7 +119,7 @@ class Limits:
             new_conversation_rate=_number("HKBOT_ADDRESS_NEW_RATE", cls.new_conversation_rate),
             new_conversation_burst=max(1, _number("HKBOT_ADDRESS_NEW_BURST", cls.new_conversation_burst)),
             address_sockets=_number("HKBOT_ADDRESS_SOCKETS", cls.address_sockets) if switch in ("on", "1", "true", "yes") else 0,
-            max_message_chars=max(1, _number("HKBOT_MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS)),
+            max_message_chars=_message_chars(),
             max_body_bytes=max(1024, _number("HKBOT_MAX_BODY_BYTES", cls.max_body_bytes)),
         )
 
@@ -122,7 +130,7 @@ class Limits:
 class TokenBucketLimiter:
     """A token bucket per key: `burst` tokens at most, refilled at `per_minute` tokens a minute."""
 
-    def __init__(self, per_minute: int, burst: int, max_keys: int = MAX_TRACKED_KEYS) -> None:
+    def __init__(self, per_minute: float, burst: int, max_keys: int = MAX_TRACKED_KEYS) -> None:
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.max_keys = max_keys

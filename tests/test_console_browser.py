@@ -74,7 +74,7 @@ def answer_text(url: str, bot: str, text: str, sender: str) -> str:
 def wait_for_answer(url: str, bot: str, expected: str, seconds: float = 2.0) -> float:
     """Ask until the answer contains `expected`; returns how long it took after the publish."""
     started = time.monotonic()
-    for attempt in range(100):
+    for _attempt in range(100):
         if expected in answer_text(url, bot, FEE_QUESTION, f"t-{bot}-{time.time_ns()}"):
             return time.monotonic() - started
         assert time.monotonic() - started < seconds + 5, f"{bot} did not give the published answer"

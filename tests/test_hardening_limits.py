@@ -159,3 +159,49 @@ async def test_the_widget_socket_has_the_same_sender_limit(limited_server):
         assert [frame["type"] for frame in answers[:3]] == ["message"] * 3
         assert answers[3]["type"] == "error" and answers[3]["code"] == "rate_limited"
         assert answers[3]["text"].startswith("You are sending messages too quickly")
+
+
+def test_the_message_length_limit_may_be_lowered_but_not_raised_past_the_nlus(monkeypatch):
+    from nlu.sanitise import MAX_MESSAGE_CHARS
+
+    assert Limits.from_env().max_message_chars == MAX_MESSAGE_CHARS
+    monkeypatch.setenv("HKBOT_MAX_MESSAGE_CHARS", "300")
+    assert Limits.from_env().max_message_chars == 300
+    monkeypatch.setenv("HKBOT_MAX_MESSAGE_CHARS", str(MAX_MESSAGE_CHARS * 5))  # the NLU would cut the rest unseen
+    with pytest.raises(ValueError, match=f"HKBOT_MAX_MESSAGE_CHARS.*at most {MAX_MESSAGE_CHARS}"):
+        Limits.from_env()
+
+
+async def test_one_message_length_limit_on_rest_and_the_widget_socket(server):
+    """The same text one character over the limit: the same refusal, code and limit on both channels."""
+    import asyncio
+
+    import websockets
+
+    from nlu.sanitise import MAX_MESSAGE_CHARS
+
+    text = "how much is a dog licence? " * (MAX_MESSAGE_CHARS // 27 + 1)
+    text = text[:MAX_MESSAGE_CHARS + 1]
+    with client("127.0.0.17") as http:
+        response = http.post(server.url + REST, json={"sender": "long-rest-writer", "message": text})
+        assert response.status_code == 413
+        body = response.json()
+        assert body["code"] == "message_too_long" and body["limit"] == MAX_MESSAGE_CHARS
+        assert http.post(server.url + REST, json={"sender": "long-rest-writer", "message": text[:MAX_MESSAGE_CHARS]}).status_code == 200
+    url = server.url.replace("http://", "ws://") + "/bots/dog_licence/websocket"
+    async with websockets.connect(url, local_addr=("127.0.0.17", 0)) as ws:
+
+        async def next_frame(*kinds: str) -> dict:
+            while True:
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                if frame["type"] in kinds:
+                    return frame
+
+        await ws.send(json.dumps({"type": "hello", "language": "en"}))
+        await next_frame("session")
+        await ws.send(json.dumps({"type": "message", "text": text}))
+        error = await next_frame("message", "error")
+        assert error["type"] == "error" and error["code"] == body["code"]
+        assert error["text"] == body["messages"]["en"] and f"{MAX_MESSAGE_CHARS:,}" in error["text"]
+        await ws.send(json.dumps({"type": "message", "text": text[:MAX_MESSAGE_CHARS]}))
+        assert (await next_frame("message", "error"))["type"] == "message"

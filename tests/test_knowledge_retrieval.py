@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.confusion import confusion_warnings
-from knowledge.index import DEFAULT_THRESHOLD, KnowledgeIndex, entry_views
+from knowledge.index import DEFAULT_THRESHOLD, KnowledgeIndex
 from knowledge.schema import Entry
 from knowledge.store import KnowledgeStore
 from knowledge.tuning import load_near_misses, tune
@@ -175,7 +175,7 @@ def test_seed_variants_retrieve_their_own_entry_and_every_miss_is_warned_about(s
     index = seed_store.index()
     failures, total = [], 0
     for e in seed_store.entries(TUNED_SEED):
-        for lang, text in e.variants():
+        for _lang, text in e.variants():
             total += 1
             result = index.decide(text, [e.kb])
             if result.top != e.id:

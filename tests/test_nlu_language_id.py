@@ -29,7 +29,7 @@ def test_heldout_never_overlaps_tuning() -> None:
 def test_cantonese_vs_formal_meets_the_bar(scores) -> None:
     score = scores["yue_vs_formal"]
     assert score.accuracy >= 0.90, score.describe()
-    for label, (right, total) in score.per_class.items():  # each side, not just the majority
+    for _label, (right, total) in score.per_class.items():  # each side, not just the majority
         assert right / total >= 0.90, score.describe()
 
 

@@ -1,7 +1,6 @@
 """A real small Rasa NLU model trained with our two components, then asked real questions."""
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -57,8 +56,6 @@ nlu:
 
 @pytest.fixture(scope="module")
 def agent(tmp_path_factory: pytest.TempPathFactory):
-    import asyncio
-
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 

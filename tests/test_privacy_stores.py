@@ -74,7 +74,8 @@ def backdate(url: str, table: sa.Table, condition, **columns) -> None:
         connection.execute(table.update().where(condition).values(**columns))
 
 
-def rows(url: str, table: sa.Table, condition=sa.true()) -> list[dict]:
+def rows(url: str, table: sa.Table, condition=None) -> list[dict]:
+    condition = sa.true() if condition is None else condition
     with store.engine(url).connect() as connection:
         return [dict(r) for r in connection.execute(sa.select(table).where(condition).order_by(table.c.id)).mappings()]
 

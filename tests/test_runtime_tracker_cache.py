@@ -125,7 +125,7 @@ async def test_another_replicas_write_is_seen(tmp_path):
 
 async def test_deleted_conversations_are_not_served_from_memory(tmp_path):
     store = cached(tmp_path / "t.db")
-    tracker = await saved_conversation(store, "hello", "hi")
+    await saved_conversation(store, "hello", "hi")
     with sqlite3.connect(tmp_path / "t.db") as db:  # what retention and subject requests do
         db.execute("DELETE FROM events WHERE sender_id = 'dog_licence:citizen'")
     assert await store.retrieve("citizen") is None
@@ -133,7 +133,7 @@ async def test_deleted_conversations_are_not_served_from_memory(tmp_path):
 
 async def test_a_new_session_is_read_back_as_rasa_reads_it(tmp_path):
     store = cached(tmp_path / "t.db")
-    tracker = await saved_conversation(store, "hello", "hi")
+    await saved_conversation(store, "hello", "hi")
     tracker = await store.retrieve("citizen")
     time.sleep(0.01)  # the new session starts strictly later, as after an idle hour
     for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
@@ -175,7 +175,7 @@ async def test_non_sql_stores_are_passed_through():
     from rasa.core.tracker_store import InMemoryTrackerStore
 
     store = CachedTrackerStore(BotTrackerStore("tsw", InMemoryTrackerStore(DOMAIN)))
-    tracker = await saved_conversation(store, "hello", "hi")
+    await saved_conversation(store, "hello", "hi")
     assert store.kept == {}
     assert (await store.retrieve("citizen")).sender_id == "citizen"
 
@@ -187,7 +187,7 @@ async def test_a_cache_size_of_zero_turns_it_off(tmp_path, monkeypatch):
 
     monkeypatch.setenv("HKBOT_TRACKER_CACHE", "0")
     store = CachedTrackerStore(BotTrackerStore("dog_licence", sql_store(tmp_path / "t.db")), cache_size())
-    tracker = await saved_conversation(store, "hello", "hi")
+    await saved_conversation(store, "hello", "hi")
     assert store.kept == {} and (await store.retrieve("citizen")).sender_id == "citizen"
     monkeypatch.setenv("HKBOT_TRACKER_CACHE", "many")
     assert cache_size() == 500
@@ -244,3 +244,42 @@ async def test_the_tracker_just_saved_is_handed_over_once(tmp_path):
     assert store.take_saved("citizen") is tracker
     assert store.take_saved("citizen") is None  # once; later readers go to the store
     assert [e.as_dict() for e in (await store.retrieve("citizen")).events] == [e.as_dict() for e in latest_session(list(tracker.events))]
+
+
+async def test_the_console_is_handed_the_turns_tracker_through_rasas_fail_safe_store(trained_models, tmp_path, monkeypatch):
+    """A real Agent wraps our stores in Rasa's FailSafeTrackerStore: the console still takes the saved tracker, not a re-read."""
+    import asyncio
+
+    import sqlalchemy as sa
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from bots import runtime as bot_runtime
+    from bots.registry import load_bots
+    from console import capture, store
+
+    monkeypatch.setenv("HKBOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("HKBOT_CONSOLE_DB", raising=False)
+    runtime = bot_runtime.load_runtime(load_bots(["dog_licence"])["dog_licence"], trained_models["dog_licence"])
+    assert isinstance(runtime.agent.tracker_store, FailSafeTrackerStore)  # what hid `take_saved` from the console
+    cache = bot_runtime.find_store(runtime, CachedTrackerStore)
+    assert cache is not None and cache.sql is not None
+    reads: list[str] = []
+    read = cache.retrieve
+
+    async def counted(sender_id):
+        reads.append(sender_id)
+        return await read(sender_id)
+
+    monkeypatch.setattr(cache, "retrieve", counted)
+    monkeypatch.setattr(bot_runtime, "turn_listeners", [capture.on_turn])
+    output = CollectingOutputChannel()
+    await bot_runtime.handle_message(runtime, UserMessage("狗牌幾錢呀", output, "citizen-9", input_channel="rest"))
+    await asyncio.gather(*capture._pending)
+    assert output.messages  # the citizen was answered
+    assert "citizen-9" not in cache.just_saved  # handed over to the console, once
+    reads_in_turn = reads.count("citizen-9")
+    assert reads_in_turn == 1  # Rasa's own read at the start of the turn; the console read nothing back
+    with store.engine().connect() as connection:
+        turns = connection.execute(sa.select(store.turns.c.bot, store.turns.c.kind)).all()
+    assert turns == [("dog_licence", "answer")]
