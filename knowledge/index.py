@@ -51,10 +51,17 @@ FULL_COVERAGE = 0.6
 #: gets the fused score. Its own threshold is TOPIC_THRESHOLD_SHARE x the 25th percentile of its fused
 #: leave-one-out scores (kept between LOWEST_THRESHOLD and DEFAULT_THRESHOLD), and its scores are
 #: scaled so that this threshold reads as DEFAULT_THRESHOLD: one threshold, comparable scores across
-#: the knowledge bases of a bot.
+#: the knowledge bases of a bot. A knowledge base whose own questions score high (an operator gave it a
+#: vocabulary) gets a threshold above DEFAULT_THRESHOLD, up to HIGHEST_THRESHOLD: its near-misses score
+#: high too (dev files of 2026-12-04: capping it at the default refused 78% of them, this 88%).
 SPARSE_LEXICAL = 0.60
 TOPIC_THRESHOLD_SHARE = 0.7
 LOWEST_THRESHOLD = 0.30
+HIGHEST_THRESHOLD = 0.65
+#: A bot that answers some of the knowledge bases (the dog licence bot) weighs words (IDF) over its own
+#: entries, with the other entries counting this much each: departments added for another bot barely
+#: change which of its words are rare (1.0 = one IDF over everything; 0 = per bot, too few entries).
+SCOPE_BACKGROUND = 0.5
 #: The message is not embedded when the lexical top is this sure and this far ahead of the next.
 SURE_LEXICAL = 0.85
 SURE_MARGIN = 0.25
@@ -123,6 +130,9 @@ class KnowledgeIndex:
         self.lexicon = lexicon_for(self.vocabularies)
         views = entry_views(entries)
         self.ranker = Ranker([entry_item(e, views, self.lexicon) for e in entries])
+        #: Rankers over the entries of a bot's knowledge bases only (see `_scoped_scores`), built when first asked.
+        self._scoped_rankers: dict[frozenset[str], tuple[Ranker, np.ndarray]] = {}
+        self._scoped_lock = threading.Lock()
         self._position = {item.id: number for number, item in enumerate(self.ranker.items)}
         #: English typos mended against the words of the knowledge (questions, titles, English answers) and lexicon.
         answers = views_of([e.answer.get("en", "") for e in entries])
@@ -171,7 +181,7 @@ class KnowledgeIndex:
         self._on = np.array([1.0 if item.group in sparse else 0.0 for item in self.ranker.items])
         fused = self._leave_one_out(fused=True)
         self.kb_thresholds = {
-            kb: float(min(DEFAULT_THRESHOLD, max(LOWEST_THRESHOLD, TOPIC_THRESHOLD_SHARE * np.percentile(fused[kb], 25))))
+            kb: float(min(HIGHEST_THRESHOLD, max(LOWEST_THRESHOLD, TOPIC_THRESHOLD_SHARE * np.percentile(fused[kb], 25))))
             if fused.get(kb) else DEFAULT_THRESHOLD for kb in sparse}
         self._scale = np.array([DEFAULT_THRESHOLD / self.kb_thresholds.get(item.group, DEFAULT_THRESHOLD)
                                 for item in self.ranker.items])
@@ -248,11 +258,11 @@ class KnowledgeIndex:
                threshold: float | None = None) -> np.ndarray:
         """One fused score per entry: lexical, plus the dense signal where it can change the decision."""
         features = self.features(message)
+        if knowledge_bases is not None and not self.kb_thresholds.keys() & {str(kb) for kb in knowledge_bases}:
+            return self._scoped_scores(features, knowledge_bases)  # the lexical signal alone serves this bot
         lexical = self.ranker.scores(features, knowledge_bases)
         if self._dense_rows is None or not self.kb_thresholds or not len(lexical):
             return lexical
-        if knowledge_bases is not None and not self.kb_thresholds.keys() & {str(kb) for kb in knowledge_bases}:
-            return lexical  # the lexical signal serves every knowledge base of this bot
         threshold = self.threshold if threshold is None else threshold
         scaled = lexical * self._scale
         best = float(scaled.max())
@@ -270,6 +280,27 @@ class KnowledgeIndex:
             logger.exception("Embedding a message failed; answering from the lexical signal")
             return scaled
         return self._fuse(lexical, *self._dense(vector), gate, knowledge_bases)
+
+    def _scoped_scores(self, features: frozenset[str], knowledge_bases: Iterable[str]) -> np.ndarray:
+        """Lexical scores, word weights (IDF) taken mostly over the entries this bot answers, in item order."""
+        key = frozenset(str(kb) for kb in knowledge_bases)
+        scoped = self._scoped_rankers.get(key)
+        if scoped is None:
+            mask = self.ranker.group_mask(key)
+            if mask.all() or not mask.any() or SCOPE_BACKGROUND >= 1.0:  # nothing to reweigh
+                return self.ranker.scores(features, knowledge_bases)
+            positions = np.flatnonzero(mask)
+            with self._scoped_lock:
+                scoped = self._scoped_rankers.get(key)
+                if scoped is None:
+                    others = [item for item, inside in zip(self.ranker.items, mask) if not inside]
+                    scoped = (Ranker([self.ranker.items[i] for i in positions], background=others,
+                                     background_share=SCOPE_BACKGROUND), positions)
+                    self._scoped_rankers[key] = scoped
+        ranker, positions = scoped
+        result = np.zeros(len(self.ranker.items))
+        result[positions] = ranker.scores(features)
+        return result
 
     def decide(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
                threshold: float | None = None, margin: float = AMBIGUITY_MARGIN,

@@ -61,7 +61,8 @@ class Ranker:
     """Ranks items for a query's feature set; built once per knowledge version, read by many threads."""
 
     def __init__(self, items: Sequence[Item], weight: Callable[[str], float] = feature_weight,
-                 variant_share: float = VARIANT_SHARE) -> None:
+                 variant_share: float = VARIANT_SHARE, background: Sequence[Item] = (),
+                 background_share: float = 0.0) -> None:
         self.items = list(items)
         self.variant_share = variant_share
         self._weight = weight
@@ -87,6 +88,15 @@ class Ranker:
         for columns in pool_rows:
             df[columns] += 1
         n = max(len(self.items), 1)
+        if background and background_share > 0:
+            # Items outside the ones ranked (other bots' knowledge) count as a share of an item each:
+            # IDF over this collection, smoothed towards the whole one.
+            for item in background:
+                for feature in frozenset().union(*item.variants, item.extra):
+                    column = vocabulary.get(feature)
+                    if column is not None:
+                        df[column] += background_share
+            n = len(self.items) + background_share * len(background)
         self.vocabulary = vocabulary
         self.unseen_idf = idf(0, n)
         kinds = np.array([weight(f) for f in vocabulary]) if vocabulary else np.zeros(0)
