@@ -52,7 +52,7 @@ class Match:
     score: float
 
 
-def idf(df: float, n: int) -> float:
+def idf(df: float, n: float) -> float:
     """BM25's IDF, kept positive."""
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
@@ -87,15 +87,15 @@ class Ranker:
         df = np.zeros(len(vocabulary))
         for columns in pool_rows:
             df[columns] += 1
-        n = max(len(self.items), 1)
+        n: float = max(len(self.items), 1)
         if background and background_share > 0:
             # Items outside the ones ranked (other bots' knowledge) count as a share of an item each:
             # IDF over this collection, smoothed towards the whole one.
             for item in background:
                 for feature in frozenset().union(*item.variants, item.extra):
-                    column = vocabulary.get(feature)
-                    if column is not None:
-                        df[column] += background_share
+                    known = vocabulary.get(feature)
+                    if known is not None:
+                        df[known] += background_share
             n = len(self.items) + background_share * len(background)
         self.vocabulary = vocabulary
         self.unseen_idf = idf(0, n)

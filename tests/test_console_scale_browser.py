@@ -7,7 +7,6 @@ their candidates agree on ("unclear" otherwise), filterable. axe-core finds noth
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
