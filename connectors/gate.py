@@ -25,12 +25,15 @@ import re
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.constants import DEFAULT_SENDER_ID
 
 from connectors.client_metadata import client_metadata
 from privacy.rate_limit import shared_limits
 
 logger = logging.getLogger("hkbot.channels")
 
+#: Longest sender id a channel may give (REST's rule for every channel: a conversation key, not a payload).
+MAX_SENDER_CHARS = 128
 #: Channels whose sender ids are their own (not prefixed): REST keeps Rasa's wire format, websocket signs its ids.
 OWN_SENDER_IDS = ("rest", "websocket")
 #: A pressed button whose payload was too long for the channel arrives as `#<number>`.
@@ -49,6 +52,12 @@ _EMPTY = {
     "zh-Hant": "對不起，我只能閱讀文字訊息，請輸入你的問題。",
     "zh-Hans": "对不起，我只能阅读文字信息，请输入你的问题。",
 }
+
+
+def valid_sender(sender: Any) -> bool:
+    """A channel's sender id is usable as (part of) a conversation key: printable text, not too long (as REST's)."""
+    return (isinstance(sender, str) and bool(sender.strip()) and len(sender) <= MAX_SENDER_CHARS and sender.isprintable()
+            and sender != DEFAULT_SENDER_ID)  # Rasa's id for "no sender given": every such client would share one conversation
 
 
 def reply_language(tag: Optional[str]) -> str:
@@ -187,6 +196,11 @@ class ChannelGate:
         return buttons[number - 1] if 1 <= number <= len(buttons) else None
 
     async def on_new_message(self, message: UserMessage) -> None:
+        if not self.own_ids and not valid_sender(message.sender_id):
+            # e.g. Rasa's callback channel takes any JSON value as the sender: a dict, 60 KB of text, nothing
+            logger.warning("bot=%s channel=%s dropped a message whose sender id is not printable text of at most %d characters",
+                           self.bot, self.channel_id, MAX_SENDER_CHARS)
+            return
         output = self.output(message.output_channel)
         sender = self.sender_of(message.sender_id) if not self.own_ids else str(message.sender_id)
         text = message.text if isinstance(message.text, str) else ""

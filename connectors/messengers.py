@@ -88,6 +88,10 @@ class BotTelegramInput(TelegramInput):
         channel.bot = bot
         channel.api_base_url = credentials.get("api_base_url")
         channel.secret_token = credentials.get("secret_token")
+        if not channel.secret_token and not _flag(credentials.get("allow_unauthenticated"), False):
+            # The webhook URL is public (it is in bot.yml): without the secret anyone could post as any chat.
+            raise ValueError("'secret_token_env' is required: without it anyone who knows the webhook URL can post "
+                             "updates as any citizen (set allow_unauthenticated: true only for a local trial)")
         channel.button_type = str(credentials.get("button_type") or "vertical")
         if channel.button_type not in ("vertical", "inline", "reply"):
             raise ValueError(f"button_type must be vertical, inline or reply, got {channel.button_type!r}")
@@ -211,6 +215,13 @@ class BotTwilioInput(TwilioInput):
         channel.api_base_url = credentials.get("api_base_url")
         channel.webhook_url = credentials.get("webhook_url")
         channel.validate_signature = _flag(credentials.get("validate_signature"), True)
+        if not channel.validate_signature:
+            logger.warning("bot=%s channel=twilio: validate_signature is off; anyone who knows the webhook URL can post "
+                           "messages as any phone number", bot)
+        elif not channel.webhook_url:
+            # Behind a TLS proxy the URL Sanic sees is not the one Twilio signed: every real message would get 403.
+            raise ValueError("'webhook_url' is required while validate_signature is on: it is the public URL Twilio "
+                             "signs (behind a proxy the server cannot work it out)")
         return channel
 
     bot = "default"

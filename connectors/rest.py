@@ -24,13 +24,12 @@ from sanic.response import HTTPResponse
 
 from connectors import session_ids
 from connectors.client_metadata import client_metadata
-from connectors.gate import reserved_sender
+from connectors.gate import MAX_SENDER_CHARS, reserved_sender
 
 logger = logging.getLogger("hkbot.rest")
 
 #: The largest request body accepted, in bytes.
 MAX_BODY_BYTES = 64 * 1024
-MAX_SENDER_CHARS = 128
 #: Keys of a bot message that are part of Rasa's wire format; everything else is our metadata.
 WIRE_FIELDS = ("text", "buttons", "image", "attachment", "custom", "elements")
 DROPPED_FIELDS = {"timestamp", "template", "response", "quick_replies", "metadata"}

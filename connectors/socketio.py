@@ -5,18 +5,32 @@ accepts every origin. Here each bot gets its own server at `/bots/<bot>/socket.i
 `socketPath`; the server URL is the site's origin), only pages of the same origin or the bot's
 `allowed_origins` may connect (as with our websocket), and the console can tell whether a
 citizen is still connected before pushing an officer's words (`reachable`).
+
+Conversation ids are the server's, as with the widget's websocket (connectors.session_ids):
+`session_request` hands out a signed id (or accepts one this server signed for this bot's
+socket.io), keeps it in the socket's own session, and a message belongs to the id of its socket,
+never to a `session_id` the client writes into the message (Rasa 3.6 trusts that one, so anyone
+knowing an id could write into that conversation). A new conversation costs its address the same
+budget as a new REST or websocket one (privacy.rate_limit).
 """
 from __future__ import annotations
 
-import uuid
+import json
+import logging
 from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from connectors import session_ids
 from connectors.profile import config_value
 from connectors.websocket import origin_allowed
+from privacy.rate_limit import shared_limits
+
+logger = logging.getLogger("hkbot.channels")
+#: The label socket.io ids are signed with: a widget's websocket id does not open a socket.io conversation.
+SIGNING_LABEL = "{bot}/socketio"
 
 
 class BotSocketIOOutput(SocketIOOutput):
@@ -71,18 +85,60 @@ class BotSocketIOInput(SocketIOInput):
 
         self.sio.eio.cors_allowed_origins = allowed  # type: ignore[union-attr]
         self.sio.on("session_request", namespace=self.namespace)(self._session_request)  # replaces Rasa's
+        self.on_new_message = on_new_message
+        self.sio.on(self.user_message_evt, namespace=self.namespace)(self._user_uttered)  # replaces Rasa's
         return blueprint
 
+    def _address(self, sid: str) -> str:
+        """The client's address, as the other channels see it (privacy.rate_limit.client_address)."""
+        try:
+            environ = self.sio.get_environ(sid, namespace=self.namespace) or {}  # type: ignore[union-attr]
+        except Exception:
+            environ = {}
+        request = environ.get("sanic.request")
+        return (getattr(request, "remote_addr", "") or getattr(request, "ip", "") or environ.get("REMOTE_ADDR") or "unknown")
+
     async def _session_request(self, sid: str, data: Optional[dict[str, Any]]) -> None:
-        """Rasa's `session_request`, with the room joined: Rasa 3.6 calls python-socketio 5's
-        `enter_room` without awaiting it, so with `session_persistence` no answer reached the citizen."""
+        """Rasa's `session_request` with server-issued ids, the new-conversation budget, and the room
+        joined (Rasa 3.6 calls python-socketio 5's `enter_room` without awaiting it)."""
         data = data if isinstance(data, dict) else {}
-        session_id = data.get("session_id")
-        if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > 128:
-            session_id = uuid.uuid4().hex
+        label = SIGNING_LABEL.format(bot=self.bot)
+        asked = data.get("session_id")
+        resumed = session_ids.verify(label, asked)
+        session_id = str(asked) if resumed else session_ids.issue(label)
+        refusal = shared_limits().check_frame(self.bot, f"socketio:{session_id}", self._address(sid))
+        if refusal is not None:
+            logger.warning("bot=%s channel=socketio refused a session (%s)", self.bot, refusal.code)
+            await self.sio.emit("session_refused", {"code": refusal.code}, room=sid, namespace=self.namespace)  # type: ignore[union-attr]
+            return
+        await self.sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)  # type: ignore[union-attr]
         if self.session_persistence:
             await self.sio.enter_room(sid, session_id, namespace=self.namespace)  # type: ignore[union-attr]
         await self.sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)  # type: ignore[union-attr]
+
+    async def _user_uttered(self, sid: str, data: Any) -> None:
+        """A citizen's message, in the conversation of ITS socket (the id `session_request` gave it)."""
+        data = data if isinstance(data, dict) else {}
+        try:
+            session = await self.sio.get_session(sid, namespace=self.namespace)  # type: ignore[union-attr]
+        except KeyError:
+            session = {}
+        session_id = session.get("session_id")
+        if not session_id:
+            if self.session_persistence:  # as in Rasa: a message before session_request is dropped
+                logger.warning("bot=%s channel=socketio dropped a message sent before session_request", self.bot)
+                return
+            session_id = sid
+        metadata = data.get(self.metadata_key, {})
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                metadata = {}
+        text = data.get("message", "")
+        output = BotSocketIOOutput(self.sio, self.bot_message_evt, self.namespace)
+        await self.on_new_message(UserMessage(text if isinstance(text, str) else "", output, session_id,
+                                              input_channel=self.name(), metadata=metadata if isinstance(metadata, dict) else {}))
 
     def get_output_channel(self) -> Optional[BotSocketIOOutput]:
         if self.sio is None:

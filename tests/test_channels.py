@@ -191,8 +191,11 @@ async def test_rest_and_our_websocket_answer_per_bot(channel_server, bot):
         assert frame["text"] == answer[0]["text"]
 
 
-async def socketio_citizen(server, bot: str, headers: dict[str, str] | None = None) -> tuple[socketio.AsyncClient, asyncio.Queue, str]:
-    """A connected socket.io client with a session (as rasa-webchat does: session_request, session_confirm)."""
+async def socketio_citizen(server, bot: str, headers: dict[str, str] | None = None,
+                           asked: str | None = None) -> tuple[socketio.AsyncClient, asyncio.Queue, str]:
+    """A connected socket.io client with a session (as rasa-webchat does: session_request, session_confirm).
+
+    The client asks for `asked` (a stored id, or one of its own making); the server's answer is its session id."""
     client = socketio.AsyncClient(reconnection=False)
     received: asyncio.Queue = asyncio.Queue()
     confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
@@ -208,10 +211,35 @@ async def socketio_citizen(server, bot: str, headers: dict[str, str] | None = No
 
     await client.connect(server.url, socketio_path=f"/bots/{bot}/socket.io", transports=["polling"], headers=headers or {},
                          wait_timeout=TIMEOUT)
-    session_id = uuid.uuid4().hex
-    await client.emit("session_request", {"session_id": session_id})
-    assert await asyncio.wait_for(confirmed, TIMEOUT) == session_id
+    await client.emit("session_request", {"session_id": asked})
+    session_id = await asyncio.wait_for(confirmed, TIMEOUT)
     return client, received, session_id
+
+
+async def test_socketio_ids_are_the_servers_and_a_message_cannot_name_another_conversation(channel_server):
+    """Rasa 3.6 takes a message's conversation from the `session_id` the client writes into it: anyone who
+    knew an id could write into that citizen's conversation. Here ids are issued and signed by the server,
+    and a message belongs to its own socket's conversation."""
+    chosen = uuid.uuid4().hex
+    victim, victim_inbox, victim_id = await socketio_citizen(channel_server, "tsw", asked=chosen)
+    intruder, intruder_inbox, intruder_id = await socketio_citizen(channel_server, "tsw")
+    try:
+        assert victim_id != chosen and victim_id.startswith("ws-") and intruder_id != victim_id
+        await intruder.emit("user_uttered", {"message": "點樣登記 TSW 帳戶", "session_id": victim_id})
+        await next_bot_message(intruder_inbox)  # answered in the intruder's own conversation
+        with pytest.raises(asyncio.TimeoutError):
+            await next_bot_message(victim_inbox, seconds=3)
+    finally:
+        await victim.disconnect()
+        await intruder.disconnect()
+    # A returning page asks for the id it was given, and gets it back (the same conversation).
+    returning, _, resumed = await socketio_citizen(channel_server, "tsw", asked=victim_id)
+    await returning.disconnect()
+    assert resumed == victim_id
+    # An id signed for another bot is not resumed.
+    other, _, elsewhere = await socketio_citizen(channel_server, "dog_licence", asked=victim_id)
+    await other.disconnect()
+    assert elsewhere != victim_id
 
 
 async def next_bot_message(received: asyncio.Queue, seconds: float = TIMEOUT) -> dict[str, Any]:

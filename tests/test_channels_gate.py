@@ -39,7 +39,7 @@ class Store:
 
 
 def twilio_channel() -> BotTwilioInput:
-    return BotTwilioInput.from_credentials({"bot": "gatebot", "account_sid": "AC" + "1" * 32, "auth_token": "t", "twilio_number": "+85200000000"})
+    return BotTwilioInput.from_credentials({"bot": "gatebot", "account_sid": "AC" + "1" * 32, "auth_token": "t", "twilio_number": "+85200000000", "webhook_url": "https://chat.example.gov.hk/bots/gatebot/webhooks/whatsapp/webhook"})
 
 
 @pytest.fixture
@@ -101,7 +101,7 @@ async def test_a_number_on_sms_and_a_short_code_on_telegram_stand_for_the_last_b
     await sms.on_new_message(UserMessage("3", CollectingOutputChannel(), "+85291234567", input_channel="twilio"))
     assert bot.messages[-1].text == "3"  # no third choice: the text as typed
 
-    telegram = BotTelegramInput.from_credentials({"bot": "gatebot", "access_token": "1:abc", "verify": "gate_bot"})
+    telegram = BotTelegramInput.from_credentials({"bot": "gatebot", "access_token": "1:abc", "verify": "gate_bot", "secret_token": "s" * 32})
     gate = ChannelGate("gatebot", "telegram", telegram, bot, Store("telegram:42", events))
     shaped = gate.output(CollectingOutputChannel()).shaped({"text": "每年續期。", "buttons": buttons})
     assert [b["payload"] for b in shaped["buttons"]] == ["#1", "/ask_human"]  # 69 bytes is over Telegram's 64
@@ -109,3 +109,26 @@ async def test_a_number_on_sms_and_a_short_code_on_telegram_stand_for_the_last_b
     assert bot.messages[-1].text == buttons[0]["payload"] and bot.messages[-1].sender_id == "telegram:42"
     await gate.on_new_message(UserMessage("1", CollectingOutputChannel(), 42, input_channel="telegram"))
     assert bot.messages[-1].text == "1"  # Telegram has buttons: a typed number is just text
+
+
+@pytest.mark.parametrize("sender", ["x" * 129, "", "  ", "line\nbreak", None])  # None: Rasa's "default"
+async def test_a_channel_sender_id_that_is_not_short_printable_text_is_dropped(sender):
+    """Rasa's callback channel takes any JSON value as the sender (none at all becomes "default", shared by every
+    such client); a conversation key must be plain text of its own."""
+    bot = Recorder()
+    gate = ChannelGate("gatebot", "callback", TwilioInput("AC" + "1" * 32, "t", "+85200000000"), bot)
+    await gate.on_new_message(UserMessage("hello", CollectingOutputChannel(), sender, input_channel="callback"))
+    assert bot.messages == []
+    await gate.on_new_message(UserMessage("hello", CollectingOutputChannel(), "citizen-1", input_channel="callback"))
+    assert [m.sender_id for m in bot.messages] == ["callback:citizen-1"]
+
+
+def test_telegram_without_a_secret_token_and_twilio_without_its_public_url_do_not_start():
+    with pytest.raises(ValueError, match="secret_token_env"):
+        BotTelegramInput.from_credentials({"bot": "gatebot", "access_token": "1:abc", "verify": "gate_bot"})
+    with pytest.raises(ValueError, match="webhook_url"):
+        BotTwilioInput.from_credentials({"bot": "gatebot", "account_sid": "AC" + "1" * 32, "auth_token": "t", "twilio_number": "+85200000000"})
+    # A local trial may say so explicitly; a gateway that checks signatures may switch the check off.
+    assert BotTelegramInput.from_credentials({"bot": "gatebot", "access_token": "1:abc", "verify": "gate_bot", "allow_unauthenticated": True})
+    assert BotTwilioInput.from_credentials({"bot": "gatebot", "account_sid": "AC" + "1" * 32, "auth_token": "t",
+                                            "twilio_number": "+85200000000", "validate_signature": False})
