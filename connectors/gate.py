@@ -264,6 +264,8 @@ class Delivery:
         except Exception:
             logger.exception("bot=%s channel=%s: a pushed message could not be sent", gate.bot, gate.channel_id)
             return 0
+        if getattr(inner, "last_error", None) is not None:  # the provider refused it (e.g. WhatsApp's 24-hour window)
+            return 0
         return 1
 
 

@@ -185,12 +185,14 @@ class BotTwilioOutput(TwilioOutput):
         super().__init__(account_sid, auth_token, twilio_number)
         if api_base_url:
             self.http_client = RebasedHttpClient(api_base_url)
+        self.last_error: Optional[Exception] = None  # read by a push (connectors.gate.Delivery): refused is not delivered
 
     async def _send_message(self, message_data: dict[str, Any]) -> Any:
         try:
             return await asyncio.to_thread(self.messages.create, **message_data)
         except Exception as error:  # TwilioRestException, connection errors: the turn goes on
             logger.error("channel=twilio: a message to the citizen could not be sent: %s", error)
+            self.last_error = error
             return None
 
 

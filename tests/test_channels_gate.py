@@ -132,3 +132,15 @@ def test_telegram_without_a_secret_token_and_twilio_without_its_public_url_do_no
     assert BotTelegramInput.from_credentials({"bot": "gatebot", "access_token": "1:abc", "verify": "gate_bot", "allow_unauthenticated": True})
     assert BotTwilioInput.from_credentials({"bot": "gatebot", "account_sid": "AC" + "1" * 32, "auth_token": "t",
                                             "twilio_number": "+85200000000", "validate_signature": False})
+
+
+async def test_a_push_the_provider_refuses_is_not_counted_as_delivered():
+    """An officer must not be told a reply reached a WhatsApp citizen when Twilio's API refused or was unreachable."""
+    from connectors.gate import Delivery
+
+    channel = BotTwilioInput.from_credentials({"bot": "gatebot", "account_sid": "AC" + "1" * 32, "auth_token": "t",
+                                               "twilio_number": "whatsapp:+85200000000", "validate_signature": False,
+                                               "api_base_url": "http://127.0.0.1:9"})  # nothing listens on the discard port
+    delivery = Delivery()
+    delivery.add(ChannelGate("gatebot", "whatsapp", channel, Recorder()))
+    assert await delivery.send("whatsapp:whatsapp:+85291234567", "whatsapp", {"text": "你好，我是1823的職員。"}) == 0
