@@ -38,6 +38,6 @@ def entry_department(entry: Entry, language: str) -> str:
     """The entry's department name in the reply language ('Water Supplies Department', '水務署'); '' if unknown."""
     declared = department_of_kb(entry.kb)
     if declared is not None:
-        return in_script(declared.name_in(language), language)
+        return in_script(declared.label_in(language), language)  # the short name where one is given ("AFCD")
     url = _department_source(entry.kb) or entry.source
     return department(url, language) if url else ""

@@ -30,7 +30,7 @@ def department_names(items: Iterable[Mapping[str, Any]], language: str = "en") -
     names = {}
     for kb, counter in found.items():
         declared = department_of_kb(kb)
-        names[kb] = declared.name_in(language) if declared else (counter.most_common(1)[0][0] if counter else kb)
+        names[kb] = declared.label_in(language) if declared else (counter.most_common(1)[0][0] if counter else kb)
     return names
 
 
