@@ -20,6 +20,7 @@ citizen through the channel their conversation last came from (console handoffs)
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from typing import Any, Awaitable, Callable, Optional
@@ -36,8 +37,11 @@ logger = logging.getLogger("hkbot.channels")
 MAX_SENDER_CHARS = 128
 #: Channels whose sender ids are their own (not prefixed): REST keeps Rasa's wire format, websocket signs its ids.
 OWN_SENDER_IDS = ("rest", "websocket")
-#: A pressed button whose payload was too long for the channel arrives as `#<number>`.
-SHORT_CHOICE = re.compile(r"^#(\d{1,2})$")
+#: A pressed button whose payload was too long for the channel arrives as `#<code>`: a hash of the payload,
+#: so a button under an older message still means its own choice (Telegram keeps old keyboards in the chat).
+SHORT_CHOICE = re.compile(r"^#([0-9a-f]{12})$")
+#: How many of the bot's last messages a short code is looked up in.
+SHORT_CHOICE_MESSAGES = 20
 NUMBER_CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 #: Prefixes of channel ids mounted in this process, per bot (REST refuses senders that start with them).
 _namespaces: dict[str, set[str]] = {}
@@ -94,6 +98,26 @@ def numbered_text(text: str, buttons: list[dict[str, Any]], language: Optional[s
     return "\n".join(lines)  # one "\n": Rasa's channels split messages at blank lines
 
 
+def short_code(payload: Any) -> str:
+    """The short button data standing for a payload too long for the channel: `#` + 12 hex of its SHA-256."""
+    return "#" + hashlib.sha256(str(payload).encode("utf-8")).hexdigest()[:12]
+
+
+def buttons_of_recent_messages(tracker: Any, messages: int = SHORT_CHOICE_MESSAGES) -> list[dict[str, Any]]:
+    """The buttons of the bot's last `messages` messages in a conversation, newest first."""
+    from rasa.shared.core.events import BotUttered
+
+    found: list[dict[str, Any]] = []
+    for event in reversed(list(getattr(tracker, "events", []) or [])):
+        if isinstance(event, BotUttered):
+            messages -= 1
+            data = event.data or {}
+            found += [b for b in (data.get("buttons") or data.get("quick_replies") or []) if isinstance(b, dict)]
+            if messages <= 0:
+                break
+    return found
+
+
 def recent_buttons(tracker: Any) -> list[dict[str, Any]]:
     """The buttons of the bot's last message in a conversation ([] when it had none or the citizen spoke since)."""
     from rasa.shared.core.events import BotUttered, UserUttered
@@ -138,8 +162,8 @@ class GatedOutput(OutputChannel):
             return shaped
         if self.payload_bytes:
             short = [
-                {**b, "payload": b.get("payload") if len(str(b.get("payload", "")).encode("utf-8")) <= self.payload_bytes else f"#{number}"}
-                for number, b in enumerate(buttons, 1)
+                {**b, "payload": b.get("payload") if len(str(b.get("payload", "")).encode("utf-8")) <= self.payload_bytes else short_code(b.get("payload"))}
+                for b in buttons
             ]
             return {**{k: v for k, v in message.items() if k != "quick_replies"}, "buttons": short}
         return message
@@ -183,17 +207,21 @@ class ChannelGate:
         return f"{self.prefix}{sender_id}"
 
     async def choice(self, sender: str, text: str) -> Optional[dict[str, Any]]:
-        """The button a `#2` (short button data) or, on numbered channels, a `2` stands for."""
-        match = SHORT_CHOICE.match(text) or (NUMBER_CHOICE.match(text) if self.numbered else None)
-        if match is None or self.tracker_store is None:
+        """The button a short code (button data too long for the channel) or, on numbered channels, a `2` stands for."""
+        short = SHORT_CHOICE.match(text)
+        number = NUMBER_CHOICE.match(text) if self.numbered and short is None else None
+        if (short is None and number is None) or self.tracker_store is None:
             return None
         try:
-            buttons = recent_buttons(await self.tracker_store.retrieve(sender))
+            tracker = await self.tracker_store.retrieve(sender)
         except Exception:
             logger.exception("bot=%s channel=%s: could not read the last buttons", self.bot, self.channel_id)
             return None
-        number = int(match.group(1))
-        return buttons[number - 1] if 1 <= number <= len(buttons) else None
+        if short is not None:  # whichever recent message it was pressed under
+            return next((b for b in buttons_of_recent_messages(tracker) if short_code(b.get("payload")) == text), None)
+        buttons = recent_buttons(tracker)
+        chosen = int(number.group(1)) if number else 0
+        return buttons[chosen - 1] if 1 <= chosen <= len(buttons) else None
 
     async def on_new_message(self, message: UserMessage) -> None:
         if not self.own_ids and not valid_sender(message.sender_id):
@@ -210,17 +238,18 @@ class ChannelGate:
         if chosen is not None:
             text, display = str(chosen.get("payload") or ""), str(chosen.get("title") or "")
         hint = given.get("language")
-        if not text.strip():  # a photo or voice note on a messenger; a widget's empty start-up message elsewhere
-            if self.empty_reply:
-                await self.tell(output, sender, _EMPTY[reply_language(guess_language(None, hint))])
+        if not text.strip() and not self.empty_reply:  # e.g. a widget's empty start-up message: nothing to answer
             return
         if not self.checks_limits:  # REST and websocket refuse before this, with their own answer format
             limits = shared_limits()
-            refusal = limits.check_size(0, text) or limits.check_sender(self.bot, sender)
+            refusal = limits.check_size(0, text) or limits.check_sender(self.bot, sender)  # a photo costs a token too
             if refusal is not None:  # the language is worked out only for a refusal (the NLU does it for a turn)
                 logger.warning("bot=%s channel=%s refused a message (%s)", self.bot, self.channel_id, refusal.code)
                 await self.tell(output, sender, refusal.text(guess_language(text if chosen is None else None, hint)))
                 return
+        if not text.strip():  # a photo or voice note on a messenger: say we read text only
+            await self.tell(output, sender, _EMPTY[reply_language(guess_language(None, hint))])
+            return
         metadata = client_metadata(given, text, display)
         if self.own_ids and isinstance(given.get("channel"), str):  # the websocket marks its own messages
             metadata["channel"] = given["channel"]

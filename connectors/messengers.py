@@ -40,6 +40,19 @@ TELEGRAM_HANDLED = ("message", "edited_message", "callback_query")
 TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature"
 
 
+def _api_base_url(value: Any) -> Optional[str]:
+    """A provider API address from bot.yml: https, or http only to this machine (a test stand-in, a local Bot API
+    server): the Telegram token travels in the URL path and Twilio's credentials in a header."""
+    if not value:
+        return None
+    url = str(value)
+    parts = urlsplit(url)
+    local = (parts.hostname or "") in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local):
+        raise ValueError(f"api_base_url must be an https:// address (http:// only to this machine), got {url!r}")
+    return url
+
+
 def _flag(value: Any, default: bool) -> bool:
     if value is None:
         return default
@@ -86,7 +99,7 @@ class BotTelegramInput(TelegramInput):
                 raise ValueError(f"'{required}' is required (access_token from access_token_env; verify is the bot's username)")
         channel = cls(credentials["access_token"], credentials["verify"], credentials.get("webhook_url"), debug_mode=False)
         channel.bot = bot
-        channel.api_base_url = credentials.get("api_base_url")
+        channel.api_base_url = _api_base_url(credentials.get("api_base_url"))
         channel.secret_token = credentials.get("secret_token")
         if not channel.secret_token and not _flag(credentials.get("allow_unauthenticated"), False):
             # The webhook URL is public (it is in bot.yml): without the secret anyone could post as any chat.
@@ -148,6 +161,9 @@ class BotTelegramInput(TelegramInput):
                 update = None
             if not isinstance(update, dict):
                 return response.json({"error": "not a Telegram update: send the Update object as JSON"}, status=400)
+            query = update.get("callback_query")
+            if isinstance(query, dict) and not isinstance(query.get("message"), dict):
+                return response.text("success")  # a press under an inline-mode or very old message: nothing to answer in
             if not any(isinstance(update.get(kind), dict) for kind in TELEGRAM_HANDLED):
                 # e.g. my_chat_member when a citizen blocks the bot: Rasa's handler would fail with 500 and
                 # Telegram would send it again and again; it needs no answer.
@@ -214,7 +230,7 @@ class BotTwilioInput(TwilioInput):
                 raise ValueError(f"'{required}' is required (account_sid and auth_token from *_env settings)")
         channel = cls(credentials["account_sid"], credentials["auth_token"], str(credentials["twilio_number"]), debug_mode=False)
         channel.bot = bot
-        channel.api_base_url = credentials.get("api_base_url")
+        channel.api_base_url = _api_base_url(credentials.get("api_base_url"))
         channel.webhook_url = credentials.get("webhook_url")
         channel.validate_signature = _flag(credentials.get("validate_signature"), True)
         if not channel.validate_signature:

@@ -104,8 +104,9 @@ async def test_a_number_on_sms_and_a_short_code_on_telegram_stand_for_the_last_b
     telegram = BotTelegramInput.from_credentials({"bot": "gatebot", "access_token": "1:abc", "verify": "gate_bot", "secret_token": "s" * 32})
     gate = ChannelGate("gatebot", "telegram", telegram, bot, Store("telegram:42", events))
     shaped = gate.output(CollectingOutputChannel()).shaped({"text": "每年續期。", "buttons": buttons})
-    assert [b["payload"] for b in shaped["buttons"]] == ["#1", "/ask_human"]  # 69 bytes is over Telegram's 64
-    await gate.on_new_message(UserMessage("#1", CollectingOutputChannel(), 42, input_channel="telegram"))
+    code = shaped["buttons"][0]["payload"]
+    assert code.startswith("#") and shaped["buttons"][1]["payload"] == "/ask_human"  # 69 bytes is over Telegram's 64
+    await gate.on_new_message(UserMessage(code, CollectingOutputChannel(), 42, input_channel="telegram"))
     assert bot.messages[-1].text == buttons[0]["payload"] and bot.messages[-1].sender_id == "telegram:42"
     await gate.on_new_message(UserMessage("1", CollectingOutputChannel(), 42, input_channel="telegram"))
     assert bot.messages[-1].text == "1"  # Telegram has buttons: a typed number is just text
@@ -144,3 +145,39 @@ async def test_a_push_the_provider_refuses_is_not_counted_as_delivered():
     delivery = Delivery()
     delivery.add(ChannelGate("gatebot", "whatsapp", channel, Recorder()))
     assert await delivery.send("whatsapp:whatsapp:+85291234567", "whatsapp", {"text": "你好，我是1823的職員。"}) == 0
+
+
+async def test_a_telegram_button_under_an_older_message_still_means_its_own_choice():
+    """Telegram keeps old keyboards in the chat: pressing "helpful" under the first answer after a second answer
+    must record feedback on the first topic, not on whatever the newest message's first button is."""
+    first = [{"title": "有幫助", "payload": '/feedback{"topic": "dog_licence.validity_renewal", "helpful": "yes"}'}]
+    second = [{"title": "有幫助", "payload": '/feedback{"topic": "dog_licence.fee_concessions", "helpful": "yes"}'}]
+    events = [UserUttered("狗牌幾耐續一次"), BotUttered("每年續期。", {"buttons": first}),
+              UserUttered("狗牌有冇優惠"), BotUttered("絕育犬隻有優惠。", {"buttons": second})]
+    bot = Recorder()
+    telegram = BotTelegramInput.from_credentials({"bot": "gatebot", "access_token": "1:abc", "verify": "gate_bot", "secret_token": "s" * 32})
+    gate = ChannelGate("gatebot", "telegram", telegram, bot, Store("telegram:42", events))
+    old_code = gate.output(CollectingOutputChannel()).shaped({"text": "每年續期。", "buttons": first})["buttons"][0]["payload"]
+    await gate.on_new_message(UserMessage(old_code, CollectingOutputChannel(), 42, input_channel="telegram"))
+    assert bot.messages[-1].text == first[0]["payload"]
+    await gate.on_new_message(UserMessage("#" + "0" * 12, CollectingOutputChannel(), 42, input_channel="telegram"))
+    assert bot.messages[-1].text == "#" + "0" * 12  # a code of no recent button: the text as sent
+
+
+async def test_photos_count_against_the_senders_bucket_too(tight_limits):
+    """A photo gets a polite sentence, but sending photos is not a way round the per-sender limit."""
+    gate = ChannelGate("gatebot", "whatsapp", twilio_channel(), Recorder())
+    out = CollectingOutputChannel()
+    for _ in range(3):
+        await gate.on_new_message(UserMessage("", out, "+85291234567", input_channel="twilio"))
+    texts = [m["text"] for m in out.messages]
+    assert texts[:2] == ["對不起，我只能閱讀文字訊息，請輸入你的問題。"] * 2
+    assert texts[2].startswith("你傳送訊息太快了")
+
+
+def test_a_provider_api_address_must_be_https_unless_it_is_this_machine():
+    base = {"bot": "gatebot", "access_token": "1:abc", "verify": "gate_bot", "secret_token": "s" * 32}
+    with pytest.raises(ValueError, match="https"):
+        BotTelegramInput.from_credentials({**base, "api_base_url": "http://api.example.com"})
+    assert BotTelegramInput.from_credentials({**base, "api_base_url": "http://127.0.0.1:8081"}).api_base_url
+    assert BotTelegramInput.from_credentials({**base, "api_base_url": "https://api.telegram.org"}).api_base_url
