@@ -29,6 +29,8 @@ REASONS = ("fallback", "low_confidence", "clarify")
 #: candidates are the top matches scoring at least AREA_BAND x the top score; their knowledge base is
 #: the message's when it holds at least AREA_SHARE of their summed score and the top scored at least
 #: AREA_FLOOR (the lowest threshold a topic may have: below it every match is noise). Else unclear ("").
+#: Looser on purpose than actions.department_hint.clear_kb, which decides whether a CITIZEN is sent to a
+#: department's hotline (4 of the top 5 must agree): a review group only sorts work for an officer, who reads it.
 AREA_BAND = 0.5
 AREA_SHARE = 2 / 3
 AREA_FLOOR = 0.30
