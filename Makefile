@@ -10,9 +10,9 @@ STAMP  := $(VENV)/.installed
 CURRENT       := .venv-current
 CURRENT_STAMP := $(CURRENT)/.installed
 # Tests whose modules import neither Rasa nor TensorFlow nor spaCy: they also run on $(PYTHON_CURRENT).
-PLAIN_TESTS := tests/test_build_metadata.py tests/test_privacy_redact.py \
-	tests/test_knowledge_validation.py tests/test_knowledge_store.py tests/test_console_csv.py \
-	tests/test_nlu_normalise.py tests/test_nlu_language_id.py
+PLAIN_TESTS := tests/test_build_metadata.py tests/privacy/test_redact.py \
+	tests/knowledge/test_validation.py tests/knowledge/test_store.py tests/console/test_csv.py \
+	tests/nlu/test_normalise.py tests/nlu/test_language_id.py
 
 .PHONY: run test test-current lint install install-current build-deps system-deps browser-tools train bench clean
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rasa_sdk import Tracker
 
-from bots.registry import NAME_PATTERN, BotConfig, BotConfigError, load_bot
+from bots.registry.config import NAME_PATTERN, BotConfig, BotConfigError, load_bot
 from bots.settings import bots_dir
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """action_handoff: the citizen asked for a human. Marks the conversation for an officer and says what happens next.
 
-The event `SlotSet("handoff_active", True)` is the handoff: `bots.policies.HandoffPolicy`
+The event `SlotSet("handoff_active", True)` is the handoff: `bots.runtime.policies.HandoffPolicy`
 keeps the bot silent while the slot is true; an operator releases it by setting it false.
 When the conversation was about one department (its last answer, or a question clearly about it),
 the reply also gives that department's hotline for the wait.

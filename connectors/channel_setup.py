@@ -17,7 +17,7 @@ from typing import Any
 from rasa.core.channels import BUILTIN_CHANNELS
 from rasa.core.channels.channel import InputChannel
 
-from bots.registry import HKBOT_CHANNEL_SETTINGS, BotConfig, BotConfigError, ChannelEntry
+from bots.registry.config import HKBOT_CHANNEL_SETTINGS, BotConfig, BotConfigError, ChannelEntry
 
 
 class ChannelSetupError(BotConfigError):

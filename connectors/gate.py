@@ -5,14 +5,14 @@ input channel gets, without code of its own:
 - its own conversations: sender ids are kept as `<channel>:<id>` (a Telegram chat id, a phone
   number, a socket.io session id can never read or write another channel's conversation); our
   REST and websocket channels keep theirs (they have their own rules, see connectors.rest/session_ids);
-- the message limits of privacy.rate_limit (size, per-sender bucket), refused in the citizen's language;
+- the message limits of bots.server.limits (size, per-sender bucket), refused in the citizen's language;
 - only the metadata a client may set (connectors.client_metadata); the channel is the message's
   `input_channel` (its name in the bot: `telegram`, `whatsapp`, ...), stored with it;
 - a message without text (a photo on WhatsApp) answered with a sentence where the channel says
   so (`hkbot_empty_reply`), else dropped (rasa-webchat sends an empty message when it opens);
 - button choices by number on channels without buttons (SMS, WhatsApp) and short button data
   where a channel limits it (Telegram's 64 bytes), resolved from the conversation's last buttons;
-- then `bots.runtime.handle_message`: redaction before storing, console capture, handoff policy.
+- then `bots.runtime.agents.handle_message`: redaction before storing, console capture, handoff policy.
 
 `GatedOutput` wraps the channel's output: it gives the channel its own recipient id back and
 renders buttons the way the channel can show them. `deliver()` sends an officer's message to a
@@ -29,7 +29,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.constants import DEFAULT_SENDER_ID
 
 from connectors.client_metadata import client_metadata
-from privacy.rate_limit import shared_limits
+from bots.server.limits import shared_limits
 
 logger = logging.getLogger("hkbot.channels")
 

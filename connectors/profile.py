@@ -76,7 +76,7 @@ def _areas(config: Any) -> list[dict[str, Any]]:
 
 def idle_seconds(config: Any) -> int:
     """The kiosk's idle time from bot.yml `kiosk.idle_seconds` (default 90 s)."""
-    # bots.registry keeps keys it does not know (like `kiosk`) in `extra`.
+    # bots.registry.config keeps keys it does not know (like `kiosk`) in `extra`.
     kiosk = config_value(config, "kiosk", None) or config_value(config_value(config, "extra", {}), "kiosk", {}) or {}
     value = kiosk.get("idle_seconds") if isinstance(kiosk, Mapping) else getattr(kiosk, "idle_seconds", None)
     try:

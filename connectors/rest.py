@@ -95,7 +95,7 @@ def parse_request(request: Request, bot: Optional[str] = None) -> tuple[str, str
         raise BadRequest("'message' is missing: give the citizen's text as a string")
     if not text.strip():
         raise BadRequest("'message' is empty")
-    # Its length was checked before the channel: privacy.rate_limit's one limit (HTTP 413).
+    # Its length was checked before the channel: bots.server.limits's one limit (HTTP 413).
     if _LONE_SURROGATE.search(text):
         raise BadRequest("'message' is not valid Unicode text")
     if metadata is not None and not isinstance(metadata, dict):
@@ -109,7 +109,7 @@ class RestChannel(RestInput):
     """Rasa's REST input channel, mounted once per bot, with request validation and one item per message."""
 
     hkbot_channel = True
-    hkbot_checks_limits = True  # privacy.rate_limit's middleware answers HTTP 429/413 before the channel
+    hkbot_checks_limits = True  # bots.server.limits's middleware answers HTTP 429/413 before the channel
     hkbot_mount = "webhooks/rest"
 
     def __init__(self, bot: Optional[str] = None) -> None:

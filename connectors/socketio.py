@@ -11,7 +11,7 @@ Conversation ids are the server's, as with the widget's websocket (connectors.se
 socket.io), keeps it in the socket's own session, and a message belongs to the id of its socket,
 never to a `session_id` the client writes into the message (Rasa 3.6 trusts that one, so anyone
 knowing an id could write into that conversation). A new conversation costs its address the same
-budget as a new REST or websocket one (privacy.rate_limit).
+budget as a new REST or websocket one (bots.server.limits).
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from sanic import Blueprint
 from connectors import session_ids
 from connectors.profile import config_value
 from connectors.websocket import origin_allowed
-from privacy.rate_limit import shared_limits
+from bots.server.limits import shared_limits
 
 logger = logging.getLogger("hkbot.channels")
 #: The label socket.io ids are signed with: a widget's websocket id does not open a socket.io conversation.
@@ -90,7 +90,7 @@ class BotSocketIOInput(SocketIOInput):
         return blueprint
 
     def _address(self, sid: str) -> str:
-        """The client's address, as the other channels see it (privacy.rate_limit.client_address)."""
+        """The client's address, as the other channels see it (bots.server.limits.client_address)."""
         try:
             environ = self.sio.get_environ(sid, namespace=self.namespace) or {}  # type: ignore[union-attr]
         except Exception:

@@ -10,7 +10,7 @@ Frames are JSON text in both directions (see docs/widget.md):
 Session ids are issued and signed by the server (connectors.session_ids): a `hello` with an id
 this server did not issue starts a new conversation. `end_session` may name an id the browser
 held earlier (a kiosk wiped while offline ends its last conversation once it is back online).
-Every frame counts against the per-address and per-conversation buckets of privacy.rate_limit,
+Every frame counts against the per-address and per-conversation buckets of bots.server.limits,
 and one address may hold at most `HKBOT_ADDRESS_SOCKETS` sockets at once.
 
 Every open socket is registered per (bot, sender) so that other parts of the server
@@ -32,7 +32,7 @@ from sanic import Blueprint, Request, Sanic
 from connectors import session_ids
 from connectors.client_metadata import CLIENT_KEYS, client_metadata, shown_text
 from connectors.profile import bot_profile, config_value
-from privacy.rate_limit import check_frame, check_message, client_address, shared_limits
+from bots.server.limits import check_frame, check_message, client_address, shared_limits
 
 logger = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ def _agent(app: Sanic, bot: str) -> Any:
     agents = getattr(app.ctx, "agents", None)
     if isinstance(agents, Mapping) and bot in agents:
         return agents[bot]
-    runtimes = getattr(app.ctx, "runtimes", None)  # bots.runtime.BotRuntime per bot
+    runtimes = getattr(app.ctx, "runtimes", None)  # bots.runtime.agents.BotRuntime per bot
     if isinstance(runtimes, Mapping) and bot in runtimes:
         return getattr(runtimes[bot], "agent", None)
     return getattr(app.ctx, "agent", None)

@@ -1,6 +1,6 @@
 """After each citizen message: count the turn, queue what the bot missed, feed a handoff's live chat.
 
-Registered in `bots.runtime.turn_listeners`; reads the stored (redacted) tracker of the
+Registered in `bots.runtime.agents.turn_listeners`; reads the stored (redacted) tracker of the
 conversation (the one the turn just saved, handed over by the tracker cache, else read back),
 so nothing here sees personal data the tracker store did not already remove, and redacts
 again before writing. Runs after the reply was produced: a failure here is
@@ -100,12 +100,12 @@ _pending: set[asyncio.Task] = set()
 
 
 async def on_turn(runtime: Any, sender: str) -> None:
-    """`bots.runtime.turn_listeners` entry: record the turn in the background."""
+    """`bots.runtime.agents.turn_listeners` entry: record the turn in the background."""
 
     async def run() -> None:
         try:
             # The tracker the turn just stored, as stored (redacted); read back only if it is not at hand.
-            tracker = runtime.take_saved(sender)  # bots.runtime.BotRuntime: through Rasa's FailSafeTrackerStore
+            tracker = runtime.take_saved(sender)  # bots.runtime.agents.BotRuntime: through Rasa's FailSafeTrackerStore
             if tracker is None:
                 tracker = await runtime.agent.tracker_store.retrieve(sender)
             if tracker is not None:

@@ -62,7 +62,7 @@ async def handoff_department(app: Sanic, handoff: handoffs.Handoff) -> Departmen
 
 async def release(app: Sanic, handoff: handoffs.Handoff) -> None:
     """`handoff_active` false: the bot answers the next message again (HandoffPolicy abstains)."""
-    from bots.server import set_handoff
+    from bots.server.app import set_handoff
 
     runtime = (getattr(app.ctx, "runtimes", {}) or {}).get(handoff.bot)
     if runtime is not None:
@@ -76,7 +76,7 @@ def timeout_note(open_sockets: int, seconds: int) -> str:
 
 
 def register(app: Sanic, bots: Mapping[str, Any]) -> None:
-    from bots import runtime as bot_runtime
+    from bots.runtime import agents as bot_runtime
     from connectors import websocket
 
     if capture.on_turn not in bot_runtime.turn_listeners:

@@ -11,7 +11,7 @@ import threading
 
 import sqlalchemy as sa
 
-from bots.sql_driver import Prepared, insert_row
+from bots.storage.sql_driver import Prepared, insert_row
 from knowledge.db_store import engine_for
 from privacy.pseudonym import create_tables, database_key, pseudonym
 

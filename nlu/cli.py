@@ -58,7 +58,7 @@ def _first_result_seconds(text: str) -> tuple[float, float]:
 def _detect_language_process_seconds() -> float:
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "bots.cli", "detect-language"],
+        [sys.executable, "-m", "bots.cli.main", "detect-language"],
         input="點樣申請狗牌呀\n", capture_output=True, text=True, check=True,
     )
     return time.perf_counter() - started

@@ -5,7 +5,7 @@ scanning for column names, so a store that is not registered here is not covered
 `tests/test_privacy_registry.py` fails when any table in the code is neither registered
 nor listed in `NOT_CITIZEN_DATA` with the reason.
 
-Each area registers its own stores (as `bots.cli` registers commands): a module named in
+Each area registers its own stores (as `bots.cli.main` registers commands): a module named in
 `STORE_MODULES` defines `citizen_stores(where: Where) -> list[CitizenStore]`.
 """
 from __future__ import annotations

@@ -33,7 +33,7 @@ def _run(command: Any) -> Any:
     """Run a command; known problems become one clear line and exit status 2."""
 
     def run(args: argparse.Namespace) -> int:
-        from bots.registry import BotConfigError
+        from bots.registry.config import BotConfigError
         import sqlalchemy as sa
 
         from privacy.config import PrivacyConfigError

@@ -16,7 +16,7 @@ from privacy.tracker_db import TrackerDb, conversation_key
 
 def subject_request(sender: str, bots: Optional[Iterable[str]] = None) -> SubjectRequest:
     """The request for a sender: their id and the `<bot>:<sender>` key of every bot asked for (every configured bot when None)."""
-    from bots.registry import bot_names
+    from bots.registry.config import bot_names
 
     chosen = tuple(bots) if bots is not None else None
     # every configured bot: a purged conversation may have left rows in other stores

@@ -1,7 +1,7 @@
 """Where the conversations are stored: the `events` table of Rasa's SQLTrackerStore, reached without loading Rasa.
 
 The server keeps every bot's conversations in one SQL tracker store, under keys
-`<bot>:<sender>` (see `bots.runtime.BotTrackerStore`). By default that is SQLite at
+`<bot>:<sender>` (see `bots.runtime.agents.BotTrackerStore`). By default that is SQLite at
 `data_dir()/trackers.sqlite3`; when `HKBOT_ENDPOINTS` names an endpoints.yml whose
 `tracker_store` is `type: sql`, it is that database (PostgreSQL for several replicas).
 Plain SQLAlchemy is enough for reading and deleting rows, and keeps `hkbot privacy` quick.
@@ -19,8 +19,8 @@ import yaml
 
 from bots.settings import data_dir
 
-ENDPOINTS_ENV = "HKBOT_ENDPOINTS"  # the same variable bots.runtime reads
-#: The default tracker database file; bots.runtime.tracker_db_path() names the same file
+ENDPOINTS_ENV = "HKBOT_ENDPOINTS"  # the same variable bots.runtime.agents reads
+#: The default tracker database file; bots.runtime.agents.tracker_db_path() names the same file
 #: (kept here too so the command does not import Rasa; a test checks they agree).
 TRACKER_DB_NAME = "trackers.sqlite3"
 KEY_SEPARATOR = ":"

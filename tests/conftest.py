@@ -63,7 +63,7 @@ class ServerProcess:
             "HKBOT_DATA_DIR": str(data_dir),
             "HKBOT_API_TOKEN": self.token,
             # Every test's citizens come from 127.0.0.1: the per-address new-conversation budget would
-            # throttle the suite itself. Tests of that budget set it (tests/test_server_security.py).
+            # throttle the suite itself. Tests of that budget set it (tests/bots/server/test_security.py).
             "HKBOT_ADDRESS_NEW_RATE": "0",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
             **(env or {}),
@@ -109,7 +109,7 @@ class ServerProcess:
 @pytest.fixture(scope="session")
 def trained_models() -> dict[str, Path]:
     """Every bot trained (once per run; skipped when its fingerprint's model is already cached)."""
-    from bots.training import ensure_trained
+    from bots.training.train import ensure_trained
 
     return ensure_trained()
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from bots.local_services import LocalServices, ServicesUnavailable
+from bots.bench.services import LocalServices, ServicesUnavailable
 
 #: One bot is enough to prove sharing, and starts in a fraction of the time of three.
 BOT = "dog_licence"

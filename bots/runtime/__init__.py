@@ -1,0 +1,1 @@
+"""The runtime that owns each bot's Rasa Agent: in-process actions, dialogue policies and turn hooks."""

@@ -1,0 +1,1 @@
+"""`hkbot serve`: the HTTP side: one Sanic app for every bot, its limits, health and logs."""

@@ -1,0 +1,1 @@
+"""Where conversations are stored: every tracker-store layer (per-bot keys, redaction, cache, SQL)."""

@@ -1,0 +1,133 @@
+"""A Rasa tracker store wrapper that redacts personal data before anything reaches storage.
+
+`RedactingTrackerStore(inner, kinds)` implements Rasa 3.6's `TrackerStore` interface and
+delegates everything to `inner` (SQL, Redis, Mongo, in-memory, a per-bot key wrapper...).
+On `save` it hands `inner` a redacted copy of the tracker: the text and parse data of
+`UserUttered`, the text, data and metadata of `BotUttered`, string slot values (`SlotSet`)
+and entity values. The tracker the dialogue is running on is never changed, so the current
+turn still works on what the citizen typed; what is read back later is the redacted copy.
+"""
+from __future__ import annotations
+
+from typing import AbstractSet, Any, Iterable, Optional
+
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.events import BotUttered, EntitiesAdded, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bots.storage.wrapper import WrappingTrackerStore
+from privacy.config import privacy_config
+from privacy.redact import KINDS, could_hold_personal_data, find_personal_data, redact_value
+
+#: The fields of an event's dict form that can hold what a citizen typed or was told.
+_FIELDS = {
+    UserUttered: ("text", "parse_data", "metadata"),
+    BotUttered: ("text", "data", "metadata"),
+    SlotSet: ("value",),
+    EntitiesAdded: ("entities",),
+}
+
+
+def _holds_personal_data(value: Any, kinds: tuple[str, ...], keep: AbstractSet[str]) -> bool:
+    """True when some string inside `value` holds personal data of `kinds` (no copies).
+
+    Strings that cannot hold any (most of them: intent names, ids, scores) are skipped by
+    a quick test, so an event is only copied and redacted when there is something to hide.
+    """
+    if isinstance(value, str):
+        return could_hold_personal_data(value) and bool(find_personal_data(value, kinds, keep))
+    if isinstance(value, dict):
+        return any(_holds_personal_data(item, kinds, keep) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_personal_data(item, kinds, keep) for item in value)
+    return False
+
+
+#: Set on an event found clean (or made clean) for a (kinds, keep) policy, so a kept tracker's
+#: older events are not searched again on every save.
+_CHECKED = "_hkbot_redacted_for"
+
+
+def redact_event(event: Event, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> Event:
+    """The event itself when it holds no personal data, else a redacted copy of it."""
+    return _checked(event, (tuple(kinds), frozenset(keep)))
+
+
+def _checked(event: Event, policy: tuple[tuple[str, ...], AbstractSet[str]]) -> Event:
+    """`redact_event` for a policy built once per tracker; events already checked are returned as they are."""
+    if getattr(event, _CHECKED, None) == policy:
+        return event
+    clean = _redact_event(event, policy[0], policy[1])
+    setattr(clean, _CHECKED, policy)
+    return clean
+
+
+def _redact_event(event: Event, kinds: tuple[str, ...], keep: AbstractSet[str]) -> Event:
+    fields = next((names for kind, names in _FIELDS.items() if isinstance(event, kind)), None)
+    if not fields or not any(_holds_personal_data(getattr(event, name, None), kinds, keep) for name in fields):
+        return event  # most events: no dict copy needed
+    data = event.as_dict()
+    changed = False
+    for name in fields:
+        if name in data:
+            cleaned = redact_value(data[name], kinds, keep)
+            if cleaned != data[name]:
+                data[name] = cleaned
+                changed = True
+    if not changed:
+        return event
+    copy = Event.from_parameters(data)
+    return copy if copy is not None else event
+
+
+def redacted_tracker(tracker: DialogueStateTracker, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> DialogueStateTracker:
+    """A new tracker with the same sender and events, each redacted; `tracker` is left as it was."""
+    policy = (tuple(kinds), frozenset(keep))
+    events = [_checked(event, policy) for event in tracker.events]
+    if all(new is old for new, old in zip(events, tracker.events)):
+        return tracker  # nothing to hide: no copy needed
+    slots = tracker.slots.values() if type(tracker.slots) is dict else None
+    return DialogueStateTracker.from_events(
+        tracker.sender_id,
+        events,
+        slots=slots,
+        max_event_history=getattr(tracker, "_max_event_history", None),
+        sender_source=getattr(tracker, "sender_source", None),
+    )
+
+
+class RedactingTrackerStore(WrappingTrackerStore):
+    """Stores redacted copies of trackers in `inner`; reads and everything else go straight to `inner`."""
+
+    def __init__(self, inner: TrackerStore, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> None:
+        self.kinds = tuple(kinds)
+        self.keep = frozenset(keep)  # published contacts (privacy.public): not personal
+        super().__init__(inner)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self._sync().save(redacted_tracker(tracker, self.kinds, self.keep))
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        return await self._sync().retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        return await self._sync().retrieve_full_tracker(conversation_id)
+
+    async def exists(self, conversation_id: str) -> bool:
+        return await self._sync().exists(conversation_id)
+
+    async def keys(self) -> Iterable[str]:
+        return await self.inner.keys()
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        await self.inner.stream_events(redacted_tracker(tracker, self.kinds, self.keep))
+
+
+def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
+    """The store, redacting the kinds of personal data the bot's `privacy.redact` names (all by default)."""
+    from privacy.public import published_contacts
+
+    kinds = privacy_config(bot).redact
+    if not kinds or isinstance(store, RedactingTrackerStore):
+        return store
+    return RedactingTrackerStore(store, kinds, published_contacts())

@@ -1,0 +1,1 @@
+"""Training the bots (cached by fingerprint) and evaluating them on labelled citizen questions."""

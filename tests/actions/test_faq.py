@@ -1,0 +1,121 @@
+"""action_answer_faq: answers with source and metadata, asks when topics are close, never answers what it is not sure of."""
+from __future__ import annotations
+
+import json
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+from rasa.shared.nlu.training_data.message import Message
+
+from actions.sources import department, without_source
+from knowledge.live import shared_store
+from tests.actions.support import domain, only_response, run, user_message
+
+
+def faq(top: str | None, *ambiguous: str) -> dict:
+    matches = [{"id": topic, "kb": topic.split(".")[0], "score": 0.8} for topic in ([top] if top else []) + list(ambiguous)]
+    return {"top": top, "ambiguous": list(ambiguous), "matches": matches, "threshold": 0.5}
+
+
+async def test_answer_carries_topic_kb_source_and_feedback_buttons() -> None:
+    entry = shared_store().entry("dog_licence.where_apply")
+    reply = only_response(await run("action_answer_faq", "dog_licence", user_message("where to apply", "faq", "en", faq=faq(entry.id))))
+    assert entry.answer["en"].startswith(reply["text"]) and reply["text"]  # the answer without its trailing URL
+    assert (reply["label"], reply["kind"], reply["topic"], reply["kb"], reply["source"]) == (
+        entry.id, "answer", entry.id, "dog_licence", entry.source,
+    )
+    assert "http" not in reply["text"]  # the source is one labelled link, not a raw URL in the text
+    assert reply["source_label"] == f"Source: {department(entry.source, 'en')} website"
+    feedback = [json.loads(b["payload"][len("/feedback"):]) for b in reply["buttons"] if b["payload"].startswith("/feedback")]
+    assert feedback == [{"topic": entry.id, "helpful": "yes"}, {"topic": entry.id, "helpful": "no"}]
+
+
+async def test_close_topics_get_a_question_with_buttons_not_a_guess() -> None:
+    question = user_message("狗牌要幾多錢同帶咩", "faq", "yue", faq=faq("dog_licence.fee", "dog_licence.documents"))
+    reply = only_response(await run("action_answer_faq", "dog_licence", question))
+    assert reply["kind"] == "clarify" and reply["label"] == "dog_licence.fee"
+    assert reply["options"] == ["dog_licence.fee", "dog_licence.documents"]
+    store = shared_store()
+    titles = [b["title"] for b in reply["buttons"]]
+    assert titles[:2] == [store.entry("dog_licence.fee").title["zh-Hant"], store.entry("dog_licence.documents").title["zh-Hant"]]
+    assert [b["payload"] for b in reply["buttons"]] == [
+        '/faq{"topic": "dog_licence.fee"}', '/faq{"topic": "dog_licence.documents"}', "/out_of_scope",
+    ]
+    # Nothing of either answer is given before the citizen chooses.
+    assert store.entry("dog_licence.fee").source not in reply["text"]
+
+
+async def test_ambiguous_without_a_top_topic_still_asks() -> None:
+    reply = only_response(await run("action_answer_faq", "tsw", user_message("account", "faq", "en", faq=faq(None, "tsw.register", "tsw.password"))))
+    assert reply["kind"] == "clarify" and reply["label"] == "tsw.register"
+
+
+async def test_a_chosen_topic_is_answered() -> None:
+    pressed = user_message('/faq{"topic": "dog_licence.documents"}', "faq", None, entities={"topic": "dog_licence.documents"})
+    reply = only_response(await run("action_answer_faq", "1823", user_message("狗牌", "faq", "yue"), pressed))
+    entry = shared_store().entry("dog_licence.documents")
+    assert reply["label"] == entry.id and reply["text"] == without_source(entry.answer["zh-Hant"], entry.source)
+    # The documents answer offers the checklist form in bots that have one.
+    assert {"title": "幫我列出清單", "payload": "/request_checklist"} in reply["buttons"]
+
+
+async def test_topics_outside_the_bots_knowledge_bases_fall_back() -> None:
+    forged = user_message('/faq{"topic": "tsw.fees"}', "faq", "en", entities={"topic": "tsw.fees"})
+    reply = only_response(await run("action_answer_faq", "dog_licence", forged))
+    assert reply["label"] == "out_of_scope" and reply["kind"] == "fallback"
+    unknown = only_response(await run("action_answer_faq", "tsw", user_message("x", "faq", "en", faq=faq("tsw.no_such_topic"))))
+    assert unknown["label"] == "out_of_scope"
+    nothing = only_response(await run("action_answer_faq", "tsw", user_message("x", "faq", "en", faq=faq(None))))
+    assert nothing["label"] == "out_of_scope"
+
+
+async def test_the_1823_bot_answers_dog_licence_topics() -> None:
+    reply = only_response(await run("action_answer_faq", "1823", user_message("dog licence fee", "faq", "en", faq=faq("dog_licence.fee"))))
+    assert reply["label"] == "dog_licence.fee" and reply["kb"] == "dog_licence"
+
+
+def test_rasa_parses_our_button_payloads_into_intent_and_entities() -> None:
+    bot_domain = Domain.from_dict(domain("dog_licence"))
+    for payload, intent, entities in [
+        ('/faq{"topic": "dog_licence.fee"}', "faq", {"topic": "dog_licence.fee"}),
+        ('/feedback{"topic": "dog_licence.fee", "helpful": "no"}', "feedback", {"topic": "dog_licence.fee", "helpful": "no"}),
+        ('/choose{"dog_application": "renewal"}', "choose", {"dog_application": "renewal"}),
+        ('/switch_language{"lang": "zh-Hans"}', "switch_language", {"lang": "zh-Hans"}),
+        ("/ask_human", "ask_human", {}),
+        ("/request_checklist", "request_checklist", {}),
+    ]:
+        parsed = YAMLStoryReader.unpack_regex_message(Message(data={"text": payload}), bot_domain)
+        assert parsed.get("intent")["name"] == intent, payload
+        assert {e["entity"]: e["value"] for e in parsed.get("entities")} == entities, payload
+
+
+async def test_bad_input_gets_a_polite_reply_not_an_error() -> None:
+    for entities in ({"topic": 5}, {"topic": ""}, {"topic": "<script>alert(1)</script>"}, {"topic": "x" * 100_000}):
+        reply = only_response(await run("action_answer_faq", "dog_licence", user_message("/faq", "faq", "en", entities=entities)))
+        assert reply["label"] == "out_of_scope" and "1823" in reply["text"]
+    garbage = user_message("\x00\ufffd<b>" * 1000, "faq", "und", faq={"top": None, "ambiguous": "not a list", "matches": []})
+    assert only_response(await run("action_answer_faq", "tsw", garbage))["label"] == "out_of_scope"
+    empty = {"text": None, "intent": {"name": "switch_language"}, "entities": [], "metadata": {}}
+    assert only_response(await run("action_switch_language", "tsw", empty))["kind"] == "language"
+
+
+async def test_a_clarifying_question_in_the_1823_bot_names_each_options_department() -> None:
+    """Close topics of different departments ("lost card": HKID vs dog licence) say whose each one is."""
+    store = shared_store()
+    question = user_message("lost", "faq", "en", faq=faq(None, "immd.id_card_lost", "dog_licence.lost_licence", "1823.contact"))
+    reply = only_response(await run("action_answer_faq", "1823", question))
+    assert reply["kind"] == "clarify"
+    assert [b["title"] for b in reply["buttons"][:3]] == [
+        f"{store.entry('immd.id_card_lost').title['en']} (Immigration Department)",
+        f"{store.entry('dog_licence.lost_licence').title['en']} (AFCD)",
+        store.entry("1823.contact").title["en"],  # "How to contact 1823 (1823)" would say nothing more
+    ]
+    chinese = only_response(await run("action_answer_faq", "1823", user_message("唔見咗", "faq", "yue", faq=faq(None, "immd.id_card_lost", "wsd.burst_main"))))
+    assert [b["title"] for b in chinese["buttons"][:2]] == [
+        f"{store.entry('immd.id_card_lost').title['zh-Hant']}（入境事務處）",
+        f"{store.entry('wsd.burst_main').title['zh-Hant']}（水務署）",
+    ]
+    simplified = only_response(await run("action_answer_faq", "1823", user_message("丢失", "faq", "zh-Hans", faq=faq(None, "immd.id_card_lost", "wsd.burst_main"))))
+    assert simplified["buttons"][1]["title"].endswith("（水务署）")
+    # The payloads still name only the topic: the citizen's tap is answered exactly as before.
+    assert [b["payload"] for b in chinese["buttons"]] == ['/faq{"topic": "immd.id_card_lost"}', '/faq{"topic": "wsd.burst_main"}', "/out_of_scope"]

@@ -1,0 +1,321 @@
+"""The console's vocabulary page, in process over ASGI on real SQLite (console and knowledge databases in tmp_path).
+
+The knowledge list hides vocabulary items and links each knowledge base's vocabulary page; the page shows the
+seed vocabulary one concept per line; a saved edit is a draft whose publish is a new version, live in the store
+and its lexicon without retraining; unreadable lines, HTML, huge and empty texts are refused with their line and
+nothing saved; a user who may only view cannot save.
+"""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import httpx
+import pytest
+import yaml
+from sanic import Sanic
+
+from console import audit, auth, web
+from console.knowledge_pages import filter_items
+from knowledge.db_store import DatabaseSource, KnowledgeDatabase, is_vocabulary, vocabulary_id
+from knowledge.live import reset_shared_store, shared_store
+from knowledge.store import KnowledgeStore
+from knowledge.versions import diff_entries
+from nlu.concepts import concepts_of
+
+SEED = Path(__file__).resolve().parents[2] / "knowledge" / "seed"
+#: The committed knowledge bases (copied, so files other work adds to the seed folder do not matter here).
+SEED_FILES = ("1823.yml", "dog_licence.yml", "tsw.yml")
+BOTS = {"dog_licence": SimpleNamespace(knowledge_bases=("dog_licence",)),
+        "1823": SimpleNamespace(knowledge_bases=("1823", "dog_licence", "tsw"))}
+PASSWORD = "a long test password"
+KB = "dog_licence"
+PAGE = f"/console/knowledge/vocabulary/{KB}"
+NEW_TERM = "woofzilla"  # in no lexicon: only the edit below can make it mean `dog`
+
+
+@pytest.fixture
+async def app(tmp_path, monkeypatch):
+    """The console routes on a fresh Sanic app; knowledge in its own SQLite database seeded from the YAML."""
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    for name in SEED_FILES:
+        shutil.copy(SEED / name, seed / name)
+    monkeypatch.setenv("HKBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(seed))
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DB", f"sqlite:///{tmp_path / 'knowledge.sqlite3'}")
+    monkeypatch.setenv("HKBOT_CONSOLE_DB", f"sqlite:///{tmp_path / 'console.sqlite3'}")
+    monkeypatch.setenv("HKBOT_NOTICES_URL", "off")
+    # A role that may read the knowledge but not change it (the shipped roles all may draft, or not read).
+    monkeypatch.setattr(auth, "ROLES", (*auth.ROLES, "viewer"))
+    monkeypatch.setitem(auth.PERMISSIONS, "viewer", frozenset({"dashboard", "knowledge"}))
+    for name, role in (("pat", "publisher"), ("eddie", "editor"), ("vic", "viewer")):
+        auth.add_user(name, role, PASSWORD, by="test")
+    # Sanic 21.12 rewrites some of its own methods at each app's startup; in test mode it starts from the originals,
+    # so one process can start an app per test.
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    reset_shared_store()
+    app = Sanic(f"console_vocabulary_{uuid.uuid4().hex}")
+    web.register(app, BOTS)
+    await app._startup()
+    assert shared_store().source.database.latest_number() == 1  # the seed import
+    yield app
+    reset_shared_store()
+    _untouch_sanic()
+
+
+def _untouch_sanic() -> None:
+    """Put back the Sanic methods that TouchUp rewrote for this app, so later tests' apps start from the originals."""
+    from sanic.touchup.service import TouchUp
+
+    for target, name in TouchUp._registry:
+        original = target.__dict__.get(f"_{name}")
+        if original is not None:
+            setattr(target, name, original)
+            delattr(target, f"_{name}")
+
+
+@pytest.fixture
+def database(app) -> KnowledgeDatabase:
+    return shared_store().source.database
+
+
+class Console:
+    """A logged-in operator's browser: cookies, and the CSRF token of the last page."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    async def get(self, path: str) -> httpx.Response:
+        page = await self.client.get(path)
+        found = re.search(r'data-csrf="([^"]*)"', page.text)
+        self.csrf = found.group(1) if found else self.csrf
+        return page
+
+    async def post(self, path: str, **form: str) -> httpx.Response:
+        return await self.client.post(path, data={"csrf_token": self.csrf, **form})
+
+
+async def login(app: Sanic, name: str) -> Console:
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console.test")
+    page = await client.get("/console/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    done = await client.post("/console/login", data={"csrf_token": token, "name": name, "password": PASSWORD, "next": "/console/knowledge"})
+    assert done.status_code == 303 and web.COOKIE in client.cookies, done.text
+    console = Console(client)
+    await console.get("/console/knowledge")
+    return console
+
+
+def textarea(page: httpx.Response) -> str:
+    found = re.search(r'<textarea id="vocabulary"[^>]*>\n?(.*?)</textarea>', page.text, re.S)
+    assert found, page.text
+    return html.unescape(found.group(1))
+
+
+def seed_lines(kb: str) -> list[str]:
+    """The page's expected lines, written from the seed YAML itself."""
+    vocabulary = yaml.safe_load((SEED / f"{kb}.yml").read_text(encoding="utf-8"))["vocabulary"]
+    lines = []
+    for concept, value in vocabulary.items():
+        terms, implies = (value["terms"], value.get("implies", [])) if isinstance(value, dict) else (value, [])
+        head = f"{concept} > {' '.join(implies)}" if implies else concept
+        lines.append(f"{head}: {' | '.join(str(t) for t in terms)}")
+    return lines
+
+
+def with_new_term(text: str) -> str:
+    lines = text.splitlines()
+    index = next(i for i, line in enumerate(lines) if line.startswith("dog: "))
+    lines[index] += f" | {NEW_TERM}"
+    return "\n".join(lines)
+
+
+async def test_the_list_hides_vocabulary_items_and_links_each_vocabulary_page(app, database):
+    published = database.published()
+    vocabularies = [i for i in published if is_vocabulary(i)]
+    entries = [i for i in published if not is_vocabulary(i)]
+    assert {i["kb"] for i in vocabularies} == {"1823", KB, "tsw"} and entries
+    assert filter_items(published, BOTS) == entries
+    assert filter_items(published, BOTS, kb=KB) == [e for e in entries if e["kb"] == KB]
+    pat = await login(app, "pat")
+    database.save_draft({**vocabularies[0], "vocabulary": {"dog": ["dog"]}}, "pat")  # a draft must not become a row either
+    page = await pat.get("/console/knowledge")
+    assert page.status_code == 200
+    assert VOCABULARY_ROW.search(page.text) is None
+    assert "._vocabulary</a>" not in page.text
+    assert f"{len(entries)} of {len(entries)} entries." in page.text
+    for kb in ("1823", KB, "tsw"):
+        assert f'<a href="/console/knowledge/vocabulary/{kb}">Vocabulary of {kb}</a>' in page.text
+    filtered = await pat.get(f"/console/knowledge?kb={KB}")
+    count = len([e for e in entries if e["kb"] == KB])
+    assert f"{count} of {len(entries)} entries." in filtered.text
+
+
+VOCABULARY_ROW = re.compile(r'href="/console/knowledge/entry/[^"]*_vocabulary"')
+
+
+async def test_the_page_shows_the_seed_vocabulary_one_concept_per_line(app, database):
+    eddie = await login(app, "eddie")
+    page = await eddie.get(PAGE)
+    assert page.status_code == 200
+    assert textarea(page).splitlines() == seed_lines(KB)
+    assert "dog_licence > dog licence: dog licence | dog license" in textarea(page)
+    assert "words citizens use for one thing, in any language: 水錶 | water meter | 水表" in page.text
+    assert "without retraining" in page.text
+    assert 'value="save"' in page.text and "Publish this vocabulary" not in page.text  # an editor cannot publish
+    assert textarea(await eddie.get("/console/knowledge/vocabulary/tsw")).splitlines() == seed_lines("tsw")
+    missing = await eddie.get("/console/knowledge/vocabulary/no_such_kb")
+    assert missing.status_code == 404 and "no_such_kb" in missing.text
+    weird = await eddie.get("/console/knowledge/vocabulary/..%2Fetc")
+    assert weird.status_code == 404
+
+
+async def test_a_saved_vocabulary_is_a_draft_whose_publish_is_live_in_the_store_and_lexicon(app, database):
+    pat = await login(app, "pat")
+    live = KnowledgeStore(DatabaseSource(database))
+    assert "dog" not in concepts_of(NEW_TERM, live.index().lexicon)
+    text = with_new_term(textarea(await pat.get(PAGE)))
+
+    checked = await pat.post(PAGE, action="check", vocabulary=text)
+    assert checked.status_code == 200 and "No problems found." in checked.text and "vocabulary: dog" in checked.text
+    assert database.drafts() == {}  # a check saves nothing
+
+    saved = await pat.post(PAGE, action="save", vocabulary=text)
+    assert saved.status_code == 303 and saved.headers["location"] == f"{PAGE}?ok=saved"
+    item_id = vocabulary_id(KB)
+    draft = database.draft(item_id)
+    assert draft and draft.author == "pat" and NEW_TERM in draft.data["vocabulary"]["dog"]
+    assert draft.data["vocabulary"]["dog_licence"] == {"terms": draft.data["vocabulary"]["dog_licence"]["terms"], "implies": ["dog", "licence"]}
+    (record,) = [r for r in audit.recent() if r.action == "draft.save"]
+    assert (record.user, record.target, record.detail) == ("pat", item_id, "vocabulary: dog")
+    assert database.latest_number() == 1 and "dog" not in concepts_of(NEW_TERM, live.index().lexicon)  # a draft is not live
+
+    page = await pat.get(f"{PAGE}?ok=saved")
+    assert textarea(page) == text and "Draft saved." in page.text
+    assert "What this draft changes (1 concept(s))" in page.text and "+ woofzilla" in page.text
+    assert f'name="entry_id" value="{item_id}"' in page.text
+
+    published = await pat.post("/console/knowledge/publish", entry_id=item_id, message="A new word for dogs")
+    assert published.status_code == 303 and published.headers["location"] == "/console/versions/2?ok=published"
+    assert database.drafts() == {}
+    changes = diff_entries(database.version(1).entries, database.version(2).entries)
+    assert [(c.entry_id, c.kind) for c in changes] == [(item_id, "changed")]
+    assert [f.field for f in changes[0].fields] == ["vocabulary: dog"]
+    assert ("+", NEW_TERM) in changes[0].fields[0].lines
+
+    live.check()
+    concept = next(c for c in live.snapshot.vocabularies[KB].concepts if c.id == "dog")
+    assert NEW_TERM in concept.terms
+    assert "dog" in concepts_of(f"can my {NEW_TERM} swim", live.index().lexicon)
+    served = shared_store()  # the process's own store, refreshed by the publish route
+    assert "dog" in concepts_of(NEW_TERM, served.index().lexicon)
+    assert textarea(await pat.get(PAGE)) == text
+
+
+async def test_an_unreadable_line_is_refused_with_its_line_number_and_nothing_is_saved(app, database):
+    eddie = await login(app, "eddie")
+    lines = textarea(await eddie.get(PAGE)).splitlines()
+    bad = "\n".join([*lines[:2], "this line has no colon", *lines[2:]])
+    refused = await eddie.post(PAGE, action="save", vocabulary=bad)
+    assert refused.status_code == 422
+    assert "Line 3:" in refused.text and "Write `concept: term | term`" in refused.text
+    assert textarea(refused) == bad  # the operator's text is kept to fix
+    crlf = await eddie.post(PAGE, action="check", vocabulary=bad.replace("\n", "\r\n"))  # as browsers send it
+    assert crlf.status_code == 422 and "Line 3:" in crlf.text
+
+    cases = {
+        "\n".join([*lines, "Water Meter: 水錶"]): f"Line {len(lines) + 1}: &#39;Water Meter&#39; is not a concept name",
+        "\n".join([lines[0], lines[0]]): "Line 2: Concept &#39;dog&#39; is already on line 1.",
+        "\n".join([*lines, "meter > : 水錶"]): "names no concept it implies",
+        "\n".join([*lines, "meter: | |"]): "Concept &#39;meter&#39; has no terms.",
+        "\n".join([lines[0], "<script>alert(1)</script>: x"]): "Line 2: &#39;&lt;script&gt;alert(1)&lt;/script&gt;: x&#39; contains HTML markup.",
+        "\n".join([*lines, "meter: " + "水" * 61]): f"Line {len(lines) + 1}: Vocabulary term",  # the schema's limit, found by validation
+        "  \n\n# only a note\n": "The vocabulary is empty.",
+        "dog: " + " | ".join(["dogs"] * 50_000): "over the 200 KB limit",
+    }
+    for text, expected in cases.items():
+        for action in ("check", "save"):
+            page = await eddie.post(PAGE, action=action, vocabulary=text)
+            assert page.status_code == 422, (text[:80], page.text[:500])
+            assert expected in page.text, (text[:80], page.text)
+            assert "<script>alert(1)</script>" not in page.text
+    missing = await eddie.post(PAGE, action="save")
+    assert missing.status_code == 422 and "The vocabulary is empty." in missing.text
+    assert database.drafts() == {} and database.latest_number() == 1
+    assert not [r for r in audit.recent() if r.action.startswith("draft.")]
+
+
+async def test_a_user_who_may_only_view_cannot_save_and_an_editor_cannot_publish(app, database):
+    vic = await login(app, "vic")
+    page = await vic.get(PAGE)
+    assert page.status_code == 200 and textarea(page).splitlines() == seed_lines(KB)
+    assert "readonly" in page.text and 'value="save"' not in page.text
+    text = with_new_term(textarea(page))
+    refused = await vic.post(PAGE, action="save", vocabulary=text)
+    assert refused.status_code == 403 and "cannot do this" in refused.text
+    assert database.drafts() == {}
+
+    eddie = await login(app, "eddie")
+    await eddie.get(PAGE)
+    forged = await eddie.client.post(PAGE, data={"csrf_token": "forged", "action": "save", "vocabulary": text})
+    assert forged.status_code == 403 and database.drafts() == {}
+    assert (await eddie.post(PAGE, action="save", vocabulary=text)).status_code == 303
+    assert database.draft(vocabulary_id(KB)) is not None
+    publish = await eddie.post("/console/knowledge/publish", entry_id=vocabulary_id(KB))
+    assert publish.status_code == 403 and database.latest_number() == 1
+    discarded = await eddie.post(PAGE, action="discard")
+    assert discarded.status_code == 303 and database.drafts() == {}
+
+
+def entry_form(item: dict) -> dict[str, str]:
+    """The edit form's fields for a stored entry."""
+    form = {"kb": item["kb"], "source": item["source"], "updated": str(item["updated"]),
+            "tags": ", ".join(item.get("tags", [])), "related": ", ".join(item.get("related", []))}
+    for group in ("title", "answer"):
+        form.update({f"{group}.{lang}": text for lang, text in item[group].items()})
+    form.update({f"questions.{lang}": "\n".join(texts) for lang, texts in item["questions"].items()})
+    return form
+
+
+async def test_checking_an_entry_shows_the_confusion_a_citizen_would_meet(app, database):
+    eddie = await login(app, "eddie")
+    item = next(i for i in database.published() if i["id"] == "dog_licence.fee")
+    path = "/console/knowledge/entry/dog_licence.fee"
+    await eddie.get(path)
+    clean = await eddie.post(path, action="check", **entry_form(item))
+    assert clean.status_code == 200 and "No problems found." in clean.text and "trip on" not in clean.text
+    confusing = dict(item, questions={**item["questions"], "en": [*item["questions"]["en"], "Which place do I go to license my dog?"]})
+    checked = await eddie.post(path, action="check", **entry_form(confusing))
+    assert checked.status_code == 200 and "thing(s) citizens may trip on" in checked.text
+    assert "Which place do I go to license my dog?" in html.unescape(checked.text) and "dog_licence.where_apply" in checked.text
+    assert database.drafts() == {}  # checking saves nothing
+
+
+async def test_a_vocabulary_cannot_be_edited_or_wiped_through_the_entry_pages(app, database):
+    pat = await login(app, "pat")
+    path = f"/console/knowledge/entry/{vocabulary_id(KB)}"
+    assert (await pat.get(path)).status_code == 404
+    for action in ("save", "delete"):
+        refused = await pat.post(path, action=action, kb=KB)
+        assert refused.status_code == 404
+    assert database.drafts() == {}
+
+
+async def test_checking_a_vocabulary_shows_the_confusion_it_would_cause(app, database):
+    pat = await login(app, "pat")
+    text = textarea(await pat.get(PAGE))
+    clean = await pat.post(PAGE, action="check", vocabulary=text)
+    before = clean.text.count("<li><strong>dog_licence.")
+    # An operator's slip: 狗牌 made to imply where, documents, vaccination...: every dog licence question now asks them all.
+    merged = text + ("\nplace_of_licence > where amc vet appointment documents hkid bring vaccination microchip: "
+                     "狗牌 | 犬隻牌照 | dog licence")
+    checked = await pat.post(PAGE, action="check", vocabulary=merged)
+    assert checked.status_code == 200 and "thing(s) citizens may trip on" in checked.text
+    assert checked.text.count("<li><strong>dog_licence.") > before
+    assert database.drafts() == {}

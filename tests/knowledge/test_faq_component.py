@@ -1,0 +1,180 @@
+"""FaqRetriever: real Messages through the component, and a really trained small Rasa model (the
+shared intents of every bot) that
+answers from the live knowledge store, picking up an edited knowledge file without retraining."""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from knowledge import live
+from knowledge.store import KnowledgeStore
+from nlu.components.faq import FaqRetriever
+
+GOOD = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge" / "good"
+
+MICROCHIP_ENTRY = """
+  - id: dog_licence.microchip
+    title: {en: "Microchip", zh-Hant: "微型晶片"}
+    answer:
+      en: "The microchip is implanted once and lasts for life. Source: https://www.example.gov.hk/dog-licence"
+      zh-Hant: "微型晶片只須植入一次，終身有效。資料來源：https://www.example.gov.hk/dog-licence"
+    questions:
+      en: ["Does my dog need a microchip?", "Is the microchip replaced at renewal?"]
+      zh-Hant: ["狗隻是否需要植入微型晶片？", "續期時要更換晶片嗎？"]
+      yue: ["隻狗要唔要植晶片？", "晶片要唔要換？"]
+    source: https://www.example.gov.hk/dog-licence
+    updated: 2025-02-01
+"""
+
+
+def message(text: str, intent: str, confidence: float) -> Message:
+    ranking = [{"name": intent, "confidence": confidence}, {"name": "goodbye", "confidence": round(1 - confidence, 3)}]
+    return Message({"text": text, "intent": {"name": intent, "confidence": confidence}, "intent_ranking": ranking})
+
+
+@pytest.fixture(scope="module")
+def component() -> FaqRetriever:
+    return FaqRetriever({"knowledge_bases": ["dog_licence"]}, store=KnowledgeStore(GOOD))
+
+
+def test_a_confident_topic_becomes_the_faq_intent(component):
+    msg = message("狗牌幾多錢呀？", "greet", 0.9)
+    component.process([msg])
+    faq = msg.get("faq")
+    assert faq["top"] == "dog_licence.fee" and faq["threshold"] == component.store.index().threshold
+    assert faq["matches"][0] == {"id": "dog_licence.fee", "kb": "dog_licence", "score": faq["matches"][0]["score"]}
+    assert msg.get("intent")["name"] == "faq" and msg.get("intent")["confidence"] == faq["matches"][0]["score"]
+    assert [r["name"] for r in msg.get("intent_ranking")] == ["faq", "greet", "goodbye"]
+    assert {"faq", "intent", "intent_ranking"} <= msg.output_properties
+
+
+def test_priority_intent_wins_over_a_topic(component):
+    msg = message("human please, dog licence fee", "ask_human", 0.8)
+    component.process([msg])
+    faq = msg.get("faq")
+    assert faq["top"] == "dog_licence.fee" and faq["matches"][0]["score"] < component.config["strong_topic"]
+    assert msg.get("intent")["name"] == "ask_human"
+
+
+def test_a_strong_topic_wins_over_a_confidently_wrong_priority_intent(component):
+    msg = message("dog licence fee", "ask_human", 0.8)
+    component.process([msg])
+    assert msg.get("faq")["matches"][0]["score"] >= component.config["strong_topic"]
+    assert msg.get("intent")["name"] == "faq" and msg.get("faq")["top"] == "dog_licence.fee"
+
+
+def test_a_topic_under_the_threshold_answers_only_when_the_classifier_is_sure_it_is_a_topic_question(component):
+    sure, unsure, other = (message("付款方式", "faq", 0.9), message("付款方式", "faq", 0.6), message("付款方式", "greet", 0.9))
+    component.process([sure, unsure, other])
+    score = sure.get("faq")["matches"][0]["score"]
+    assert component.config["confirmed_threshold"] <= score < component.store.index().threshold
+    assert sure.get("intent")["name"] == "faq" and sure.get("faq")["top"] == "dog_licence.fee"
+    assert sure.get("intent")["confidence"] == score
+    assert unsure.get("intent")["name"] == "out_of_scope" and unsure.get("faq")["top"] is None
+    assert other.get("intent")["name"] == "greet" and other.get("faq")["top"] is None
+
+
+def test_confident_shared_intent_stays_when_no_topic_fits(component):
+    msg = message("thank you so much", "thanks", 0.9)
+    component.process([msg])
+    assert msg.get("intent")["name"] == "thanks" and msg.get("faq")["top"] is None
+
+
+@pytest.mark.parametrize("text", ["貓牌幾錢？", "dog grooming prices", "\x00\x01 binary junk", "A" * 5000])
+def test_nothing_confident_becomes_out_of_scope(component, text):
+    msg = message(text, "greet", 0.4)
+    component.process([msg])
+    assert msg.get("intent")["name"] == "out_of_scope"
+    names = [r["name"] for r in msg.get("intent_ranking")]
+    assert names[0] == "out_of_scope" and len(names) == len(set(names))
+
+
+def test_messages_without_text_are_left_alone(component):
+    msg = Message({"intent": {"name": "greet", "confidence": 0.9}})
+    component.process([msg])
+    assert msg.get("faq") is None and msg.get("intent")["name"] == "greet"
+
+
+# -- a really trained tiny model ------------------------------------------------------------
+
+CONFIG = """\
+recipe: default.v1
+language: zh
+assistant_id: faq_component_test
+pipeline:
+  - name: nlu.components.language.LanguageDetector
+  - name: nlu.components.tokenizer.HongKongTokenizer
+  - name: CountVectorsFeaturizer
+  - name: CountVectorsFeaturizer
+    analyzer: char_wb
+    min_ngram: 1
+    max_ngram: 3
+  - name: LogisticRegressionClassifier
+  - name: nlu.components.faq.FaqRetriever
+    knowledge_bases: [dog_licence]
+policies: []
+"""
+
+#: The shared intents every bot is trained on (greet, thanks, ask_human, out_of_scope, ...).
+SHARED_NLU = Path(__file__).resolve().parents[2] / "bots" / "shared" / "data" / "nlu.yml"
+
+
+@pytest.fixture(scope="module")
+def live_dir(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("live") / "knowledge"
+    shutil.copytree(GOOD, directory)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def tiny_agent(live_dir, tmp_path_factory):
+    from rasa.core.agent import Agent
+    from rasa.model_training import train_nlu
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HKBOT_KNOWLEDGE_DIR", str(live_dir))
+    live.reset_shared_store()
+    project = tmp_path_factory.mktemp("tiny")
+    (project / "config.yml").write_text(CONFIG, encoding="utf-8")
+    model = train_nlu(str(project / "config.yml"), str(SHARED_NLU), str(project / "models"))
+    assert model, "the tiny model did not train"
+    agent = Agent.load(model)
+    yield agent
+    live.reset_shared_store()
+    patch.undo()
+
+
+def parse(agent, text: str) -> dict:
+    return asyncio.run(agent.parse_message(text))
+
+
+def test_trained_model_puts_faq_into_the_parse_result(tiny_agent):
+    result = parse(tiny_agent, "狗牌幾多錢？")
+    assert result["intent"]["name"] == "faq" and result["faq"]["top"] == "dog_licence.fee"
+    assert result["language"] == "yue"
+    assert parse(tiny_agent, "hello")["intent"]["name"] == "greet"
+    assert parse(tiny_agent, "我想搵真人")["intent"]["name"] == "ask_human"
+    oos = parse(tiny_agent, "貓牌幾錢？")
+    assert oos["intent"]["name"] == "out_of_scope" and oos["faq"]["top"] is None
+    # The bot's knowledge bases come from its config: TSW topics are not this bot's.
+    assert all(m["kb"] == "dog_licence" for m in parse(tiny_agent, "TSW password")["faq"]["matches"])
+
+
+def test_an_edited_knowledge_file_answers_within_two_seconds_without_retraining(tiny_agent, live_dir):
+    before = parse(tiny_agent, "Does my dog need a microchip?")
+    assert before["faq"]["top"] is None
+    with open(live_dir / "dog_licence.yml", "a", encoding="utf-8") as handle:
+        handle.write(MICROCHIP_ENTRY)
+    deadline = time.monotonic() + 2.0
+    while time.monotonic() < deadline:
+        after = parse(tiny_agent, "Does my dog need a microchip?")
+        if after["faq"]["top"] == "dog_licence.microchip":
+            break
+        time.sleep(0.1)
+    assert after["faq"]["top"] == "dog_licence.microchip" and after["intent"]["name"] == "faq"
+    assert parse(tiny_agent, "隻狗要唔要植晶片？")["faq"]["top"] == "dog_licence.microchip"
