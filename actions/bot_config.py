@@ -11,8 +11,8 @@ from pathlib import Path
 
 from rasa_sdk import Tracker
 
-from bots.registry.config import NAME_PATTERN, BotConfig, BotConfigError, load_bot
-from bots.settings import bots_dir
+from hkbot.bot_config import NAME_PATTERN, BotConfig, BotConfigError, load_bot
+from hkbot.settings import bots_dir
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from rasa_sdk import Tracker
 
 from actions.bot_config import bot_for
 from actions.language import FALLBACK_LANGUAGE, localised, reply_language
-from bots.registry.config import BotConfig
+from hkbot.bot_config import BotConfig
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Feedback on answers (helpful or not) in SQLite at `bots.settings.data_dir()/feedback.sqlite3`.
+"""Feedback on answers (helpful or not) in SQLite at `hkbot.settings.data_dir()/feedback.sqlite3`.
 
 Stores the bot, topic, verdict, time and a keyed hash of the sender (`privacy.pseudonym`),
 never the sender id itself (PDPO: feedback must not identify a citizen). The key is
@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bots.settings import data_dir
+from hkbot.settings import data_dir
 from privacy.citizen_data import PurgeResult, Retention, SubjectRequest, Where
 from privacy.pseudonym import candidates, configured_key, known_keys, pseudonym
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from bots.registry.config import BotConfig
+from hkbot.bot_config import BotConfig
 from knowledge.live import shared_store
 from knowledge.schema import Entry
 

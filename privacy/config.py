@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
+from hkbot.bot_config import load_bots
 from privacy.redact import KINDS, normalise_kinds
 
 RETENTION_ENV = "HKBOT_RETENTION_DAYS"
@@ -66,7 +67,7 @@ def parse_privacy(block: Any, where: str = "bot.yml") -> PrivacyConfig:
 
 
 def privacy_config(bot: Any = None) -> PrivacyConfig:
-    """The privacy settings of a bot: a `bots.registry.config.BotConfig`, a bot name, a bot.yml dict, or None."""
+    """The privacy settings of a bot: a `hkbot.bot_config.BotConfig`, a bot name, a bot.yml dict, or None."""
     if bot is None:
         return parse_privacy(None)
     if isinstance(bot, PrivacyConfig):
@@ -74,8 +75,6 @@ def privacy_config(bot: Any = None) -> PrivacyConfig:
     if isinstance(bot, dict):
         return parse_privacy(bot.get("privacy"), f"bot {bot.get('name', '?')}")
     if isinstance(bot, str):
-        from bots.registry.config import load_bots
-
         bot = load_bots([bot])[bot]
     block = getattr(bot, "privacy", None)  # a registry that knows the key
     if block is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from bots.settings import bots_dir, knowledge_dir
+from hkbot.settings import bots_dir, knowledge_dir
 from privacy.redact import find_personal_data, identity_of
 
 

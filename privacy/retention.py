@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Optional
 
 import sqlalchemy as sa
 
+from hkbot.bot_config import BotConfigError, bot_names
 from privacy.config import default_retention_days, privacy_config
 from privacy.tracker_db import EVENTS, TrackerDb, split_key
 
@@ -54,8 +55,6 @@ def cutoff_function(days: Optional[int] = None, now: Optional[float] = None) -> 
 
 def strictest_cutoff(cutoff: Callable[[Optional[str]], float]) -> float:
     """The latest cut-off of every configured bot and the default: for rows that belong to no one bot."""
-    from bots.registry.config import bot_names
-
     return max([cutoff(None)] + [cutoff(bot) for bot in bot_names()])
 
 
@@ -83,8 +82,6 @@ def purge_before(db: TrackerDb, cutoff_of: Callable[[Optional[str]], float], bot
 def _days_for(bot: Optional[str], days: Optional[int], default_days: int) -> int:
     if days is not None or bot is None:
         return default_days
-    from bots.registry.config import BotConfigError
-
     try:
         return privacy_config(bot).retention_days
     except BotConfigError:  # a bot no longer configured: its conversations follow the default

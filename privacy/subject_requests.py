@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
+from hkbot.bot_config import bot_names
 from privacy.citizen_data import SubjectRequest, Where, citizen_stores
 from privacy.tracker_db import TrackerDb, conversation_key
 
 
 def subject_request(sender: str, bots: Optional[Iterable[str]] = None) -> SubjectRequest:
     """The request for a sender: their id and the `<bot>:<sender>` key of every bot asked for (every configured bot when None)."""
-    from bots.registry.config import bot_names
-
     chosen = tuple(bots) if bots is not None else None
     # every configured bot: a purged conversation may have left rows in other stores
     names = {sender} | {conversation_key(bot, sender) for bot in (chosen if chosen is not None else bot_names())}

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Optional
 import sqlalchemy as sa
 import yaml
 
-from bots.settings import data_dir
+from hkbot.settings import data_dir
 
 ENDPOINTS_ENV = "HKBOT_ENDPOINTS"  # the same variable bots.runtime.agents reads
 #: The default tracker database file; bots.runtime.agents.tracker_db_path() names the same file

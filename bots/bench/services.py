@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bots.settings import PROJECT_ROOT
+from hkbot.settings import PROJECT_ROOT
 
 SERVICES_SCRIPT = PROJECT_ROOT / "scripts" / "services.sh"
 #: `scripts/services.sh start` exits with this when PostgreSQL or Redis is not installed.

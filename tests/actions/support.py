@@ -10,7 +10,7 @@ from typing import Any
 from rasa.shared.core.domain import Domain
 from rasa_sdk.executor import ActionExecutor
 
-from bots.settings import bots_dir
+from hkbot.settings import bots_dir
 
 _executor: ActionExecutor | None = None
 _domains: dict[str, dict[str, Any]] = {}

@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.browse import PAGE_SIZE, area_pages, send_area
 from actions.context import Context
-from bots.registry.config import ServiceArea, load_bots
+from hkbot.bot_config import ServiceArea, load_bots
 from knowledge.live import shared_store
 from tests.actions.support import domain, only_response, run, user_message
 

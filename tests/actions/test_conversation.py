@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bots.registry.config import load_bots
+from hkbot.bot_config import load_bots
 from knowledge.live import shared_store
 from tests.actions.support import only_response, run, slot_events, user_message
 

@@ -9,8 +9,8 @@ import yaml
 from playwright.sync_api import expect
 
 from bots.registry.project import compose
-from bots.registry.config import load_bots
-from bots.settings import bots_dir
+from hkbot.bot_config import load_bots
+from hkbot.settings import bots_dir
 from knowledge.live import shared_store
 from tests.bots.test_content_conversations import Chat
 from tests.connectors.test_widget_browser import answer_of, ask

@@ -19,8 +19,8 @@ from rasa.shared.importers.importer import TrainingDataImporter
 from rasa.validator import Validator
 
 from bots.registry.project import compose
-from bots.registry.config import bot_names, load_bots
-from bots.settings import bots_dir
+from hkbot.bot_config import bot_names, load_bots
+from hkbot.settings import bots_dir
 from knowledge.live import shared_store
 from nlu.language_id import detect_language
 from tests.actions.support import executor

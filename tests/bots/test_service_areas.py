@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bots.registry.config import BotConfigError, ServiceArea, load_bot, load_bots
+from hkbot.bot_config import BotConfigError, ServiceArea, load_bot, load_bots
 from knowledge.live import shared_store
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "runtime" / "bots" / "demo"

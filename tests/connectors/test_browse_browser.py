@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from bots.registry.config import load_bots
+from hkbot.bot_config import load_bots
 from knowledge.live import shared_store
 from nlu.script import to_simplified
 from tests.widget_browser import ANSWER_TIMEOUT_MS, Page, assert_no_axe_violations, browser, playwright  # noqa: F401

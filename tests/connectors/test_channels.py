@@ -94,7 +94,7 @@ def channel_server(server_factory, tmp_path_factory, stub):
 
 
 def test_the_repository_bots_configure_socketio_and_a_messenger_with_secrets_only_as_variable_names():
-    from bots.registry.config import load_bots
+    from hkbot.bot_config import load_bots
 
     for name, bot in load_bots().items():
         assert {"rest", "websocket", "socketio"} <= set(bot.channels), name
@@ -106,7 +106,7 @@ def test_the_repository_bots_configure_socketio_and_a_messenger_with_secrets_onl
 
 
 def test_a_secret_written_into_bot_yml_is_refused_naming_file_and_key(tmp_path):
-    from bots.registry.config import BotConfigError, load_bot
+    from hkbot.bot_config import BotConfigError, load_bot
 
     folder = copy_bots(tmp_path / "bots")
     path = folder / "tsw" / "bot.yml"
@@ -121,7 +121,7 @@ def test_a_secret_written_into_bot_yml_is_refused_naming_file_and_key(tmp_path):
 
 
 def test_the_old_list_form_and_dotted_class_paths_still_work(tmp_path):
-    from bots.registry.config import load_bot
+    from hkbot.bot_config import load_bot
     from connectors.channel_setup import plan_channels
 
     folder = copy_bots(tmp_path / "bots")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bots.registry.config import load_bots
+from hkbot.bot_config import load_bots
 from connectors.profile import DEFAULT_IDLE_SECONDS, bot_profile, idle_seconds
 from knowledge.live import shared_store
 from nlu.script import to_simplified

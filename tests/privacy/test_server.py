@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bots.registry.config import load_bots
+from hkbot.bot_config import load_bots
 
 HKBOT = str(Path(sys.executable).parent / "hkbot")
 SECRETS = ("A123456(3)", "9123 4567", "chan.tai.man@example.com")

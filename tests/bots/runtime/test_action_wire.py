@@ -18,7 +18,7 @@ def runtime(trained_models, tmp_path_factory):
     import os
 
     from bots.runtime import speedups as rasa_speedups
-    from bots.registry.config import load_bots
+    from hkbot.bot_config import load_bots
     from bots.runtime.agents import load_runtime
 
     rasa_speedups.install()

@@ -22,7 +22,7 @@ SCRIPT = (
 def runtime(trained_models, tmp_path_factory):
     import os
 
-    from bots.registry.config import load_bots
+    from hkbot.bot_config import load_bots
     from bots.runtime.agents import load_runtime
 
     os.environ["HKBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("states"))

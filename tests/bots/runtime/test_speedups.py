@@ -122,7 +122,7 @@ def scipy_rows_as_rasa_builds_them(message) -> object:
 async def test_the_warm_up_conversation_never_reaches_the_real_store(trained_models, tmp_path, monkeypatch):
     import sqlite3
 
-    from bots.registry.config import load_bots
+    from hkbot.bot_config import load_bots
     from bots.runtime.agents import WARM_UP_SENDER, load_runtime, warm_up
 
     monkeypatch.setenv("HKBOT_DATA_DIR", str(tmp_path))

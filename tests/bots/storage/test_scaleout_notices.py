@@ -17,7 +17,7 @@ FEE = "dog_licence.fee"
 @pytest.fixture()
 def database(services) -> KnowledgeDatabase:
     """A fresh PostgreSQL knowledge database holding the seed."""
-    from bots.settings import knowledge_dir
+    from hkbot.settings import knowledge_dir
 
     db = KnowledgeDatabase(services.new_database())
     assert db.seed_from(knowledge_dir()) == 1
@@ -80,6 +80,6 @@ def test_the_lock_store_redis_of_endpoints_yml_carries_the_notices(tmp_path, mon
 
 def test_yaml_folders_get_no_listener(tmp_path, services, monkeypatch):
     monkeypatch.setenv(notices.NOTICES_ENV, services.redis_url)
-    from bots.settings import knowledge_dir
+    from hkbot.settings import knowledge_dir
 
     assert notices.listen_for_changes(KnowledgeStore(knowledge_dir())) is None

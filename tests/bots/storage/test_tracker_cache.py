@@ -255,7 +255,7 @@ async def test_the_console_is_handed_the_turns_tracker_through_rasas_fail_safe_s
     from rasa.core.tracker_store import FailSafeTrackerStore
 
     from bots.runtime import agents as bot_runtime
-    from bots.registry.config import load_bots
+    from hkbot.bot_config import load_bots
     from console import capture, store
 
     monkeypatch.setenv("HKBOT_DATA_DIR", str(tmp_path))

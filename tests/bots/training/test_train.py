@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bots.registry.project import FAQ_COMPONENT, compose, compose_config
-from bots.registry.config import BotConfigError, load_bot, load_bots
+from hkbot.bot_config import BotConfigError, load_bot, load_bots
 from bots.training.train import ensure_trained
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "runtime"
