@@ -16,6 +16,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from nlu.cache import cache_dir
 from nlu.script import converter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -32,16 +33,6 @@ DOMAIN_WORD_FREQ = 20000
 MIN_JIEBA_WORD_FREQ = 20
 
 logger = logging.getLogger(__name__)
-
-
-def cache_dir() -> Path:
-    """Where built dictionaries live (HKBOT_NLU_CACHE, else var/cache/nlu under the project)."""
-    configured = os.environ.get("HKBOT_NLU_CACHE")
-    if configured:
-        return Path(configured).expanduser()
-    from bots.settings import var_dir  # light module: paths only
-
-    return var_dir() / "cache" / "nlu"
 
 
 def _jieba_dict() -> Path:

@@ -5,10 +5,15 @@ Converters are built once per process (each loads its dictionaries from the open
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import opencc
+
+from nlu.cache import cache_dir
 
 
 @lru_cache(maxsize=None)
@@ -64,12 +69,6 @@ def _build_tables() -> dict[str, object]:
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
-    import json
-    import os
-    import tempfile
-
-    from nlu.lexicon import cache_dir
-
     folder = cache_dir()
     digest = hashlib.sha1((opencc.__version__ + SHARED_HANZI_FILE.read_text(encoding="utf-8")).encode())
     path = folder / f"script_tables_{digest.hexdigest()[:12]}.json"
