@@ -23,15 +23,15 @@ from knowledge.db_store import (
     PublishError,
     entry_data,
     is_vocabulary,
-    shared_database,
     validate_entries,
     vocabulary_data,
     vocabulary_id,
 )
 from knowledge.index import KnowledgeIndex
-from knowledge.live import shared_store
+from knowledge.live import shared_database, shared_store
 from knowledge.schema import CONCEPT_ID, HTML_TAG, KB_NAME, TEXT_LANGUAGES, TOPIC_ID, Concept
 from knowledge.versions import diff_entries, field_changes
+from nlu.language_id import detect_language
 
 
 def _database():
@@ -582,8 +582,6 @@ def _published_items() -> list[dict[str, Any]]:
 
 def review_language(text: str) -> str:
     """The question-variant language of a reviewed message (undecidable ones count as formal Chinese)."""
-    from nlu.language_id import detect_language
-
     language = detect_language(text)
     return language if language in TEXT_LANGUAGES else "zh-Hant"
 

@@ -13,10 +13,9 @@ from console import audit, capture, handoffs, review, suggestions
 from console.departments import UNCLEAR, department_label, department_names
 from console.messages import agent_text
 from console.web import HANDOFF_TICK_SECONDS, LANGUAGE_NAMES, _form, _redirect, bot_title, error_page, guard, render, run
-from knowledge.db_store import shared_database
 from knowledge.departments import department_of_kb
 from knowledge.schema import Department
-from knowledge.live import shared_store
+from knowledge.live import shared_database, shared_store
 
 logger = logging.getLogger("hkbot.console")
 MAX_REPLY_CHARS = 2000
@@ -30,7 +29,7 @@ async def push(app: Sanic, handoff: handoffs.Handoff, text: str, sender_kind: st
     """
     from rasa.shared.core.events import BotUttered
 
-    from connectors.gate import deliver
+    from connectors.gate import deliver  # start-up: the channels load Rasa; the console imports it only to push
 
     metadata = {"kind": kind, "label": kind, "language": handoff.language}
     channel = None
@@ -62,7 +61,7 @@ async def handoff_department(app: Sanic, handoff: handoffs.Handoff) -> Departmen
 
 async def release(app: Sanic, handoff: handoffs.Handoff) -> None:
     """`handoff_active` false: the bot answers the next message again (HandoffPolicy abstains)."""
-    from bots.server.app import set_handoff
+    from bots.server.app import set_handoff  # circle: the server mounts the console (create_app)
 
     runtime = (getattr(app.ctx, "runtimes", {}) or {}).get(handoff.bot)
     if runtime is not None:
@@ -76,6 +75,7 @@ def timeout_note(open_sockets: int, seconds: int) -> str:
 
 
 def register(app: Sanic, bots: Mapping[str, Any]) -> None:
+    # start-up: Rasa loads with the server that mounts the console, not when the console module is imported
     from bots.runtime import agents as bot_runtime
     from connectors import websocket
 
@@ -154,7 +154,7 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     @app.post("/console/review/attach", name="console_review_attach")
     @guard("draft")
     async def review_attach(request: Request) -> HTTPResponse:
-        from console.knowledge_pages import review_language
+        from console.knowledge_pages import review_language  # circle knowledge_pages <-> live_pages (issue 15 item 4)
 
         database = shared_database()
         key, entry_id = _form(request, "key")[:500], _form(request, "entry_id")

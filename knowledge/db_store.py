@@ -6,13 +6,14 @@ version. The serving side reads it through `DatabaseSource`, a `KnowledgeSource`
 `KnowledgeStore` (snapshot, subscribers, watcher, index) is the same for files and
 for the database: a publish is live within the watcher's 0.5 s poll, no retraining.
 
-A fresh database imports the YAML seed (`bots.settings.knowledge_dir()`); while no
+A fresh database imports the YAML seed (`hkbot.settings.knowledge_dir()`); while no
 operator has published, a changed seed is imported again, so developers editing the
 seed files never serve stale knowledge.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -25,6 +26,8 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 import yaml
 
+from hkbot.settings import data_dir, knowledge_dir
+from knowledge.notices import announce
 from knowledge.schema import Concept, Entry, Problem, Vocabulary, is_vocabulary, vocabulary_id
 from knowledge.validation import Loaded, _check_cross_references, load_directory, parse_text
 
@@ -32,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 #: Environment variable holding the SQLAlchemy URL of the knowledge database.
 DB_ENV = "HKBOT_KNOWLEDGE_DB"
-#: File name of the default SQLite database under `bots.settings.data_dir()`.
+#: File name of the default SQLite database under `hkbot.settings.data_dir()`.
 DEFAULT_FILE = "knowledge.sqlite3"
 #: The author recorded for seed imports (not an operator: a later seed change is re-imported).
 SEED_AUTHOR = "seed"
@@ -67,8 +70,6 @@ meta_table = sa.Table(
 
 def default_url() -> str:
     """`HKBOT_KNOWLEDGE_DB`, or a SQLite file under the data directory."""
-    from bots.settings import data_dir
-
     url = os.environ.get(DB_ENV, "").strip()
     return url or f"sqlite:///{data_dir() / DEFAULT_FILE}"
 
@@ -176,8 +177,6 @@ def entry_from_data(item: dict[str, Any], origin: str = "") -> Entry:
 
 
 def _fingerprint(items: list[dict[str, Any]]) -> str:
-    import hashlib
-
     return hashlib.sha256(json.dumps(items, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
 
 
@@ -452,13 +451,14 @@ class KnowledgeDatabase:
 
 def _announce(number: int) -> None:
     """After a commit: tell the other replicas (knowledge.notices; they poll when Redis is absent)."""
-    from knowledge.notices import announce
-
     announce(number)
 
 
 class DatabaseSource:
     """A `KnowledgeSource` over the latest published version of a knowledge database."""
+
+    #: Every replica reads the same database: another's publish reaches this one by notice (knowledge.notices).
+    shared = True
 
     def __init__(self, database: KnowledgeDatabase) -> None:
         self.database = database
@@ -497,8 +497,6 @@ def database_source() -> DatabaseSource | None:
 
     File-based: `HKBOT_KNOWLEDGE_DB=files`, or `HKBOT_KNOWLEDGE_DIR` set without `HKBOT_KNOWLEDGE_DB`.
     """
-    from bots.settings import knowledge_dir
-
     url = os.environ.get(DB_ENV, "").strip()
     if url.lower() in FILES_MODE or (not url and os.environ.get("HKBOT_KNOWLEDGE_DIR")):
         return None
@@ -511,11 +509,3 @@ def database_source() -> DatabaseSource | None:
         logger.error("Cannot open the default knowledge database (%s); serving the YAML files of %s instead", error, knowledge_dir())
         return None
     return DatabaseSource(database)
-
-
-def shared_database() -> KnowledgeDatabase | None:
-    """The database behind `knowledge.live.shared_store()`, or None when it serves YAML files."""
-    from knowledge.live import shared_store
-
-    source = shared_store().source
-    return source.database if isinstance(source, DatabaseSource) else None

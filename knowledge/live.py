@@ -1,11 +1,13 @@
-"""The process-wide knowledge store, watching `bots.settings.knowledge_dir()` for live changes."""
+"""The process-wide knowledge store, watching `hkbot.settings.knowledge_dir()` for live changes."""
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-from bots.settings import knowledge_dir
-from knowledge.store import KnowledgeStore
+from hkbot.settings import knowledge_dir
+from knowledge.db_store import DatabaseSource, KnowledgeDatabase, database_source
+from knowledge.notices import listen_for_changes, stop_listening
+from knowledge.store import KnowledgeSource, KnowledgeStore
 
 _lock = threading.Lock()
 _store: KnowledgeStore | None = None
@@ -16,10 +18,8 @@ def knowledge_folder() -> Path:
     return knowledge_dir()
 
 
-def knowledge_source():
+def knowledge_source() -> KnowledgeSource | Path:
     """The YAML folder when HKBOT_KNOWLEDGE_DIR is set (or HKBOT_KNOWLEDGE_DB=files), else the console's database."""
-    from knowledge.db_store import database_source  # the operator console's store (SQLite by default)
-
     return database_source() or knowledge_dir()
 
 
@@ -32,10 +32,14 @@ def shared_store() -> KnowledgeStore:
             # Build each new version's index in the watcher thread, not on a citizen's message.
             _store.subscribe(lambda snapshot, change: _store.index())
             _store.start_watching()
-            from knowledge.notices import listen_for_changes  # replicas: reload on another's publish at once
-
-            listen_for_changes(_store)
+            listen_for_changes(_store)  # replicas: reload on another's publish at once
         return _store
+
+
+def shared_database() -> KnowledgeDatabase | None:
+    """The database behind `shared_store()`, or None when it serves YAML files."""
+    source = shared_store().source
+    return source.database if isinstance(source, DatabaseSource) else None
 
 
 def reset_shared_store() -> None:
@@ -43,8 +47,6 @@ def reset_shared_store() -> None:
     global _store
     with _lock:
         if _store is not None:
-            from knowledge.notices import stop_listening
-
             stop_listening(_store)
             _store.stop_watching()
         _store = None

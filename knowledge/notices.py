@@ -158,9 +158,7 @@ class NoticeListener:
 
 def listen_for_changes(store: Any) -> Optional[NoticeListener]:
     """Reload `store` on every notice when it serves a database and notices are configured; else None."""
-    from knowledge.db_store import DatabaseSource
-
-    if not isinstance(getattr(store, "source", None), DatabaseSource):
+    if not getattr(getattr(store, "source", None), "shared", False):
         return None  # YAML files are local to each machine: nothing to announce
     url = notices_url()
     if not url:

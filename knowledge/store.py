@@ -37,6 +37,9 @@ class KnowledgeSource(Protocol):
 class DirectorySource:
     """Knowledge base YAML files in one directory (`<kb>.yml`)."""
 
+    #: Files are local to each machine: no other replica changes them, so no change notices (knowledge.notices).
+    shared = False
+
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory)
 
@@ -176,7 +179,7 @@ class KnowledgeStore:
 
     def index(self):
         """The retrieval index of the current snapshot (built once per version; the previous one while it builds)."""
-        from knowledge.index import index_for  # lazy: the index needs the NLU layer
+        from knowledge.index import index_for  # start-up: numpy and the NLU layer (~0.4 s), not needed to list or validate
 
         index = index_for(self._snapshot, previous=self._index)
         if index.version == self._snapshot.version:
