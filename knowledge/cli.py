@@ -1,6 +1,7 @@
 """The knowledge commands of `hkbot`: knowledge validate / list / search / tune, and bench faq.
 
-Imports stay light at module level (no Rasa): each command imports what it needs when run.
+Imports stay light at module level (no Rasa, no index): `hkbot --help` imports this module, so the
+heavy parts (the index and its NLU layer, the benchmarks) are imported by the command that runs them.
 """
 from __future__ import annotations
 
@@ -8,6 +9,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from hkbot.settings import knowledge_dir
+from knowledge.confusion import confusion_warnings
+from knowledge.schema import Problem
+from knowledge.scope import bot_knowledge_bases, folder_store
+from knowledge.validation import knowledge_files, load_directory, load_paths
+from nlu.sanitise import clean
 
 
 def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
@@ -47,35 +55,7 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     faq.set_defaults(func=bench_faq_command)
 
 
-def _store(directory: Path | None = None):
-    from bots.settings import knowledge_dir
-    from knowledge.store import KnowledgeStore
-
-    return KnowledgeStore(directory or knowledge_dir())
-
-
-def bot_knowledge_bases(bot: str) -> list[str]:
-    """The knowledge bases BOT answers from (bots/<bot>/bot.yml); a bot named like a kb answers from it."""
-    import yaml
-
-    from bots.settings import bots_dir
-
-    path = bots_dir() / bot / "bot.yml"
-    if path.is_file():
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, OSError, UnicodeDecodeError) as error:
-            raise SystemExit(f"hkbot: cannot read {path}: {error}") from None
-        kbs = data.get("knowledge_bases") if isinstance(data, dict) else None
-        if isinstance(kbs, list) and kbs:
-            return [str(kb) for kb in kbs]
-    return [bot]
-
-
 def validate_command(args: argparse.Namespace) -> int:
-    from bots.settings import knowledge_dir
-    from knowledge.validation import knowledge_files, load_directory, load_paths
-
     paths = [Path(p) for p in args.paths] or [knowledge_dir()]
     files: list[Path] = []
     problems = []
@@ -89,16 +69,13 @@ def validate_command(args: argparse.Namespace) -> int:
         elif path.exists():
             files.append(path)
         else:
-            from knowledge.schema import Problem
-
             problems.append(Problem(str(path), 0, "No such file or folder.", "Check the path."))
     loaded = load_paths(files) if files else None
     entries = loaded.entries if loaded else []
     problems.extend(loaded.problems if loaded else [])
     warnings = []
     if entries and not problems:  # confusion is only worth reading on knowledge that loads
-        from knowledge.confusion import confusion_warnings
-        from knowledge.index import KnowledgeIndex
+        from knowledge.index import KnowledgeIndex  # start-up: the index is ~0.4 s of numpy and NLU
 
         warnings = confusion_warnings(KnowledgeIndex(entries, vocabularies=loaded.vocabularies))
     if args.json:
@@ -118,7 +95,7 @@ def validate_command(args: argparse.Namespace) -> int:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    store = _store()
+    store = folder_store()
     if store.problems and not store.entries():
         for problem in store.problems:
             print(problem, file=sys.stderr)
@@ -136,9 +113,7 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def search_command(args: argparse.Namespace) -> int:
-    from nlu.sanitise import clean
-
-    store = _store()
+    store = folder_store()
     question = clean(args.question)
     if not question.strip():
         print("hkbot: the question is empty.", file=sys.stderr)
@@ -164,10 +139,10 @@ def search_command(args: argparse.Namespace) -> int:
 
 
 def tune_command(args: argparse.Namespace) -> int:
-    from knowledge.index import DEFAULT_THRESHOLD
+    from knowledge.index import DEFAULT_THRESHOLD  # start-up: the index is ~0.4 s of numpy and NLU
     from knowledge.tuning import tune
 
-    store = _store()
+    store = folder_store()
     report = tune(store.entries(), vocabularies=store.snapshot.vocabularies)
     print(report.describe())
     if args.verbose:
@@ -178,7 +153,7 @@ def tune_command(args: argparse.Namespace) -> int:
 
 
 def bench_faq_command(args: argparse.Namespace) -> int:
-    from knowledge import bench
+    from knowledge import bench  # start-up: the benchmark (and its Rasa baseline) loads only when run
 
     if args.baseline:
         if not args.cases:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.cli import bot_knowledge_bases
+from knowledge.scope import bot_knowledge_bases
 from knowledge.index import DEFAULT_THRESHOLD, HIGHEST_THRESHOLD, KnowledgeIndex
 from nlu.retrieval import Item, Ranker
 
