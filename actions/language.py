@@ -11,6 +11,8 @@ from typing import Any, Iterable
 
 from rasa_sdk import Tracker
 
+from nlu.script import to_simplified
+
 #: Reply language tags (DESIGN.md): English, written Cantonese, formal Chinese, Simplified.
 LANGUAGES: tuple[str, ...] = ("en", "yue", "zh-Hant", "zh-Hans")
 FALLBACK_LANGUAGE = "zh-Hant"
@@ -52,8 +54,6 @@ def in_script(text: str, language: str) -> str:
     """Convert Traditional text to Simplified for `zh-Hans`; other languages are returned unchanged."""
     if language != "zh-Hans" or not text:
         return text
-    from nlu.script import to_simplified  # OpenCC loads its dictionaries on first use
-
     return to_simplified(text)
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from rasa.core.channels import BUILTIN_CHANNELS
 from rasa.core.channels.channel import InputChannel
 
-from bots.registry.config import HKBOT_CHANNEL_SETTINGS, BotConfig, BotConfigError, ChannelEntry
+from connectors import CHANNELS
+from hkbot.bot_config import HKBOT_CHANNEL_SETTINGS, BotConfig, BotConfigError, ChannelEntry
 
 
 class ChannelSetupError(BotConfigError):
@@ -47,8 +48,6 @@ class ChannelPlan:
 
 def channel_class(name: str) -> type[InputChannel]:
     """The InputChannel class for a bot.yml channel name or dotted path (ValueError saying why not)."""
-    from connectors import CHANNELS
-
     if name in CHANNELS:
         return CHANNELS[name]
     if name in BUILTIN_CHANNELS:

@@ -30,6 +30,8 @@ from rasa.shared.constants import DEFAULT_SENDER_ID
 
 from connectors.client_metadata import client_metadata
 from bots.server.limits import shared_limits
+from connectors.websocket import send_to
+from nlu.language_id import detect_language
 
 logger = logging.getLogger("hkbot.channels")
 
@@ -74,8 +76,6 @@ def guess_language(text: Optional[str], hint: Optional[str] = None) -> Optional[
     if hint in ("en", "yue", "zh-Hant", "zh-Hans"):
         return hint
     if text and text.strip():
-        from nlu.language_id import detect_language
-
         tag = detect_language(text[:200])
         return None if tag == "und" else tag
     return None
@@ -304,8 +304,6 @@ deliveries: dict[str, Delivery] = {}
 
 async def deliver(bot: str, sender: str, channel_id: Optional[str], message: dict[str, Any]) -> int:
     """Push a bot message (an officer's words) to a citizen on their conversation's channel; how many got it."""
-    from connectors.websocket import send_to
-
     delivered = 0
     if channel_id in (None, "websocket") or sender.startswith("ws-"):
         frame = {"type": "message", "from": message.get("from", "agent"), "text": message.get("text", ""),

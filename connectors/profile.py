@@ -5,6 +5,9 @@ import json
 import logging
 from typing import Any, Mapping
 
+from knowledge.live import shared_store
+from nlu.script import to_simplified
+
 logger = logging.getLogger(__name__)
 
 #: The languages a page offers: Traditional (for yue and zh-Hant), Simplified, English.
@@ -42,8 +45,6 @@ def localised(texts: Any, language: str) -> str:
         return str(texts["zh-Hans"])
     text = str(texts.get("zh-Hant") or texts.get("yue") or texts.get("en") or "")
     if language == "zh-Hans":
-        from nlu.script import to_simplified
-
         return to_simplified(text)
     return text
 
@@ -51,8 +52,6 @@ def localised(texts: Any, language: str) -> str:
 def _topic_titles(topic_id: str) -> dict[str, str]:
     """A topic's title per page language, from the live knowledge store."""
     try:
-        from knowledge.live import shared_store
-
         entry = shared_store().entry(topic_id)
     except Exception:  # a broken knowledge folder must not take the pages down
         logger.exception("Could not read the knowledge store for topic %s", topic_id)
@@ -76,7 +75,7 @@ def _areas(config: Any) -> list[dict[str, Any]]:
 
 def idle_seconds(config: Any) -> int:
     """The kiosk's idle time from bot.yml `kiosk.idle_seconds` (default 90 s)."""
-    # bots.registry.config keeps keys it does not know (like `kiosk`) in `extra`.
+    # hkbot.bot_config keeps keys it does not know (like `kiosk`) in `extra`.
     kiosk = config_value(config, "kiosk", None) or config_value(config_value(config, "extra", {}), "kiosk", {}) or {}
     value = kiosk.get("idle_seconds") if isinstance(kiosk, Mapping) else getattr(kiosk, "idle_seconds", None)
     try:

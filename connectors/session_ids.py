@@ -23,6 +23,8 @@ import secrets
 import threading
 from pathlib import Path
 
+from hkbot.settings import data_dir
+
 logger = logging.getLogger("hkbot.sessions")
 
 SECRET_ENV = "HKBOT_SESSION_SECRET"
@@ -73,8 +75,6 @@ def load_secret() -> bytes:
     api_token = os.environ.get(API_TOKEN_ENV, "").strip()
     if api_token:
         return hmac.new(api_token.encode(), _DERIVE_LABEL, hashlib.sha256).digest()
-    from bots.settings import data_dir
-
     return _file_secret(data_dir())
 
 

@@ -9,6 +9,6 @@ from typing import Any, Mapping
 
 def register_console(app: Any, bots: Mapping[str, Any]) -> None:
     """Add the console's routes, its turn listener and its handoff timer to the server."""
-    from console.web import register
+    from console.web import register  # start-up: `hkbot console` commands import this package; the pages (Sanic, Jinja) load in the server
 
     register(app, bots)

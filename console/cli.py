@@ -5,11 +5,11 @@ import argparse
 import getpass
 import sys
 
+from console.audit import CLI
+from console.auth import ROLES, AuthError, add_user, users
+
 
 def add_user_command(args: argparse.Namespace) -> int:
-    from console.audit import CLI
-    from console.auth import AuthError, add_user
-
     if sys.stdin.isatty():
         password = getpass.getpass(f"Password for {args.name}: ")
         if getpass.getpass("Again: ") != password:
@@ -27,16 +27,12 @@ def add_user_command(args: argparse.Namespace) -> int:
 
 
 def users_command(args: argparse.Namespace) -> int:
-    from console.auth import users
-
     for user in users():
         print(f"{user.name}\t{user.role}\t{'active' if user.active else 'disabled'}")
     return 0
 
 
 def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
-    from console.auth import ROLES  # light: argon2 and SQLAlchemy only
-
     parser = commands.add_parser("console", help="operator console users (the console itself is served at /console)")
     sub = parser.add_subparsers(dest="console_command", metavar="ACTION", required=True)
     add = sub.add_parser("add-user", help="create a console user, or reset their role and password (password from stdin or a prompt)")

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from knowledge.db_store import is_vocabulary
 from knowledge.schema import REQUIRED_ANSWER_LANGUAGES, REQUIRED_QUESTION_LANGUAGES, TEXT_LANGUAGES
+from nlu.normalise import normalise
 
 #: Language names in gap labels (operators read English labels; the languages name themselves elsewhere).
 GAP_LANGUAGE_NAMES = {"en": "English", "zh-Hant": "Traditional Chinese", "yue": "Cantonese", "zh-Hans": "Simplified Chinese"}
@@ -175,9 +176,7 @@ class KnowledgeFilter:
         """Ids of entries whose texts (one language's, if given) contain `q`, normalised; once per query (counts reuse it)."""
         key = (q, lang)
         if key not in self._found:
-            from nlu.normalise import normalise  # the citizens' normalisation: width, script, colloquial forms
-
-            needle = normalise(q)
+            needle = normalise(q)  # the citizens' normalisation: width, script, colloquial forms
             self._found[key] = {str(i.get("id")) for i in self.items if any(needle in normalise(t) for t in _texts(i, lang or None))}
         return self._found[key]
 

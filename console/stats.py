@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from actions.feedback_store import FeedbackStore, default_path
 from console import store
 
 
@@ -85,8 +86,6 @@ class DayStats:
 
 
 def _feedback_rows(path: Path | None):
-    from actions.feedback_store import FeedbackStore, default_path
-
     path = path or default_path()
     if not Path(path).is_file():
         return []

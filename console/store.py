@@ -12,6 +12,7 @@ import threading
 import sqlalchemy as sa
 
 from bots.storage.sql_driver import Prepared, insert_row
+from hkbot.settings import data_dir
 from knowledge.db_store import engine_for
 from privacy.pseudonym import create_tables, database_key, pseudonym
 
@@ -131,8 +132,6 @@ def add_missing_columns(db: sa.engine.Engine) -> list[str]:
 
 
 def default_url() -> str:
-    from bots.settings import data_dir
-
     return os.environ.get(DB_ENV, "").strip() or f"sqlite:///{data_dir() / DEFAULT_FILE}"
 
 

@@ -21,6 +21,7 @@ from sanic import Request, Sanic, response
 from sanic.response import HTTPResponse
 
 from console import audit, auth, proxy, stats
+from knowledge.live import shared_store
 
 logger = logging.getLogger("hkbot.console")
 
@@ -81,8 +82,6 @@ def bot_title(bots: Mapping[str, Any], name: str) -> str:
 
 def topic_titles() -> dict[str, str]:
     """Every live topic's English title by id, for pages that name topics."""
-    from knowledge.live import shared_store
-
     return {entry.id: entry.title_in("en") for entry in shared_store().entries()}
 
 
@@ -164,7 +163,7 @@ def _redirect(url: str) -> HTTPResponse:
 
 def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     """Mount every console route on `app`; `bots` maps bot names to their BotConfig."""
-    from console import knowledge_pages, live_pages
+    from console import knowledge_pages, live_pages  # circle: the pages import web (issue 15 item 4)
 
     bots = dict(bots)
 

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from knowledge.db_store import entry_data, loaded_data, validate_entries
 from knowledge.schema import TEXT_LANGUAGES, Problem, is_vocabulary
 from knowledge.validation import parse_text
 
@@ -106,8 +107,6 @@ def from_csv(data: bytes | str, name: str = "upload.csv") -> tuple[list[dict[str
 
 
 def _validated(items: list[dict[str, Any]], name: str) -> tuple[list[dict[str, Any]], list[Problem]]:
-    from knowledge.db_store import entry_data, validate_entries
-
     entries, problems = validate_entries(items, name=name)
     return [entry_data(e) for e in entries], problems
 
@@ -123,8 +122,6 @@ def to_yaml(items: Iterable[dict[str, Any]], kb: str) -> str:
 
 def from_yaml(data: bytes | str, name: str = "upload.yml") -> tuple[list[dict[str, Any]], list[Problem]]:
     """One knowledge base YAML file into stored entry dicts, with the seed files' validation and line numbers."""
-    from knowledge.db_store import loaded_data
-
     loaded = parse_text(data, name)
     return loaded_data(loaded), loaded.problems
 

@@ -1,6 +1,6 @@
 """`hkbot detect-language` and `hkbot bench nlu`.
 
-Top-level imports stay light (no Rasa, spaCy or jieba) so the commands start fast.
+Top-level imports stay light (no Rasa, spaCy or jieba: `import nlu` loads none of them) so the commands start fast.
 """
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import os
 import subprocess
 import sys
 import time
+
+import nlu
+from nlu.language_id import detect_language
+from nlu.langid_data import examples, written_sentences
 
 
 def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAction) -> None:
@@ -25,8 +29,6 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
 
 def detect_language_command(args: argparse.Namespace) -> int:
     """Stream stdin: one tag per input line, in order, flushed line by line."""
-    from nlu.language_id import detect_language
-
     stdin, stdout = sys.stdin.buffer, sys.stdout
     # Read bytes and split on b"\n" only: invalid UTF-8 or U+2028 never shifts the lines.
     for raw in iter(stdin.readline, b""):
@@ -65,8 +67,6 @@ def _detect_language_process_seconds() -> float:
 
 
 def _bench_sentences(count: int) -> list[str]:
-    from nlu.langid_data import examples, written_sentences
-
     try:
         pool = [e.text for e in examples()]
     except ImportError:  # hsk-sentences-audio (a test extra) missing: our own sentences only
@@ -88,8 +88,6 @@ def bench_nlu_command(args: argparse.Namespace) -> int:
     print(f"first result after import (English, loads spaCy): {english:.3f} s (whole process {english_process:.3f} s)")
     print(f"`hkbot detect-language` process, one line: {detect_process:.3f} s")
 
-    import nlu
-
     sentences = _bench_sentences(args.sentences)
     nlu.analyse("warm up 熱身")
     nlu.analyse("How do I renew my dog licence?")
@@ -102,8 +100,6 @@ def bench_nlu_command(args: argparse.Namespace) -> int:
         f"analyse (detect + normalise + tokenise), one core: {len(sentences) / elapsed:,.0f} sentences/s "
         f"over {len(sentences):,} distinct sentences (mean {chars:.1f} chars)"
     )
-    from nlu.language_id import detect_language
-
     started = time.perf_counter()
     for sentence in sentences:
         detect_language(sentence)

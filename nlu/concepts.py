@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from nlu.english import lemma
 from nlu.normalise import normalise
 
 CONCEPTS_FILE = Path(__file__).resolve().parent / "data" / "concepts.txt"
@@ -44,9 +45,7 @@ _NOT_WORD = re.compile(r"[^\w@\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+"
 
 
 def _lemma(word: str) -> str:
-    from nlu.english import lemma  # spaCy loads only when Latin text is seen
-
-    return lemma(word)
+    return lemma(word)  # spaCy loads only when Latin text is seen
 
 
 def _not(match: re.Match) -> str:

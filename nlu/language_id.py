@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from nlu.cantonese import is_cantonese  # its model loads on the first Chinese message
 from nlu.sanitise import is_invisible, sanitise
 from nlu.script import script_counts, to_hk_view
 from nlu.types import UNDETERMINED
@@ -64,6 +65,4 @@ def detect_language(text: object) -> str:
         return "en"
     if script_of(han) == "zh-Hans":
         return "zh-Hans"
-    from nlu.cantonese import is_cantonese  # model loaded on first Chinese message
-
     return "yue" if is_cantonese(to_hk_view(clean)) else "zh-Hant"

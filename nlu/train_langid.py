@@ -12,6 +12,7 @@ import argparse
 import json
 import random
 
+from nlu import cantonese
 from nlu.cantonese import MODEL_FILE, features, han_segments
 from nlu.langid_data import Example, tuning_set
 from nlu.script import to_hk_view
@@ -68,8 +69,6 @@ def main() -> None:
         cut = len(examples) // 5
         dev, train_part = examples[:cut], examples[cut:]
         tables = train(train_part, args.c)
-        from nlu import cantonese
-
         cantonese.model.cache_clear()
         cantonese._override = tables
         by_source: dict[str, list[int]] = {}

@@ -3,7 +3,7 @@
 Each covers every store registered in `privacy.citizen_data` (conversations, feedback,
 console review queue, handoffs and transcripts, turns, audit quotes), SQLite or PostgreSQL.
 
-Light at import time (argparse only); the commands load SQLAlchemy when run, never Rasa.
+Light at import time (argparse and the bot.yml reader); the commands load SQLAlchemy when run, never Rasa.
 """
 from __future__ import annotations
 
@@ -13,9 +13,13 @@ import sys
 from datetime import datetime, timezone
 from typing import Any, Optional
 
+from hkbot.bot_config import BotConfigError
+from privacy.citizen_data import Retention, Where, citizen_stores
+from privacy.config import PrivacyConfigError
+
 
 def _open(args: argparse.Namespace) -> Any:
-    from privacy.tracker_db import open_tracker_db
+    from privacy.tracker_db import open_tracker_db  # start-up: SQLAlchemy loads when a command runs, not for `hkbot --help`
 
     return open_tracker_db(args.db)
 
@@ -33,10 +37,9 @@ def _run(command: Any) -> Any:
     """Run a command; known problems become one clear line and exit status 2."""
 
     def run(args: argparse.Namespace) -> int:
-        from bots.registry.config import BotConfigError
+        # start-up: these three load SQLAlchemy when a command runs, not for `hkbot --help`
         import sqlalchemy as sa
 
-        from privacy.config import PrivacyConfigError
         from privacy.pseudonym import SenderKeyError
         from privacy.tracker_db import TrackerStoreError
 
@@ -51,8 +54,7 @@ def _run(command: Any) -> Any:
 
 
 def purge_command(args: argparse.Namespace) -> int:
-    from privacy.citizen_data import Retention, Where, citizen_stores
-    from privacy.retention import cutoff_function, purge_before, strictest_cutoff
+    from privacy.retention import cutoff_function, purge_before, strictest_cutoff  # start-up: SQLAlchemy loads when a command runs, not for `hkbot --help`
 
     if args.days is not None and args.days < 1:
         return _fail("--days must be at least 1")
@@ -81,7 +83,7 @@ def purge_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from privacy.subject_requests import export_sender
+    from privacy.subject_requests import export_sender  # start-up: SQLAlchemy loads when a command runs, not for `hkbot --help`
 
     record = export_sender(_open(args), args.sender, _bots(args), console_url=args.console_db)
     if not record["conversations"] and not record["other_records"]:
@@ -91,7 +93,7 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def delete_command(args: argparse.Namespace) -> int:
-    from privacy.subject_requests import delete_sender
+    from privacy.subject_requests import delete_sender  # start-up: SQLAlchemy loads when a command runs, not for `hkbot --help`
 
     report = delete_sender(_open(args), args.sender, _bots(args), console_url=args.console_db)
     if report.nothing:

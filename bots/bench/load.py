@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bots.bench.client import LoadClient
 from bots.bench.serve import LoadResult, Process, _bin, _env, _free_port, tree_rss_mb
+from bots.bench.services import LocalServices, ServicesUnavailable
+from bots.training.train import ensure_trained
+from hkbot.bot_config import load_bots
+from knowledge.db_store import KnowledgeDatabase
+from knowledge.live import reset_shared_store, shared_store
+from nlu.script import to_simplified
 
 LANGUAGES = ("en", "yue", "zh-Hant", "zh-Hans")
 
@@ -40,8 +47,6 @@ class Script:
 
 def expected_answer(entry: Any, language: str) -> str:
     """The answer text the bot sends for `entry` in `language` (yue reads Traditional, zh-Hans converted)."""
-    from nlu.script import to_simplified
-
     if language == "en":
         return entry.answer["en"]
     traditional = entry.answer["zh-Hant"]
@@ -49,8 +54,6 @@ def expected_answer(entry: Any, language: str) -> str:
 
 
 def question_variants(entry: Any, language: str) -> list[str]:
-    from nlu.script import to_simplified
-
     if language == "zh-Hans":
         return [to_simplified(q) for q in entry.questions.get("zh-Hant", ())]
     return list(entry.questions.get(language, ()))
@@ -63,9 +66,6 @@ def _labelled(messages: list[dict]) -> list[dict]:
 def calibrate(url: str, bot: str, count: int, say: Any) -> list[Script]:
     """One script per conversation: topic x language pairs whose question variants the bot answers with that topic."""
     import httpx
-
-    from bots.registry.config import load_bots
-    from knowledge.live import shared_store
 
     kbs = set(load_bots([bot])[bot].knowledge_bases)
     entries = [e for e in shared_store().entries() if e.kb in kbs]
@@ -105,8 +105,6 @@ class Outcome(LoadResult):
 
 
 async def _run(urls: list[str], scripts: list[Script], messages: int, tag: str) -> tuple[Outcome, list[str]]:
-    from bots.bench.client import LoadClient
-
     outcome = Outcome()
     examples: list[str] = []
     senders = [f"load-{tag}-{n}-{uuid.uuid4().hex[:6]}" for n in range(len(scripts))]
@@ -170,9 +168,6 @@ def row(label: str, outcome: Outcome, stored: int, expected: int) -> str:
 
 def bench_load_command(args: argparse.Namespace) -> int:
     """`hkbot bench load [--conversations 50] [--messages 20] [--bot dog_licence]`."""
-    from bots.bench.services import LocalServices, ServicesUnavailable
-    from bots.training.train import ensure_trained
-
     def say(text: str) -> None:
         print(text, flush=True)
 
@@ -187,8 +182,6 @@ def bench_load_command(args: argparse.Namespace) -> int:
     replicas: list[Process] = []
     try:
         database_url = services.new_database("hkbot_bench")
-        from knowledge.db_store import KnowledgeDatabase
-
         KnowledgeDatabase(database_url)
         scratch = Path(tempfile.mkdtemp(prefix="hkbot-bench-load-"))
         shared = services.replica_env(scratch, database_url)
@@ -214,8 +207,6 @@ def bench_load_command(args: argparse.Namespace) -> int:
         memory = [tree_rss_mb(p.popen.pid) for p in replicas]
         load = os.getloadavg()
     finally:
-        from knowledge.live import reset_shared_store
-
         reset_shared_store()  # stop watching the database before it is dropped
         for process in replicas:
             process.stop()

@@ -27,7 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bots.settings import PROJECT_ROOT, var_dir
+from bots.bench.client import LoadClient
+from bots.registry.project import compose
+from bots.training.train import ensure_trained
+from hkbot.bot_config import bot_names, load_bots
+from hkbot.settings import PROJECT_ROOT, var_dir
 
 PLAIN_CONFIG = """\
 # Rasa's recommended default config (rasa/engine/recipes/config_files/default_config.yml),
@@ -201,8 +205,6 @@ class LoadResult:
 
 
 async def _load(url: str, conversations: int, messages: int, tag: str, texts: tuple[str, ...]) -> LoadResult:
-    from bots.bench.client import LoadClient
-
     result = LoadResult()
     async with LoadClient(conversations) as client:
 
@@ -232,9 +234,6 @@ def load_test(url: str, conversations: int, messages: int, tag: str, bot: str) -
 
 def plain_models(bots: list[str], say: Any) -> dict[str, Path]:
     """Each bot's composed domain and data trained with PLAIN_CONFIG (cached by fingerprint under var/bench/)."""
-    from bots.registry.project import compose
-    from bots.registry.config import load_bots
-
     folder = var_dir() / "bench" / "plain"
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "config.yml"
@@ -346,9 +345,6 @@ def table(ours: dict[str, Any], plain: dict[str, Any], bots: list[str], load_bot
 
 def bench_serve_command(args: argparse.Namespace) -> int:
     """`hkbot bench serve [--bot BOT] [--conversations N] [--messages M]`."""
-    from bots.registry.config import bot_names
-    from bots.training.train import ensure_trained
-
     say = lambda line: print(line, flush=True)  # noqa: E731
     bots = bot_names()
     load_bot = args.bot or LOAD_BOT

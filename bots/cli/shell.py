@@ -11,6 +11,10 @@ import sys
 import uuid
 from typing import Any, Callable
 
+from bots.server.logs import configure_logging
+from bots.training.train import TrainingError
+from hkbot.bot_config import BotConfigError
+
 PROMPT = "you> "
 
 
@@ -31,6 +35,7 @@ def render(messages: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
 
 async def chat(runtime: Any, read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> None:
     """The read-answer loop; returns at /quit or end of input."""
+    # start-up: Rasa (and TensorFlow) load once the command has quietened their logs
     from rasa.core.channels.channel import UserMessage
 
     from bots.runtime.agents import handle_message
@@ -64,12 +69,8 @@ async def chat(runtime: Any, read: Callable[[str], str] = input, write: Callable
 
 def shell_command(args: argparse.Namespace) -> int:
     """`hkbot shell BOT`."""
-    from bots.server.logs import configure_logging
-
     configure_logging("WARNING")
-    from bots.registry.config import BotConfigError
-    from bots.runtime.agents import load_runtimes
-    from bots.training.train import TrainingError
+    from bots.runtime.agents import load_runtimes  # after configure_logging(): Rasa and TensorFlow import quietly
 
     try:
         runtimes = load_runtimes([args.bot], in_memory=True)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from bots.registry.config import BotConfig
-from bots.settings import PROJECT_ROOT, bots_dir, config_path, var_dir
+from hkbot.bot_config import BotConfig
+from hkbot.settings import PROJECT_ROOT, bots_dir, config_path, knowledge_dir, var_dir
+from knowledge.store import load_directory
 
 FAQ_COMPONENT = "nlu.components.faq.FaqRetriever"
 #: The slot naming the conversation's bot (actions.bot_config reads it).
@@ -120,9 +121,6 @@ def derived_domain(bot: BotConfig) -> dict:
 
 def _write_faq_examples(bot: BotConfig, target: Path) -> None:
     """Every question variant of the bot's knowledge bases as an example of the `faq` intent."""
-    from knowledge.store import load_directory
-    from bots.settings import knowledge_dir
-
     entries = load_directory(knowledge_dir()).usable().entries  # a refused knowledge base teaches nothing
     wanted = {str(kb) for kb in bot.knowledge_bases}
     texts = list(dict.fromkeys(text for entry in entries if str(entry.kb) in wanted for _lang, text in entry.variants()))

@@ -34,11 +34,15 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 
 from bots.runtime import speedups as rasa_speedups
 from bots.runtime.action_wire import InProcessCall
-from bots.registry.config import BotConfig, load_bots
-from bots.settings import data_dir
+from bots.server.logs import quiet_rasa
+from bots.storage.sql_resilience import harden_tracker_store, use_write_ahead_log
+from bots.training.train import ensure_trained, fingerprint_of
+from hkbot.bot_config import BotConfig, load_bots
+from hkbot.settings import data_dir
 from bots.storage.redacting import wrap_tracker_store
 from bots.storage.wrapper import WrappingTrackerStore
 from bots.storage.tracker_cache import CachedTrackerStore, cache_size
+from privacy.pseudonym import process_key, pseudonym
 
 logger = logging.getLogger("hkbot.runtime")
 
@@ -248,13 +252,10 @@ def create_tracker_store(bot: str, endpoints: Any, event_broker: Any = None, in_
 
         inner: TrackerStore = InMemoryTrackerStore(Domain.empty())
     elif endpoints is not None and endpoints.tracker_store is not None:
-        from bots.storage.sql_resilience import harden_tracker_store  # PostgreSQL restarts: pre-ping, retry connects
-
+        # PostgreSQL restarts: pre-ping, retry connects
         inner = harden_tracker_store(TrackerStore.create(endpoints.tracker_store, event_broker=event_broker))
     else:
         tracker_db_path().parent.mkdir(parents=True, exist_ok=True)
-        from bots.storage.sql_resilience import use_write_ahead_log
-
         inner = use_write_ahead_log(SQLTrackerStore(dialect="sqlite", db=str(tracker_db_path()), event_broker=event_broker))
     return BotTrackerStore(bot, inner)
 
@@ -286,8 +287,6 @@ class BotRuntime:
 
     @property
     def fingerprint(self) -> str:
-        from bots.training.train import fingerprint_of
-
         return fingerprint_of(self.model_path)
 
     def take_saved(self, sender_id: str) -> Optional[DialogueStateTracker]:
@@ -339,9 +338,6 @@ def load_runtimes(names: Iterable[str] | None = None, progress: Any = None, in_m
     """Train what changed, then load every named bot (all when None). Call outside a running loop.
 
     `in_memory` keeps conversations out of the server's store (hkbot shell, hkbot eval)."""
-    from bots.server.logs import quiet_rasa
-    from bots.training.train import ensure_trained
-
     quiet_rasa()
     bots = load_bots(names)
     models = ensure_trained(list(bots), progress=progress)
@@ -397,8 +393,6 @@ def freeze_loaded_objects() -> None:
 
 def _sender_tag(sender_id: str) -> str:
     """A short tag for logs, so sender ids (which may identify a citizen) stay out of them: keyed, so not reversible."""
-    from privacy.pseudonym import process_key, pseudonym
-
     return pseudonym(sender_id, process_key())[:10]
 
 

@@ -24,7 +24,13 @@ import sys
 import zlib
 from typing import Any, Awaitable, Callable
 
-from bots.registry.config import BotConfigError
+from bots.server.health import health_report
+from bots.server.limits import install_limits
+from bots.server.logs import configure_logging
+from bots.training.train import TrainingError
+from hkbot.bot_config import BotConfigError, load_bots
+from knowledge.live import shared_store
+from knowledge.store import refusal_line
 
 logger = logging.getLogger("hkbot.server")
 
@@ -94,7 +100,7 @@ async def set_handoff(runtime: Any, sender: str, active: bool) -> bool:
 
 
 def _message_handler(runtime: Any) -> Callable[[Any], Awaitable[None]]:
-    from bots.runtime.agents import handle_message
+    from bots.runtime.agents import handle_message  # start-up: Rasa loads after serve_command() has quietened its logs
 
     async def on_new_message(message: Any) -> None:
         await handle_message(runtime, message)
@@ -108,6 +114,7 @@ def _mount_channels(app: Any, runtime: Any) -> list[str]:
     Returns the mounted channel names; a channel that cannot start raises ChannelSetupError
     (a BotConfigError) naming the bot, the channel and, for a secret, the environment variable.
     """
+    # start-up: the channels load Rasa after serve_command() has quietened its logs
     from connectors.channel_setup import build, own_blueprint, plan_channels
     from connectors.gate import ChannelGate, Delivery, deliveries
 
@@ -132,10 +139,9 @@ def create_app(runtimes: dict[str, Any]) -> Any:
     from sanic import Sanic, response
     from sanic.exceptions import MethodNotSupported, NotFound, PayloadTooLarge, SanicException
 
+    # start-up: Rasa loads after serve_command() has quietened its logs
     from bots.runtime.agents import run_action_call
     from connectors.websocket import MAX_FRAME_BYTES
-    from bots.server.limits import install_limits
-
     app = Sanic("hkbot", configure_logging=False)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     # Frames past the widget's polite 16 KiB refusal but under this cap get a sentence; larger ones
@@ -150,9 +156,6 @@ def create_app(runtimes: dict[str, Any]) -> Any:
 
     @app.get("/health")
     async def health(_: Any) -> Any:
-        from bots.server.health import health_report
-        from knowledge.live import shared_store
-
         status, body = health_report(runtimes, shared_store(), app.ctx.channels)
         return response.json(body, status=status, headers={"Cache-Control": "no-store"})
 
@@ -190,7 +193,7 @@ def create_app(runtimes: dict[str, Any]) -> Any:
 
     @app.get("/actions")
     async def actions(request: Any) -> Any:
-        from bots.runtime.agents import shared_executor
+        from bots.runtime.agents import shared_executor  # start-up: Rasa loads after serve_command() has quietened its logs
 
         refusal = action_server_refusal(request)
         if refusal is not None:
@@ -244,7 +247,7 @@ def create_app(runtimes: dict[str, Any]) -> Any:
 
     @app.before_server_start
     async def warm_up_bots(_: Any, __: Any) -> None:
-        from bots.runtime.agents import freeze_loaded_objects, warm_up
+        from bots.runtime.agents import freeze_loaded_objects, warm_up  # start-up: Rasa loads after serve_command() has quietened its logs
 
         for runtime in runtimes.values():
             await warm_up(runtime)
@@ -252,7 +255,7 @@ def create_app(runtimes: dict[str, Any]) -> Any:
 
     @app.before_server_start
     async def connect_event_broker(_: Any, __: Any) -> None:
-        from bots.runtime.agents import _endpoints, _event_broker, bot_tracker_store
+        from bots.runtime.agents import _endpoints, _event_broker, bot_tracker_store  # start-up: Rasa loads after serve_command() has quietened its logs
 
         broker = await _event_broker(_endpoints())
         if broker is not None:
@@ -264,9 +267,6 @@ def create_app(runtimes: dict[str, Any]) -> Any:
     @app.after_server_start
     async def say_what_was_refused(_: Any, __: Any) -> None:
         """The last line of the start-up: which knowledge file was refused, where, and the fix."""
-        from knowledge.live import shared_store
-        from knowledge.store import refusal_line
-
         refusals = shared_store().refusals()
         if refusals:
             logger.error("%s", refusal_line(refusals))
@@ -294,15 +294,11 @@ def answer_head_like_get(app: Any) -> None:
 
 def serve_command(args: argparse.Namespace) -> int:
     """`hkbot serve [--host H] [--port P] [--bots BOT ...]`."""
-    from bots.server.logs import configure_logging
-
     configure_logging()
-    from bots.runtime.agents import load_runtimes
-    from bots.training.train import TrainingError
+    from bots.runtime.agents import load_runtimes  # start-up: Rasa and TensorFlow import after the logs are quiet
 
     try:
-        from bots.registry.config import load_bots
-        from connectors.channel_setup import check_bots
+        from connectors.channel_setup import check_bots  # start-up: loads Rasa's channels, after the logs are quiet
 
         check_bots(load_bots(args.bots or None))  # a missing channel secret stops us before models load
         runtimes = load_runtimes(args.bots or None)

@@ -38,6 +38,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from nlu.language_id import detect_language
 from nlu.sanitise import MAX_MESSAGE_CHARS
 
 logger = logging.getLogger("hkbot.limits")
@@ -293,8 +294,6 @@ def _language_of(text: Optional[str], hint: Optional[str], request: Any) -> Opti
     if hint in ("en", "yue", "zh-Hant", "zh-Hans"):
         return hint
     if text:
-        from nlu.language_id import detect_language
-
         tag = detect_language(text[:200])
         if tag != "und":
             return tag

@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bots.storage.wrapper import WrappingTrackerStore
 from privacy.config import privacy_config
+from privacy.public import published_contacts
 from privacy.redact import KINDS, could_hold_personal_data, find_personal_data, redact_value
 
 #: The fields of an event's dict form that can hold what a citizen typed or was told.
@@ -125,8 +126,6 @@ class RedactingTrackerStore(WrappingTrackerStore):
 
 def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
     """The store, redacting the kinds of personal data the bot's `privacy.redact` names (all by default)."""
-    from privacy.public import published_contacts
-
     kinds = privacy_config(bot).redact
     if not kinds or isinstance(store, RedactingTrackerStore):
         return store

@@ -17,6 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from knowledge.db_store import engine_for
+
 logger = logging.getLogger("hkbot.sql")
 
 RETRY_ENV = "HKBOT_DB_RETRY_SECONDS"
@@ -97,8 +99,6 @@ def use_write_ahead_log(store: Any) -> Any:
     (the console, `hkbot privacy` commands) no longer wait for writers. Only a power cut can
     lose the last moments of conversations.
     """
-    from knowledge.db_store import engine_for
-
     sql = find_sql_store(store)
     if sql is None or sql.engine.dialect.name != "sqlite":
         return store

@@ -19,6 +19,12 @@ from typing import Any, Iterable
 
 import yaml
 
+from bots.server.logs import configure_logging
+from bots.training.train import TrainingError
+from hkbot.bot_config import BotConfigError
+from knowledge.live import shared_store
+from knowledge.store import refusal_line
+
 #: `hkbot eval`'s exit code when the cases ran but a knowledge file was refused (1: they could not run).
 KNOWLEDGE_REFUSED = 2
 NO_LABEL = "(no label)"
@@ -86,6 +92,7 @@ def predicted_label(messages: Iterable[dict[str, Any]]) -> str:
 
 async def run_cases(runtimes: dict[str, Any], cases: list[Case], progress: Any = None) -> list[Outcome]:
     """Each case in a fresh conversation of its bot, through the server's own message handling."""
+    # start-up: Rasa (and TensorFlow) load once the command has quietened their logs
     from rasa.core.channels.channel import UserMessage
 
     from bots.runtime.agents import handle_message
@@ -150,12 +157,8 @@ def report(outcomes: list[Outcome]) -> str:
 
 def eval_command(args: argparse.Namespace) -> int:
     """`hkbot eval CASES.yml [--bot BOT] [--json]`."""
-    from bots.server.logs import configure_logging
-
     configure_logging("WARNING")
-    from bots.registry.config import BotConfigError
-    from bots.runtime.agents import load_runtimes
-    from bots.training.train import TrainingError
+    from bots.runtime.agents import load_runtimes  # after configure_logging(): Rasa and TensorFlow import quietly
 
     say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731 - progress off stdout
     try:
@@ -176,8 +179,6 @@ def eval_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({**summarise(outcomes), "knowledge_refused": [r.knowledge_base for r in refusals]}, ensure_ascii=False))
     if refusals:  # the scores above were measured without that knowledge: say so last, and fail
-        from knowledge.store import refusal_line
-
         sys.stdout.flush()
         print(f"hkbot eval: {refusal_line(refusals)}", file=sys.stderr, flush=True)
         return KNOWLEDGE_REFUSED
@@ -186,6 +187,4 @@ def eval_command(args: argparse.Namespace) -> int:
 
 def knowledge_refusals() -> list[Any]:
     """The knowledge bases the bots' knowledge store refused (the one every bot of this process reads)."""
-    from knowledge.live import shared_store
-
     return shared_store().refusals()

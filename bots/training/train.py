@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from bots.registry.project import BuiltProject, compose
-from bots.registry.config import BotConfigError, load_bots
-from bots.settings import models_dir, var_dir
+from bots.server.logs import quiet_rasa
+from hkbot.bot_config import BotConfigError, load_bots
+from hkbot.settings import knowledge_dir, models_dir, var_dir
+from knowledge.store import Refusal, refusal_line
+from knowledge.validation import load_directory
 
 logger = logging.getLogger(__name__)
 KEEP_MODELS_PER_BOT = 3
@@ -53,8 +56,6 @@ def _prepare_rasa() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    from bots.server.logs import quiet_rasa
-
     quiet_rasa()
 
 
@@ -130,17 +131,11 @@ def train_command(args: argparse.Namespace) -> int:
         return 1
     refused = refused_knowledge()
     if refused:  # trained, but without those questions: the last line says which file to fix and how
-        from knowledge.store import refusal_line
-
         print(f"hkbot train: {refusal_line(refused, 'its questions were left out of training')}", file=sys.stderr, flush=True)
     return 0
 
 
 def refused_knowledge() -> list:
     """The knowledge bases of the knowledge folder that validation refuses (training leaves them out)."""
-    from bots.settings import knowledge_dir
-    from knowledge.store import Refusal
-    from knowledge.validation import load_directory
-
     loaded = load_directory(knowledge_dir())
     return [Refusal(kb, tuple(problems), False) for kb, problems in sorted(loaded.refused.items())]

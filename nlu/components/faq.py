@@ -48,6 +48,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
+from knowledge.live import shared_store
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +103,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
     @property
     def store(self):
         if self._store is None:
-            from knowledge.live import shared_store  # the watcher starts with the first message
-
-            self._store = shared_store()
+            self._store = shared_store()  # the watcher starts with the first message
         return self._store
 
     def process(self, messages: List[Message]) -> List[Message]:
