@@ -1,1 +1,1 @@
-"""Which bots exist: every `bots/<bot>/bot.yml` read and validated, and the Rasa project composed from it."""
+"""The bots of this deployment as Rasa projects: each bot.yml (read by `hkbot.bot_config`) composed and fingerprinted (`project`)."""
