@@ -45,6 +45,11 @@ def knowledge_dir() -> Path:
     return _path("HKBOT_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge" / "seed")
 
 
+def knowledge_dir_chosen() -> bool:
+    """Whether HKBOT_KNOWLEDGE_DIR is set: a folder the operator names is served as files (knowledge.db_store)."""
+    return bool(os.environ.get("HKBOT_KNOWLEDGE_DIR"))
+
+
 def config_path() -> Path:
     """The shared Rasa NLU pipeline and policies (HKBOT_CONFIG)."""
     return _path("HKBOT_CONFIG", PROJECT_ROOT / "config.yml")

@@ -26,7 +26,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 import yaml
 
-from hkbot.settings import data_dir, knowledge_dir
+from hkbot.settings import data_dir, knowledge_dir, knowledge_dir_chosen
 from knowledge.notices import announce
 from knowledge.schema import Concept, Entry, Problem, Vocabulary, is_vocabulary, vocabulary_id
 from knowledge.validation import Loaded, _check_cross_references, load_directory, parse_text
@@ -498,7 +498,7 @@ def database_source() -> DatabaseSource | None:
     File-based: `HKBOT_KNOWLEDGE_DB=files`, or `HKBOT_KNOWLEDGE_DIR` set without `HKBOT_KNOWLEDGE_DB`.
     """
     url = os.environ.get(DB_ENV, "").strip()
-    if url.lower() in FILES_MODE or (not url and os.environ.get("HKBOT_KNOWLEDGE_DIR")):
+    if url.lower() in FILES_MODE or (not url and knowledge_dir_chosen()):
         return None
     try:
         database = KnowledgeDatabase(url or None)

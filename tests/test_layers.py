@@ -22,6 +22,8 @@ HIGH = {"bots", "console", "connectors"}
 #: Circles another change removes (issue 15 item 4, the console's route modules). The test fails
 #: when one of them is gone, so the entry is deleted then; nothing may be added here.
 KNOWN_CIRCLES = {("console.knowledge_pages", "console.live_pages", "console.web")}
+#: The path settings of hkbot/settings.py (docs/configuration.md).
+PATH_VARIABLES = {"HKBOT_VAR_DIR", "HKBOT_MODELS_DIR", "HKBOT_DATA_DIR", "HKBOT_BOTS_DIR", "HKBOT_KNOWLEDGE_DIR", "HKBOT_CONFIG"}
 
 
 @dataclass
@@ -171,6 +173,44 @@ def test_every_lazy_import_of_a_project_module_says_why(project):
     assert project.unexplained == [], "move these to the top of the file, or say why they wait:\n" + "\n".join(project.unexplained)
 
 
+def environment_reads(root: Path, names: set[str]) -> list[str]:
+    """Where the code reads one of `names` from the environment (os.environ.get, os.environ[...], os.getenv)."""
+    found = []
+    for package in sorted(p for p in root.iterdir() if (p / "__init__.py").is_file() and p.name != "tests"):
+        for path in sorted(package.rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call) and node.args:
+                    function = ast.unparse(node.func)
+                    key = node.args[0]
+                    reads = function in ("os.environ.get", "os.getenv", "environ.get", "getenv")
+                elif isinstance(node, ast.Subscript):
+                    reads, key = ast.unparse(node.value) in ("os.environ", "environ"), node.slice
+                else:
+                    continue
+                if reads and isinstance(key, ast.Constant) and key.value in names:
+                    found.append(f"{path.relative_to(root)}:{node.lineno}: {key.value}")
+    return found
+
+
+def test_the_path_settings_are_read_in_one_place():
+    """Every HKBOT_* path comes from hkbot/settings.py; a second reader could disagree with it on a default."""
+    found = [line for line in environment_reads(ROOT, PATH_VARIABLES) if not line.startswith("hkbot/settings.py:")]
+    assert found == []
+
+
+def test_the_old_names_only_point_at_the_foundation():
+    """bots.settings and bots.registry.config are kept for code written before the move: the same objects, no logic."""
+    import bots.registry.config
+    import bots.settings
+    import hkbot.bot_config
+    import hkbot.settings
+
+    for old, new in ((bots.settings, hkbot.settings), (bots.registry.config, hkbot.bot_config)):
+        assert old.__all__ and all(getattr(old, name) is getattr(new, name) for name in old.__all__)
+        tree = ast.parse(Path(old.__file__).read_text(encoding="utf-8"))
+        assert all(isinstance(node, (ast.Expr, ast.ImportFrom, ast.Assign)) for node in tree.body)
+
+
 def test_the_command_line_starts_without_rasa_or_tensorflow():
     """`hkbot --help` builds every command's parser: the reason most of the remaining lazy imports exist."""
     code = ("import sys; from bots.cli.main import build_parser; build_parser(); "
@@ -180,7 +220,7 @@ def test_the_command_line_starts_without_rasa_or_tensorflow():
     assert result.stdout.strip() == "[]"
 
 
-def test_the_checker_finds_a_circle_an_upward_import_and_an_unexplained_lazy_import(tmp_path):
+def test_the_checker_finds_a_circle_an_upward_import_an_unexplained_lazy_import_and_a_second_settings_reader(tmp_path):
     """The checks above can fail: a small project with one of each problem."""
     files = {
         "hkbot/__init__.py": "",
@@ -189,7 +229,7 @@ def test_the_checker_finds_a_circle_an_upward_import_and_an_unexplained_lazy_imp
         "nlu/lexicon.py": "from nlu.script import converter\n",
         "nlu/script.py": "def converter():\n    from .lexicon import words\n",
         "knowledge/__init__.py": "",
-        "knowledge/live.py": "def folder():\n    from bots.settings import knowledge_dir  # paths\n",
+        "knowledge/live.py": "import os\ndef folder():\n    from bots.settings import knowledge_dir  # paths\n    return os.environ.get('HKBOT_KNOWLEDGE_DIR')\n",
         "bots/__init__.py": "",
         "bots/settings.py": "import knowledge.live\n",
         "bots/app.py": "def run():\n    # start-up: Rasa loads late\n    from bots import settings\n    from nlu import script\n",
@@ -202,3 +242,4 @@ def test_the_checker_finds_a_circle_an_upward_import_and_an_unexplained_lazy_imp
     assert circles(graph) == {("nlu.lexicon", "nlu.script"), ("bots.settings", "knowledge.live")}
     assert upward(graph) == ["hkbot.settings -> nlu.lexicon", "knowledge.live -> bots.settings"]
     assert graph.unexplained == ["bots/cli.py:3: from bots import app", "nlu/script.py:2: from .lexicon import words"]
+    assert environment_reads(tmp_path, PATH_VARIABLES) == ["knowledge/live.py:4: HKBOT_KNOWLEDGE_DIR"]
