@@ -53,7 +53,7 @@ class HkbotProcessor(MessageProcessor):
                     raise ModelNotFound(f"No model found at path '{model_path}'.")
                 model_tar = model_file_path
         except TypeError:
-            raise ModelNotFound(f"Model {model_path} can not be loaded.")
+            raise ModelNotFound(f"Model {model_path} can not be loaded.") from None
 
         logger.info(f"Loading model {model_tar}...")
         with TempDirectoryPath(get_temp_dir_name()) as temporary_directory:
@@ -62,7 +62,7 @@ class HkbotProcessor(MessageProcessor):
                 metadata, runner = loader.load_predict_graph_runner(Path(temporary_directory), Path(model_tar), LocalModelStorage, runner_class)
                 return os.path.basename(model_tar), metadata, runner
             except tarfile.ReadError:
-                raise ModelNotFound(f"Model {model_path} can not be loaded.")
+                raise ModelNotFound(f"Model {model_path} can not be loaded.") from None
 
     async def _run_action(
         self, action: Action, tracker: DialogueStateTracker, output_channel: OutputChannel,
