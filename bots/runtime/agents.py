@@ -32,8 +32,9 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
-from bots.runtime import speedups as rasa_speedups
+from bots.runtime import patches
 from bots.runtime.action_wire import InProcessCall
+from bots.runtime.processor import load_agent
 from bots.registry.config import BotConfig, load_bots
 from bots.settings import data_dir
 from bots.storage.redacting import wrap_tracker_store
@@ -300,7 +301,7 @@ class BotRuntime:
 
 def load_runtime(bot: BotConfig, model: Path, endpoints: Any = None, event_broker: Any = None, in_memory: bool = False) -> BotRuntime:
     """Load one bot's trained model into an Agent with per-bot stores and in-process actions."""
-    agent = Agent.load(
+    agent = load_agent(  # hkbot's Agent: sequential graph runner, no copies for read-only actions
         str(model),
         # privacy: redact before storing (and before keeping in memory); SQL reads served from memory when unchanged
         tracker_store=wrap_tracker_store(CachedTrackerStore(create_tracker_store(bot.name, endpoints, event_broker, in_memory), cache_size()), bot),
@@ -347,7 +348,7 @@ def load_runtimes(names: Iterable[str] | None = None, progress: Any = None, in_m
     models = ensure_trained(list(bots), progress=progress)
     endpoints = _endpoints()
     shared_executor()  # fail at start-up, not at the first citizen's message
-    rasa_speedups.install()
+    patches.install()  # serving only: training never loads these
     runtimes = {}
     for name, bot in bots.items():
         runtimes[name] = load_runtime(bot, models[name], endpoints, in_memory=in_memory)  # the server connects the event broker
