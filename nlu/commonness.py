@@ -5,19 +5,20 @@ message an entry covers): that is how "cat licence" or "CLP electricity bill" is
 long message that describes a situation, most such words are everyday English ("weeks ago",
 "my friend", "finally", "pretty sure") and say nothing about the topic, yet they diluted the
 score until the question was refused. Their weight is scaled by how common they are in general
-English: unigram log-probabilities from spaCy's lookup tables (`spacy-lookups-data`, already a
-dependency; no download), so rare words (tennis, trademark, broadband) keep their full weight.
+English, from `nlu/data/english_frequency.tsv`: unigram log-probabilities of spaCy's lookup
+tables (spacy-lookups-data, MIT; table `en_lexeme_prob`, words more common than -11, lower-case
+letters only), read in a few milliseconds. Rare words (tennis, trademark, broadband) and words
+the table lacks keep their full weight.
 """
 from __future__ import annotations
 
-import gzip
-import json
 import logging
 from functools import lru_cache
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+FREQUENCIES = Path(__file__).resolve().parent / "data" / "english_frequency.tsv"
 #: Words at least this common (natural log-probability per word) weigh FLOOR.
 COMMON_LOGPROB = -7.5
 #: Words at most this common weigh fully; between the two the weight rises linearly.
@@ -28,16 +29,17 @@ FLOOR = 0.25
 
 @lru_cache(maxsize=1)
 def _logprobs() -> dict[str, float]:
-    """Log-probabilities of the words more common than RARE_LOGPROB (a few thousand), loaded once."""
+    """Log-probabilities of the common English words (about 3,000), read once."""
+    table: dict[str, float] = {}
     try:
-        import spacy_lookups_data
-        path = Path(spacy_lookups_data.__file__).parent / "data" / "en_lexeme_prob.json.gz"
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            table = json.load(handle)
-    except Exception:  # without the table every unknown word weighs fully, as before
-        logger.warning("English word frequencies unavailable; unknown words keep their full weight")
+        for line in FREQUENCIES.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                word, value = line.split("\t")
+                table[word] = float(value)
+    except (OSError, ValueError) as error:  # without the table every unknown word weighs fully, as before
+        logger.warning("English word frequencies unavailable (%s); unknown words keep their full weight", error)
         return {}
-    return {word: value for word, value in table.items() if value > RARE_LOGPROB}
+    return table
 
 
 def unknown_word_factor(feature: str) -> float:
