@@ -127,18 +127,23 @@ class Ranker:
         """Feature columns the candidates have, and the query's total weight.
 
         A feature that no item of the asked groups has (e.g. "email" asked of the TSW bot)
-        weighs as much as a word no item has at all: for this bot it is unknown.
+        weighs as much as a word no item has at all: for this bot it is unknown. In a message
+        longer than QUERY_BUDGET, an unknown everyday English word weighs less (`nlu.commonness`):
+        a short question ("Which browser is fastest?") is weighed exactly as before.
         """
         present = self.group_features(groups) if groups is not None else None
-        columns, total = [], 0.0
+        columns, known, unknown = [], 0.0, []
         for feature in query:
             column = self.vocabulary.get(feature)
             if column is None or (present is not None and not present[column]):
-                total += (self._weight(feature) * self.unseen_idf * unknown_word_factor(feature)
-                          * (UNSEEN_CONCEPT_FACTOR if feature.startswith("c:") else 1.0))
+                unknown.append((feature, self._weight(feature) * self.unseen_idf
+                                * (UNSEEN_CONCEPT_FACTOR if feature.startswith("c:") else 1.0)))
             else:
                 columns.append(column)
-                total += self.weights[column]
+                known += self.weights[column]
+        total = known + sum(weight for _f, weight in unknown)
+        if QUERY_BUDGET is not None and total > QUERY_BUDGET:
+            total = known + sum(weight * unknown_word_factor(feature) for feature, weight in unknown)
         return columns, total
 
     def group_features(self, groups: Iterable[str]) -> np.ndarray:
