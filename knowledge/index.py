@@ -62,6 +62,12 @@ HIGHEST_THRESHOLD = 0.65
 #: entries, with the other entries counting this much each: departments added for another bot barely
 #: change which of its words are rare (1.0 = one IDF over everything; 0 = per bot, too few entries).
 SCOPE_BACKGROUND = 0.5
+#: A long message (its features weigh at least LONG_MESSAGE: a situation described before the question)
+#: dilutes the lexical score even after `nlu.retrieval.QUERY_BUDGET`; the dense signal, which reads the
+#: whole sentence, counts LONG_DENSE_FACTOR times as much for it. Chosen on the dev files of 2026-12-05
+#: (docs/new-knowledge.md): long out-of-scope questions stayed at or under 0.44. None turns it off.
+LONG_MESSAGE: float | None = 30.0
+LONG_DENSE_FACTOR = 1.5
 #: The message is not embedded when the lexical top is this sure and this far ahead of the next.
 SURE_LEXICAL = 0.85
 SURE_MARGIN = 0.25
@@ -267,6 +273,8 @@ class KnowledgeIndex:
         scaled = lexical * self._scale
         best = float(scaled.max())
         gate = min(1.0, self.ranker.coverage(features, knowledge_bases) / FULL_COVERAGE)
+        if LONG_MESSAGE is not None and self.ranker.query_weights(features, knowledge_bases)[1] >= LONG_MESSAGE:
+            gate *= LONG_DENSE_FACTOR
         reach = DENSE_WEIGHT * (1.0 - DENSE_FLOOR) + ANSWER_WEIGHT * (1.0 - ANSWER_FLOOR)
         if best + reach * gate * float(self._scale.max()) < threshold:
             return scaled  # nothing can reach the threshold: no need to embed
