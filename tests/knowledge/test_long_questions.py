@@ -12,7 +12,7 @@ from nlu.commonness import FLOOR, unknown_word_factor
 from nlu.retrieval import Item, Ranker, normalised_length
 
 BOT_1823 = [str(kb) for kb in bot_knowledge_bases("1823")]
-ENGLISH_DEV = Path(__file__).resolve().parent / "data" / "english_dev.yml"
+ENGLISH_DEV = Path(__file__).resolve().parents[1] / "data" / "english_dev.yml"
 
 
 def test_everyday_words_the_knowledge_lacks_weigh_less_than_rare_ones() -> None:
