@@ -63,6 +63,8 @@ HIGHEST_THRESHOLD = 0.65
 #: change which of its words are rare (1.0 = one IDF over everything; 0 = per bot, too few entries).
 SCOPE_BACKGROUND = 0.5
 #: The message is not embedded when the lexical top is this sure and this far ahead of the next.
+#: The largest dense boost an entry can get (both cosines at 1): bounds what embedding a message can change.
+DENSE_REACH = DENSE_WEIGHT * (1.0 - DENSE_FLOOR) + ANSWER_WEIGHT * (1.0 - ANSWER_FLOOR)
 SURE_LEXICAL = 0.85
 SURE_MARGIN = 0.25
 #: Alternatives within this much of the top score are reported as `ambiguous`.
@@ -117,6 +119,10 @@ class FaqResult:
 
 class KnowledgeIndex:
     """Ranks the entries of one knowledge snapshot."""
+
+    #: Decide without embedding the message when the dense signal cannot change the decision (off: the
+    #: plain path, which embeds every message the lexical signal is not sure of; tests compare the two).
+    skip_needless_embedding: bool = True
 
     def __init__(self, entries: Sequence[Entry], version: int = 0,
                  vocabularies: dict[str, Vocabulary] | None = None, dense: Encoder | None | bool = True,
@@ -255,8 +261,12 @@ class KnowledgeIndex:
         return self.ranker.top_matches(scores, top)
 
     def scores(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
-               threshold: float | None = None) -> np.ndarray:
-        """One fused score per entry: lexical, plus the dense signal where it can change the decision."""
+               threshold: float | None = None, margin: float = AMBIGUITY_MARGIN) -> np.ndarray:
+        """One fused score per entry: lexical, plus the dense signal where it can change the decision.
+
+        The message is embedded (the costly step: 10-40 ms on one core) only when the dense signal could
+        change the decision (`_dense_cannot_change`), so skipping it never changes the top, refusal or ties.
+        """
         features = self.features(message)
         if knowledge_bases is not None and not self.kb_thresholds.keys() & {str(kb) for kb in knowledge_bases}:
             return self._scoped_scores(features, knowledge_bases)  # the lexical signal alone serves this bot
@@ -267,10 +277,9 @@ class KnowledgeIndex:
         scaled = lexical * self._scale
         best = float(scaled.max())
         gate = min(1.0, self.ranker.coverage(features, knowledge_bases) / FULL_COVERAGE)
-        reach = DENSE_WEIGHT * (1.0 - DENSE_FLOOR) + ANSWER_WEIGHT * (1.0 - ANSWER_FLOOR)
-        if best + reach * gate * float(self._scale.max()) < threshold:
-            return scaled  # nothing can reach the threshold: no need to embed
         if best >= SURE_LEXICAL and best - float(np.partition(scaled, -2)[-2] if len(scaled) > 1 else 0.0) >= SURE_MARGIN:
+            return scaled
+        if self.skip_needless_embedding and self._dense_cannot_change(lexical, scaled, best, gate, threshold, margin):
             return scaled
         # The knowledge is written in Hong Kong Traditional: a Simplified question is embedded in that script.
         text = to_traditional(message.original if isinstance(message, Analysis) else sanitise(message).text)
@@ -280,6 +289,24 @@ class KnowledgeIndex:
             logger.exception("Embedding a message failed; answering from the lexical signal")
             return scaled
         return self._fuse(lexical, *self._dense(vector), gate, knowledge_bases)
+
+    def _dense_cannot_change(self, lexical: np.ndarray, scaled: np.ndarray, best: float, gate: float,
+                             threshold: float, margin: float) -> bool:
+        """Whether no dense similarity at all could change the decision, so the message need not be embedded.
+
+        Each entry's fused score is bounded by its lexical score plus the largest boost (both cosines 1),
+        and never falls below its lexical score (the boost is not negative). So: when no bound reaches
+        the threshold, the answer is a refusal either way; when the lexical top reaches it and no other
+        entry's bound comes within `margin` of it, the same topic wins, with no close alternative, either way.
+        """
+        bounds = np.where(lexical > 0, (lexical + self._on * gate * DENSE_REACH) * self._scale, 0.0)
+        if float(bounds.max()) < threshold:
+            return True
+        if best < threshold:
+            return False
+        top = int(np.argmax(scaled))
+        rivals = np.delete(bounds, top)
+        return not len(rivals) or float(rivals.max()) < best - margin
 
     def _scoped_scores(self, features: frozenset[str], knowledge_bases: Iterable[str]) -> np.ndarray:
         """Lexical scores, word weights (IDF) taken mostly over the entries this bot answers, in item order."""
@@ -307,7 +334,7 @@ class KnowledgeIndex:
                top: int = TOP_MATCHES) -> FaqResult:
         """Matches plus the decision: the top topic if it reaches the threshold, and close alternatives."""
         threshold = self.threshold if threshold is None else threshold
-        scores = self.scores(message, knowledge_bases, threshold)
+        scores = self.scores(message, knowledge_bases, threshold, margin)
         matches = tuple(self.ranker.top_matches(scores, top))
         if not matches or matches[0].score < threshold:
             return FaqResult(matches, threshold, None, ())
