@@ -101,10 +101,10 @@ def speed_command(args: argparse.Namespace) -> int:
           f"(CPU p50 {statistics.median(cpu):.2f} ms, p95 {_percentile(cpu, 0.95):.2f} ms)")
     ok = build < 1.0 and p95 < 5.0
     print("goals (build < 1 s, query p95 < 5 ms, wall clock): " + ("met" if ok else "NOT met on this run"))
-    return 0 if dense_speed() else 0
+    return 0 if dense_speed(args.dense_questions) else 0
 
 
-def dense_speed() -> bool:
+def dense_speed(limit: int | None = None) -> bool:
     """Per-question cost with the dense signal: the real knowledge, every case file's questions, on one core."""
     import os
 
@@ -125,6 +125,8 @@ def dense_speed() -> bool:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
         texts += [str(c["text"]) for c in (data.get("cases", []) if isinstance(data, dict) else data) if isinstance(c, dict) and "text" in c]
     texts = list(dict.fromkeys(texts))
+    if limit is not None and limit > 0 and limit < len(texts):  # an even sample of them (a quick check)
+        texts = texts[::-(-len(texts) // limit)][:limit]
     kbs = sorted({e.kb for e in store.entries()})
     timings, cpu, encoded = [], [], []
     for text in texts:
