@@ -264,8 +264,8 @@ class KnowledgeIndex:
                threshold: float | None = None, margin: float = AMBIGUITY_MARGIN) -> np.ndarray:
         """One fused score per entry: lexical, plus the dense signal where it can change the decision.
 
-        The message is embedded (the costly step: 10-40 ms on one core) only when the dense signal could
-        change the decision (`_dense_cannot_change`), so skipping it never changes the top, refusal or ties.
+        The message is embedded (the costly step: 15-40 ms on one core) only when the dense signal could
+        change the result (`_dense_cannot_change`): skipping it never changes the top, refusal, ties or top score.
         """
         features = self.features(message)
         if knowledge_bases is not None and not self.kb_thresholds.keys() & {str(kb) for kb in knowledge_bases}:
@@ -277,6 +277,8 @@ class KnowledgeIndex:
         scaled = lexical * self._scale
         best = float(scaled.max())
         gate = min(1.0, self.ranker.coverage(features, knowledge_bases) / FULL_COVERAGE)
+        if best + DENSE_REACH * gate * float(self._scale.max()) < threshold:
+            return scaled  # nothing can reach the threshold: no need to embed
         if best >= SURE_LEXICAL and best - float(np.partition(scaled, -2)[-2] if len(scaled) > 1 else 0.0) >= SURE_MARGIN:
             return scaled
         if self.skip_needless_embedding and self._dense_cannot_change(lexical, scaled, best, gate, threshold, margin):
@@ -292,19 +294,23 @@ class KnowledgeIndex:
 
     def _dense_cannot_change(self, lexical: np.ndarray, scaled: np.ndarray, best: float, gate: float,
                              threshold: float, margin: float) -> bool:
-        """Whether no dense similarity at all could change the decision, so the message need not be embedded.
+        """Whether no dense similarity at all could change the result, so the message need not be embedded.
 
-        Each entry's fused score is bounded by its lexical score plus the largest boost (both cosines 1),
-        and never falls below its lexical score (the boost is not negative). So: when no bound reaches
-        the threshold, the answer is a refusal either way; when the lexical top reaches it and no other
-        entry's bound comes within `margin` of it, the same topic wins, with no close alternative, either way.
+        Each entry's fused score lies between its scaled lexical score (the boost is never negative) and
+        that plus the largest boost (both cosines at 1). The result is unchanged when the lexical top keeps
+        its exact score (no boost can reach it: another knowledge base, or a message the knowledge does not
+        cover at all), no other entry's bound comes within `margin` of it, and it answers either way or
+        cannot reach the threshold either way. So the decision, the close alternatives, and the first
+        match with its score (which FaqRetriever weighs against intents) are the same as after embedding.
         """
         bounds = np.where(lexical > 0, (lexical + self._on * gate * DENSE_REACH) * self._scale, 0.0)
-        if float(bounds.max()) < threshold:
-            return True
-        if best < threshold:
-            return False
+        if float(bounds.max()) <= 0.0:
+            return True  # nothing matches at all, with or without the dense signal
         top = int(np.argmax(scaled))
+        if self._on[top] * gate > 0.0 and lexical[top] > 0:
+            return False  # the dense signal would change the top's own score
+        if best < threshold <= float(bounds[top]):
+            return False
         rivals = np.delete(bounds, top)
         return not len(rivals) or float(rivals.max()) < best - margin
 
