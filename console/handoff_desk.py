@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from rasa.shared.core.events import BotUttered
 
@@ -31,13 +31,19 @@ def timeout_note(open_sockets: int, seconds: int) -> str:
     return f"Nobody took this request within {seconds} s; the citizen is told {where}, with the phone number."
 
 
+class HandoffSwitch(Protocol):
+    """Sets a conversation's `handoff_active` slot (the server's `app.ctx.handoff_switch`, bots.server.app)."""
+
+    async def set(self, bot: str, sender: str, active: bool) -> bool: ...
+
+
 class HandoffDesk:
     """Handoffs of the bots served by one app: messages to citizens, hand-back, the expiry timer, ended sessions."""
 
-    def __init__(self, bots: Mapping[str, Any], runtimes: Mapping[str, Any], switch: Any = None) -> None:
+    def __init__(self, bots: Mapping[str, Any], runtimes: Mapping[str, Any], switch: HandoffSwitch | None = None) -> None:
         self.bots = dict(bots)
         self.runtimes = runtimes  # bots.runtime.agents.BotRuntime per bot name (none on a console without bots)
-        self.switch = switch  # bots.server.app.HandoffSwitch: sets `handoff_active`
+        self.switch = switch  # None on a console without bots: nothing to hand back
         self.wait_seconds = {name: int(getattr(getattr(config, "handoff", None), "wait_seconds", 120)) for name, config in self.bots.items()}
         self.phones = {name: str(getattr(getattr(config, "handoff", None), "phone", "") or "1823") for name, config in self.bots.items()}
 

@@ -248,8 +248,6 @@ async def test_the_tracker_just_saved_is_handed_over_once(tmp_path):
 
 async def test_the_console_is_handed_the_turns_tracker_through_rasas_fail_safe_store(trained_models, tmp_path, monkeypatch):
     """A real Agent wraps our stores in Rasa's FailSafeTrackerStore: the console still takes the saved tracker, not a re-read."""
-    import asyncio
-
     import sqlalchemy as sa
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.core.tracker_store import FailSafeTrackerStore
