@@ -45,14 +45,18 @@ class Hooks:
         return len(self._callbacks)
 
     async def fire(self, *args: Any) -> None:
-        """Call every callback with `args`, awaiting coroutines; a failing one is logged and the rest still run."""
+        """Call every callback with `args`, awaiting coroutines; a failing one is logged and the rest still run.
+
+        The log names the bot (the first argument, or its `name`), never the sender that follows it.
+        """
         for callback in list(self._callbacks):
             try:
                 result = callback(*args)
                 if asyncio.iscoroutine(result):
                     await result
             except Exception:
-                logger.exception("A %s hook failed", self.name)
+                bot = getattr(args[0], "name", args[0]) if args else ""
+                logger.exception("A %s hook failed for bot %s", self.name, bot)
 
     def __repr__(self) -> str:
         return f"Hooks({self.name!r}, {len(self._callbacks)} callback(s))"

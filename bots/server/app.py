@@ -109,7 +109,7 @@ class HandoffSwitch:
         return runtime is not None and await set_handoff(runtime, sender, active)
 
 
-def _message_handler(runtime: Any, turn_listeners: Any) -> Callable[[Any], Awaitable[None]]:
+def _message_handler(runtime: Any, turn_listeners: Hooks) -> Callable[[Any], Awaitable[None]]:
     from bots.runtime.agents import handle_message
 
     async def on_new_message(message: Any) -> None:
