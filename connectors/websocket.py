@@ -32,6 +32,7 @@ from sanic import Blueprint, Request, Sanic
 from connectors import session_ids
 from connectors.client_metadata import CLIENT_KEYS, client_metadata, shown_text
 from connectors.profile import bot_profile, config_value
+from bots.runtime.hooks import SESSION_END_HOOKS
 from bots.server.limits import check_frame, check_message, client_address, shared_limits
 
 logger = logging.getLogger(__name__)
@@ -87,9 +88,6 @@ def error_text(code: str, language: str | None) -> str:
 _sockets: dict[tuple[str, str], set[Any]] = {}
 #: Open sockets per client address (the per-address cap).
 _per_address: dict[str, int] = {}
-#: Called with (bot, sender) after a conversation is ended on the server (kiosk reset);
-#: the operators' handoff queue registers here to drop a waiting conversation.
-session_end_hooks: list[Callable[[str, str], Awaitable[None] | None]] = []
 
 
 def open_senders(bot: str) -> list[str]:
@@ -251,13 +249,11 @@ async def end_conversation(app: Sanic, bot: str, sender: str) -> None:
             if tracker is not None and not _already_restarted(tracker):
                 tracker.update(Restarted())  # resets every slot, `handoff_active` too
                 await agent.tracker_store.save(tracker)
-    for hook in list(session_end_hooks):
-        try:
-            result = hook(bot, sender)
-            if asyncio.iscoroutine(result):
-                await result
-        except Exception:
-            logger.exception("A session end hook failed for bot %s", bot)
+    # The app's own registry (bots.runtime.hooks), called with (bot, sender): e.g. the console's handoff
+    # desk closes a waiting handoff. An app that registered none (plain `rasa run`) has nothing to call.
+    hooks = getattr(app.ctx, SESSION_END_HOOKS, None)
+    if hooks is not None:
+        await hooks.fire(bot, sender)
 
 
 async def conversation_history(app: Sanic, bot: str, sender: str) -> list[dict[str, Any]]:

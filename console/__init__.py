@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 def register_console(app: Any, bots: Mapping[str, Any]) -> None:
     """Add the console's routes, its turn listener and its handoff timer to the server."""
+    # Imported here, not at the top: `hkbot console` and the privacy tools import console.* without the web parts.
     from console.web import register
 
     register(app, bots)

@@ -34,6 +34,7 @@ from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundExceptio
 
 from bots.runtime import patches
 from bots.runtime.action_wire import InProcessCall
+from bots.runtime.hooks import Hooks
 from bots.runtime.processor import load_agent
 from bots.registry.config import BotConfig, load_bots
 from bots.settings import data_dir
@@ -403,12 +404,12 @@ def _sender_tag(sender_id: str) -> str:
     return pseudonym(sender_id, process_key())[:10]
 
 
-#: Awaited with (runtime, sender_id) after each handled message; must return quickly.
-turn_listeners: list[Any] = []
+async def handle_message(runtime: BotRuntime, message: Any, turn_listeners: Hooks | None = None) -> None:
+    """Run one citizen message through the bot; on any failure the citizen gets an apology, the log the details.
 
-
-async def handle_message(runtime: BotRuntime, message: Any) -> None:
-    """Run one citizen message through the bot; on any failure the citizen gets an apology, the log the details."""
+    `turn_listeners` (the serving app's `app.ctx.turn_listeners`, e.g. the console's turn capture) are
+    awaited with (runtime, sender_id) after a handled message; they must return quickly.
+    """
     started = asyncio.get_running_loop().time()
     try:
         await runtime.agent.handle_message(message)
@@ -419,8 +420,5 @@ async def handle_message(runtime: BotRuntime, message: Any) -> None:
         return
     elapsed = (asyncio.get_running_loop().time() - started) * 1000
     logger.info("bot=%s sender=%s channel=%s handled in %.0f ms", runtime.name, _sender_tag(message.sender_id), message.input_channel, elapsed)
-    for listener in list(turn_listeners):  # e.g. the operator console's review queue and dashboard
-        try:
-            await listener(runtime, message.sender_id)
-        except Exception:
-            logger.exception("bot=%s: a turn listener failed", runtime.name)
+    if turn_listeners is not None:  # e.g. the operator console's review queue and dashboard
+        await turn_listeners.fire(runtime, message.sender_id)
