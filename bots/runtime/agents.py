@@ -32,6 +32,7 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
+from actions.sentences import LANGUAGES, reply_tag, sentence
 from bots.runtime import speedups as rasa_speedups
 from bots.runtime.action_wire import InProcessCall
 from bots.registry.config import BotConfig, load_bots
@@ -48,24 +49,16 @@ ENDPOINTS_ENV = "HKBOT_ENDPOINTS"
 TRACKER_DB_NAME = "trackers.sqlite3"
 KEY_SEPARATOR = ":"
 
-#: What a citizen reads when an action cannot run: plain, in their script, with a way forward.
-APOLOGY = {
-    "en": "Sorry, I cannot answer right now because of a technical problem. Please try again later, or call 1823 for help.",
-    "zh-Hant": "對不起，系統暫時出現技術問題，未能回答。請稍後再試，或致電 1823 查詢。",
-    "zh-Hans": "对不起，系统暂时出现技术问题，未能回答。请稍后再试，或致电 1823 查询。",
-}
-
-
 def apology_language(language: Optional[str], default: str = "zh-Hant") -> str:
-    """The apology text key for a language tag: yue reads the Traditional text."""
-    tag = language or default
-    return {"yue": "zh-Hant"}.get(tag, tag) if tag in ("en", "yue", "zh-Hant", "zh-Hans") else apology_language(default)
+    """The language an apology is tagged with: the conversation's (else the bot's default); yue reads the Traditional text."""
+    tag = language if language in LANGUAGES else reply_tag(default)
+    return "zh-Hant" if tag == "yue" else tag
 
 
 def apology_message(language: Optional[str], default: str = "zh-Hant") -> dict[str, Any]:
-    """An action-server style response message carrying our metadata (kind `error`)."""
+    """An action-server style response message carrying our metadata (kind `error`); the text is `action_error`."""
     tag = apology_language(language, default)
-    return {"text": APOLOGY[tag], "label": "action_error", "kind": "error", "language": tag}
+    return {"text": sentence("action_error", tag), "label": "action_error", "kind": "error", "language": tag}
 
 
 def _language_of_call(body: dict[str, Any], default: str) -> str:

@@ -6,8 +6,8 @@ the request body is at most `HKBOT_MAX_BODY_BYTES`, the citizen's `message` at m
 has a token bucket (HTTP 429 with `Retry-After`). A conversation the process has not seen
 before also takes a token from its address's new-conversation bucket, so rotating sender ids
 cannot create conversations (trackers, handoff requests, review items) without limit.
-Refusals are JSON with a sentence for the citizen in English, Traditional and Simplified
-Chinese. Other channels (websocket) call `check_message(...)` for each message and
+Refusals are JSON with a sentence for the citizen (`actions.sentences`, key = the refusal code) in English,
+Traditional and Simplified Chinese. Other channels (websocket) call `check_message(...)` for each message and
 `check_frame(...)` for each other frame, and show `refusal.text(language)`.
 
 Environment (defaults in brackets; a rate of 0 means no limit):
@@ -38,6 +38,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from actions.sentences import sentence
 from nlu.sanitise import MAX_MESSAGE_CHARS
 
 logger = logging.getLogger("hkbot.limits")
@@ -46,25 +47,6 @@ logger = logging.getLogger("hkbot.limits")
 MESSAGE_PATH = re.compile(r"^/bots/(?P<bot>[^/]+)/webhooks/[^/]+/webhook/?$")
 #: Most distinct keys a limiter remembers; the least recently seen are forgotten first.
 MAX_TRACKED_KEYS = 100_000
-
-_REPLIES: dict[str, dict[str, str]] = {
-    "rate_limited": {
-        "en": "You are sending messages too quickly. Please wait {seconds} seconds and try again.",
-        "zh-Hant": "你傳送訊息太快了，請等候 {seconds} 秒後再試。",
-        "zh-Hans": "你发送信息太快了，请等候 {seconds} 秒后再试。",
-    },
-    "message_too_long": {
-        "en": "Your message is too long. Please keep it under {limit} characters and send it again.",
-        "zh-Hant": "你的訊息太長了，請縮短至 {limit} 字以內再傳送。",
-        "zh-Hans": "你的信息太长了，请缩短至 {limit} 字以内再发送。",
-    },
-    "request_too_large": {
-        "en": "Your message is too large to send. Please send a shorter message.",
-        "zh-Hant": "你的訊息太大，無法傳送，請傳送較短的訊息。",
-        "zh-Hans": "你的信息太大，无法发送，请发送较短的信息。",
-    },
-}
-
 
 # ----------------------------------------------------------------------------- settings
 
@@ -176,9 +158,8 @@ class Refusal:
     limit: int = 0
 
     def text(self, language: Optional[str]) -> str:
-        """The sentence for the citizen: English for en, Simplified for zh-Hans, else Traditional."""
-        tag = language if language in ("en", "zh-Hans") else "zh-Hant"
-        return _REPLIES[self.code][tag].format(seconds=self.retry_after, limit=f"{self.limit:,}" if tag == "en" else self.limit)
+        """The sentence `self.code` for the citizen (`actions.sentences`: yue and unknown read Traditional)."""
+        return sentence(self.code, language, seconds=self.retry_after, limit=f"{self.limit:,}" if language == "en" else self.limit)
 
     def body(self, language: Optional[str] = None) -> dict[str, Any]:
         """The JSON body of the refusal: `error` in the citizen's language, and every language under `messages`."""
