@@ -19,7 +19,7 @@ Environment (defaults in brackets; a rate of 0 means no limit):
   HKBOT_ADDRESS_NEW_RATE    new conversations per hour per address [600]
   HKBOT_ADDRESS_NEW_BURST   new conversations an address may start at once [60]
   HKBOT_ADDRESS_SOCKETS     websocket connections open at once per address [100]
-  HKBOT_MAX_MESSAGE_CHARS   characters in one message              [2000, the NLU's limit and its maximum]
+  HKBOT_MAX_MESSAGE_CHARS   characters in one message              [2000, also its maximum; read by nlu.sanitise.message_limit]
   HKBOT_MAX_BODY_BYTES      bytes in one request body              [65536]
 Buckets live in the process (one per replica); the client address is Sanic's
 `request.remote_addr` (set SANIC_PROXIES_COUNT or SANIC_REAL_IP_HEADER behind a proxy),
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from actions.sentences import sentence
-from nlu.sanitise import MAX_MESSAGE_CHARS
+from nlu.sanitise import MAX_MESSAGE_CHARS, message_limit
 
 logger = logging.getLogger("hkbot.limits")
 
@@ -62,14 +62,6 @@ def _number(name: str, default: int) -> int:
     if number < 0:
         raise ValueError(f"{name}={value!r}: must be 0 or more")
     return number
-
-
-def _message_chars() -> int:
-    """`HKBOT_MAX_MESSAGE_CHARS`: may lower the NLU's limit, never raise it (the NLU would cut the rest unseen)."""
-    chars = max(1, _number("HKBOT_MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS))
-    if chars > MAX_MESSAGE_CHARS:
-        raise ValueError(f"HKBOT_MAX_MESSAGE_CHARS={chars}: at most {MAX_MESSAGE_CHARS}, the longest message the NLU reads")
-    return chars
 
 
 @dataclass(frozen=True)
@@ -101,7 +93,7 @@ class Limits:
             new_conversation_rate=_number("HKBOT_ADDRESS_NEW_RATE", cls.new_conversation_rate),
             new_conversation_burst=max(1, _number("HKBOT_ADDRESS_NEW_BURST", cls.new_conversation_burst)),
             address_sockets=_number("HKBOT_ADDRESS_SOCKETS", cls.address_sockets) if switch in ("on", "1", "true", "yes") else 0,
-            max_message_chars=_message_chars(),
+            max_message_chars=message_limit(),  # the one message-length limit, read by nlu.sanitise
             max_body_bytes=max(1024, _number("HKBOT_MAX_BODY_BYTES", cls.max_body_bytes)),
         )
 
