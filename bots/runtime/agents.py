@@ -40,6 +40,7 @@ from bots.settings import data_dir
 from bots.storage.redacting import wrap_tracker_store
 from bots.storage.wrapper import WrappingTrackerStore
 from bots.storage.tracker_cache import CachedTrackerStore, cache_size
+from privacy.pseudonym import process_key, sender_pseudonym
 
 logger = logging.getLogger("hkbot.runtime")
 
@@ -388,11 +389,9 @@ def freeze_loaded_objects() -> None:
     gc.freeze()
 
 
-def _sender_tag(sender_id: str) -> str:
+def _sender_tag(bot: str, sender_id: str) -> str:
     """A short tag for logs, so sender ids (which may identify a citizen) stay out of them: keyed, so not reversible."""
-    from privacy.pseudonym import process_key, pseudonym
-
-    return pseudonym(sender_id, process_key())[:10]
+    return sender_pseudonym(bot, sender_id, process_key())[:10]
 
 
 #: Awaited with (runtime, sender_id) after each handled message; must return quickly.
@@ -405,12 +404,12 @@ async def handle_message(runtime: BotRuntime, message: Any) -> None:
     try:
         await runtime.agent.handle_message(message)
     except Exception:
-        logger.exception("bot=%s sender=%s: the message could not be handled", runtime.name, _sender_tag(message.sender_id))
+        logger.exception("bot=%s sender=%s: the message could not be handled", runtime.name, _sender_tag(runtime.name, message.sender_id))
         language = (message.metadata or {}).get("language") if isinstance(message.metadata, dict) else None
         await message.output_channel.send_response(message.sender_id, apology_message(language, runtime.config.default_language))
         return
     elapsed = (asyncio.get_running_loop().time() - started) * 1000
-    logger.info("bot=%s sender=%s channel=%s handled in %.0f ms", runtime.name, _sender_tag(message.sender_id), message.input_channel, elapsed)
+    logger.info("bot=%s sender=%s channel=%s handled in %.0f ms", runtime.name, _sender_tag(runtime.name, message.sender_id), message.input_channel, elapsed)
     for listener in list(turn_listeners):  # e.g. the operator console's review queue and dashboard
         try:
             await listener(runtime, message.sender_id)
