@@ -294,7 +294,7 @@ _check(SENTENCES)
 
 def reply_tag(language: Optional[str]) -> str:
     """The reply language a tag stands for: itself when it is one of LANGUAGES, else DEFAULT_LANGUAGE."""
-    return language if language in FALLBACK_CHAIN else DEFAULT_LANGUAGE  # type: ignore[return-value]
+    return language if language is not None and language in FALLBACK_CHAIN else DEFAULT_LANGUAGE
 
 
 def written(key: str, language: Optional[str]) -> tuple[str, str]:
