@@ -32,6 +32,7 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
+from actions.sentences import LANGUAGES, reply_tag, sentence
 from bots.runtime import patches
 from bots.runtime.action_wire import InProcessCall
 from bots.runtime.hooks import Hooks
@@ -41,6 +42,7 @@ from bots.settings import data_dir
 from bots.storage.redacting import wrap_tracker_store
 from bots.storage.wrapper import WrappingTrackerStore
 from bots.storage.tracker_cache import CachedTrackerStore, cache_size
+from privacy.pseudonym import process_key, sender_pseudonym
 
 logger = logging.getLogger("hkbot.runtime")
 
@@ -50,24 +52,16 @@ ENDPOINTS_ENV = "HKBOT_ENDPOINTS"
 TRACKER_DB_NAME = "trackers.sqlite3"
 KEY_SEPARATOR = ":"
 
-#: What a citizen reads when an action cannot run: plain, in their script, with a way forward.
-APOLOGY = {
-    "en": "Sorry, I cannot answer right now because of a technical problem. Please try again later, or call 1823 for help.",
-    "zh-Hant": "對不起，系統暫時出現技術問題，未能回答。請稍後再試，或致電 1823 查詢。",
-    "zh-Hans": "对不起，系统暂时出现技术问题，未能回答。请稍后再试，或致电 1823 查询。",
-}
-
-
 def apology_language(language: Optional[str], default: str = "zh-Hant") -> str:
-    """The apology text key for a language tag: yue reads the Traditional text."""
-    tag = language or default
-    return {"yue": "zh-Hant"}.get(tag, tag) if tag in ("en", "yue", "zh-Hant", "zh-Hans") else apology_language(default)
+    """The language an apology is tagged with: the conversation's (else the bot's default); yue reads the Traditional text."""
+    tag = language if language in LANGUAGES else reply_tag(default)
+    return "zh-Hant" if tag == "yue" else tag
 
 
 def apology_message(language: Optional[str], default: str = "zh-Hant") -> dict[str, Any]:
-    """An action-server style response message carrying our metadata (kind `error`)."""
+    """An action-server style response message carrying our metadata (kind `error`); the text is `action_error`."""
     tag = apology_language(language, default)
-    return {"text": APOLOGY[tag], "label": "action_error", "kind": "error", "language": tag}
+    return {"text": sentence("action_error", tag), "label": "action_error", "kind": "error", "language": tag}
 
 
 def _language_of_call(body: dict[str, Any], default: str) -> str:
@@ -397,11 +391,9 @@ def freeze_loaded_objects() -> None:
     gc.freeze()
 
 
-def _sender_tag(sender_id: str) -> str:
+def _sender_tag(bot: str, sender_id: str) -> str:
     """A short tag for logs, so sender ids (which may identify a citizen) stay out of them: keyed, so not reversible."""
-    from privacy.pseudonym import process_key, pseudonym
-
-    return pseudonym(sender_id, process_key())[:10]
+    return sender_pseudonym(bot, sender_id, process_key())[:10]
 
 
 async def handle_message(runtime: BotRuntime, message: Any, turn_listeners: Hooks | None = None) -> None:
@@ -414,11 +406,11 @@ async def handle_message(runtime: BotRuntime, message: Any, turn_listeners: Hook
     try:
         await runtime.agent.handle_message(message)
     except Exception:
-        logger.exception("bot=%s sender=%s: the message could not be handled", runtime.name, _sender_tag(message.sender_id))
+        logger.exception("bot=%s sender=%s: the message could not be handled", runtime.name, _sender_tag(runtime.name, message.sender_id))
         language = (message.metadata or {}).get("language") if isinstance(message.metadata, dict) else None
         await message.output_channel.send_response(message.sender_id, apology_message(language, runtime.config.default_language))
         return
     elapsed = (asyncio.get_running_loop().time() - started) * 1000
-    logger.info("bot=%s sender=%s channel=%s handled in %.0f ms", runtime.name, _sender_tag(message.sender_id), message.input_channel, elapsed)
+    logger.info("bot=%s sender=%s channel=%s handled in %.0f ms", runtime.name, _sender_tag(runtime.name, message.sender_id), message.input_channel, elapsed)
     if turn_listeners is not None:  # e.g. the operator console's review queue and dashboard
         await turn_listeners.fire(runtime, message.sender_id)
