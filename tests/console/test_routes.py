@@ -11,7 +11,7 @@ from bots.runtime.hooks import Hooks
 from connectors import websocket
 from console import handoffs, web
 from console.routes import BLUEPRINTS
-from tests.console.test_vocabulary import _untouch_sanic
+from tests.inprocess_sanic import untouch_sanic
 
 BOTS = {"dog_licence": object()}
 
@@ -22,12 +22,12 @@ def apps(tmp_path, monkeypatch):
     monkeypatch.setenv("HKBOT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("HKBOT_CONSOLE_DB", f"sqlite:///{tmp_path / 'console.sqlite3'}")
     monkeypatch.setattr(Sanic, "test_mode", True)
-    _untouch_sanic()  # an app an earlier test started in this process may have left Sanic's methods rewritten
+    untouch_sanic()  # an app an earlier test started in this process may have left Sanic's methods rewritten
     with_console = Sanic(f"console_routes_{uuid.uuid4().hex}")
     web.register(with_console, BOTS)
     without = Sanic(f"channels_only_{uuid.uuid4().hex}")
     yield with_console, without
-    _untouch_sanic()
+    untouch_sanic()
 
 
 def test_each_console_area_is_a_blueprint_with_named_module_level_routes(apps):
