@@ -15,7 +15,7 @@ from actions.context import Context, context_of
 from actions.knowledge_access import entries_of, entry_for
 from actions.language import in_script, localised
 from actions.messages import button, say
-from actions.replies import render
+from actions.sentences import sentence
 from knowledge.schema import Entry
 
 #: Topics on each page after the first ("More questions"); the first page is the area's top_topics.
@@ -71,7 +71,7 @@ def send_areas(dispatcher: CollectingDispatcher, context: Context, key: str = "b
     buttons = area_buttons(context)
     if not buttons:
         buttons, key = top_topic_buttons(context), "greet_topics"
-    say(dispatcher, render(key, language), language=language, label="browse", kind="browse",
+    say(dispatcher, sentence(key, language), language=language, label="browse", kind="browse",
         buttons=buttons, bot=context.bot_label)
 
 
@@ -87,12 +87,12 @@ def send_area(dispatcher: CollectingDispatcher, context: Context, area_id: str, 
     title = localised(area.title, language)
     buttons = [topic_button(entry, language) for entry in pages[page - 1]]
     if page < len(pages):
-        buttons.append(button(render("browse_more", language), "browse", area=area.id, page=page + 1))
-    buttons.append(button(render("browse_back", language), "browse"))
+        buttons.append(button(sentence("browse_more", language), "browse", area=area.id, page=page + 1))
+    buttons.append(button(sentence("browse_back", language), "browse"))
     if page == 1:
-        text = render("browse_area", language, area=title)
+        text = sentence("browse_area", language, area=title)
     else:
-        text = render("browse_area_page", language, area=title, page=page, pages=len(pages))
+        text = sentence("browse_area_page", language, area=title, page=page, pages=len(pages))
     say(dispatcher, text, language=language, label=f"browse:{area.id}", kind="browse", buttons=buttons,
         area=area.id, page=page, pages=len(pages), bot=context.bot_label)
 

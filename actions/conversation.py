@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.browse import area_buttons, top_topic_buttons
 from actions.context import context_of
 from actions.messages import button, say
-from actions.replies import render
+from actions.sentences import sentence
 
 
 class ActionGreet(Action):
@@ -22,17 +22,17 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         context = context_of(tracker)
         language = context.language
-        text = context.bot_text("greeting") or render("greet_generic", language)
+        text = context.bot_text("greeting") or sentence("greet_generic", language)
         privacy = context.bot_text("privacy_notice")  # a link under the greeting (metadata), not a URL in it
         buttons = area_buttons(context)
         if buttons:
-            text += "\n" + render("greet_areas", language)
+            text += "\n" + sentence("greet_areas", language)
         else:
             buttons = top_topic_buttons(context)
             if buttons:
-                text += "\n" + render("greet_topics", language)
+                text += "\n" + sentence("greet_topics", language)
         say(dispatcher, text, language=language, label="greet", kind="greeting", buttons=buttons,
-            privacy_notice=privacy, privacy_label=render("privacy_label", language), bot=context.bot_label)
+            privacy_notice=privacy, privacy_label=sentence("privacy_label", language), bot=context.bot_label)
         return []
 
 
@@ -46,9 +46,9 @@ class ActionBotIdentity(Action):
         context = context_of(tracker)
         language = context.language
         phone = context.bot.handoff.phone if context.bot else "1823"
-        text = render("identity", language, name=context.bot_text("display_name") or "1823", phone=phone)
+        text = sentence("identity", language, name=context.bot_text("display_name") or "1823", phone=phone)
         say(dispatcher, text, language=language, label="bot_identity", kind="identity",
-            buttons=[button(render("talk_to_officer", language), "ask_human")], bot=context.bot_label)
+            buttons=[button(sentence("talk_to_officer", language), "ask_human")], bot=context.bot_label)
         return []
 
 
@@ -67,7 +67,7 @@ class SimpleReply(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         context = context_of(tracker)
-        say(dispatcher, render(self.intent, context.language), language=context.language,
+        say(dispatcher, sentence(self.intent, context.language), language=context.language,
             label=self.intent, kind=self.kind, bot=context.bot_label)
         return []
 

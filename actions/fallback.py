@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import Context, context_of
 from actions.department_hint import message_department
 from actions.messages import button, say
-from actions.replies import render
+from actions.sentences import sentence
 from knowledge.schema import Department
 
 HOTLINE = "1823"
@@ -23,25 +23,25 @@ def department_sentence(department: Department | None, language: str) -> str:
     """'It sounds like a question for the Water Supplies Department: ...', or '' (none, or its hotline is 1823's)."""
     if department is None or department.hotline.replace(" ", "") == HOTLINE:
         return ""
-    return render("department_clear", language, name=department.name_in(language), phone=department.hotline)
+    return sentence("department_clear", language, name=department.name_in(language), phone=department.hotline)
 
 
 def send_fallback(dispatcher: CollectingDispatcher, context: Context, department: Department | None = None) -> None:
     """The out-of-scope reply: no guess, the department it was clearly about, the 1823 hotline, an officer button."""
     language = context.language
-    text = render("fallback", language)
+    text = sentence("fallback", language)
     named = department_sentence(department, language)
     if named:
         text += " " + named
     same_phone = named and context.bot and context.bot.handoff.phone.replace(" ", "") == department.hotline.replace(" ", "")
     if context.bot and context.bot.handoff.phone.replace(" ", "") != HOTLINE and not same_phone:
-        text += " " + render(
+        text += " " + sentence(
             "department_hotline", language,
             name=context.bot.handoff.target, phone=context.bot.handoff.phone,
         )
     say(
         dispatcher, text, language=language, label="out_of_scope", kind="fallback",
-        buttons=[button(render("talk_to_officer", language), "ask_human")],
+        buttons=[button(sentence("talk_to_officer", language), "ask_human")],
         phone=HOTLINE, bot=context.bot_label, department=department.kb if named else "",
     )
 

@@ -19,7 +19,7 @@ from actions.fallback import send_fallback
 from actions.knowledge_access import entry_for
 from actions.language import in_script
 from actions.messages import button, say
-from actions.replies import render
+from actions.sentences import sentence
 from actions.sources import source_label, without_source
 from knowledge.schema import Entry
 
@@ -46,11 +46,11 @@ def send_answer(
     """The entry's answer with feedback buttons; its source goes once, as a labelled link (metadata)."""
     language = context.language
     buttons = [
-        button(render("helpful", language), "feedback", topic=entry.id, helpful="yes"),
-        button(render("not_helpful", language), "feedback", topic=entry.id, helpful="no"),
+        button(sentence("helpful", language), "feedback", topic=entry.id, helpful="yes"),
+        button(sentence("not_helpful", language), "feedback", topic=entry.id, helpful="no"),
     ]
     if entry.id in CHECKLIST_TOPICS and CHECKLIST_FORM in (domain.get("forms") or {}):
-        buttons.append(button(render("make_checklist", language), "request_checklist"))
+        buttons.append(button(sentence("make_checklist", language), "request_checklist"))
     say(
         dispatcher, in_script(without_source(entry.answer_in(language), entry.source), language),
         language=language, label=entry.id, kind="answer", buttons=buttons,
@@ -66,16 +66,16 @@ def option_title(context: Context, entry: Entry) -> str:
     name = entry_department(entry, language) if context.bot and len(context.bot.knowledge_bases) > 1 else ""
     if not name or name in title:  # "How to contact 1823 (1823)" says nothing more
         return title
-    return render("option_department", language, title=title, department=name)
+    return sentence("option_department", language, title=title, department=name)
 
 
 def send_clarification(dispatcher: CollectingDispatcher, context: Context, options: list[Entry]) -> None:
     """Ask which of the close topics the citizen means, one button per topic (naming its department) and 'none of these'."""
     language = context.language
     buttons = [button(option_title(context, entry), "faq", topic=entry.id) for entry in options]
-    buttons.append(button(render("none_of_these", language), "out_of_scope"))
+    buttons.append(button(sentence("none_of_these", language), "out_of_scope"))
     say(
-        dispatcher, render("clarify", language), language=language,
+        dispatcher, sentence("clarify", language), language=language,
         label=options[0].id, kind="clarify", buttons=buttons,
         options=[entry.id for entry in options], bot=context.bot_label,
     )

@@ -11,7 +11,7 @@ from actions.context import context_of
 from actions.feedback_store import FeedbackStore, default_path
 from actions.knowledge_access import entry_for
 from actions.messages import button, say
-from actions.replies import render
+from actions.sentences import sentence
 
 logger = logging.getLogger(__name__)
 YES = {"yes", "true", "1", "helpful"}
@@ -44,10 +44,10 @@ class ActionRecordFeedback(Action):
         else:
             feedback_store().record(context.bot_label, topic, helpful, tracker.sender_id)
         if helpful is False:
-            say(dispatcher, render("feedback_not_helpful", language), language=language, label="feedback",
-                kind="feedback", buttons=[button(render("talk_to_officer", language), "ask_human")],
+            say(dispatcher, sentence("feedback_not_helpful", language), language=language, label="feedback",
+                kind="feedback", buttons=[button(sentence("talk_to_officer", language), "ask_human")],
                 topic=topic, helpful=False, bot=context.bot_label)
         else:
-            say(dispatcher, render("feedback_helpful", language), language=language, label="feedback",
+            say(dispatcher, sentence("feedback_helpful", language), language=language, label="feedback",
                 kind="feedback", topic=topic, helpful=helpful, bot=context.bot_label)
         return []

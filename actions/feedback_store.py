@@ -1,6 +1,6 @@
 """Feedback on answers (helpful or not) in SQLite at `hkbot.settings.data_dir()/feedback.sqlite3`.
 
-Stores the bot, topic, verdict, time and a keyed hash of the sender (`privacy.pseudonym`),
+Stores the bot, topic, verdict, time and the sender's pseudonym (`privacy.pseudonym.sender_pseudonym`),
 never the sender id itself (PDPO: feedback must not identify a citizen). The key is
 `HKBOT_SENDER_KEY` when set, else random per database, so hashes cannot be matched
 against other systems. Registered as a citizen-data store: `hkbot privacy export/delete`
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from hkbot.settings import data_dir
 from privacy.citizen_data import PurgeResult, Retention, SubjectRequest, Where
-from privacy.pseudonym import candidates, configured_key, known_keys, pseudonym
+from privacy.pseudonym import candidates, configured_key, known_keys, sender_pseudonym
 
 FILE_NAME = "feedback.sqlite3"
 MAX_FIELD_CHARS = 200
@@ -64,20 +64,17 @@ class FeedbackStore:
             self._stored_key = bytes.fromhex(
                 connection.execute("SELECT value FROM settings WHERE name = 'sender_key'").fetchone()[0]
             )
-        self._key = configured_key() or self._stored_key
+        #: The key new rows are written with (`privacy.pseudonym.sender_pseudonym`).
+        self.key = configured_key() or self._stored_key
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=10)
-
-    def sender_hash(self, sender_id: str) -> str:
-        """A keyed hash that links one sender's feedback without storing who they are."""
-        return pseudonym(sender_id, self._key)
 
     def record(self, bot: str, topic: str, helpful: bool, sender_id: str, at: float | None = None) -> Feedback:
         """Store one verdict and return it."""
         feedback = Feedback(
             bot=bot[:MAX_FIELD_CHARS], topic=topic[:MAX_FIELD_CHARS], helpful=bool(helpful),
-            created_at=time.time() if at is None else at, sender_hash=self.sender_hash(sender_id),
+            created_at=time.time() if at is None else at, sender_hash=sender_pseudonym(bot, sender_id, self.key),
         )
         with self._connect() as connection:
             connection.execute(

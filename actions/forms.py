@@ -18,7 +18,7 @@ from actions.context import Context, context_of
 from actions.knowledge_access import entry_for
 from actions.language import localised
 from actions.messages import button, say
-from actions.replies import render
+from actions.sentences import sentence
 from actions.sources import source_label
 
 #: The reply key of each choice's button title: `dog_renewal`, `tsw_company`, ...
@@ -71,7 +71,7 @@ class ValidateChecklistForm(FormValidationAction):
         choice = interpret(slot, value)
         if choice is None and value is not None:  # None: resuming after an interruption, just ask again
             language = context_of(tracker).language
-            say(dispatcher, render("form_not_understood", language), language=language, label=CHECKLIST_FORM, kind="form")
+            say(dispatcher, sentence("form_not_understood", language), language=language, label=CHECKLIST_FORM, kind="form")
         return {slot: choice}
 
     def validate_dog_application(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
@@ -98,10 +98,10 @@ class AskForChoice(Action, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = context_of(tracker).language
         buttons = [
-            button(render(BUTTON_KEYS[self.slot][value], language), "choose", **{self.slot: value})
+            button(sentence(BUTTON_KEYS[self.slot][value], language), "choose", **{self.slot: value})
             for value in CHOICES[self.slot]
         ]
-        say(dispatcher, render(f"ask_{self.slot}", language), language=language,
+        say(dispatcher, sentence(f"ask_{self.slot}", language), language=language,
             label=CHECKLIST_FORM, kind="form", buttons=buttons, slot=self.slot)
         return []
 
@@ -149,7 +149,7 @@ class ActionGiveChecklist(Action):
         context = context_of(tracker)
         checklist = checklist_for(tracker.slots)
         if checklist is None:
-            say(dispatcher, render("checklist_unavailable", context.language), language=context.language,
+            say(dispatcher, sentence("checklist_unavailable", context.language), language=context.language,
                 label=CHECKLIST_FORM, kind="form")
             return _reset(domain)
         text, sources = render_checklist(context, checklist)
@@ -168,5 +168,5 @@ class ActionStopChecklist(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = context_of(tracker).language
-        say(dispatcher, render("checklist_stopped", language), language=language, label="deny", kind="form")
+        say(dispatcher, sentence("checklist_stopped", language), language=language, label="deny", kind="form")
         return [ActiveLoop(None), SlotSet("requested_slot", None)] + _reset(domain)

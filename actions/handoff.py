@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import context_of
 from actions.department_hint import conversation_department
 from actions.messages import say
-from actions.replies import render
+from actions.sentences import sentence
 
 HANDOFF_SLOT = "handoff_active"
 HOTLINE = "1823"
@@ -34,12 +34,12 @@ class ActionHandoff(Action):
         handoff = context.bot.handoff if context.bot else None
         phone = handoff.phone if handoff else HOTLINE
         if phone.replace(" ", "") == HOTLINE:
-            phone = render("phone_24h", language, phone=phone)
+            phone = sentence("phone_24h", language, phone=phone)
         minutes = max(1, round((handoff.wait_seconds if handoff else 120) / 60))
-        text = render("handoff", language, target=handoff.target if handoff else HOTLINE, minutes=minutes, phone=phone)
+        text = sentence("handoff", language, target=handoff.target if handoff else HOTLINE, minutes=minutes, phone=phone)
         department = conversation_department(context.bot.knowledge_bases if context.bot else None, tracker)
         if department and department.hotline.replace(" ", "") not in (HOTLINE, (handoff.phone if handoff else HOTLINE).replace(" ", "")):
-            text += " " + render("handoff_department", language, name=department.name_in(language), phone=department.hotline)
+            text += " " + sentence("handoff_department", language, name=department.name_in(language), phone=department.hotline)
         else:
             department = None
         say(dispatcher, text, language=language, label="ask_human", kind="handoff",

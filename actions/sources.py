@@ -12,6 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from actions.language import in_script, text_key
+from actions.sentences import sentence
 from knowledge.departments import departments
 
 #: Publishers of sites no knowledge base's `department:` block claims (its `sites`), by host name
@@ -22,7 +23,6 @@ OTHER_PUBLISHERS: dict[str, dict[str, str]] = {
     "info.gov.hk": {"en": "Information Services Department", "zh-Hant": "政府新聞處"},
     "gov.hk": {"en": "GovHK", "zh-Hant": "香港政府一站通"},
 }
-LABELS: dict[str, str] = {"en": "Source: {name} website", "zh-Hant": "資料來源：{name}網頁"}
 #: A trailing "Source: <url>" / "資料來源：<url>" (or the bare URL) at the end of an answer.
 TRAILING_SOURCE = r"\s*(?:Source\s*:|資料來源\s*[:：]|资料来源\s*[:：])?\s*{url}\s*[.。)）]*\s*$"
 
@@ -44,7 +44,7 @@ def department(url: str, language: str, kb: str | None = None) -> str:
 
 def source_label(url: str, language: str, kb: str | None = None) -> str:
     """The link text for an answer's source: 'Source: AFCD website', '資料來源：漁農自然護理署網頁'."""
-    return in_script(LABELS[text_key(language)], language).format(name=department(url, language, kb))
+    return sentence("source_label", language, name=department(url, language, kb))
 
 
 def without_source(text: str, url: str) -> str:

@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import context_of
 from actions.language import LANGUAGE_SLOT, LANGUAGES
 from actions.messages import button, say
-from actions.replies import render
+from actions.sentences import sentence
 
 #: Words naming a language. "Chinese" alone means the script the citizen writes in (see `requested_language`).
 LANGUAGE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -64,9 +64,9 @@ class ActionSwitchLanguage(Action):
         context = context_of(tracker)
         if target is None:
             buttons = [button(name, "switch_language", lang=tag) for tag, name in LANGUAGE_NAMES.items()]
-            say(dispatcher, render("language_ask", context.language), language=context.language,
+            say(dispatcher, sentence("language_ask", context.language), language=context.language,
                 label="switch_language", kind="language", buttons=buttons, bot=context.bot_label)
             return []
-        say(dispatcher, render(f"language_set_{target}", target), language=target,
+        say(dispatcher, sentence(f"language_set_{target}", target), language=target,
             label="switch_language", kind="language", bot=context.bot_label)
         return [SlotSet(LANGUAGE_SLOT, target)]

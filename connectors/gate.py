@@ -29,6 +29,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.shared.constants import DEFAULT_SENDER_ID
 
 from connectors.client_metadata import client_metadata
+from actions.sentences import sentence
 from bots.server.limits import shared_limits
 from connectors.websocket import send_to
 from nlu.language_id import detect_language
@@ -48,27 +49,10 @@ NUMBER_CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 #: Prefixes of channel ids mounted in this process, per bot (REST refuses senders that start with them).
 _namespaces: dict[str, set[str]] = {}
 
-_HINT = {
-    "en": "Reply with the number of your choice.",
-    "zh-Hant": "請回覆選項的號碼。",
-    "zh-Hans": "请回复选项的号码。",
-}
-_EMPTY = {
-    "en": "Sorry, I can only read text messages. Please type your question.",
-    "zh-Hant": "對不起，我只能閱讀文字訊息，請輸入你的問題。",
-    "zh-Hans": "对不起，我只能阅读文字信息，请输入你的问题。",
-}
-
-
 def valid_sender(sender: Any) -> bool:
     """A channel's sender id is usable as (part of) a conversation key: printable text, not too long (as REST's)."""
     return (isinstance(sender, str) and bool(sender.strip()) and len(sender) <= MAX_SENDER_CHARS and sender.isprintable()
             and sender != DEFAULT_SENDER_ID)  # Rasa's id for "no sender given": every such client would share one conversation
-
-
-def reply_language(tag: Optional[str]) -> str:
-    """The text key for a language tag: Cantonese reads Traditional; unknown reads Traditional."""
-    return tag if tag in ("en", "zh-Hans") else "zh-Hant"
 
 
 def guess_language(text: Optional[str], hint: Optional[str] = None) -> Optional[str]:
@@ -94,7 +78,7 @@ def numbered_text(text: str, buttons: list[dict[str, Any]], language: Optional[s
     """The message with its buttons as numbered lines and how to answer, for channels without buttons."""
     lines = [text.rstrip()] if text and text.strip() else []
     lines += [f"{number}. {button.get('title', '')}" for number, button in enumerate(buttons, 1)]
-    lines.append(_HINT[reply_language(language)])
+    lines.append(sentence("choice_hint", language))
     return "\n".join(lines)  # one "\n": Rasa's channels split messages at blank lines
 
 
@@ -248,7 +232,7 @@ class ChannelGate:
                 await self.tell(output, sender, refusal.text(guess_language(text if chosen is None else None, hint)))
                 return
         if not text.strip():  # a photo or voice note on a messenger: say we read text only
-            await self.tell(output, sender, _EMPTY[reply_language(guess_language(None, hint))])
+            await self.tell(output, sender, sentence("text_only", guess_language(None, hint)))
             return
         metadata = client_metadata(given, text, display)
         if self.own_ids and isinstance(given.get("channel"), str):  # the websocket marks its own messages

@@ -32,6 +32,8 @@ from sanic import Blueprint, Request, Sanic
 from connectors import session_ids
 from connectors.client_metadata import CLIENT_KEYS, client_metadata, shown_text
 from connectors.profile import bot_profile, config_value
+from actions.sentences import sentence
+from bots.runtime.hooks import SESSION_END_HOOKS
 from bots.server.limits import check_frame, check_message, client_address, shared_limits
 
 logger = logging.getLogger(__name__)
@@ -47,39 +49,9 @@ _MESSAGE_FIELDS = {
 }
 _BOT_PATH = re.compile(r"/bots/([^/]+)/")
 
-# Polite errors a citizen may see, per reply language (Simplified falls back to its own text).
-_ERRORS: dict[str, dict[str, str]] = {
-    "too_long": {
-        "en": "Sorry, that message is too long. Please send a shorter question.",
-        "zh-Hant": "對不起，訊息太長了，請把問題寫短一點再傳送。",
-        "zh-Hans": "对不起，信息太长了，请把问题写短一点再发送。",
-    },
-    "bad_frame": {
-        "en": "Sorry, I could not read that message. Please type your question again.",
-        "zh-Hant": "對不起，未能讀取這則訊息，請重新輸入你的問題。",
-        "zh-Hans": "对不起，未能读取这则信息，请重新输入你的问题。",
-    },
-    "unavailable": {
-        "en": "Sorry, the service is busy right now. Please try again shortly or call 1823.",
-        "zh-Hant": "對不起，服務暫時繁忙，請稍後再試或致電 1823。",
-        "zh-Hans": "对不起，服务暂时繁忙，请稍后再试或致电 1823。",
-    },
-    "origin": {
-        "en": "This page is not allowed to use this chat service.",
-        "zh-Hant": "此網頁未獲准使用這個聊天服務。",
-        "zh-Hans": "此网页未获准使用这个聊天服务。",
-    },
-}
-
-
 def error_text(code: str, language: str | None) -> str:
-    """The polite sentence for an error code, in the citizen's language."""
-    texts = _ERRORS[code]
-    if language == "en":
-        return texts["en"]
-    if language == "zh-Hans":
-        return texts["zh-Hans"]
-    return texts["zh-Hant"]
+    """The polite sentence for an error code, in the citizen's language (`actions.sentences`, key `socket_<code>`)."""
+    return sentence(f"socket_{code}", language)
 
 
 # --- the registry of open sockets -------------------------------------------------------
@@ -87,9 +59,6 @@ def error_text(code: str, language: str | None) -> str:
 _sockets: dict[tuple[str, str], set[Any]] = {}
 #: Open sockets per client address (the per-address cap).
 _per_address: dict[str, int] = {}
-#: Called with (bot, sender) after a conversation is ended on the server (kiosk reset);
-#: the operators' handoff queue registers here to drop a waiting conversation.
-session_end_hooks: list[Callable[[str, str], Awaitable[None] | None]] = []
 
 
 def open_senders(bot: str) -> list[str]:
@@ -251,13 +220,11 @@ async def end_conversation(app: Sanic, bot: str, sender: str) -> None:
             if tracker is not None and not _already_restarted(tracker):
                 tracker.update(Restarted())  # resets every slot, `handoff_active` too
                 await agent.tracker_store.save(tracker)
-    for hook in list(session_end_hooks):
-        try:
-            result = hook(bot, sender)
-            if asyncio.iscoroutine(result):
-                await result
-        except Exception:
-            logger.exception("A session end hook failed for bot %s", bot)
+    # The app's own registry (bots.runtime.hooks), called with (bot, sender): e.g. the console's handoff
+    # desk closes a waiting handoff. An app that registered none (plain `rasa run`) has nothing to call.
+    hooks = getattr(app.ctx, SESSION_END_HOOKS, None)
+    if hooks is not None:
+        await hooks.fire(bot, sender)
 
 
 async def conversation_history(app: Sanic, bot: str, sender: str) -> list[dict[str, Any]]:

@@ -1,6 +1,6 @@
 """After each citizen message: count the turn, queue what the bot missed, feed a handoff's live chat.
 
-Registered in `bots.runtime.agents.turn_listeners`; reads the stored (redacted) tracker of the
+`TurnCapture.on_turn` is in the serving app's `turn_listeners` (bots.runtime.hooks); reads the stored (redacted) tracker of the
 conversation (the one the turn just saved, handed over by the tracker cache, else read back),
 so nothing here sees personal data the tracker store did not already remove, and redacts
 again before writing. Runs after the reply was produced: a failure here is
@@ -96,25 +96,38 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
     return kind
 
 
-_pending: set[asyncio.Task] = set()
+class TurnCapture:
+    """Records each turn in the background; owned by the app it is mounted on (`app.ctx.turn_capture`).
+
+    Its `on_turn` goes in that app's `turn_listeners`; the tasks still writing are its own, so a
+    server can wait for them (`drain`) before it stops and two apps never share them.
+    """
+
+    def __init__(self) -> None:
+        self.pending: set[asyncio.Task] = set()
+
+    async def on_turn(self, runtime: Any, sender: str) -> None:
+        """A `turn_listeners` entry: record the turn without holding up the reply."""
+        task = asyncio.get_running_loop().create_task(record_turn(runtime, sender))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def drain(self) -> None:
+        """Wait until every turn handed over so far is recorded."""
+        while self.pending:
+            await asyncio.gather(*list(self.pending), return_exceptions=True)
 
 
-async def on_turn(runtime: Any, sender: str) -> None:
-    """`bots.runtime.agents.turn_listeners` entry: record the turn in the background."""
-
-    async def run() -> None:
-        try:
-            # The tracker the turn just stored, as stored (redacted); read back only if it is not at hand.
-            tracker = runtime.take_saved(sender)  # bots.runtime.agents.BotRuntime: through Rasa's FailSafeTrackerStore
-            if tracker is None:
-                tracker = await runtime.agent.tracker_store.retrieve(sender)
-            if tracker is not None:
-                # In the loop, not a thread: under 1 ms of work, and a thread doing SQLite I/O
-                # makes the busy loop hand over the GIL again and again (turns were ~10 ms slower).
-                analyse_turn(runtime.name, sender, tracker)
-        except Exception:
-            logger.exception("bot=%s: could not record a turn for the console", runtime.name)
-
-    task = asyncio.get_running_loop().create_task(run())
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
+async def record_turn(runtime: Any, sender: str) -> None:
+    """Analyse the turn `runtime` just handled for `sender`; a failure is logged, never raised."""
+    try:
+        # The tracker the turn just stored, as stored (redacted); read back only if it is not at hand.
+        tracker = runtime.take_saved(sender)  # bots.runtime.agents.BotRuntime: through Rasa's FailSafeTrackerStore
+        if tracker is None:
+            tracker = await runtime.agent.tracker_store.retrieve(sender)
+        if tracker is not None:
+            # In the loop, not a thread: under 1 ms of work, and a thread doing SQLite I/O
+            # makes the busy loop hand over the GIL again and again (turns were ~10 ms slower).
+            analyse_turn(runtime.name, sender, tracker)
+    except Exception:
+        logger.exception("bot=%s: could not record a turn for the console", runtime.name)

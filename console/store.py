@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from bots.storage.sql_driver import Prepared, insert_row
 from hkbot.settings import data_dir
 from knowledge.db_store import engine_for
-from privacy.pseudonym import create_tables, database_key, pseudonym
+import privacy.pseudonym as pseudonyms
+from privacy.pseudonym import create_tables, database_key
 
 DB_ENV = "HKBOT_CONSOLE_DB"
 DEFAULT_FILE = "console.sqlite3"
@@ -165,4 +166,4 @@ def engine(url: str | None = None) -> sa.engine.Engine:
 
 def sender_pseudonym(db: sa.engine.Engine, bot: str, sender: str) -> str:
     """How console rows refer to a bot's sender: the keyed hash of `<bot>:<sender>` with this database's key."""
-    return pseudonym(f"{bot}:{sender}", database_key(db))
+    return pseudonyms.sender_pseudonym(bot, sender, database_key(db))

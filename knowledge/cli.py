@@ -48,6 +48,8 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     faq.add_argument("cases", nargs="?", metavar="CASES.yml", help="labelled cases for --baseline")
     faq.add_argument("--entries", type=int, default=1000, help="synthetic entries to index")
     faq.add_argument("--queries", type=int, default=2000)
+    faq.add_argument("--dense-questions", type=int, default=None, metavar="N",
+                     help="time the dense signal on N of the case-file questions (default: all of them)")
     faq.add_argument("--baseline", choices=["rasa"], help="also train plain Rasa on the same entries and compare")
     faq.add_argument("--rasa-threshold", type=float, default=0.3,
                      help="plain Rasa answers out_of_scope below this response-selector confidence")

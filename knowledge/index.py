@@ -62,7 +62,15 @@ HIGHEST_THRESHOLD = 0.65
 #: entries, with the other entries counting this much each: departments added for another bot barely
 #: change which of its words are rare (1.0 = one IDF over everything; 0 = per bot, too few entries).
 SCOPE_BACKGROUND = 0.5
+#: A long message (its features weigh at least LONG_MESSAGE: a situation described before the question)
+#: dilutes the lexical score even after `nlu.retrieval.QUERY_BUDGET`; the dense signal, which reads the
+#: whole sentence, counts LONG_DENSE_FACTOR times as much for it. Chosen on the dev files of 2026-12-05
+#: (docs/new-knowledge.md): long out-of-scope questions stayed at or under 0.44. None turns it off.
+LONG_MESSAGE: float | None = 30.0
+LONG_DENSE_FACTOR = 1.5
 #: The message is not embedded when the lexical top is this sure and this far ahead of the next.
+#: The largest dense boost an entry can get (both cosines at 1): bounds what embedding a message can change.
+DENSE_REACH = DENSE_WEIGHT * (1.0 - DENSE_FLOOR) + ANSWER_WEIGHT * (1.0 - ANSWER_FLOOR)
 SURE_LEXICAL = 0.85
 SURE_MARGIN = 0.25
 #: Alternatives within this much of the top score are reported as `ambiguous`.
@@ -117,6 +125,10 @@ class FaqResult:
 
 class KnowledgeIndex:
     """Ranks the entries of one knowledge snapshot."""
+
+    #: Decide without embedding the message when the dense signal cannot change the decision (off: the
+    #: plain path, which embeds every message the lexical signal is not sure of; tests compare the two).
+    skip_needless_embedding: bool = True
 
     def __init__(self, entries: Sequence[Entry], version: int = 0,
                  vocabularies: dict[str, Vocabulary] | None = None, dense: Encoder | None | bool = True,
@@ -255,8 +267,12 @@ class KnowledgeIndex:
         return self.ranker.top_matches(scores, top)
 
     def scores(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
-               threshold: float | None = None) -> np.ndarray:
-        """One fused score per entry: lexical, plus the dense signal where it can change the decision."""
+               threshold: float | None = None, margin: float = AMBIGUITY_MARGIN) -> np.ndarray:
+        """One fused score per entry: lexical, plus the dense signal where it can change the decision.
+
+        The message is embedded (the costly step: 15-40 ms on one core) only when the dense signal could
+        change the result (`_dense_cannot_change`): skipping it never changes the top, refusal, ties or top score.
+        """
         features = self.features(message)
         if knowledge_bases is not None and not self.kb_thresholds.keys() & {str(kb) for kb in knowledge_bases}:
             return self._scoped_scores(features, knowledge_bases)  # the lexical signal alone serves this bot
@@ -267,10 +283,13 @@ class KnowledgeIndex:
         scaled = lexical * self._scale
         best = float(scaled.max())
         gate = min(1.0, self.ranker.coverage(features, knowledge_bases) / FULL_COVERAGE)
-        reach = DENSE_WEIGHT * (1.0 - DENSE_FLOOR) + ANSWER_WEIGHT * (1.0 - ANSWER_FLOOR)
-        if best + reach * gate * float(self._scale.max()) < threshold:
+        if LONG_MESSAGE is not None and self.ranker.query_weights(features, knowledge_bases)[1] >= LONG_MESSAGE:
+            gate *= LONG_DENSE_FACTOR
+        if best + DENSE_REACH * gate * float(self._scale.max()) < threshold:
             return scaled  # nothing can reach the threshold: no need to embed
         if best >= SURE_LEXICAL and best - float(np.partition(scaled, -2)[-2] if len(scaled) > 1 else 0.0) >= SURE_MARGIN:
+            return scaled
+        if self.skip_needless_embedding and self._dense_cannot_change(lexical, scaled, best, gate, threshold, margin):
             return scaled
         # The knowledge is written in Hong Kong Traditional: a Simplified question is embedded in that script.
         text = to_traditional(message.original if isinstance(message, Analysis) else sanitise(message).text)
@@ -280,6 +299,28 @@ class KnowledgeIndex:
             logger.exception("Embedding a message failed; answering from the lexical signal")
             return scaled
         return self._fuse(lexical, *self._dense(vector), gate, knowledge_bases)
+
+    def _dense_cannot_change(self, lexical: np.ndarray, scaled: np.ndarray, best: float, gate: float,
+                             threshold: float, margin: float) -> bool:
+        """Whether no dense similarity at all could change the result, so the message need not be embedded.
+
+        Each entry's fused score lies between its scaled lexical score (the boost is never negative) and
+        that plus the largest boost (both cosines at 1). The result is unchanged when the lexical top keeps
+        its exact score (no boost can reach it: another knowledge base, or a message the knowledge does not
+        cover at all), no other entry's bound comes within `margin` of it, and it answers either way or
+        cannot reach the threshold either way. So the decision, the close alternatives, and the first
+        match with its score (which FaqRetriever weighs against intents) are the same as after embedding.
+        """
+        bounds = np.where(lexical > 0, (lexical + self._on * gate * DENSE_REACH) * self._scale, 0.0)
+        if float(bounds.max()) <= 0.0:
+            return True  # nothing matches at all, with or without the dense signal
+        top = int(np.argmax(scaled))
+        if self._on[top] * gate > 0.0 and lexical[top] > 0:
+            return False  # the dense signal would change the top's own score
+        if best < threshold <= float(bounds[top]):
+            return False
+        rivals = np.delete(bounds, top)
+        return not len(rivals) or float(rivals.max()) < best - margin
 
     def _scoped_scores(self, features: frozenset[str], knowledge_bases: Iterable[str]) -> np.ndarray:
         """Lexical scores, word weights (IDF) taken mostly over the entries this bot answers, in item order."""
@@ -307,7 +348,7 @@ class KnowledgeIndex:
                top: int = TOP_MATCHES) -> FaqResult:
         """Matches plus the decision: the top topic if it reaches the threshold, and close alternatives."""
         threshold = self.threshold if threshold is None else threshold
-        scores = self.scores(message, knowledge_bases, threshold)
+        scores = self.scores(message, knowledge_bases, threshold, margin)
         matches = tuple(self.ranker.top_matches(scores, top))
         if not matches or matches[0].score < threshold:
             return FaqResult(matches, threshold, None, ())

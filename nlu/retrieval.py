@@ -26,10 +26,16 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 from scipy import sparse
 
+from nlu.commonness import unknown_word_factor
 from nlu.concepts import feature_weight
 
 #: Share of the item score that comes from its best single variant (the rest: the whole entry).
 VARIANT_SHARE = 0.5
+#: Query length normalisation: of a message's total feature weight, the first QUERY_BUDGET counts fully
+#: and the rest OVER_BUDGET_SHARE of it, so a long message that describes a situation before asking is not
+#: diluted below the threshold by its context (a question variant weighs about 10-25). None turns it off.
+QUERY_BUDGET: float | None = 20.0
+OVER_BUDGET_SHARE = 0.2
 #: A lexicon concept the bot's knowledge never mentions (swimming pool, cat, grooming) says the
 #: question is about something else: it weighs this much more than an unknown loose word.
 UNSEEN_CONCEPT_FACTOR = 1.5
@@ -121,17 +127,23 @@ class Ranker:
         """Feature columns the candidates have, and the query's total weight.
 
         A feature that no item of the asked groups has (e.g. "email" asked of the TSW bot)
-        weighs as much as a word no item has at all: for this bot it is unknown.
+        weighs as much as a word no item has at all: for this bot it is unknown. In a message
+        longer than QUERY_BUDGET, an unknown everyday English word weighs less (`nlu.commonness`):
+        a short question ("Which browser is fastest?") is weighed exactly as before.
         """
         present = self.group_features(groups) if groups is not None else None
-        columns, total = [], 0.0
+        columns, known, unknown = [], 0.0, []
         for feature in query:
             column = self.vocabulary.get(feature)
             if column is None or (present is not None and not present[column]):
-                total += self._weight(feature) * self.unseen_idf * (UNSEEN_CONCEPT_FACTOR if feature.startswith("c:") else 1.0)
+                unknown.append((feature, self._weight(feature) * self.unseen_idf
+                                * (UNSEEN_CONCEPT_FACTOR if feature.startswith("c:") else 1.0)))
             else:
                 columns.append(column)
-                total += self.weights[column]
+                known += self.weights[column]
+        total = known + sum(weight for _f, weight in unknown)
+        if QUERY_BUDGET is not None and total > QUERY_BUDGET:
+            total = known + sum(weight * unknown_word_factor(feature) for feature, weight in unknown)
         return columns, total
 
     def group_features(self, groups: Iterable[str]) -> np.ndarray:
@@ -164,8 +176,9 @@ class Ranker:
         columns, total = self.query_weights(query, groups)
         if not columns or total <= 0:
             return result
+        total = normalised_length(total)
         matched = _column_sums(self.variant_matrix, columns)
-        query_cover = matched / total
+        query_cover = np.minimum(matched / total, 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             variant_cover = np.where(self.variant_totals > 0, matched / self.variant_totals, 0.0)
             dice = np.where(matched > 0, 2 * query_cover * variant_cover / (query_cover + variant_cover), 0.0)
@@ -204,6 +217,13 @@ class Ranker:
             order = candidates[np.argsort(-scores[candidates], kind="stable")]
         return [Match(self.items[i].id, self.items[i].group, float(round(min(scores[i], 1.0), 4)))
                 for i in order[:top] if scores[i] > 0]
+
+
+def normalised_length(total: float) -> float:
+    """A message's total feature weight with what exceeds QUERY_BUDGET counted at OVER_BUDGET_SHARE."""
+    if QUERY_BUDGET is None or total <= QUERY_BUDGET:
+        return total
+    return QUERY_BUDGET + (total - QUERY_BUDGET) * OVER_BUDGET_SHARE
 
 
 def _column_sums(matrix: sparse.csc_matrix, columns: list[int]) -> np.ndarray:

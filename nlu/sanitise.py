@@ -10,13 +10,17 @@ Two layers, on purpose:
 """
 from __future__ import annotations
 
+import os
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Optional
 
-#: The longest message the NLU layer looks at, in characters (code points). Longer input is
-#: cut here, never rejected: no citizen question needs more, and it bounds the work per message.
+#: The longest message hkbot reads, in characters (code points): the default of the one
+#: message-length limit and its ceiling (no citizen question needs more; it bounds the work per message).
 MAX_MESSAGE_CHARS = 2000
+#: The one setting of that limit (lower it, never raise it); read only by `message_limit()`.
+MESSAGE_LIMIT_ENV = "HKBOT_MAX_MESSAGE_CHARS"
 
 REPLACEMENT_CHAR = "\ufffd"
 _WHITESPACE_CONTROLS = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
@@ -24,10 +28,29 @@ _WHITESPACE_CONTROLS = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
 
 @dataclass(frozen=True)
 class Sanitised:
-    """The cleaned text and whether it was cut at MAX_MESSAGE_CHARS."""
+    """The cleaned text and whether it was cut at the message-length limit."""
 
     text: str
     truncated: bool = False
+
+
+def message_limit() -> int:
+    """The one message-length limit, in characters: every channel refuses longer messages and the NLU cuts at it."""
+    return _parse_limit(os.environ.get(MESSAGE_LIMIT_ENV, "").strip())
+
+
+@lru_cache(maxsize=8)
+def _parse_limit(value: str) -> int:
+    """`HKBOT_MAX_MESSAGE_CHARS`: a whole number from 1 to MAX_MESSAGE_CHARS; unset means MAX_MESSAGE_CHARS."""
+    if not value:
+        return MAX_MESSAGE_CHARS
+    try:
+        chars = int(value)
+    except ValueError:
+        raise ValueError(f"{MESSAGE_LIMIT_ENV}={value!r}: must be a whole number") from None
+    if not 1 <= chars <= MAX_MESSAGE_CHARS:
+        raise ValueError(f"{MESSAGE_LIMIT_ENV}={chars}: from 1 to at most {MAX_MESSAGE_CHARS}, the longest message hkbot reads")
+    return chars
 
 
 def _coerce(value: object) -> str:
@@ -40,8 +63,9 @@ def _coerce(value: object) -> str:
     return str(value)
 
 
-def sanitise(value: object, limit: int = MAX_MESSAGE_CHARS) -> Sanitised:
-    """Any value -> a str safe to encode, at most `limit` characters, offsets unchanged."""
+def sanitise(value: object, limit: Optional[int] = None) -> Sanitised:
+    """Any value -> a str safe to encode, at most `limit` (default: `message_limit()`) characters, offsets unchanged."""
+    limit = message_limit() if limit is None else limit
     text = _coerce(value)
     truncated = len(text) > limit
     if truncated:
@@ -78,7 +102,7 @@ def strip_invisible(text: str) -> str:
     return "".join(ch for ch in text if not is_invisible(ch))
 
 
-def clean(value: object, limit: int = MAX_MESSAGE_CHARS) -> str:
+def clean(value: object, limit: Optional[int] = None) -> str:
     """Sanitised, invisible characters removed, whitespace collapsed: safe to show or log."""
     text = strip_invisible(sanitise(value, limit).text)
     return " ".join(text.split())

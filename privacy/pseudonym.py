@@ -12,6 +12,12 @@ feedback store has always kept its key): replicas sharing a database then share 
 Erasure tries every key it can see (the configured one and the stored one), so changing
 from one to the other never hides a citizen's older rows.
 
+What is hashed is always the conversation key `<bot>:<sender>` (`sender_pseudonym`): the
+console's rows, the feedback store and the log tags, so one citizen of one bot has one
+pseudonym wherever the key is the same, and citizens cannot be linked across bots. Feedback
+rows written before this hold the keyed hash of the bare sender id; erasure still finds them
+(a request's identities hold the bare id as well as every `<bot>:<sender>` key).
+
 Rows written before pseudonyms were keyed hold a plain SHA-256 (64 hex characters);
 `upgrade_legacy` replaces each with the keyed hash of it (`hkbot privacy purge` runs it),
 and erasure also matches both forms, so none escapes in between.
@@ -61,6 +67,11 @@ def configured_key() -> Optional[bytes]:
 def pseudonym(sender_id: str, key: bytes) -> str:
     """The keyed hash of a sender id: equal for the same sender and key, unlinkable without the key."""
     return hmac.new(key, str(sender_id).encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:HASH_CHARS]
+
+
+def sender_pseudonym(bot: str, sender_id: str, key: bytes) -> str:
+    """THE pseudonym of a citizen wherever hkbot stores or logs one: the keyed hash of their conversation key `<bot>:<sender>`."""
+    return pseudonym(f"{bot}:{sender_id}", key)
 
 
 def legacy_hash(sender_id: str) -> str:

@@ -19,9 +19,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FOUNDATION = {"hkbot"}
 LOW = {"nlu", "knowledge", "actions", "privacy"}
 HIGH = {"bots", "console", "connectors"}
-#: Circles another change removes (issue 15 item 4, the console's route modules). The test fails
-#: when one of them is gone, so the entry is deleted then; nothing may be added here.
-KNOWN_CIRCLES = {("console.knowledge_pages", "console.live_pages", "console.web")}
 #: The path settings of hkbot/settings.py (docs/configuration.md).
 PATH_VARIABLES = {"HKBOT_VAR_DIR", "HKBOT_MODELS_DIR", "HKBOT_DATA_DIR", "HKBOT_BOTS_DIR", "HKBOT_KNOWLEDGE_DIR", "HKBOT_CONFIG"}
 
@@ -160,9 +157,7 @@ def project() -> Graph:
 
 def test_no_import_circles(project):
     found = circles(project)
-    assert found - KNOWN_CIRCLES == set(), "import circles: " + "; ".join(" <-> ".join(c) for c in sorted(found - KNOWN_CIRCLES))
-    gone = KNOWN_CIRCLES - found
-    assert not gone, f"no longer a circle, delete it from KNOWN_CIRCLES: {sorted(gone)}"
+    assert found == set(), "import circles: " + "; ".join(" <-> ".join(c) for c in sorted(found))
 
 
 def test_no_lower_layer_imports_a_higher_one(project):
@@ -196,19 +191,6 @@ def test_the_path_settings_are_read_in_one_place():
     """Every HKBOT_* path comes from hkbot/settings.py; a second reader could disagree with it on a default."""
     found = [line for line in environment_reads(ROOT, PATH_VARIABLES) if not line.startswith("hkbot/settings.py:")]
     assert found == []
-
-
-def test_the_old_names_only_point_at_the_foundation():
-    """bots.settings and bots.registry.config are kept for code written before the move: the same objects, no logic."""
-    import bots.registry.config
-    import bots.settings
-    import hkbot.bot_config
-    import hkbot.settings
-
-    for old, new in ((bots.settings, hkbot.settings), (bots.registry.config, hkbot.bot_config)):
-        assert old.__all__ and all(getattr(old, name) is getattr(new, name) for name in old.__all__)
-        tree = ast.parse(Path(old.__file__).read_text(encoding="utf-8"))
-        assert all(isinstance(node, (ast.Expr, ast.ImportFrom, ast.Assign)) for node in tree.body)
 
 
 def test_the_command_line_starts_without_rasa_or_tensorflow():

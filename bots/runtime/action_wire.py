@@ -7,6 +7,10 @@ not change once they are in a conversation (but see `event_json`), so each event
 written once and kept on it; a call writes only the rest of the body, splices the kept texts
 in, then reads the whole once, as before. Endpoints that want this set `builds_wire_json = True`; every other
 endpoint (an external action server) gets Rasa's body unchanged.
+
+No hook: Rasa builds the body in `RemoteAction._action_call_format` and forms build their
+validation `RemoteAction` themselves (rasa/core/actions/forms.py), so `install()` is one of
+the version-guarded patches in `bots.runtime.patches`. Equivalence: tests/bots/runtime/test_action_wire.py.
 """
 from __future__ import annotations
 

@@ -32,8 +32,11 @@ from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
-from bots.runtime import speedups as rasa_speedups
+from actions.sentences import LANGUAGES, reply_tag, sentence
+from bots.runtime import patches
 from bots.runtime.action_wire import InProcessCall
+from bots.runtime.hooks import Hooks
+from bots.runtime.processor import load_agent
 from bots.server.logs import quiet_rasa
 from bots.storage.sql_resilience import harden_tracker_store, use_write_ahead_log
 from bots.training.train import ensure_trained, fingerprint_of
@@ -42,7 +45,7 @@ from hkbot.settings import data_dir
 from bots.storage.redacting import wrap_tracker_store
 from bots.storage.wrapper import WrappingTrackerStore
 from bots.storage.tracker_cache import CachedTrackerStore, cache_size
-from privacy.pseudonym import process_key, pseudonym
+from privacy.pseudonym import process_key, sender_pseudonym
 
 logger = logging.getLogger("hkbot.runtime")
 
@@ -52,24 +55,16 @@ ENDPOINTS_ENV = "HKBOT_ENDPOINTS"
 TRACKER_DB_NAME = "trackers.sqlite3"
 KEY_SEPARATOR = ":"
 
-#: What a citizen reads when an action cannot run: plain, in their script, with a way forward.
-APOLOGY = {
-    "en": "Sorry, I cannot answer right now because of a technical problem. Please try again later, or call 1823 for help.",
-    "zh-Hant": "對不起，系統暫時出現技術問題，未能回答。請稍後再試，或致電 1823 查詢。",
-    "zh-Hans": "对不起，系统暂时出现技术问题，未能回答。请稍后再试，或致电 1823 查询。",
-}
-
-
 def apology_language(language: Optional[str], default: str = "zh-Hant") -> str:
-    """The apology text key for a language tag: yue reads the Traditional text."""
-    tag = language or default
-    return {"yue": "zh-Hant"}.get(tag, tag) if tag in ("en", "yue", "zh-Hant", "zh-Hans") else apology_language(default)
+    """The language an apology is tagged with: the conversation's (else the bot's default); yue reads the Traditional text."""
+    tag = language if language in LANGUAGES else reply_tag(default)
+    return "zh-Hant" if tag == "yue" else tag
 
 
 def apology_message(language: Optional[str], default: str = "zh-Hant") -> dict[str, Any]:
-    """An action-server style response message carrying our metadata (kind `error`)."""
+    """An action-server style response message carrying our metadata (kind `error`); the text is `action_error`."""
     tag = apology_language(language, default)
-    return {"text": APOLOGY[tag], "label": "action_error", "kind": "error", "language": tag}
+    return {"text": sentence("action_error", tag), "label": "action_error", "kind": "error", "language": tag}
 
 
 def _language_of_call(body: dict[str, Any], default: str) -> str:
@@ -299,7 +294,7 @@ class BotRuntime:
 
 def load_runtime(bot: BotConfig, model: Path, endpoints: Any = None, event_broker: Any = None, in_memory: bool = False) -> BotRuntime:
     """Load one bot's trained model into an Agent with per-bot stores and in-process actions."""
-    agent = Agent.load(
+    agent = load_agent(  # hkbot's Agent: sequential graph runner, no copies for read-only actions
         str(model),
         # privacy: redact before storing (and before keeping in memory); SQL reads served from memory when unchanged
         tracker_store=wrap_tracker_store(CachedTrackerStore(create_tracker_store(bot.name, endpoints, event_broker, in_memory), cache_size()), bot),
@@ -343,7 +338,7 @@ def load_runtimes(names: Iterable[str] | None = None, progress: Any = None, in_m
     models = ensure_trained(list(bots), progress=progress)
     endpoints = _endpoints()
     shared_executor()  # fail at start-up, not at the first citizen's message
-    rasa_speedups.install()
+    patches.install()  # serving only: training never loads these
     runtimes = {}
     for name, bot in bots.items():
         runtimes[name] = load_runtime(bot, models[name], endpoints, in_memory=in_memory)  # the server connects the event broker
@@ -391,29 +386,26 @@ def freeze_loaded_objects() -> None:
     gc.freeze()
 
 
-def _sender_tag(sender_id: str) -> str:
+def _sender_tag(bot: str, sender_id: str) -> str:
     """A short tag for logs, so sender ids (which may identify a citizen) stay out of them: keyed, so not reversible."""
-    return pseudonym(sender_id, process_key())[:10]
+    return sender_pseudonym(bot, sender_id, process_key())[:10]
 
 
-#: Awaited with (runtime, sender_id) after each handled message; must return quickly.
-turn_listeners: list[Any] = []
+async def handle_message(runtime: BotRuntime, message: Any, turn_listeners: Hooks | None = None) -> None:
+    """Run one citizen message through the bot; on any failure the citizen gets an apology, the log the details.
 
-
-async def handle_message(runtime: BotRuntime, message: Any) -> None:
-    """Run one citizen message through the bot; on any failure the citizen gets an apology, the log the details."""
+    `turn_listeners` (the serving app's `app.ctx.turn_listeners`, e.g. the console's turn capture) are
+    awaited with (runtime, sender_id) after a handled message; they must return quickly.
+    """
     started = asyncio.get_running_loop().time()
     try:
         await runtime.agent.handle_message(message)
     except Exception:
-        logger.exception("bot=%s sender=%s: the message could not be handled", runtime.name, _sender_tag(message.sender_id))
+        logger.exception("bot=%s sender=%s: the message could not be handled", runtime.name, _sender_tag(runtime.name, message.sender_id))
         language = (message.metadata or {}).get("language") if isinstance(message.metadata, dict) else None
         await message.output_channel.send_response(message.sender_id, apology_message(language, runtime.config.default_language))
         return
     elapsed = (asyncio.get_running_loop().time() - started) * 1000
-    logger.info("bot=%s sender=%s channel=%s handled in %.0f ms", runtime.name, _sender_tag(message.sender_id), message.input_channel, elapsed)
-    for listener in list(turn_listeners):  # e.g. the operator console's review queue and dashboard
-        try:
-            await listener(runtime, message.sender_id)
-        except Exception:
-            logger.exception("bot=%s: a turn listener failed", runtime.name)
+    logger.info("bot=%s sender=%s channel=%s handled in %.0f ms", runtime.name, _sender_tag(runtime.name, message.sender_id), message.input_channel, elapsed)
+    if turn_listeners is not None:  # e.g. the operator console's review queue and dashboard
+        await turn_listeners.fire(runtime, message.sender_id)

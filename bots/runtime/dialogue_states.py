@@ -11,6 +11,10 @@ events start with the very same event objects. Anything else (a rewind, a restar
 trimmed or re-read history, another sender) is computed from the start as Rasa does. Every
 call returns new state dicts (with the same sharing between them as Rasa's), so callers
 may change them, as Rasa's featurizers do, without touching what is kept.
+
+Used through Rasa's policy hook: `bots.runtime.policies.IncrementalRulePolicy` and
+`IncrementalMemoizationPolicy` (named in config.yml) get their prediction states here;
+nothing in Rasa is replaced. Equivalence: tests/bots/runtime/test_dialogue_states.py.
 """
 from __future__ import annotations
 
@@ -30,7 +34,6 @@ from bots.storage.tracker_cache import cache_size
 #: Rasa's own full rebuild, kept for comparison.
 RASA_STATES_FOR_TRACKER_HISTORY = Domain.states_for_tracker_history
 
-_INSTALLED = "_hkbot_incremental"
 _CHECKPOINTS = "_hkbot_state_checkpoints"
 _LOCK = threading.Lock()
 
@@ -142,10 +145,3 @@ def states_for_tracker_history(
             checkpoints.popitem(last=False)
     return result
 
-
-def install() -> None:
-    """Use the incremental version for every domain in this process (idempotent)."""
-    if getattr(Domain.states_for_tracker_history, _INSTALLED, False):
-        return
-    setattr(states_for_tracker_history, _INSTALLED, True)
-    Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]

@@ -24,6 +24,7 @@ import sys
 import zlib
 from typing import Any, Awaitable, Callable
 
+from bots.runtime.hooks import Hooks
 from bots.server.health import health_report
 from bots.server.limits import install_limits
 from bots.server.logs import configure_logging
@@ -99,11 +100,26 @@ async def set_handoff(runtime: Any, sender: str, active: bool) -> bool:
     return True
 
 
-def _message_handler(runtime: Any) -> Callable[[Any], Awaitable[None]]:
+class HandoffSwitch:
+    """Turns a conversation's `handoff_active` slot on or off; owned by the app (`app.ctx.handoff_switch`).
+
+    The console's handoff desk reaches it through the app it is mounted on instead of importing this module.
+    """
+
+    def __init__(self, runtimes: dict[str, Any]) -> None:
+        self.runtimes = runtimes
+
+    async def set(self, bot: str, sender: str, active: bool) -> bool:
+        """Append `SlotSet(handoff_active, active)`; False when the bot is not served here or has no such conversation."""
+        runtime = self.runtimes.get(bot)
+        return runtime is not None and await set_handoff(runtime, sender, active)
+
+
+def _message_handler(runtime: Any, turn_listeners: Hooks) -> Callable[[Any], Awaitable[None]]:
     from bots.runtime.agents import handle_message  # start-up: Rasa loads after serve_command() has quietened its logs
 
     async def on_new_message(message: Any) -> None:
-        await handle_message(runtime, message)
+        await handle_message(runtime, message, turn_listeners)
 
     return on_new_message
 
@@ -122,7 +138,7 @@ def _mount_channels(app: Any, runtime: Any) -> list[str]:
     delivery = deliveries.setdefault(runtime.name, Delivery())
     for plan in plan_channels(runtime.config):
         channel = build(plan)
-        gate = ChannelGate(runtime.name, plan.id, channel, _message_handler(runtime), runtime.agent.tracker_store)
+        gate = ChannelGate(runtime.name, plan.id, channel, _message_handler(runtime, app.ctx.turn_listeners), runtime.agent.tracker_store)
         delivery.add(gate)
         blueprint = channel.blueprint(gate.on_new_message)
         # Unique blueprint and route names per bot and channel (Sanic attaches middleware by route name)
@@ -150,6 +166,10 @@ def create_app(runtimes: dict[str, Any]) -> Any:
     app.config.FALLBACK_ERROR_FORMAT = "json"
     install_limits(app)  # bots.server.limits: per-sender/address buckets, message and body size
     app.ctx.runtimes = runtimes
+    # Hooks owned by this app, not by a module: another app in the process (a test's) never fires them.
+    app.ctx.turn_listeners = Hooks("turn listener")  # awaited after each handled message (the console's capture)
+    app.ctx.session_end_hooks = Hooks("session end")  # awaited when a citizen ends a conversation (connectors.websocket)
+    app.ctx.handoff_switch = HandoffSwitch(runtimes)  # the console's desk hands a conversation back through it
     app.ctx.agents = {name: runtime.agent for name, runtime in runtimes.items()}
     app.ctx.hkbot_bots = {name: runtime.config for name, runtime in runtimes.items()}
     app.ctx.channels = {name: _mount_channels(app, runtime) for name, runtime in runtimes.items()}
@@ -210,7 +230,7 @@ def create_app(runtimes: dict[str, Any]) -> Any:
             return _error("the conversation id is not valid", 400)
         if HANDOFF_SLOT not in {slot.name for slot in runtime.agent.domain.slots}:
             return _error(f"bot {bot!r} has no {HANDOFF_SLOT} slot in its domain", 409)
-        if not await set_handoff(runtime, sender, active):
+        if not await app.ctx.handoff_switch.set(bot, sender, active):
             return _error(f"no conversation {sender!r} with bot {bot!r}", 404)
         logger.info("bot=%s handoff %s", bot, "started" if active else "released")
         return response.json({"bot": bot, "sender": sender, HANDOFF_SLOT: active})

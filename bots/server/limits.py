@@ -6,8 +6,8 @@ the request body is at most `HKBOT_MAX_BODY_BYTES`, the citizen's `message` at m
 has a token bucket (HTTP 429 with `Retry-After`). A conversation the process has not seen
 before also takes a token from its address's new-conversation bucket, so rotating sender ids
 cannot create conversations (trackers, handoff requests, review items) without limit.
-Refusals are JSON with a sentence for the citizen in English, Traditional and Simplified
-Chinese. Other channels (websocket) call `check_message(...)` for each message and
+Refusals are JSON with a sentence for the citizen (`actions.sentences`, key = the refusal code) in English,
+Traditional and Simplified Chinese. Other channels (websocket) call `check_message(...)` for each message and
 `check_frame(...)` for each other frame, and show `refusal.text(language)`.
 
 Environment (defaults in brackets; a rate of 0 means no limit):
@@ -19,7 +19,7 @@ Environment (defaults in brackets; a rate of 0 means no limit):
   HKBOT_ADDRESS_NEW_RATE    new conversations per hour per address [600]
   HKBOT_ADDRESS_NEW_BURST   new conversations an address may start at once [60]
   HKBOT_ADDRESS_SOCKETS     websocket connections open at once per address [100]
-  HKBOT_MAX_MESSAGE_CHARS   characters in one message              [2000, the NLU's limit and its maximum]
+  HKBOT_MAX_MESSAGE_CHARS   characters in one message              [2000, also its maximum; read by nlu.sanitise.message_limit]
   HKBOT_MAX_BODY_BYTES      bytes in one request body              [65536]
 Buckets live in the process (one per replica); the client address is Sanic's
 `request.remote_addr` (set SANIC_PROXIES_COUNT or SANIC_REAL_IP_HEADER behind a proxy),
@@ -38,8 +38,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from actions.sentences import sentence
 from nlu.language_id import detect_language
-from nlu.sanitise import MAX_MESSAGE_CHARS
+from nlu.sanitise import MAX_MESSAGE_CHARS, message_limit
 
 logger = logging.getLogger("hkbot.limits")
 
@@ -47,25 +48,6 @@ logger = logging.getLogger("hkbot.limits")
 MESSAGE_PATH = re.compile(r"^/bots/(?P<bot>[^/]+)/webhooks/[^/]+/webhook/?$")
 #: Most distinct keys a limiter remembers; the least recently seen are forgotten first.
 MAX_TRACKED_KEYS = 100_000
-
-_REPLIES: dict[str, dict[str, str]] = {
-    "rate_limited": {
-        "en": "You are sending messages too quickly. Please wait {seconds} seconds and try again.",
-        "zh-Hant": "你傳送訊息太快了，請等候 {seconds} 秒後再試。",
-        "zh-Hans": "你发送信息太快了，请等候 {seconds} 秒后再试。",
-    },
-    "message_too_long": {
-        "en": "Your message is too long. Please keep it under {limit} characters and send it again.",
-        "zh-Hant": "你的訊息太長了，請縮短至 {limit} 字以內再傳送。",
-        "zh-Hans": "你的信息太长了，请缩短至 {limit} 字以内再发送。",
-    },
-    "request_too_large": {
-        "en": "Your message is too large to send. Please send a shorter message.",
-        "zh-Hant": "你的訊息太大，無法傳送，請傳送較短的訊息。",
-        "zh-Hans": "你的信息太大，无法发送，请发送较短的信息。",
-    },
-}
-
 
 # ----------------------------------------------------------------------------- settings
 
@@ -81,14 +63,6 @@ def _number(name: str, default: int) -> int:
     if number < 0:
         raise ValueError(f"{name}={value!r}: must be 0 or more")
     return number
-
-
-def _message_chars() -> int:
-    """`HKBOT_MAX_MESSAGE_CHARS`: may lower the NLU's limit, never raise it (the NLU would cut the rest unseen)."""
-    chars = max(1, _number("HKBOT_MAX_MESSAGE_CHARS", MAX_MESSAGE_CHARS))
-    if chars > MAX_MESSAGE_CHARS:
-        raise ValueError(f"HKBOT_MAX_MESSAGE_CHARS={chars}: at most {MAX_MESSAGE_CHARS}, the longest message the NLU reads")
-    return chars
 
 
 @dataclass(frozen=True)
@@ -120,7 +94,7 @@ class Limits:
             new_conversation_rate=_number("HKBOT_ADDRESS_NEW_RATE", cls.new_conversation_rate),
             new_conversation_burst=max(1, _number("HKBOT_ADDRESS_NEW_BURST", cls.new_conversation_burst)),
             address_sockets=_number("HKBOT_ADDRESS_SOCKETS", cls.address_sockets) if switch in ("on", "1", "true", "yes") else 0,
-            max_message_chars=_message_chars(),
+            max_message_chars=message_limit(),  # the one message-length limit, read by nlu.sanitise
             max_body_bytes=max(1024, _number("HKBOT_MAX_BODY_BYTES", cls.max_body_bytes)),
         )
 
@@ -177,9 +151,8 @@ class Refusal:
     limit: int = 0
 
     def text(self, language: Optional[str]) -> str:
-        """The sentence for the citizen: English for en, Simplified for zh-Hans, else Traditional."""
-        tag = language if language in ("en", "zh-Hans") else "zh-Hant"
-        return _REPLIES[self.code][tag].format(seconds=self.retry_after, limit=f"{self.limit:,}" if tag == "en" else self.limit)
+        """The sentence `self.code` for the citizen (`actions.sentences`: yue and unknown read Traditional)."""
+        return sentence(self.code, language, seconds=self.retry_after, limit=f"{self.limit:,}" if language == "en" else self.limit)
 
     def body(self, language: Optional[str] = None) -> dict[str, Any]:
         """The JSON body of the refusal: `error` in the citizen's language, and every language under `messages`."""

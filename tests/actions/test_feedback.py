@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from actions.feedback_store import FeedbackStore
+from privacy.pseudonym import sender_pseudonym
 from tests.actions.support import only_response, run, user_message
 
 
@@ -56,4 +57,4 @@ def test_different_senders_get_different_hashes(tmp_path: Path) -> None:
     a, b = store.record("tsw", "tsw.fees", True, "a"), store.record("tsw", "tsw.fees", False, "b")
     assert a.sender_hash != b.sender_hash
     # The key lives in the database: a reopened store hashes the same sender the same way.
-    assert FeedbackStore(tmp_path / "f.sqlite3").sender_hash("a") == a.sender_hash
+    assert sender_pseudonym("tsw", "a", FeedbackStore(tmp_path / "f.sqlite3").key) == a.sender_hash

@@ -62,6 +62,18 @@ async def test_a_messenger_sender_past_its_bucket_is_told_in_their_language_and_
     assert "too long" in out.messages[-1]["text"] and len(bot.messages) == 2
 
 
+async def test_a_messenger_message_one_over_the_one_limit_is_refused_as_rest_refuses_it(monkeypatch):
+    monkeypatch.setenv("HKBOT_MAX_MESSAGE_CHARS", "120")
+    monkeypatch.setattr(rate_limit, "_shared", None)  # the process-wide limits, read again from the one setting
+    bot = Recorder()
+    gate = ChannelGate("gatebot", "sms", twilio_channel(), bot)
+    out = CollectingOutputChannel()
+    await gate.on_new_message(UserMessage("a" * 121, out, "+85290000001", input_channel="twilio", metadata={"language": "en"}))
+    assert bot.messages == [] and out.messages[-1]["text"] == rate_limit.Refusal(413, "message_too_long", limit=120).body("en")["error"]
+    await gate.on_new_message(UserMessage("a" * 120, out, "+85290000001", input_channel="twilio", metadata={"language": "en"}))
+    assert len(bot.messages) == 1
+
+
 async def test_senders_are_kept_per_channel_and_only_allowed_metadata_passes():
     bot = Recorder()
     gate = ChannelGate("gatebot", "whatsapp", twilio_channel(), bot)

@@ -11,6 +11,7 @@ import pytest
 import websockets
 
 from tests.conftest import free_port
+from tests.inprocess_sanic import untouch_sanic
 
 BOT = "dog_licence"
 TIMEOUT = 30
@@ -130,7 +131,7 @@ def test_pages_have_a_strict_csp_and_unknown_bots_a_polite_404(server):
         assert client.get("/hkbot-static/../web.py").status_code == 404
 
 
-async def test_send_to_pushes_to_every_open_socket_of_a_conversation():
+async def test_send_to_pushes_to_every_open_socket_of_a_conversation(monkeypatch):
     """The operators' handoff will push through `send_to`; here a real Sanic server in this process."""
     from sanic import Sanic
 
@@ -139,6 +140,7 @@ async def test_send_to_pushes_to_every_open_socket_of_a_conversation():
     async def ignore(message: Any) -> None:  # this test is about pushing, not about the bot
         return None
 
+    monkeypatch.setattr(Sanic, "test_mode", True)  # and untouch_sanic() below: later tests start apps too
     app = Sanic("send_to_test")
     channel = WebSocketInput.from_credentials({"bot": "pushbot"})
     app.blueprint(channel.blueprint(ignore), url_prefix="/bots/pushbot/websocket")
@@ -162,3 +164,4 @@ async def test_send_to_pushes_to_every_open_socket_of_a_conversation():
     finally:
         server.close()
         await server.wait_closed()
+        untouch_sanic()

@@ -242,9 +242,9 @@ async def app(tmp_path, monkeypatch, seed_dir):
     await app._startup()
     yield app
     reset_shared_store()
-    from tests.console.test_vocabulary import _untouch_sanic
+    from tests.inprocess_sanic import untouch_sanic
 
-    _untouch_sanic()
+    untouch_sanic()
 
 
 async def login(app: Sanic) -> httpx.AsyncClient:

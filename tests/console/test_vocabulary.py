@@ -26,6 +26,7 @@ from knowledge.live import reset_shared_store, shared_store
 from knowledge.store import KnowledgeStore
 from knowledge.versions import diff_entries
 from nlu.concepts import concepts_of
+from tests.inprocess_sanic import untouch_sanic
 
 SEED = Path(__file__).resolve().parents[2] / "knowledge" / "seed"
 #: The committed knowledge bases (copied, so files other work adds to the seed folder do not matter here).
@@ -65,18 +66,7 @@ async def app(tmp_path, monkeypatch):
     assert shared_store().source.database.latest_number() == 1  # the seed import
     yield app
     reset_shared_store()
-    _untouch_sanic()
-
-
-def _untouch_sanic() -> None:
-    """Put back the Sanic methods that TouchUp rewrote for this app, so later tests' apps start from the originals."""
-    from sanic.touchup.service import TouchUp
-
-    for target, name in TouchUp._registry:
-        original = target.__dict__.get(f"_{name}")
-        if original is not None:
-            setattr(target, name, original)
-            delattr(target, f"_{name}")
+    untouch_sanic()
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -86,7 +87,13 @@ def test_search_json_follows_the_parse_data_contract(kb_dir, tmp_path):
 
 
 def test_bench_faq_prints_build_time_and_latency():
-    result = hkbot("bench", "faq", "--entries", "200", "--queries", "200")
+    result = hkbot("bench", "faq", "--entries", "200", "--queries", "200", "--dense-questions", "60")
     assert result.returncode == 0, result.stderr
     assert "index: 200 entries, 1800 variants" in result.stdout and "built in" in result.stdout
     assert "p50" in result.stdout and "p95" in result.stdout
+    # The dense part: the honest per-question cost, how many questions ran the encoder, and the verdict.
+    dense = result.stdout[result.stdout.index("query with the dense signal"):]
+    assert "(60 distinct case-file questions" in dense and "CPU p50" in dense
+    ran = re.search(r"the encoder ran for (\d+) of 60 questions", dense)
+    assert ran and 0 < int(ran.group(1)) <= 60, dense
+    assert re.search(r"goal \(dense query p95 < 15 ms, wall clock, one core\): (met|NOT met on this run)", dense), dense

@@ -203,3 +203,36 @@ def test_a_store_keeps_answering_from_its_previous_index_while_the_next_one_buil
     release.set()
     builder.join(10)
     assert store.index().version == store.version and store.index() is not old
+
+
+# Development questions (tests/data/eval_dev2.yml, ld_dev.yml, wsd_dev.yml) and a few of our own: some the
+# lexical signal decides alone, some only the dense signal answers, one (the cat) the fast path decides unembedded.
+FAST_PATH_QUESTIONS = ("我隻貓要唔要打針", "非常感謝你的協助", "香港最低时薪是多少", "水費可以用繳費靈繳交嗎？",
+                       "開水喉啲水啡色嘅，可唔可以飲㗎？", "How do I renew my passport?", "what's the weather tomorrow",
+                       "自动转账能不能交第一次的水费押金？", "狗牌幾多錢呀？", "1823 opening hours")
+
+
+def test_the_fast_path_decides_exactly_as_the_plain_path_that_embeds_every_unsure_message(dense_index, monkeypatch):
+    kbs = sorted({entry.kb for entry in dense_index.entries.values()})
+    embedded: list[str] = []
+    real_embed = dense_index.encoder.embed
+    monkeypatch.setattr(dense_index.encoder, "embed", lambda text: embedded.append(text) or real_embed(text))
+
+    def decide_all() -> list[tuple]:
+        decisions = []
+        for question in FAST_PATH_QUESTIONS:
+            result = dense_index.decide(question, kbs)
+            first = (result.matches[0].id, result.matches[0].score) if result.matches else None
+            decisions.append((question, result.top, result.ambiguous, first))
+        return decisions
+
+    fast = decide_all()
+    fast_embedded = set(embedded)
+    embedded.clear()
+    monkeypatch.setattr(dense_index, "skip_needless_embedding", False)
+    plain = decide_all()
+    # The same topic (or refusal), the same close alternatives, the same first match with the same score.
+    assert fast == plain
+    assert "我隻貓要唔要打針" in set(embedded) - fast_embedded  # the fast path spared the encoder here
+    assert len(fast_embedded) >= 6  # and still embedded the questions only the dense signal answers
+    assert any(top is not None for _q, top, _a, _m in fast) and any(top is None for _q, top, _a, _m in fast)

@@ -16,6 +16,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bots.runtime.agents import BotTrackerStore, tracker_db_path
 from bots.storage.redacting import wrap_tracker_store
+from privacy.pseudonym import sender_pseudonym
 from privacy.retention import old_session_ids
 from privacy.tracker_db import default_tracker_db_url
 
@@ -158,7 +159,7 @@ async def test_delete_erases_the_sender_and_their_feedback_only(data):
     db = await fill(data)
     feedback = FeedbackStore()  # data_dir()/feedback.sqlite3
     feedback.record("dog_licence", "dog_licence.fee", True, "citizen-x")
-    feedback.record("tsw", "tsw.fee", False, "tsw:citizen-x")
+    feedback.record("tsw", "tsw.fee", False, "citizen-x")
     feedback.record("dog_licence", "dog_licence.fee", True, "other-citizen")
 
     exported = json.loads(hkbot("privacy", "export", "citizen-x").stdout)
@@ -175,7 +176,7 @@ async def test_delete_erases_the_sender_and_their_feedback_only(data):
     after = keys_in(db)
     assert not any(key.endswith(":citizen-x") for key in after)
     assert "dog_licence:other-citizen" in after
-    assert [f.sender_hash for f in feedback.all()] == [feedback.sender_hash("other-citizen")]
+    assert [f.sender_hash for f in feedback.all()] == [sender_pseudonym("dog_licence", "other-citizen", feedback.key)]
     assert "nothing stored" in hkbot("privacy", "delete", "citizen-x").stdout
 
 
@@ -191,7 +192,7 @@ async def test_delete_erases_rows_of_the_real_feedback_store(data):
     assert len(exported["other_records"]["feedback"]) == 2
     result = hkbot("privacy", "delete", "citizen-x", "--bot", "dog_licence")
     assert result.returncode == 0 and "deleted 1 rows from feedback" in result.stdout
-    assert sorted((f.bot, f.sender_hash == store.sender_hash("citizen-x")) for f in store.all()) == [("dog_licence", False), ("tsw", True)]
+    assert sorted((f.bot, f.sender_hash == sender_pseudonym(f.bot, "citizen-x", store.key)) for f in store.all()) == [("dog_licence", False), ("tsw", True)]
 
 
 def test_missing_database_and_non_sql_stores_are_clear_errors(data, tmp_path, monkeypatch):

@@ -53,10 +53,47 @@ def test_one_sender_hash_function_with_the_configured_key(data, monkeypatch, tmp
     [turn] = rows(url, store.turns)
     feedback = FeedbackStore(tmp_path / "feedback.sqlite3").record("tsw", "tsw.fees", True, PHONE)
     assert turn["sender_hash"] == pseudonym(f"tsw:{PHONE}", key.encode())
-    assert feedback.sender_hash == pseudonym(PHONE, key.encode())
+    assert feedback.sender_hash == turn["sender_hash"]  # one citizen of one bot: one pseudonym in every store
     assert stored_key(store.engine(url)) is None  # a configured key is never written into the database
-    assert _sender_tag(PHONE) == pseudonym(PHONE, key.encode())[:10]
-    assert _sender_tag(PHONE) not in every_phone_hash("tsw")
+    assert _sender_tag("tsw", PHONE) == turn["sender_hash"][:10]  # and in the log lines
+    assert _sender_tag("tsw", PHONE) not in every_phone_hash("tsw")
+
+
+def test_feedback_rows_hashed_the_old_way_are_still_found_and_erased(tmp_path):
+    """Feedback rows written before the one function hashed the bare sender id: export and delete still reach them."""
+    import sqlite3
+
+    from actions.feedback_store import FeedbackRows, FeedbackStore
+
+    path = tmp_path / "feedback.sqlite3"
+    feedback = FeedbackStore(path)
+    with sqlite3.connect(path) as connection:  # a row as the feedback store wrote it before
+        connection.execute("INSERT INTO feedback (bot, topic, helpful, created_at, sender_hash) VALUES (?, ?, ?, ?, ?)",
+                           ("tsw", "tsw.fees", 1, time.time(), pseudonym(PHONE, feedback.key)))
+    feedback.record("tsw", "tsw.register", False, PHONE)
+    feedback.record("tsw", "tsw.register", True, "someone-else")
+    request = subject_request(PHONE, bots=["tsw"])
+    assert sorted(row["topic"] for row in FeedbackRows(path).export(request)) == ["tsw.fees", "tsw.register"]
+    assert FeedbackRows(path).delete(request) == 2
+    assert [f.topic for f in feedback.all()] == ["tsw.register"]
+
+
+def test_no_module_hashes_a_sender_but_the_one_function():
+    """Every stored or logged sender pseudonym comes from privacy.pseudonym.sender_pseudonym (a scan of the packages)."""
+    import ast
+
+    found = []
+    for package in ("actions", "bots", "connectors", "console", "knowledge", "nlu", "privacy"):
+        for path in sorted((REPO / package).rglob("*.py")):
+            if path.relative_to(REPO).as_posix() == "privacy/pseudonym.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+                if name in ("pseudonym", "legacy_hash", "sender_hash", "_sender_hash"):  # the primitives, or a second function
+                    found.append(f"{path.relative_to(REPO)}:{node.lineno} {name}")
+    assert not found, f"sender hashing outside privacy.pseudonym.sender_pseudonym: {found}"
 
 
 def test_a_short_configured_key_is_refused_clearly(data, monkeypatch):  # noqa: F811

@@ -17,11 +17,11 @@ SCRIPT = ("hello", "狗牌幾錢呀", "I want a checklist", "renewal", "你係�
 def runtime(trained_models, tmp_path_factory):
     import os
 
-    from bots.runtime import speedups as rasa_speedups
+    from bots.runtime import patches
     from hkbot.bot_config import load_bots
     from bots.runtime.agents import load_runtime
 
-    rasa_speedups.install()
+    patches.install()
     os.environ["HKBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("wire"))
     try:
         return load_runtime(load_bots(["dog_licence"])["dog_licence"], trained_models["dog_licence"])

@@ -172,6 +172,24 @@ def test_the_message_length_limit_may_be_lowered_but_not_raised_past_the_nlus(mo
         Limits.from_env()
 
 
+def test_one_setting_is_the_limit_of_the_nlu_and_of_every_channel(monkeypatch):
+    """HKBOT_MAX_MESSAGE_CHARS is read in one place (nlu.sanitise.message_limit): the NLU cuts where the channels refuse."""
+    from nlu.sanitise import MAX_MESSAGE_CHARS, message_limit, sanitise
+
+    assert message_limit() == MAX_MESSAGE_CHARS == Limits().max_message_chars
+    monkeypatch.setenv("HKBOT_MAX_MESSAGE_CHARS", "300")
+    assert message_limit() == 300 == Limits.from_env().max_message_chars
+    cut = sanitise("x" * 301)
+    assert cut.truncated and len(cut.text) == 300 and not sanitise("x" * 300).truncated
+    limits = MessageLimits(Limits.from_env())  # what REST, the widget socket and the messenger gate ask
+    assert limits.check_message("b", "s", "1.2.3.4", "x" * 301).code == "message_too_long"
+    assert limits.check_message("b", "s", "1.2.3.4", "x" * 300) is None
+    for wrong in ("0", "-5", "lots"):
+        monkeypatch.setenv("HKBOT_MAX_MESSAGE_CHARS", wrong)
+        with pytest.raises(ValueError, match="HKBOT_MAX_MESSAGE_CHARS"):
+            message_limit()
+
+
 async def test_one_message_length_limit_on_rest_and_the_widget_socket(server):
     """The same text one character over the limit: the same refusal, code and limit on both channels."""
     import asyncio

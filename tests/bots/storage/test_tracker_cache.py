@@ -248,13 +248,12 @@ async def test_the_tracker_just_saved_is_handed_over_once(tmp_path):
 
 async def test_the_console_is_handed_the_turns_tracker_through_rasas_fail_safe_store(trained_models, tmp_path, monkeypatch):
     """A real Agent wraps our stores in Rasa's FailSafeTrackerStore: the console still takes the saved tracker, not a re-read."""
-    import asyncio
-
     import sqlalchemy as sa
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.core.tracker_store import FailSafeTrackerStore
 
     from bots.runtime import agents as bot_runtime
+    from bots.runtime.hooks import Hooks
     from hkbot.bot_config import load_bots
     from console import capture, store
 
@@ -272,10 +271,12 @@ async def test_the_console_is_handed_the_turns_tracker_through_rasas_fail_safe_s
         return await read(sender_id)
 
     monkeypatch.setattr(cache, "retrieve", counted)
-    monkeypatch.setattr(bot_runtime, "turn_listeners", [capture.on_turn])
+    recorder = capture.TurnCapture()
+    listeners = Hooks("turn listener")
+    listeners.add(recorder.on_turn)
     output = CollectingOutputChannel()
-    await bot_runtime.handle_message(runtime, UserMessage("狗牌幾錢呀", output, "citizen-9", input_channel="rest"))
-    await asyncio.gather(*capture._pending)
+    await bot_runtime.handle_message(runtime, UserMessage("狗牌幾錢呀", output, "citizen-9", input_channel="rest"), listeners)
+    await recorder.drain()
     assert output.messages  # the citizen was answered
     assert "citizen-9" not in cache.just_saved  # handed over to the console, once
     reads_in_turn = reads.count("citizen-9")

@@ -1,14 +1,41 @@
-"""Every sentence the actions say, in English and formal written Chinese.
+"""Every sentence hkbot itself says to a citizen, in one table, and the one rule for picking its language.
 
-`render(key, language, **params)` picks the text for a reply language: `en`, or the
-Traditional text for `yue` and `zh-Hant` (one register: a Cantonese question gets formal
-written Chinese, like the knowledge answers), converted with OpenCC for `zh-Hans`.
+Knowledge answers, bot.yml texts and checklists are content and live with their departments;
+everything the code says (replies of the actions, apologies, refusals, channel notices, the
+officer's arrival) is here, and every module asks `sentence(key, language, **params)`.
+
+The fallback rule (docs/interface.md, "Where the bot's sentences live"):
+  en       -> en
+  zh-Hant  -> zh-Hant -> en
+  yue      -> yue -> zh-Hant -> en           (one register: Cantonese gets formal written Chinese)
+  zh-Hans  -> zh-Hans -> zh-Hant -> en       (a written zh-Hans text is used as written; the
+                                              Traditional text is converted by OpenCC)
+  anything else (None, "und", ...) reads as DEFAULT_LANGUAGE (zh-Hant).
+Every key has `en` and `zh-Hant` and the same {placeholders} in each text: checked when this
+module is imported, so a missing text fails a test or start-up, never a citizen.
 """
 from __future__ import annotations
 
-from actions.language import in_script, text_key
+import re
+from typing import Optional
 
-REPLIES: dict[str, dict[str, str]] = {
+from nlu.script import to_simplified
+
+#: Reply language tags (DESIGN.md): English, written Cantonese, formal Chinese, Simplified.
+LANGUAGES: tuple[str, ...] = ("en", "yue", "zh-Hant", "zh-Hans")
+#: What a missing or unknown language tag reads as: Hong Kong's formal written Chinese.
+DEFAULT_LANGUAGE = "zh-Hant"
+#: Which written texts serve a reply language, best first.
+FALLBACK_CHAIN: dict[str, tuple[str, ...]] = {
+    "en": ("en",),
+    "zh-Hant": ("zh-Hant", "en"),
+    "yue": ("yue", "zh-Hant", "en"),
+    "zh-Hans": ("zh-Hans", "zh-Hant", "en"),
+}
+#: Every key must have these texts.
+REQUIRED: tuple[str, ...] = ("en", "zh-Hant")
+
+SENTENCES: dict[str, dict[str, str]] = {
     # ---- greeting and small talk
     "greet_generic": {
         "en": "Hello! I'm a virtual assistant, a computer program and not a person. How can I help?",
@@ -172,14 +199,118 @@ REPLIES: dict[str, dict[str, str]] = {
         "en": "Sorry, I don't have a checklist for this service. Please ask your question, or call 1823.",
         "zh-Hant": "抱歉，這項服務沒有清單。請直接提出你的問題，或致電1823。",
     },
+    # ---- an answer's source link (actions/sources.py)
+    "source_label": {"en": "Source: {name} website", "zh-Hant": "資料來源：{name}網頁"},
+    # ---- when an action or the whole turn fails (bots/runtime/agents.py)
+    "action_error": {
+        "en": "Sorry, I cannot answer right now because of a technical problem. Please try again later, or call 1823 for help.",
+        "zh-Hant": "對不起，系統暫時出現技術問題，未能回答。請稍後再試，或致電 1823 查詢。",
+        "zh-Hans": "对不起，系统暂时出现技术问题，未能回答。请稍后再试，或致电 1823 查询。",
+    },
+    # ---- the officer's side of a handoff (console/live_pages.py)
+    "officer_joined": {
+        "en": "An officer (a person) has joined the conversation and will reply here.",
+        "zh-Hant": "職員（真人）已加入對話，會在這裏回覆你。",
+    },
+    "officer_released": {
+        "en": "The officer has left the conversation. The virtual assistant will answer your questions again.",
+        "zh-Hant": "職員已離開對話，虛擬助理會繼續回答你的問題。",
+    },
+    "officer_timeout": {
+        "en": "Sorry, no officer was free to take your request in time. Please call {phone}, or keep asking me here.",
+        "zh-Hant": "對不起，未有職員及時接手你的查詢。請致電{phone}，或繼續在這裏問我。",
+    },
+    "officer_timeout_department": {
+        "en": "For your question about the {name}, you can also call its hotline on {phone}.",
+        "zh-Hant": "有關{name}的查詢，你亦可致電其熱線{phone}。",
+    },
+    # ---- refusals of the server's limits (bots/server/limits.py; keys are the refusal codes)
+    "rate_limited": {
+        "en": "You are sending messages too quickly. Please wait {seconds} seconds and try again.",
+        "zh-Hant": "你傳送訊息太快了，請等候 {seconds} 秒後再試。",
+        "zh-Hans": "你发送信息太快了，请等候 {seconds} 秒后再试。",
+    },
+    "message_too_long": {
+        "en": "Your message is too long. Please keep it under {limit} characters and send it again.",
+        "zh-Hant": "你的訊息太長了，請縮短至 {limit} 字以內再傳送。",
+        "zh-Hans": "你的信息太长了，请缩短至 {limit} 字以内再发送。",
+    },
+    "request_too_large": {
+        "en": "Your message is too large to send. Please send a shorter message.",
+        "zh-Hant": "你的訊息太大，無法傳送，請傳送較短的訊息。",
+        "zh-Hans": "你的信息太大，无法发送，请发送较短的信息。",
+    },
+    # ---- the chat socket's errors (connectors/websocket.py; key "socket_" + the error code)
+    "socket_too_long": {
+        "en": "Sorry, that message is too long. Please send a shorter question.",
+        "zh-Hant": "對不起，訊息太長了，請把問題寫短一點再傳送。",
+        "zh-Hans": "对不起，信息太长了，请把问题写短一点再发送。",
+    },
+    "socket_bad_frame": {
+        "en": "Sorry, I could not read that message. Please type your question again.",
+        "zh-Hant": "對不起，未能讀取這則訊息，請重新輸入你的問題。",
+        "zh-Hans": "对不起，未能读取这则信息，请重新输入你的问题。",
+    },
+    "socket_unavailable": {
+        "en": "Sorry, the service is busy right now. Please try again shortly or call 1823.",
+        "zh-Hant": "對不起，服務暫時繁忙，請稍後再試或致電 1823。",
+        "zh-Hans": "对不起，服务暂时繁忙，请稍后再试或致电 1823。",
+    },
+    "socket_origin": {
+        "en": "This page is not allowed to use this chat service.",
+        "zh-Hant": "此網頁未獲准使用這個聊天服務。",
+        "zh-Hans": "此网页未获准使用这个聊天服务。",
+    },
+    # ---- messenger channels (connectors/gate.py)
+    "choice_hint": {
+        "en": "Reply with the number of your choice.",
+        "zh-Hant": "請回覆選項的號碼。",
+        "zh-Hans": "请回复选项的号码。",
+    },
+    "text_only": {
+        "en": "Sorry, I can only read text messages. Please type your question.",
+        "zh-Hant": "對不起，我只能閱讀文字訊息，請輸入你的問題。",
+        "zh-Hans": "对不起，我只能阅读文字信息，请输入你的问题。",
+    },
 }
 
-
-def template(key: str, language: str) -> str:
-    """The unformatted text of `key` for a reply language (before script conversion)."""
-    return REPLIES[key][text_key(language)]
+_PLACEHOLDER = re.compile(r"{(\w*)")
 
 
-def render(key: str, language: str, **params: object) -> str:
-    """The sentence `key` for a reply language, with `params` filled in and the script converted."""
-    return in_script(template(key, language).format(**params), language)
+def _check(table: dict[str, dict[str, str]]) -> None:
+    """Refuse a table a citizen could trip over: a missing en/zh-Hant text, an unknown language, mismatched placeholders."""
+    for key, texts in table.items():
+        missing = [language for language in REQUIRED if not texts.get(language)]
+        unknown = sorted(set(texts) - set(LANGUAGES))
+        if missing or unknown:
+            raise ValueError(f"sentence {key!r}: missing {missing}, unknown languages {unknown}")
+        names = {language: set(_PLACEHOLDER.findall(text)) for language, text in texts.items()}
+        if len({frozenset(found) for found in names.values()}) > 1:
+            raise ValueError(f"sentence {key!r}: its texts have different placeholders {names}")
+
+
+_check(SENTENCES)
+
+
+def reply_tag(language: Optional[str]) -> str:
+    """The reply language a tag stands for: itself when it is one of LANGUAGES, else DEFAULT_LANGUAGE."""
+    return language if language is not None and language in FALLBACK_CHAIN else DEFAULT_LANGUAGE
+
+
+def written(key: str, language: Optional[str]) -> tuple[str, str]:
+    """(the language of the text used, the unformatted text) for `key` in a reply language, by the fallback chain."""
+    texts = SENTENCES[key]
+    for candidate in FALLBACK_CHAIN[reply_tag(language)]:
+        if texts.get(candidate):
+            return candidate, texts[candidate]
+    raise KeyError(key)  # unreachable: _check insists on en
+
+
+def sentence(key: str, language: Optional[str], **params: object) -> str:
+    """The sentence `key` for a reply language, `params` filled in, in Simplified script for zh-Hans."""
+    used, text = written(key, language)
+    if reply_tag(language) != "zh-Hans":
+        return text.format(**params)
+    if used == "zh-Hans":  # written Simplified stays as written; only the values are converted
+        return text.format(**{name: to_simplified(value) if isinstance(value, str) else value for name, value in params.items()})
+    return to_simplified(text.format(**params))

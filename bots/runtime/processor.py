@@ -1,0 +1,115 @@
+"""hkbot's Rasa Agent and MessageProcessor: the sequential graph runner, and no tracker copy for read-only actions.
+
+`HkbotAgent.load_model` is Rasa 3.6's `Agent.load_model` with `HkbotProcessor` in place of
+`MessageProcessor`; `HkbotProcessor` loads the model with `SequentialGraphRunner` (see
+bots/runtime/graph_runner.py) and runs actions that only read the tracker on the tracker
+itself (on the tested library versions only, `nlu.components.versions`). Equivalence with Rasa's own agent and processor: tests/bots/runtime/test_processor.py.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tarfile
+from pathlib import Path
+from typing import Any, Optional, Text, Tuple, Union
+
+from rasa.core.actions.action import Action, ActionBotResponse, ActionListen, RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import OutputChannel
+from rasa.core.nlg import NaturalLanguageGenerator, TemplatedNaturalLanguageGenerator
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.processor import MessageProcessor
+from rasa.engine import loader
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.engine.runner.interface import GraphRunner
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.storage import ModelMetadata
+from rasa.exceptions import ModelNotFound
+from rasa.model import get_latest_model
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.common import TempDirectoryPath, get_temp_dir_name
+
+from bots.runtime.graph_runner import SequentialGraphRunner
+from nlu.components.versions import speedups_allowed
+
+logger = logging.getLogger("hkbot.runtime")
+
+#: Actions that never change the tracker they are given (remote actions get a serialised copy).
+READ_ONLY_ACTIONS = (RemoteAction, ActionListen, ActionBotResponse)
+
+
+class HkbotProcessor(MessageProcessor):
+    """Rasa's MessageProcessor with `SequentialGraphRunner` and no tracker copy for read-only actions."""
+
+    @staticmethod
+    def _load_model(model_path: Union[Text, Path]) -> Tuple[Text, ModelMetadata, GraphRunner]:
+        """Rasa 3.6's `MessageProcessor._load_model`, with `SequentialGraphRunner` for Rasa's `DaskGraphRunner`."""
+        try:
+            if os.path.isfile(model_path):
+                model_tar = model_path
+            else:
+                model_file_path = get_latest_model(model_path)
+                if not model_file_path:
+                    raise ModelNotFound(f"No model found at path '{model_path}'.")
+                model_tar = model_file_path
+        except TypeError:
+            raise ModelNotFound(f"Model {model_path} can not be loaded.") from None
+
+        logger.info(f"Loading model {model_tar}...")
+        with TempDirectoryPath(get_temp_dir_name()) as temporary_directory:
+            try:
+                runner_class = SequentialGraphRunner if speedups_allowed("graph runner") else DaskGraphRunner
+                metadata, runner = loader.load_predict_graph_runner(Path(temporary_directory), Path(model_tar), LocalModelStorage, runner_class)
+                return os.path.basename(model_tar), metadata, runner
+            except tarfile.ReadError:
+                raise ModelNotFound(f"Model {model_path} can not be loaded.") from None
+
+    async def _run_action(
+        self, action: Action, tracker: DialogueStateTracker, output_channel: OutputChannel,
+        nlg: NaturalLanguageGenerator, prediction: PolicyPrediction,
+    ) -> bool:
+        """Rasa's `_run_action`, skipping its temporary tracker copy for read-only actions when the policy added no events.
+
+        Rasa replays the whole conversation into a copy before each action, so that the
+        policy's events can be dropped if the action is rejected. With no policy events the
+        copy equals the tracker, and remote actions (serialised to the action server),
+        `action_listen` and bot responses never change the tracker they are given: for those
+        the tracker itself is used. Every other action, and any policy events, keep Rasa's copy.
+        """
+        if prediction.events or type(action) not in READ_ONLY_ACTIONS or "copy" in vars(tracker) or not speedups_allowed("read-only actions"):
+            return await super()._run_action(action, tracker, output_channel, nlg, prediction)
+        tracker.copy = lambda: tracker  # type: ignore[method-assign]  # for Rasa's `temporary_tracker = tracker.copy()` only
+        try:
+            return await super()._run_action(action, tracker, output_channel, nlg, prediction)
+        finally:
+            del tracker.copy
+
+
+class HkbotAgent(Agent):
+    """Rasa's Agent whose models load into `HkbotProcessor`. Create it, then call `load_model` (Rasa's `Agent.load` builds a plain Agent)."""
+
+    def load_model(self, model_path: Union[Text, Path], fingerprint: Optional[Text] = None) -> None:
+        """Rasa 3.6's `Agent.load_model` with `HkbotProcessor`."""
+        self.processor = HkbotProcessor(
+            model_path=model_path,
+            tracker_store=self.tracker_store,
+            lock_store=self.lock_store,
+            action_endpoint=self.action_endpoint,
+            generator=self.nlg,
+            http_interpreter=self.http_interpreter,
+        )
+        self.domain = self.processor.domain
+
+        self._set_fingerprint(fingerprint)
+
+        # update domain on all instances
+        self.tracker_store.domain = self.domain
+        if isinstance(self.nlg, TemplatedNaturalLanguageGenerator):
+            self.nlg.responses = self.domain.responses if self.domain else {}
+
+
+def load_agent(model_path: Union[Text, Path], **kwargs: Any) -> HkbotAgent:
+    """Rasa's `Agent.load` (same keyword arguments) building an `HkbotAgent`."""
+    agent = HkbotAgent(**kwargs)
+    agent.load_model(model_path=model_path, fingerprint=kwargs.get("fingerprint"))
+    return agent
