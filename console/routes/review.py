@@ -11,7 +11,7 @@ from console.context import console_of
 from console.departments import UNCLEAR, department_label, department_names
 from console.knowledge_pages import review_language
 from console.pages import bot_title, error_page, form, guard, redirect, render, run
-from knowledge.db_store import shared_database
+from knowledge.live import shared_database
 from knowledge.live import shared_store
 
 bp = Blueprint("console_review")
