@@ -9,8 +9,9 @@ in, then reads the whole once, as before. Endpoints that want this set `builds_w
 endpoint (an external action server) gets Rasa's body unchanged.
 
 No hook: Rasa builds the body in `RemoteAction._action_call_format` and forms build their
-validation `RemoteAction` themselves (rasa/core/actions/forms.py), so `install()` is one of
-the version-guarded patches in `bots.runtime.patches`. Equivalence: tests/bots/runtime/test_action_wire.py.
+validation `RemoteAction` themselves (rasa/core/actions/forms.py), so the body is built by
+`bots.runtime.patches.build_action_calls_from_kept_json`, one of the version-guarded patches.
+Equivalence: tests/bots/runtime/test_action_wire.py.
 """
 from __future__ import annotations
 
@@ -19,9 +20,7 @@ from typing import Any
 
 import ujson
 from rasa.shared.core.events import Event
-from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-_INSTALLED = "_hkbot_wire"
 _KEPT = "_hkbot_json"
 #: Stands for the events in the body's JSON until the kept texts are spliced in.
 _PLACEHOLDER = f"hkbot-events-{uuid.uuid4().hex}"
@@ -56,27 +55,3 @@ class InProcessCall(dict):
         events = "[" + ",".join(event_json(event) for event in self.events) + "]"
         return ujson.loads(text.replace(f'"{_PLACEHOLDER}"', events, 1))
 
-
-def install() -> None:
-    """Build `InProcessCall` bodies for remote actions whose endpoint sets `builds_wire_json`."""
-    from rasa.core.actions.action import RemoteAction
-
-    original = RemoteAction._action_call_format
-    if getattr(original, _INSTALLED, False):
-        return
-
-    def action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Any) -> dict[str, Any]:
-        if not getattr(self.action_endpoint, "builds_wire_json", False):
-            return original(self, tracker, domain)
-        # Rasa's body with the tracker's state without events (EventVerbosity.NONE), then the events.
-        current_state = tracker.current_state
-        tracker.current_state = lambda verbosity=EventVerbosity.NONE: current_state(EventVerbosity.NONE)
-        try:
-            body = original(self, tracker, domain)
-        finally:
-            del tracker.current_state
-        return InProcessCall(body, list(tracker.events))
-
-    setattr(action_call_format, _INSTALLED, True)
-    action_call_format.rasa_original = original  # type: ignore[attr-defined]
-    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]

@@ -35,9 +35,9 @@ from rasa.shared.core.events import (
     UserUttered,
     UserUtteranceReverted,
 )
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from bots.runtime import action_wire
+from bots.runtime.action_wire import InProcessCall
 from nlu.components.versions import untested_versions
 
 logger = logging.getLogger("hkbot.runtime")
@@ -230,14 +230,43 @@ def copy_logged_values_only_when_logged() -> None:
             module.copy = _LogArgumentCopies()  # type: ignore[attr-defined]
 
 
-#: Every patch, in the order `install()` applies them; `action_wire.install` is the action call's JSON.
+def build_action_calls_from_kept_json() -> None:
+    """Build `InProcessCall` bodies for remote actions whose endpoint sets `builds_wire_json`.
+
+    Reason: Rasa turned the whole conversation into dicts for every action call and the in-process
+    endpoint wrote them to JSON and back; each event's JSON is now written once (bots/runtime/action_wire.py).
+    No hook: Rasa builds the body in `RemoteAction._action_call_format`, and forms build their validation
+    `RemoteAction` themselves. Equivalence: tests/bots/runtime/test_action_wire.py.
+    """
+    original = RemoteAction._action_call_format
+    if getattr(original, _INSTALLED, False):
+        return
+
+    def action_call_format(self: RemoteAction, tracker: DialogueStateTracker, domain: Any) -> dict[str, Any]:
+        if not getattr(self.action_endpoint, "builds_wire_json", False):
+            return original(self, tracker, domain)
+        # Rasa's body with the tracker's state without events (EventVerbosity.NONE), then the events.
+        current_state = tracker.current_state
+        tracker.current_state = lambda verbosity=EventVerbosity.NONE: current_state(EventVerbosity.NONE)  # type: ignore[method-assign]
+        try:
+            body = original(self, tracker, domain)
+        finally:
+            del tracker.current_state
+        return InProcessCall(body, list(tracker.events))
+
+    setattr(action_call_format, _INSTALLED, True)
+    action_call_format.rasa_original = original  # type: ignore[attr-defined]
+    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
+
+
+#: Every patch, in the order `install()` applies them.
 PATCHES = (
     prepare_action_validation,
     remember_event_types,
     compare_with_one_empty_domain,
     remember_applied_events,
     copy_logged_values_only_when_logged,
-    action_wire.install,
+    build_action_calls_from_kept_json,
 )
 
 
