@@ -19,7 +19,7 @@ PLACEHOLDER = re.compile(r"{(\w*)")
 NOT_SENTENCES = {
     ("actions/switch_language.py", "LANGUAGE_NAMES"): "each language's own name, the same whatever the reply language",
     ("actions/sources.py", "OTHER_PUBLISHERS"): "publishers' names: data, like the departments' names in the knowledge files",
-    ("console/web.py", "LANGUAGE_NAMES"): "operator console labels, not read by citizens",
+    ("console/pages.py", "LANGUAGE_NAMES"): "operator console labels, not read by citizens",
 }
 
 
