@@ -282,8 +282,9 @@ class KnowledgeIndex:
         threshold = self.threshold if threshold is None else threshold
         scaled = lexical * self._scale
         best = float(scaled.max())
-        gate = min(1.0, self.ranker.coverage(features, knowledge_bases) / FULL_COVERAGE)
-        if LONG_MESSAGE is not None and self.ranker.query_weights(features, knowledge_bases)[1] >= LONG_MESSAGE:
+        coverage, weight = self.ranker.weigh(features, knowledge_bases)
+        gate = min(1.0, coverage / FULL_COVERAGE)
+        if LONG_MESSAGE is not None and weight >= LONG_MESSAGE:
             gate *= LONG_DENSE_FACTOR
         if best + DENSE_REACH * gate * float(self._scale.max()) < threshold:
             return scaled  # nothing can reach the threshold: no need to embed

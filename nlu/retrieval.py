@@ -160,8 +160,12 @@ class Ranker:
 
     def coverage(self, query: Iterable[str], groups: Iterable[str] | None = None) -> float:
         """The share of a query's weight that the items (of the given groups) know at all, in [0, 1]."""
+        return self.weigh(query, groups)[0]
+
+    def weigh(self, query: Iterable[str], groups: Iterable[str] | None = None) -> tuple[float, float]:
+        """The query's coverage (see `coverage`) and its total weight, from one pass over its features."""
         columns, total = self.query_weights(query, groups)
-        return float(self.weights[columns].sum() / total) if total > 0 else 0.0
+        return (float(self.weights[columns].sum() / total) if total > 0 else 0.0), total
 
     def scores(self, query: Iterable[str], groups: Iterable[str] | None = None,
                without_variant: int | None = None) -> np.ndarray:
