@@ -30,6 +30,11 @@ def models_dir() -> Path:
     return _path("HKBOT_MODELS_DIR", var_dir() / "models")
 
 
+def embeddings_dir() -> Path:
+    """The dense signal's disk cache of embeddings, keyed by text and model (HKBOT_EMBEDDING_CACHE)."""
+    return _path("HKBOT_EMBEDDING_CACHE", var_dir() / "embeddings")
+
+
 def data_dir() -> Path:
     """Databases and other state: tracker store, feedback, review queue (HKBOT_DATA_DIR)."""
     return _path("HKBOT_DATA_DIR", var_dir() / "data")

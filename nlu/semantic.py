@@ -24,6 +24,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from hkbot import settings
+
 logger = logging.getLogger(__name__)
 
 #: e5's two roles (the engine adds its "query: " / "passage: " prefix itself): questions, a citizen's and
@@ -191,9 +193,8 @@ _shared_lock = threading.Lock()
 
 
 def default_cache_dir() -> Path:
-    """Where embeddings are kept between processes: HKBOT_EMBEDDING_CACHE, else var/embeddings in the project."""
-    configured = os.environ.get("HKBOT_EMBEDDING_CACHE", "").strip()
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "var" / "embeddings"
+    """Where embeddings are kept between processes: HKBOT_EMBEDDING_CACHE, else `embeddings/` under HKBOT_VAR_DIR."""
+    return settings.embeddings_dir()
 
 
 def encoder(cache_dir: Path | None = None) -> Encoder | None:

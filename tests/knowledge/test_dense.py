@@ -42,6 +42,14 @@ def test_knowledge_vectors_are_kept_on_disk_and_read_back_by_the_next_process(tm
     assert np.allclose(second.embed_many(["如何繳交水費？", "water deposit refund"]), vectors)
 
 
+def test_the_disk_cache_moves_with_the_var_folder_unless_it_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("HKBOT_EMBEDDING_CACHE", raising=False)
+    monkeypatch.setenv("HKBOT_VAR_DIR", str(tmp_path / "var"))
+    assert semantic.default_cache_dir() == (tmp_path / "var" / "embeddings").resolve()
+    monkeypatch.setenv("HKBOT_EMBEDDING_CACHE", str(tmp_path / "elsewhere"))
+    assert semantic.default_cache_dir() == (tmp_path / "elsewhere").resolve()
+
+
 def test_a_damaged_cache_is_ignored_not_fatal(tmp_path):
     encoder = semantic.Encoder(tmp_path)
     (tmp_path / f"e5-{encoder._model_key()}.npz").write_bytes(b"not a numpy file")
