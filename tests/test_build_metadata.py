@@ -57,6 +57,13 @@ def test_license_is_an_spdx_string() -> None:
     assert project["license"] == "Apache-2.0"
 
 
+def test_the_licence_text_ships_with_the_source() -> None:
+    """The SPDX string names the licence; the LICENSE file is what a department's lawyers read."""
+    text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in text
+
+
 @pytest.mark.parametrize("hook", ["prepare_metadata_for_build_editable", "prepare_metadata_for_build_wheel"])
 def test_metadata_builds_without_warnings(hook: str, tmp_path: Path) -> None:
     """What `pip install -e .` (and a wheel build) asks the backend, with every warning shown."""
