@@ -76,3 +76,23 @@ def conversation_department(knowledge_bases: Sequence[str] | None, tracker: Trac
             if department is not None:
                 return department
     return None
+
+
+def handoff_team(bot: Any, language: str) -> str:
+    """Who an officer hand-over goes to, named in the citizen's language: the department the bot serves, else bot.yml's `target`.
+
+    A department bot's `handoff.target` is a short label ("WSD"); when exactly one department among
+    the bot's knowledge bases has the hand-over's hotline, its full name (水務署, Water Supplies
+    Department) is what a citizen understands. Several (the 1823 bot: 1823 and AFCD both answer on
+    1823) keep the label.
+    """
+    handoff = getattr(bot, "handoff", None)
+    if handoff is None:
+        return "1823"
+    phone = handoff.phone.replace(" ", "")
+    named = {}
+    for kb in getattr(bot, "knowledge_bases", None) or ():
+        department = department_of_kb(kb)
+        if department is not None and department.hotline.replace(" ", "") == phone:
+            named[department.name_in("en")] = department
+    return next(iter(named.values())).name_in(language) if len(named) == 1 else handoff.target

@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Context, context_of
-from actions.department_hint import message_department
+from actions.department_hint import handoff_team, message_department
 from actions.messages import button, say
 from actions.sentences import sentence
 from knowledge.schema import Department
@@ -37,7 +37,7 @@ def send_fallback(dispatcher: CollectingDispatcher, context: Context, department
     if context.bot and context.bot.handoff.phone.replace(" ", "") != HOTLINE and not same_phone:
         text += " " + sentence(
             "department_hotline", language,
-            name=context.bot.handoff.target, phone=context.bot.handoff.phone,
+            name=handoff_team(context.bot, language), phone=context.bot.handoff.phone,
         )
     say(
         dispatcher, text, language=language, label="out_of_scope", kind="fallback",

@@ -14,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import context_of
-from actions.department_hint import conversation_department
+from actions.department_hint import conversation_department, handoff_team
 from actions.messages import say
 from actions.sentences import sentence
 
@@ -36,7 +36,7 @@ class ActionHandoff(Action):
         if phone.replace(" ", "") == HOTLINE:
             phone = sentence("phone_24h", language, phone=phone)
         minutes = max(1, round((handoff.wait_seconds if handoff else 120) / 60))
-        text = sentence("handoff", language, target=handoff.target if handoff else HOTLINE, minutes=minutes, phone=phone)
+        text = sentence("handoff", language, target=handoff_team(context.bot, language) if handoff else HOTLINE, minutes=minutes, phone=phone)
         department = conversation_department(context.bot.knowledge_bases if context.bot else None, tracker)
         if department and department.hotline.replace(" ", "") not in (HOTLINE, (handoff.phone if handoff else HOTLINE).replace(" ", "")):
             text += " " + sentence("handoff_department", language, name=department.name_in(language), phone=department.hotline)

@@ -50,9 +50,17 @@ def test_the_wsd_bot_over_rest_greets_answers_refuses_and_hands_off(server) -> N
     assert answer["source_label"] == "Source: Water Supplies Department website" and "http" not in answer["text"]
     refused = chat.reply("How do I renew my passport?")  # the 1823 bot knows this; the WSD bot does not
     assert refused["kind"] == "fallback" and refused["text"].startswith("Sorry") and "2824 5000" in refused["text"], refused
+    assert "Water Supplies Department hotline" in refused["text"], refused  # the department's name, not bot.yml's label
     handoff = chat.reply("I want to talk to a real person")
     assert handoff["kind"] == "handoff" and handoff["target"] == "WSD" and "2824 5000" in handoff["text"], handoff
+    assert "(Water Supplies Department)" in handoff["text"], handoff
     assert chat.say("hello?") == []
+
+
+def test_the_wsd_bots_chinese_refusal_names_the_department_in_chinese(server) -> None:
+    refused = Chat(server, BOT).reply("點樣續領護照？")
+    assert refused["kind"] == "fallback" and refused["language"] in ("yue", "zh-Hant"), refused
+    assert "水務署熱線2824 5000" in refused["text"] and "WSD" not in refused["text"], refused
 
 
 def test_the_wsd_bot_answers_in_simplified_chinese(server) -> None:
