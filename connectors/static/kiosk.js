@@ -13,6 +13,12 @@
   var idleSeconds = Math.max(2, parseInt(page.dataset.idle, 10) || profile.idle_seconds || 90);
   var warnSeconds = Math.max(1, parseInt(page.dataset.warn, 10) || 20);
   var officer = false; // an officer is replying (handoff taken)
+  var waiting = false; // a hand-over was asked for and no officer has replied yet
+  var waitingSince = 0;
+  // While a citizen waits for an officer (as the bot asked them to), the idle wipe waits too: the
+  // server ends the wait itself (handoff_timeout, after the bot's wait_seconds); this cap only
+  // guards against a wait whose end never arrives (a lost connection).
+  var WAIT_CAP_MS = 10 * 60 * 1000;
 
   var title = document.getElementById('kiosk-title');
   var subtitle = document.getElementById('kiosk-subtitle');
@@ -95,9 +101,12 @@
     if (frame.from === 'user') return;
     var kind = (frame.metadata || {}).kind;
     var human = frame.from === 'agent' ? true : kind === 'handoff_released' || kind === 'handoff_timeout' ? false : officer;
+    var wait = H.handoffWaiting(frame, waiting);
     var next = frame.metadata && frame.metadata.language ? H.messageLanguage(frame, language) : language;
-    if (next === language && human === officer) return;
+    if (next === language && human === officer && wait === waiting) return;
     officer = human;
+    if (wait && !waiting) waitingSince = Date.now();
+    waiting = wait;
     if (next !== language) H.stored(key + ':lang', next);
     language = next;
     applyLanguage();
@@ -141,7 +150,8 @@
     page.lang = H.htmlLang(language);
     document.documentElement.lang = H.htmlLang(language);
     title.textContent = profile.display_name[language];
-    subtitle.textContent = officer ? ui.human : ui.assistant;
+    subtitle.textContent = officer ? ui.human : waiting ? ui.waiting : ui.assistant;
+    page.classList.toggle('kiosk-waiting-officer', waiting && !officer);
     langs.setAttribute('aria-label', ui.language);
     log.setAttribute('aria-label', ui.conversation);
     typing.textContent = ui.typing;
@@ -194,6 +204,7 @@
     hideWarning();
     chat.end();
     officer = false;
+    waiting = false;
     language = defaultLanguage;
     H.stored(key + ':lang', null);
     input.value = '';
@@ -209,6 +220,10 @@
   }
 
   function warn() {
+    if (waiting && Date.now() - waitingSince < WAIT_CAP_MS) {
+      idleTimer = setTimeout(warn, idleSeconds * 1000); // told to stay for an officer: not idle
+      return;
+    }
     remaining = warnSeconds;
     dialogText.textContent = H.UI[language].idle.replace('{n}', remaining);
     dialog.hidden = false;

@@ -14,7 +14,7 @@
       open: '開啟網上查詢助理', close: '關閉對話', launcher: '查詢', assistant: '虛擬助理（非真人）',
       input: '輸入你的問題', send: '傳送', language: '語言', conversation: '對話紀錄',
       you: '你說：', bot: '助理說：', officer: '職員（真人）', options: '選項', source: '資料來源',
-      human: '職員（真人）正在回覆你', scan: '用手機掃描此二維碼開啟網頁：',
+      human: '職員（真人）正在回覆你', waiting: '正在等候職員（真人）接手，你的訊息會轉交職員', scan: '用手機掃描此二維碼開啟網頁：',
       newTab: '（在新分頁開啟）', typing: '助理正在輸入…', connecting: '連線中…',
       reconnecting: '連線中斷，正在重新連線…', connected: '', restart: '重新開始',
       topics: '常見問題', areas: '服務範疇', privacy: '私隱政策', still: '你還在嗎？',
@@ -24,7 +24,7 @@
       open: '开启网上查询助理', close: '关闭对话', launcher: '查询', assistant: '虚拟助理（非真人）',
       input: '输入你的问题', send: '发送', language: '语言', conversation: '对话记录',
       you: '你说：', bot: '助理说：', officer: '职员（真人）', options: '选项', source: '资料来源',
-      human: '职员（真人）正在回复你', scan: '用手机扫描此二维码打开网页：',
+      human: '职员（真人）正在回复你', waiting: '正在等候职员（真人）接手，你的讯息会转交职员', scan: '用手机扫描此二维码打开网页：',
       newTab: '（在新标签页打开）', typing: '助理正在输入…', connecting: '连接中…',
       reconnecting: '连接中断，正在重新连接…', connected: '', restart: '重新开始',
       topics: '常见问题', areas: '服务范畴', privacy: '私隐政策', still: '你还在吗？',
@@ -34,7 +34,7 @@
       open: 'Open the online enquiry assistant', close: 'Close chat', launcher: 'Ask us', assistant: 'Virtual assistant (not a person)',
       input: 'Type your question', send: 'Send', language: 'Language', conversation: 'Conversation',
       you: 'You said:', bot: 'Assistant said:', officer: 'Officer (a person)', options: 'Options', source: 'Source',
-      human: 'An officer (a person) is replying', scan: 'Scan with your phone to open the page:',
+      human: 'An officer (a person) is replying', waiting: 'Waiting for an officer (a person): your messages are passed on', scan: 'Scan with your phone to open the page:',
       newTab: '(opens in a new tab)', typing: 'The assistant is typing…', connecting: 'Connecting…',
       reconnecting: 'Connection lost, reconnecting…', connected: '', restart: 'Start again',
       topics: 'Common questions', areas: 'Service areas', privacy: 'Privacy notice', still: 'Are you still there?',
@@ -57,6 +57,14 @@
   function messageLanguage(frame, fallback) {
     var tag = (frame && frame.metadata && frame.metadata.language) || fallback;
     return pageLanguage(tag);
+  }
+
+  /* Whether the citizen is waiting for an officer after this frame: from the bot's hand-over reply
+   * until an officer's first message, a hand-back or the wait's expiry. */
+  function handoffWaiting(frame, before) {
+    var kind = (frame.metadata || {}).kind;
+    if (frame.from === 'agent' || kind === 'handoff_released' || kind === 'handoff_timeout') return false;
+    return kind === 'handoff' ? true : before;
   }
 
   function pageLanguage(tag) {
@@ -334,6 +342,7 @@
     Chat: Chat,
     renderMessage: renderMessage,
     messageLanguage: messageLanguage,
+    handoffWaiting: handoffWaiting,
     pageLanguage: pageLanguage,
     htmlLang: htmlLang,
     el: el,
@@ -377,6 +386,7 @@
     var profile = null;
     var typingTimer = null;
     var officer = false; // an officer is replying (handoff taken)
+    var waiting = false; // a hand-over was asked for and no officer has replied yet
 
     var host = el('div');
     host.id = 'hkbot-widget';
@@ -541,9 +551,11 @@
       if (frame.from === 'user') return;
       var kind = (frame.metadata || {}).kind;
       var human = frame.from === 'agent' ? true : kind === 'handoff_released' || kind === 'handoff_timeout' ? false : officer;
+      var wait = handoffWaiting(frame, waiting);
       var next = frame.metadata && frame.metadata.language ? messageLanguage(frame, language) : language;
-      if (next === language && human === officer) return;
+      if (next === language && human === officer && wait === waiting) return;
       officer = human;
+      waiting = wait;
       if (next !== language) {
         language = next;
         stored(key + ':lang', language);
@@ -568,8 +580,9 @@
       launcherText.textContent = ui.launcher;
       launcher.setAttribute('aria-label', ui.open + (name ? '：' + name : ''));
       title.textContent = name || ui.launcher;
-      subtitle.textContent = officer ? ui.human : ui.assistant;
+      subtitle.textContent = officer ? ui.human : waiting ? ui.waiting : ui.assistant;
       wrap.classList.toggle('hkb-with-officer', officer);
+      wrap.classList.toggle('hkb-waiting-officer', waiting && !officer);
       close.setAttribute('aria-label', ui.close);
       langs.setAttribute('aria-label', ui.language);
       log.setAttribute('aria-label', ui.conversation);

@@ -263,6 +263,8 @@ def test_the_citizen_sees_an_officer_reply(ui_server, citizen, officer, shots):
     widget = citizen.page
     open_widget(widget, ui_server.url, "dog_licence", lang="en")
     ask(widget, "I want to talk to a human", kind="handoff")
+    # Waiting is said where the citizen looks, and what they type meanwhile is not lost for them.
+    expect(widget.locator(".hkb-subtitle")).to_have_text("Waiting for an officer (a person): your messages are passed on")
     desk = officer.page
     login(desk, ui_server.url, "agnes")
     desk.goto(f"{ui_server.url}/console/handoffs")
@@ -310,6 +312,7 @@ def test_a_request_nobody_took_is_told_to_the_citizen_with_the_phone_number(ui_s
     widget = citizen.page
     open_widget(widget, ui_server.url, "tsw", lang="en")
     ask(widget, "I want to talk to a human", kind="handoff")
+    expect(widget.locator(".hkb-subtitle")).to_contain_text("Waiting for an officer")
     told = widget.locator('.hkb-log .hkb-bot[data-kind="handoff_timeout"]')
     expect(told).to_be_visible(timeout=(TSW_WAIT_SECONDS + 15) * 1000)
     expect(told).to_contain_text("2117 3348")  # the department's own number, from bot.yml

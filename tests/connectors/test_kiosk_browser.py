@@ -126,6 +126,22 @@ def test_continue_keeps_the_conversation(server, web, artifacts_dir):
     assert page.locator("body").get_attribute("data-state") == "active"
 
 
+def test_a_citizen_told_to_wait_for_an_officer_is_not_wiped_as_idle(server, web, artifacts_dir):
+    page = web.page
+    page.goto(f"{server.url}/kiosk/{BOT}?idle=2&warn=2")
+    before = page.locator("#kiosk-log .hkb-bot").count()
+    page.locator("#kiosk-input").fill("我想搵真人職員")
+    page.locator("#kiosk-input").press("Enter")
+    replies = bot_replies_after(page, before)
+    assert [r.get_attribute("data-kind") for r in replies][-1] == "handoff", [r.inner_text() for r in replies]
+    expect(page.locator("#kiosk-subtitle")).to_have_text("正在等候職員（真人）接手，你的訊息會轉交職員")
+    page.wait_for_timeout(7000)  # idle 2 s + warn 2 s, well past: the bot asked them to stay
+    expect(page.get_by_role("alertdialog")).to_be_hidden()
+    assert page.locator("body").get_attribute("data-state") == "active"
+    expect(page.locator("#kiosk-log .hkb-user")).to_have_count(1)
+    shot(page, artifacts_dir, "kiosk_waiting_for_officer")
+
+
 def test_unknown_kiosk_is_a_polite_404(server, web, artifacts_dir):
     page = web.page
     response = page.goto(f"{server.url}/kiosk/nobody")
