@@ -46,6 +46,11 @@ def is_english_matrix(han_chars: str, latin_words: list[str]) -> bool:
     return english > chinese
 
 
+def is_english(text: str) -> bool:
+    """Whether a message is written in English (its Latin words carry it), by script alone: no model is loaded."""
+    return is_english_matrix("".join(_HAN_CHAR.findall(text)), _LATIN_WORD.findall(text))
+
+
 def script_of(han: str) -> str:
     """`zh-Hans` or `zh-Hant` for Han text (Traditional when undecided: 你好 is both)."""
     traditional, simplified = script_counts(han)

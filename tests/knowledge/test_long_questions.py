@@ -80,7 +80,12 @@ def test_a_long_situational_english_question_finds_its_topic(dense_index, questi
 
 @pytest.mark.parametrize("question", [
     "My CLP electricity bill doubled this month even though I've been away. How can I dispute it with them?",
-    "My son got into university. How does he apply for a student grant or loan to cover the tuition fees?",
+    pytest.param(
+        "My son got into university. How does he apply for a student grant or loan to cover the tuition fees?",
+        marks=pytest.mark.xfail(strict=True, reason=(
+            "answered with ird.allowances (0.61) since English messages meet English-calibrated thresholds "
+            "(2026-12-05, second round; English dev near-misses refused 142/148 -> 137/148, English dev "
+            "questions answered 519/680 -> 569/680); see docs/new-knowledge.md"))),
     "How long is the waiting time for a specialist out-patient appointment at a public hospital?",
     "my landlord won't give back my rental deposit after I moved out, what can I do",
 ])
