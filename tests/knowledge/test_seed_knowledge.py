@@ -29,6 +29,9 @@ def index(dense_index):
     ("dog_licence", "what do i need to bring to get a dog licence", "dog_licence.documents"),
     # a private vet is a place to apply; the fee entry keeps vets only for their extra charge
     ("dog_licence", "可否於私家獸醫診所辦理犬隻牌照", "dog_licence.where_apply"),
+    # renewing costs the same fee, at the same places: the renew concept alone is not the renewal topic
+    ("dog_licence", "dog licence renewal fee", "dog_licence.fee"),
+    ("dog_licence", "狗牌續期去邊度", "dog_licence.where_apply"),
     # the person's age (under 18) is owner eligibility, not the dog's age
     ("1823", "未滿十八歲人士可否申請犬隻牌照？", "dog_licence.owner_eligibility"),
     # "good for" is validity, not the trade concept's "goods"
@@ -40,6 +43,8 @@ def index(dense_index):
     # a time of night is about opening hours; an SMS number is a contact channel
     ("1823", "can i call 1823 at 3am", "1823.hours"),
     ("1823", "1823 sms number?", "1823.contact"),
+    # a bare complaint is 1823's (any government service), not one new department's complaint topic
+    ("1823", "如何投訴", "1823.complaint"),
     # TSW: retrieving a draft, 何謂, registering (登記) vs its fee
     ("tsw", "如何擷取已儲存的申請草稿", "tsw.draft"),
     ("tsw", "何謂貿易單一窗口", "tsw.about"),
