@@ -45,6 +45,7 @@ def index(dense_index):
     ("1823", "1823 sms number?", "1823.contact"),
     # a bare complaint is 1823's (any government service), not one new department's complaint topic
     ("1823", "如何投訴", "1823.complaint"),
+    ("1823", "我想讚下個職員", "1823.complaint"),  # a compliment (讚) goes where complaints and suggestions go
     # TSW: retrieving a draft, 何謂, registering (登記) vs its fee
     ("tsw", "如何擷取已儲存的申請草稿", "tsw.draft"),
     ("tsw", "何謂貿易單一窗口", "tsw.about"),
