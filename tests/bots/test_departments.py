@@ -37,7 +37,7 @@ def test_a_question_clearly_about_one_department_is_refused_with_its_hotline(
 
 @pytest.mark.parametrize("text", [
     "what's the weather tomorrow",
-    "how do I get a driving licence",
+    "how do I get a fishing licence",
     "I want to book a table at a restaurant",
     "明天天氣點樣",
 ])

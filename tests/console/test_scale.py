@@ -128,14 +128,14 @@ def test_a_missed_message_is_filed_where_its_top_candidates_agree_else_unclear()
     assert review.area_of([{"id": "wsd.x", "score": 0.9}]) == "wsd"  # kb read from the id when the match has none
 
 
-def test_candidates_from_the_real_index_agree_on_water_and_not_on_a_library():
+def test_candidates_from_the_real_index_agree_on_water_and_not_on_a_swimming_pool():
     """The rule on the real 1823 knowledge: the retrieval's own candidates for questions it cannot answer."""
     index = shared_store().index()
     water = index.decide("water meter reading wrong", list(KBS_1823)).to_dict()
-    library = index.decide("Where is the nearest public library?", list(KBS_1823)).to_dict()
-    assert water["top"] is None and library["top"] is None  # both missed
+    pool = index.decide("Where is the nearest public swimming pool?", list(KBS_1823)).to_dict()
+    assert water["top"] is None and pool["top"] is None  # both missed
     assert review.area_of(water["matches"]) == "wsd"
-    assert review.area_of(library["matches"]) == review.UNCLEAR
+    assert review.area_of(pool["matches"]) == review.UNCLEAR
 
 
 def test_review_groups_carry_their_area_and_an_older_database_gains_the_column(tmp_path):
@@ -158,12 +158,12 @@ def check_area_groups_on_an_older_database(url: str) -> None:
     engine.dispose()
     assert review.add("1823", "s1", "water meter reading wrong", "en", "fallback", "wsd.high_bill_leak", 0.4, url, area="wsd")
     assert review.add("1823", "s2", "Water meter reading WRONG!", "en", "fallback", "wsd.high_bill_leak", 0.4, url, area="wsd")
-    assert review.add("1823", "s3", "Where is the nearest public library?", "en", "fallback", "hd.prh_apply", 0.26, url, area="")
-    assert review.add("tsw", "s4", "my phone is 9123 4567, where is the library", "en", "fallback", None, None, url)
+    assert review.add("1823", "s3", "Where is the nearest public swimming pool?", "en", "fallback", "hd.prh_apply", 0.26, url, area="")
+    assert review.add("tsw", "s4", "my phone is 9123 4567, where is the swimming pool", "en", "fallback", None, None, url)
     found = {g.text: g for g in review.groups(url=url)}
     assert found["water meter reading wrong"].area == "wsd" and found["water meter reading wrong"].count == 2
     assert found["legacy water question"].area == "wsd"  # an older row: its closest topic's knowledge base
-    assert found["Where is the nearest public library?"].area == review.UNCLEAR
+    assert found["Where is the nearest public swimming pool?"].area == review.UNCLEAR
     counts = review.area_counts(review.groups(url=url))
     assert counts == {"wsd": (2, 3), review.UNCLEAR: (2, 2)}
     assert list(counts)[-1] == review.UNCLEAR  # unclear last
@@ -308,7 +308,7 @@ async def test_the_list_filters_by_department_gap_and_recent_change_from_the_url
 
 async def test_the_review_queue_groups_by_department_with_counts_and_a_filter(app):
     for sender, text, area in (("a", "water meter reading wrong", "wsd"), ("b", "水錶讀數好似唔啱", "wsd"),
-                               ("c", "Where is the nearest public library?", ""), ("d", "salaries tax instalment for hardship", "ird")):
+                               ("c", "Where is the nearest public swimming pool?", ""), ("d", "salaries tax instalment for hardship", "ird")):
         review.add("1823", sender, text, "en", "fallback", None, 0.3, area=area)
     review.add("tsw", "e", "tsw-only question about a permit", "en", "fallback", None, 0.1, area="tsw")
     client = await login(app)
@@ -320,14 +320,14 @@ async def test_the_review_queue_groups_by_department_with_counts_and_a_filter(ap
     plain_texts = set(re.findall(r'<p class="text">([^<]*)</p>', page.text))
     water_item = page.text[page.text.index("<p class=\"text\">water meter reading wrong"):]
     assert re.search(r'<optgroup label="([^"]+)"', water_item).group(1) == "Water Supplies Department (wsd)"  # its department's topics first
-    library_item = page.text[page.text.index("<p class=\"text\">Where is the nearest public library?"):]
-    assert re.search(r'<optgroup label="([^"]+)"', library_item).group(1) == "1823"  # unclear: departments in name order
+    pool_item = page.text[page.text.index("<p class=\"text\">Where is the nearest public swimming pool?"):]
+    assert re.search(r'<optgroup label="([^"]+)"', pool_item).group(1) == "1823"  # unclear: departments in name order
 
     wsd = await client.get("/console/review?department=wsd")
     assert sorted(re.findall(r'<p class="text">([^<]*)</p>', wsd.text)) == ["water meter reading wrong", "水錶讀數好似唔啱"]
     assert "2 of 5 questions to review" in wsd.text
     unclear = await client.get("/console/review?department=unclear")
-    assert re.findall(r'<p class="text">([^<]*)</p>', unclear.text) == ["Where is the nearest public library?"]
+    assert re.findall(r'<p class="text">([^<]*)</p>', unclear.text) == ["Where is the nearest public swimming pool?"]
     tsw = await client.get("/console/review?bot=tsw")
     assert set(re.findall(r'<section class="area" data-area="([^"]+)"', tsw.text)) == {"tsw"}
     assert "water meter" not in tsw.text and "1 question to review" in tsw.text  # no other bot's text, nor its count

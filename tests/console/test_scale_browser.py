@@ -25,7 +25,7 @@ THIN = "wsd.take_up_account"
 #: Questions the 1823 bot cannot answer: two about water (its candidates are all Water Supplies Department
 #: topics) and one about a service no participating department offers (candidates weak and scattered).
 WATER = ("water meter reading wrong", "Why does my tap water taste of chlorine in the morning?")
-UNCLEAR = "Where is the nearest public library?"
+UNCLEAR = "Where is the nearest public swimming pool?"
 
 
 @pytest.fixture(scope="module")
