@@ -47,7 +47,7 @@ def confusion_warnings(index, knowledge_bases=None) -> list[Warning]:
                 warnings.append(Warning(entry.id, f"Only {counts[lang]} question variant(s) in '{lang}'.",
                                         f"Add at least {MIN_PER_LANGUAGE} ways a citizen would ask this in '{lang}'."))
         for _lang, text in entry.variants():
-            result = index.decide(text, [entry.kb])
+            result = index.decide(text, [entry.kb], dense_judge=False)
             if result.top == entry.id:
                 continue
             if result.top is None:

@@ -44,7 +44,24 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _NOT_WORD = re.compile(r"[^\w@\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 
 
+SHORTHAND_FILE = Path(__file__).resolve().parent / "data" / "english_shorthand.tsv"
+
+
+@lru_cache(maxsize=1)
+def english_shorthand() -> dict[str, str]:
+    """General English shorthand (yrs, ppl, appt) -> the full words, from nlu/data/english_shorthand.tsv."""
+    table: dict[str, str] = {}
+    for line in SHORTHAND_FILE.read_text(encoding="utf-8").splitlines():
+        short, _, full = line.partition("\t")
+        if short.strip() and not short.startswith("#") and full.strip():
+            table[short.strip().lower()] = full.strip().lower()
+    return table
+
+
 def _lemma(word: str) -> str:
+    full = english_shorthand().get(word)
+    if full is not None:
+        return " ".join(lemma(part) for part in full.split())
     return lemma(word)  # spaCy loads only when Latin text is seen
 
 

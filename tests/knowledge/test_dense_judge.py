@@ -1,0 +1,68 @@
+"""The dense cosines' own say: a confident top just under the threshold answers, a close top-2 re-ranks."""
+from __future__ import annotations
+
+import pytest
+
+from knowledge import index as index_module
+from knowledge.cli import bot_knowledge_bases
+from nlu.concepts import english_shorthand, view_of
+
+BOT_1823 = [str(kb) for kb in bot_knowledge_bases("1823")]
+DOG_LICENCE = [str(kb) for kb in bot_knowledge_bases("dog_licence")]
+TSW = [str(kb) for kb in bot_knowledge_bases("tsw")]
+
+
+@pytest.mark.parametrize(("question", "bot", "topic"), [
+    # Dev questions (english_dev2, qa_dev, eval_dev2) whose right topic was on top, just under the threshold.
+    ("where recycle wine bottles", BOT_1823, "epd.glass_bottles"),
+    ("min wage how much", BOT_1823, "ld.minimum_wage"),
+    ("Can I save my application as a draft and finish it later?", TSW, "tsw.draft"),
+])
+def test_a_confident_dense_signal_answers_just_under_the_threshold(dense_index, monkeypatch, question, bot, topic) -> None:
+    assert dense_index.decide(question, bot).top == topic
+    monkeypatch.setattr(index_module, "RESCUE_GAP", None)
+    refused = dense_index.decide(question, bot)
+    assert refused.top is None, refused.to_dict()  # the rescue, not something else, answers it
+    assert refused.matches[0].id == topic
+
+
+@pytest.mark.parametrize("question", [
+    # Out-of-scope near-misses of english_dev2 that score in the rescue band: the cosines are high but not ahead.
+    "HK Electric bill pay at convenience store ok",
+    "bank customer service hotline 24 hours number hsbc",
+    "Hello, could you help me improve my CV and cover letter for a job application?",
+])
+def test_out_of_scope_near_misses_in_the_rescue_band_stay_refused(dense_index, question) -> None:
+    result = dense_index.decide(question, BOT_1823)
+    assert result.top is None, result.to_dict()
+    assert result.matches and result.matches[0].score >= dense_index.threshold - index_module.RESCUE_GAP - 0.1
+
+
+@pytest.mark.parametrize(("question", "bot", "topic", "lexical_top"), [
+    # Dev questions (eval_dev, faq_cases, fehd_dev) whose right topic was a close second lexically.
+    ("續領特區護照需時多久", BOT_1823, "immd.passport_processing_time", "immd.passport_renewal"),
+    ("how to lodge a complaint through 1823", BOT_1823, "1823.complaint", "1823.app"),
+    ("可否於私家獸醫診所辦理犬隻牌照", DOG_LICENCE, "dog_licence.where_apply", "dog_licence.fee"),
+])
+def test_a_close_top_two_is_reranked_by_the_cosines(dense_index, monkeypatch, question, bot, topic, lexical_top) -> None:
+    assert dense_index.decide(question, bot).top == topic
+    monkeypatch.setattr(index_module, "RERANK_MARGIN", None)
+    assert dense_index.decide(question, bot).top == lexical_top
+
+
+@pytest.mark.parametrize(("short", "full"), [
+    ("5 ppl 17 yrs old", "5 people 17 years old"),
+    ("old aircon bracket", "old air conditioner bracket"),
+    ("book appt tmr", "book appointment tomorrow"),
+    ("close water acct", "close water account"),
+])
+def test_general_english_shorthand_reads_as_the_full_word(short, full) -> None:
+    assert view_of(short) == view_of(full)
+
+
+def test_ambiguous_shorthand_is_left_alone() -> None:
+    table = english_shorthand()
+    assert not {"ot", "min", "hr", "ac"} & table.keys()
+    assert view_of("ot pay") != view_of("overtime pay")
+    # Whole words only: a word that merely contains a shorthand is unchanged.
+    assert view_of("pplx yrsa") == "pplx yrsa"
