@@ -409,7 +409,6 @@ class KnowledgeIndex:
         ambiguous = tuple(m.id for m in matches[1:] if scores[self._position[m.id]] >= best - margin)
         return FaqResult(matches, threshold, matches[0].id, ambiguous)
 
-
     def _dense_judged(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
                       scores: np.ndarray, threshold: float) -> np.ndarray:
         """The scores after the dense cosines' own say: a confident top just under the threshold is lifted
