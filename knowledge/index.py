@@ -102,6 +102,8 @@ RESCUE_ANSWER_LEAD = 0.02
 RERANK_MARGIN: float | None = 0.02
 #: How many matches the parse data carries.
 TOP_MATCHES = 5
+#: A message's cosines to every entry: to its question variants and titles, and to its answers.
+Cosines = tuple[np.ndarray, np.ndarray]
 
 
 def lexicon_for(vocabularies: dict[str, Vocabulary] | None) -> ConceptLexicon:
@@ -315,14 +317,19 @@ class KnowledgeIndex:
         The message is embedded (the costly step: 15-40 ms on one core) only when the dense signal could
         change the result (`_dense_cannot_change`): skipping it never changes the top, refusal, ties or top score.
         """
+        return self._scored(message, knowledge_bases, threshold, margin)[0]
+
+    def _scored(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
+                threshold: float | None, margin: float) -> tuple[np.ndarray, Cosines | None]:
+        """`scores`, with the message's cosines when it was embedded (so `decide` never embeds it twice)."""
         features = self.features(message)
         if knowledge_bases is not None and not self.kb_thresholds.keys() & {str(kb) for kb in knowledge_bases}:
-            return self._scoped_scores(features, knowledge_bases)  # the lexical signal alone serves this bot
+            return self._scoped_scores(features, knowledge_bases), None  # the lexical signal alone serves this bot
         lexical = self.ranker.scores(features, knowledge_bases)
         if self._dense_rows is None or not self.kb_thresholds or not len(lexical):
-            return lexical
+            return lexical, None
         threshold = self.threshold if threshold is None else threshold
-        original = message.original if isinstance(message, Analysis) else sanitise(message).text
+        original = _original(message)
         scale = self._scale_en if is_english(original) else self._scale
         scaled = lexical * scale
         best = float(scaled.max())
@@ -331,19 +338,25 @@ class KnowledgeIndex:
         if LONG_MESSAGE is not None and weight >= LONG_MESSAGE:
             gate *= LONG_DENSE_FACTOR
         if best + DENSE_REACH * gate * float(scale.max()) < threshold:
-            return scaled  # nothing can reach the threshold: no need to embed
+            return scaled, None  # nothing can reach the threshold: no need to embed
         if best >= SURE_LEXICAL and best - float(np.partition(scaled, -2)[-2] if len(scaled) > 1 else 0.0) >= SURE_MARGIN:
-            return scaled
+            return scaled, None
         if self.skip_needless_embedding and self._dense_cannot_change(lexical, scaled, best, gate, threshold, margin, scale):
-            return scaled
+            return scaled, None
+        cosines = self._cosines(original)
+        if cosines is None:
+            return scaled, None
+        return self._fuse(lexical, *cosines, gate, knowledge_bases, scale), cosines
+
+    def _cosines(self, original: str) -> Cosines | None:
+        """The message's cosines to every entry's questions and answers, or None when embedding fails."""
         # The knowledge is written in Hong Kong Traditional: a Simplified question is embedded in that script.
-        text = to_traditional(original)
         try:
-            vector = self.encoder.embed(text)
+            vector = self.encoder.embed(to_traditional(original))
         except Exception:
             logger.exception("Embedding a message failed; answering from the lexical signal")
-            return scaled
-        return self._fuse(lexical, *self._dense(vector), gate, knowledge_bases, scale)
+            return None
+        return self._dense(vector)
 
     def _dense_cannot_change(self, lexical: np.ndarray, scaled: np.ndarray, best: float, gate: float,
                              threshold: float, margin: float, scale: np.ndarray | None = None) -> bool:
@@ -398,9 +411,9 @@ class KnowledgeIndex:
         variant (the confusion check), whose vector is among its entry's, they would always side with it.
         """
         threshold = self.threshold if threshold is None else threshold
-        scores = self.scores(message, knowledge_bases, threshold, margin)
+        scores, cosines = self._scored(message, knowledge_bases, threshold, margin)
         if dense_judge:
-            scores = self._dense_judged(message, knowledge_bases, scores, threshold)
+            scores = self._dense_judged(message, knowledge_bases, scores, threshold, cosines)
         matches = tuple(self.ranker.top_matches(scores, top))
         if not matches or matches[0].score < threshold:
             return FaqResult(matches, threshold, None, ())
@@ -410,9 +423,10 @@ class KnowledgeIndex:
         return FaqResult(matches, threshold, matches[0].id, ambiguous)
 
     def _dense_judged(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
-                      scores: np.ndarray, threshold: float) -> np.ndarray:
+                      scores: np.ndarray, threshold: float, cosines: Cosines | None = None) -> np.ndarray:
         """The scores after the dense cosines' own say: a confident top just under the threshold is lifted
-        to it (RESCUE_*), and a close runner-up both cosines prefer swaps with the top (RERANK_MARGIN)."""
+        to it (RESCUE_*), and a close runner-up both cosines prefer swaps with the top (RERANK_MARGIN).
+        `cosines` are the message's, when `scores` already embedded it."""
         if self.encoder is None or self._dense_rows is None or len(scores) < 2:
             return scores
         order = np.argsort(-scores)
@@ -422,13 +436,10 @@ class KnowledgeIndex:
         rerank = RERANK_MARGIN is not None and best >= threshold and runner > 0 and best - runner <= RERANK_MARGIN
         if not (rescue or rerank):
             return scores
-        original = message.original if isinstance(message, Analysis) else sanitise(message).text
-        try:
-            vector = self.encoder.embed(to_traditional(original))
-        except Exception:
-            logger.exception("Embedding a message failed; deciding from the scores as they are")
+        cosines = cosines if cosines is not None else self._cosines(_original(message))
+        if cosines is None:
             return scores
-        questions, answers = self._dense(vector)
+        questions, answers = cosines
         if knowledge_bases is not None:
             inside = self.ranker.group_mask(knowledge_bases)
             questions, answers = np.where(inside, questions, -1.0), np.where(inside, answers, -1.0)
@@ -443,6 +454,11 @@ class KnowledgeIndex:
                 or (answers[first] >= RESCUE_ANSWER and answer_lead >= RESCUE_ANSWER_LEAD)):
             scores[first] = threshold
         return scores
+
+
+def _original(message: Analysis | str) -> str:
+    """The citizen's words as typed (sanitised): what is embedded and what tells English apart."""
+    return message.original if isinstance(message, Analysis) else sanitise(message).text
 
 
 _cache_lock = threading.Lock()

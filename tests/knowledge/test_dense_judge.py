@@ -67,3 +67,11 @@ def test_ambiguous_shorthand_is_left_alone() -> None:
     assert view_of("ot pay") != view_of("overtime pay")
     # Whole words only: a word that merely contains a shorthand is unchanged.
     assert view_of("pplx yrsa") == "pplx yrsa"
+
+
+def test_a_decision_computes_the_messages_cosines_once(dense_index, monkeypatch) -> None:
+    calls = []
+    original = dense_index._dense
+    monkeypatch.setattr(dense_index, "_dense", lambda vector, *a, **k: calls.append(1) or original(vector, *a, **k))
+    assert dense_index.decide("min wage how much", BOT_1823).top == "ld.minimum_wage"  # embedded, then judged
+    assert len(calls) == 1
