@@ -6,15 +6,13 @@ use (`KnowledgeIndex.decide` over the bot's knowledge bases, lexical and dense a
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-import yaml
 
+from tests.knowledge.dev_files import dev_figures
 from knowledge.cli import bot_knowledge_bases
 from knowledge.confusion import confusion_warnings
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 SEED = ("dog_licence", "1823", "tsw")
 
 
@@ -87,17 +85,10 @@ def test_words_added_for_one_topic_do_not_take_another(index, bot: str, question
     ("seed_dev3", 0.97),   # 94.6% -> 99.1% (n=112)
 ])
 def test_the_seed_dev_files_are_answered_and_their_near_misses_refused(index, name: str, floor: float) -> None:
-    cases = [c for c in yaml.safe_load((DATA / f"{name}.yml").read_text(encoding="utf-8"))
-             if "." in c["expect"] or c["expect"] == "out_of_scope"]
-    right = refused = outside = 0
-    for case in cases:
-        top = index.decide(case["text"], bot_knowledge_bases(str(case["bot"]))).top or "out_of_scope"
-        right += top == case["expect"]
-        if case["expect"] == "out_of_scope":
-            outside += 1
-            refused += top == "out_of_scope"
-    assert right / len(cases) >= floor, f"{right}/{len(cases)}"
-    assert refused / outside >= 0.95, f"{refused}/{outside} near-misses refused"
+    figures = dev_figures(index, name)
+    right, cases = figures.answered + figures.refused, figures.answerable + figures.outside
+    assert right / cases >= floor, f"{right}/{cases}"
+    assert figures.refused / figures.outside >= 0.95, f"{figures.refused}/{figures.outside} near-misses refused"
 
 
 def test_the_seed_knowledge_has_no_confusion_warnings(index) -> None:
