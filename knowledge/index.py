@@ -19,6 +19,7 @@ import numpy as np
 
 from knowledge.schema import Entry, Vocabulary
 from nlu.concepts import ConceptLexicon, extended_lexicon, features, features_of_view, matching_view, views_of
+from nlu.elsewhere import elsewhere_lexicon, names_in, related
 from nlu.english import dictionary as english_dictionary
 from nlu.language_id import is_english
 from nlu.normalise import normalise
@@ -100,6 +101,19 @@ RESCUE_ANSWER_LEAD = 0.02
 #: Two answering entries within RERANK_MARGIN of each other swap when both cosines prefer the runner-up
 #: (dev files of 2026-12-05, third round, docs/new-knowledge.md: 6 dev questions mended, 1 broken). None turns it off.
 RERANK_MARGIN: float | None = 0.02
+#: A message that names a place or organisation outside Hong Kong's government services (nlu/data/elsewhere.txt:
+#: Shenzhen, Macau, Towngas, CLP, a bank) is usually about that place's or company's own service: every entry
+#: whose own texts (questions, titles, answers) never mention the name, nor a place around or inside it, has its
+#: score multiplied by ELSEWHERE_FACTOR. An entry that mentions it (the Guangdong scheme, paying rates at a bank)
+#: keeps its score. A long message names places and companies in passing ("I work at a bank", "my mum lived in
+#: Macau"): the factor applies fully up to ELSEWHERE_FULL (the message's total feature weight) and fades to
+#: nothing at ELSEWHERE_NONE. A name right after "from" (由, 從) never counts: that is where the citizen came from.
+#: Chosen on the dev files of 2026-12-05, sixth session (docs/new-knowledge.md): near-misses refused 390 -> 437
+#: of 474, questions answered 1508 -> 1505 of 1670 (0.5 refused 11 more near-misses and lost 8 more answers;
+#: without the fade, more answers were lost). None turns it off.
+ELSEWHERE_FACTOR: float | None = 0.6
+ELSEWHERE_FULL = 15.0
+ELSEWHERE_NONE = 35.0
 #: How many matches the parse data carries.
 TOP_MATCHES = 5
 #: A message's cosines to every entry: to its question variants and titles, and to its answers.
@@ -177,6 +191,8 @@ class KnowledgeIndex:
         answers = views_of([e.answer.get("en", "") for e in entries])
         self.speller = SpellingFixer((word for text in [*views.values(), *answers, *self.lexicon.surfaces]
                                       for word in text.split()), english_dictionary())
+        #: Per name of another place or provider (ELSEWHERE_FACTOR): which entries' own texts mention it.
+        self._mentions = self._elsewhere_mentions(entries, views, answers) if ELSEWHERE_FACTOR is not None else {}
         self.encoder: Encoder | None = encoder() if dense is True else (dense or None)
         self._dense_rows, self._dense_starts = self._dense_matrix(entries) if self.encoder else (None, None)
         self._answer_rows, self._answer_starts = self._answer_matrix() if self._dense_rows is not None else (None, None)
@@ -296,10 +312,51 @@ class KnowledgeIndex:
             return questions, np.full(len(questions), -1.0)
         return questions, np.maximum.reduceat(self._answer_rows @ vector, self._answer_starts)
 
+    def _elsewhere_mentions(self, entries: Sequence[Entry], views: dict[str, str],
+                            answers: list[str]) -> dict[str, np.ndarray]:
+        """Per name of another place or provider, a mask of the entries whose texts mention it."""
+        lex = elsewhere_lexicon()
+        if lex is None:
+            return {}
+        answers_en = dict(zip((e.id for e in entries), answers))
+        answers_zh = dict(zip((e.id for e in entries), views_of([e.answer.get("zh-Hant", "") for e in entries])))
+        mentions: dict[str, np.ndarray] = {}
+        for number, item in enumerate(self.ranker.items):
+            entry = self.entries[item.id]
+            texts = [views[t] for _lang, t in entry.variants()] + [views[t] for t in entry.title.values()]
+            for name in names_in(" | ".join([*texts, answers_en[item.id], answers_zh[item.id]]), lex):
+                mentions.setdefault(name, np.zeros(len(self.ranker.items), dtype=bool))[number] = True
+        return mentions
+
+    def _elsewhere(self, message: Analysis | str, knowledge_bases: Iterable[str] | None) -> np.ndarray | None:
+        """Per entry, the factor for the other places or providers the message names (None: it names none)."""
+        if ELSEWHERE_FACTOR is None:
+            return None
+        names = names_in(self._view(message), origins=False)
+        if not names:
+            return None
+        weight = self.ranker.weigh(self.features(message), knowledge_bases)[1]
+        fade = min(1.0, max(0.0, (weight - ELSEWHERE_FULL) / (ELSEWHERE_NONE - ELSEWHERE_FULL)))
+        factor = ELSEWHERE_FACTOR + (1.0 - ELSEWHERE_FACTOR) * fade
+        if factor >= 1.0:
+            return None
+        unmentioned = np.zeros(len(self.ranker.items), dtype=bool)
+        nowhere = np.zeros(len(self.ranker.items), dtype=bool)
+        for name in names:
+            mentioned = nowhere.copy()
+            for other in related(name):
+                mentioned |= self._mentions.get(other, nowhere)
+            unmentioned |= ~mentioned
+        return np.where(unmentioned, factor, 1.0)
+
+    def _view(self, message: Analysis | str) -> str:
+        """A message's matching view, its English typos mended."""
+        normalised = message.normalised if isinstance(message, Analysis) else normalise(message)
+        return self.speller.text(matching_view(normalised))
+
     def features(self, message: Analysis | str) -> frozenset[str]:
         """A message's retrieval features under this knowledge's lexicon, its English typos mended first."""
-        normalised = message.normalised if isinstance(message, Analysis) else normalise(message)
-        return features_of_view(self.speller.text(matching_view(normalised)), self.lexicon)
+        return features_of_view(self._view(message), self.lexicon)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -320,8 +377,11 @@ class KnowledgeIndex:
         return self._scored(message, knowledge_bases, threshold, margin)[0]
 
     def _scored(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
-                threshold: float | None, margin: float) -> tuple[np.ndarray, Cosines | None]:
-        """`scores`, with the message's cosines when it was embedded (so `decide` never embeds it twice)."""
+                threshold: float | None, margin: float, skip: bool = True) -> tuple[np.ndarray, Cosines | None]:
+        """`scores`, with the message's cosines when it was embedded (so `decide` never embeds it twice).
+
+        `skip=False` embeds whenever the dense signal serves the bot: the shortcuts below assume the
+        scores are compared as they are, not after a per-entry factor (ELSEWHERE_FACTOR)."""
         features = self.features(message)
         if knowledge_bases is not None and not self.kb_thresholds.keys() & {str(kb) for kb in knowledge_bases}:
             return self._scoped_scores(features, knowledge_bases), None  # the lexical signal alone serves this bot
@@ -339,9 +399,9 @@ class KnowledgeIndex:
             gate *= LONG_DENSE_FACTOR
         if best + DENSE_REACH * gate * float(scale.max()) < threshold:
             return scaled, None  # nothing can reach the threshold: no need to embed
-        if best >= SURE_LEXICAL and best - float(np.partition(scaled, -2)[-2] if len(scaled) > 1 else 0.0) >= SURE_MARGIN:
+        if skip and best >= SURE_LEXICAL and best - float(np.partition(scaled, -2)[-2] if len(scaled) > 1 else 0.0) >= SURE_MARGIN:
             return scaled, None
-        if self.skip_needless_embedding and self._dense_cannot_change(lexical, scaled, best, gate, threshold, margin, scale):
+        if skip and self.skip_needless_embedding and self._dense_cannot_change(lexical, scaled, best, gate, threshold, margin, scale):
             return scaled, None
         cosines = self._cosines(original)
         if cosines is None:
@@ -411,9 +471,12 @@ class KnowledgeIndex:
         variant (the confusion check), whose vector is among its entry's, they would always side with it.
         """
         threshold = self.threshold if threshold is None else threshold
-        scores, cosines = self._scored(message, knowledge_bases, threshold, margin)
+        elsewhere = self._elsewhere(message, knowledge_bases)
+        scores, cosines = self._scored(message, knowledge_bases, threshold, margin, skip=elsewhere is None)
         if dense_judge:
             scores = self._dense_judged(message, knowledge_bases, scores, threshold, cosines)
+        if elsewhere is not None:
+            scores = scores * elsewhere
         matches = tuple(self.ranker.top_matches(scores, top))
         if not matches or matches[0].score < threshold:
             return FaqResult(matches, threshold, None, ())

@@ -1,0 +1,52 @@
+"""Names of places and organisations outside Hong Kong's government services (Shenzhen, Macau, Towngas).
+
+A question that names one ("minimum wage in Shenzhen", "close my Towngas account") is usually about
+that place's or company's own service, which the nearest Hong Kong topic does not answer. Retrieval
+lowers the entries whose texts never mention the name (knowledge/index.py). The names are general
+knowledge, in nlu/data/elsewhere.txt (same format as the concept lexicon); plain Python, no Rasa import.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from nlu.concepts import ConceptLexicon, build_lexicon, lexicon_rows
+
+logger = logging.getLogger(__name__)
+
+ELSEWHERE_FILE = Path(__file__).resolve().parent / "data" / "elsewhere.txt"
+#: A name right after "from" (由, 從) tells where the citizen came from, not whose service they ask about:
+#: "I moved here from Shenzhen, how do I open a water account".
+_ORIGIN = re.compile(r"(?:\bfrom (?:the )?|[由從])$")
+
+
+@lru_cache(maxsize=1)
+def elsewhere_lexicon() -> ConceptLexicon | None:
+    """The names, read once; None (and a warning) when the file cannot be read: nothing is lowered then."""
+    try:
+        return build_lexicon(lexicon_rows(ELSEWHERE_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as error:
+        logger.warning("Names of other places and providers unavailable (%s); no entry is lowered for them", error)
+        return None
+
+
+def names_in(view: str, lex: ConceptLexicon | None = None, origins: bool = True) -> frozenset[str]:
+    """The names (`shenzhen`, `towngas`, ...) a matching view mentions; `origins=False` leaves out "from X"."""
+    lex = lex if lex is not None else elsewhere_lexicon()
+    if lex is None or not view:
+        return frozenset()
+    return frozenset(name for start, _end, names in lex.find(view)
+                     if origins or not _ORIGIN.search(view[max(0, start - 9):start]) for name in names)
+
+
+@lru_cache(maxsize=256)
+def related(name: str) -> frozenset[str]:
+    """NAME, the wider places it lies in and the places inside it (Shenzhen: Guangdong, the mainland; the
+    mainland: Guangdong, Shenzhen, ...): an entry that mentions any of them is about that part of the world."""
+    lex = elsewhere_lexicon()
+    if lex is None:
+        return frozenset({name})
+    names = {n for concepts in lex.surfaces.values() for n in concepts}
+    return frozenset(lex.expand(name) | {other for other in names if name in lex.expand(other)})
