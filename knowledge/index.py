@@ -107,9 +107,9 @@ RERANK_MARGIN: float | None = 0.02
 #: score multiplied by ELSEWHERE_FACTOR. An entry that mentions it (the Guangdong scheme, paying rates at a bank)
 #: keeps its score. A long message names places and companies in passing ("I work at a bank", "my mum lived in
 #: Macau"): the factor applies fully up to ELSEWHERE_FULL (the message's total feature weight) and fades to
-#: nothing at ELSEWHERE_NONE. A name right after "from" (由, 從) never counts: that is where the citizen came from.
-#: Chosen on the dev files of 2026-12-05, sixth session (docs/new-knowledge.md): near-misses refused 390 -> 437
-#: of 474, questions answered 1508 -> 1505 of 1670 (0.5 refused 11 more near-misses and lost 8 more answers;
+#: nothing at ELSEWHERE_NONE. A name right after "from" (由, 從) never counts (where the citizen came from), nor a
+#: means of payment in a message about paying (`nlu.elsewhere.names_in`). Chosen on the dev files of 2026-12-05,
+#: sixth session (docs/new-knowledge.md): near-misses refused 390 -> 437 of 474, questions answered 1508 -> 1504 of 1670 (0.5 refused 11 more near-misses and lost 7 more answers;
 #: without the fade, more answers were lost). None turns it off.
 ELSEWHERE_FACTOR: float | None = 0.6
 ELSEWHERE_FULL = 15.0
@@ -332,7 +332,7 @@ class KnowledgeIndex:
         """Per entry, the factor for the other places or providers the message names (None: it names none)."""
         if ELSEWHERE_FACTOR is None:
             return None
-        names = names_in(self._view(message), origins=False)
+        names = names_in(self._view(message), incidental=False)
         if not names:
             return None
         weight = self.ranker.weigh(self.features(message), knowledge_bases)[1]

@@ -17,6 +17,9 @@ from nlu.concepts import ConceptLexicon, build_lexicon, lexicon_rows
 logger = logging.getLogger(__name__)
 
 ELSEWHERE_FILE = Path(__file__).resolve().parent / "data" / "elsewhere.txt"
+#: The row of elsewhere.txt whose words say a message is about paying, and the name a means of payment implies.
+PAYING = "PAYING"
+MEANS_OF_PAYMENT = "means_of_payment"
 #: A name right after "from" (由, 從) tells where the citizen came from, not whose service they ask about:
 #: "I moved here from Shenzhen, how do I open a water account".
 _ORIGIN = re.compile(r"(?:\bfrom (?:the )?|[由從])$")
@@ -32,13 +35,25 @@ def elsewhere_lexicon() -> ConceptLexicon | None:
         return None
 
 
-def names_in(view: str, lex: ConceptLexicon | None = None, origins: bool = True) -> frozenset[str]:
-    """The names (`shenzhen`, `towngas`, ...) a matching view mentions; `origins=False` leaves out "from X"."""
+def names_in(view: str, lex: ConceptLexicon | None = None, incidental: bool = True) -> frozenset[str]:
+    """The names (`shenzhen`, `towngas`, ...) a matching view mentions.
+
+    `incidental=False` leaves out where the citizen came from ("from X") and, in a message about paying,
+    the means of payment ("pay the water bill by credit card").
+    """
     lex = lex if lex is not None else elsewhere_lexicon()
     if lex is None or not view:
         return frozenset()
-    return frozenset(name for start, _end, names in lex.find(view)
-                     if origins or not _ORIGIN.search(view[max(0, start - 9):start]) for name in names)
+    spans = lex.find(view)
+    paying = any(PAYING in names for _start, _end, names in spans)
+    found = set()
+    for start, _end, names in spans:
+        if not incidental and _ORIGIN.search(view[max(0, start - 9):start]):
+            continue
+        for name in names - {PAYING}:
+            if incidental or not (paying and MEANS_OF_PAYMENT in lex.expand(name)):
+                found.add(name)
+    return frozenset(found)
 
 
 @lru_cache(maxsize=256)

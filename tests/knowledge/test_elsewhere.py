@@ -28,7 +28,8 @@ def test_another_places_or_providers_service_is_refused(dense_index, monkeypatch
 @pytest.mark.parametrize(("question", "topic"), [
     ("new immigrant from mainland apply public flat 7 years", "hd.new_arrivals_residence"),  # where they came from
     ("返大陸住仲攞唔攞到生果金", "swd.gd_fj_scheme"),  # the entry names Guangdong, a part of the mainland
-    ("公屋租點樣交 可唔可以用網上銀行", "hd.rent_payment"),  # the entry's answer names banks
+    ("公屋租點樣交 可唔可以用網上銀行", "hd.rent_payment"),  # paying: the bank is how, not whose service
+    ("水费可以用信用卡付吗", "wsd.pay_bill"),  # the entry never names credit cards
 ])
 def test_a_name_the_right_entry_covers_or_an_origin_keeps_the_answer(dense_index, question, topic):
     assert dense_index.decide(question, BOT_1823).top == topic
@@ -41,7 +42,7 @@ def test_a_long_message_that_names_a_company_in_passing_keeps_its_answer(dense_i
 
 
 def test_the_factor_lowers_only_entries_that_never_mention_the_name(dense_index):
-    factors = dense_index._elsewhere("can I pay by bank transfer", BOT_1823)
+    factors = dense_index._elsewhere("bank customer service hotline", BOT_1823)
     assert factors is not None
     positions = dense_index._position
     mentioned = dense_index._mentions["bank"]

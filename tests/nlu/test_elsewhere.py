@@ -5,8 +5,8 @@ from nlu.concepts import view_of
 from nlu.elsewhere import names_in, related
 
 
-def names(text: str, origins: bool = True) -> set[str]:
-    return set(names_in(view_of(text), origins=origins))
+def names(text: str, incidental: bool = True) -> set[str]:
+    return set(names_in(view_of(text), incidental=incidental))
 
 
 def test_a_provider_or_place_is_found_in_any_script_and_language():
@@ -23,10 +23,10 @@ def test_ordinary_words_name_nothing():
 
 
 def test_a_name_after_from_says_where_the_citizen_came_from():
-    assert names("I moved here from Shenzhen, how do I open a water account", origins=False) == set()
-    assert names("啱啱由深圳搬返嚟香港", origins=False) == set()
-    assert names("new immigrant from the mainland", origins=False) == set()
-    assert names("minimum wage in Shenzhen", origins=False) == {"shenzhen"}
+    assert names("I moved here from Shenzhen, how do I open a water account", incidental=False) == set()
+    assert names("啱啱由深圳搬返嚟香港", incidental=False) == set()
+    assert names("new immigrant from the mainland", incidental=False) == set()
+    assert names("minimum wage in Shenzhen", incidental=False) == {"shenzhen"}
 
 
 def test_a_place_is_related_to_the_places_around_and_inside_it():
@@ -34,3 +34,10 @@ def test_a_place_is_related_to_the_places_around_and_inside_it():
     assert {"guangdong", "shenzhen"} <= related("mainland")  # an entry about Guangdong is about a part of the mainland
     assert related("towngas") == {"towngas"}
     assert "macau" not in related("mainland")
+
+
+def test_a_means_of_payment_in_a_question_about_paying_is_incidental():
+    assert names("水费可以用信用卡付吗", incidental=False) == set()  # the water bill, paid by card
+    assert names("pay rates at the bank", incidental=False) == set()
+    assert names("信用卡账单可以分期还款吗", incidental=False) == {"credit_card"}  # the card's own bill
+    assert names("octopus card refund deposit how", incidental=False) == {"octopus"}
