@@ -111,6 +111,34 @@ def test_the_sixth_session_words_take_no_other_topic(index, bot: str, question: 
     assert index.decide(question, bot_knowledge_bases(bot)).top == topic
 
 
+@pytest.mark.parametrize(("bot", "question", "topic"), [
+    # Seed round of the sixth session, second pass (2026-12-05): written for the purpose, not case-file
+    # sentences; each fails on the knowledge before that pass (d0d97ca)
+    ("dog_licence", "養兔仔要唔要領牌", None),  # another pet is no dog (養 alone read as keeping a dog)
+    ("1823", "我隻鸚鵡要唔要植晶片", None),  # a parrot's chip is not the dog's microchip
+    ("1823", "1823s opening hours", "1823.hours"),  # "1823s" (no apostrophe) is 1823
+    ("dog_licence", "我下星期要出差 可唔可以叫細佬帶隻狗去續牌", "dog_licence.representative"),  # a business trip
+    ("dog_licence", "I'm away on a business trip next week, can my brother take the dog to renew its licence",
+     "dog_licence.representative"),
+    ("dog_licence", "打狂犬針係咪另外收錢", "dog_licence.vaccination"),  # the vaccine is part of the fee: its answer says so
+    ("tsw", "TSW帳戶分幾類", "tsw.register"),  # kinds of account (幾類)
+    ("1823", "聽講1823乜都可以問 佢係咩嚟", "1823.about"),  # hearsay (聽講) is no language (講)
+    ("dog_licence", "we are emigrating, who do we tell about the new owner of our dog", "dog_licence.change_details"),
+])
+def test_questions_the_seed_missed_in_the_second_pass_are_answered(index, bot: str, question: str,
+                                                                    topic: str | None) -> None:
+    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+
+
+@pytest.mark.parametrize(("bot", "question", "topic"), [
+    ("1823", "移民可唔可以帶隻狗走", None),  # taking a dog abroad stays refused: 移民 is not a change-of-owner word
+    ("dog_licence", "替人養狗要唔要牌", "dog_licence.who_needs"),  # keeping a dog for someone is no representative
+    ("dog_licence", "does the licence fee include the rabies vaccine", "dog_licence.vaccination"),  # as before
+])
+def test_the_second_pass_words_take_no_other_topic(index, bot: str, question: str, topic: str | None) -> None:
+    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+
+
 @pytest.mark.parametrize(("name", "floor"), [
     # 2026-12-05, retrieval only (topic and out-of-scope cases): before -> after this round
     ("eval_dev", 0.96),    # 94.1% -> 96.8% (n=186)
@@ -118,6 +146,7 @@ def test_the_sixth_session_words_take_no_other_topic(index, bot: str, question: 
     ("faq_cases", 0.97),   # 93.9% -> 99.2% (n=244)
     ("seed_dev3", 0.97),   # 94.6% -> 99.1% (n=112)
     ("seed_dev4", 0.97),   # sixth session: 93.9% -> 100% (n=131)
+    ("seed_dev5", 0.95),   # sixth session, second pass: 85.1% -> 96.5% (n=141)
 ])
 def test_the_seed_dev_files_are_answered_and_their_near_misses_refused(index, name: str, floor: float) -> None:
     figures = dev_figures(index, name)
