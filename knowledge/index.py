@@ -328,14 +328,14 @@ class KnowledgeIndex:
                 mentions.setdefault(name, np.zeros(len(self.ranker.items), dtype=bool))[number] = True
         return mentions
 
-    def _elsewhere(self, message: Analysis | str, knowledge_bases: Iterable[str] | None) -> np.ndarray | None:
-        """Per entry, the factor for the other places or providers the message names (None: it names none)."""
+    def _elsewhere(self, view: str, features: frozenset[str], knowledge_bases: Iterable[str] | None) -> np.ndarray | None:
+        """Per entry, the factor for the other places or providers a message (its view and features) names (None: none)."""
         if ELSEWHERE_FACTOR is None:
             return None
-        names = names_in(self._view(message), incidental=False)
+        names = names_in(view, incidental=False)
         if not names:
             return None
-        weight = self.ranker.weigh(self.features(message), knowledge_bases)[1]
+        weight = self.ranker.weigh(features, knowledge_bases)[1]
         fade = min(1.0, max(0.0, (weight - ELSEWHERE_FULL) / (ELSEWHERE_NONE - ELSEWHERE_FULL)))
         factor = ELSEWHERE_FACTOR + (1.0 - ELSEWHERE_FACTOR) * fade
         if factor >= 1.0:
@@ -376,13 +376,14 @@ class KnowledgeIndex:
         """
         return self._scored(message, knowledge_bases, threshold, margin)[0]
 
-    def _scored(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
-                threshold: float | None, margin: float, skip: bool = True) -> tuple[np.ndarray, Cosines | None]:
+    def _scored(self, message: Analysis | str, knowledge_bases: Iterable[str] | None, threshold: float | None,
+                margin: float, skip: bool = True, features: frozenset[str] | None = None) -> tuple[np.ndarray, Cosines | None]:
         """`scores`, with the message's cosines when it was embedded (so `decide` never embeds it twice).
 
         `skip=False` embeds whenever the dense signal serves the bot: the shortcuts below assume the
-        scores are compared as they are, not after a per-entry factor (ELSEWHERE_FACTOR)."""
-        features = self.features(message)
+        scores are compared as they are, not after a per-entry factor (ELSEWHERE_FACTOR). `features`: the
+        message's, when the caller has them already (`decide`)."""
+        features = self.features(message) if features is None else features
         if knowledge_bases is not None and not self.kb_thresholds.keys() & {str(kb) for kb in knowledge_bases}:
             return self._scoped_scores(features, knowledge_bases), None  # the lexical signal alone serves this bot
         lexical = self.ranker.scores(features, knowledge_bases)
@@ -471,8 +472,10 @@ class KnowledgeIndex:
         variant (the confusion check), whose vector is among its entry's, they would always side with it.
         """
         threshold = self.threshold if threshold is None else threshold
-        elsewhere = self._elsewhere(message, knowledge_bases)
-        scores, cosines = self._scored(message, knowledge_bases, threshold, margin, skip=elsewhere is None)
+        view = self._view(message)  # normalised and spell-mended once: both signals read it
+        features = features_of_view(view, self.lexicon)
+        elsewhere = self._elsewhere(view, features, knowledge_bases)
+        scores, cosines = self._scored(message, knowledge_bases, threshold, margin, skip=elsewhere is None, features=features)
         if dense_judge:
             scores = self._dense_judged(message, knowledge_bases, scores, threshold, cosines)
         if elsewhere is not None:

@@ -42,7 +42,8 @@ def test_a_long_message_that_names_a_company_in_passing_keeps_its_answer(dense_i
 
 
 def test_the_factor_lowers_only_entries_that_never_mention_the_name(dense_index):
-    factors = dense_index._elsewhere("bank customer service hotline", BOT_1823)
+    question = "bank customer service hotline"
+    factors = dense_index._elsewhere(dense_index._view(question), dense_index.features(question), BOT_1823)
     assert factors is not None
     positions = dense_index._position
     mentioned = dense_index._mentions["bank"]
