@@ -67,20 +67,6 @@ SCRIPT = ("hello", "狗牌幾錢呀", "I want a checklist", "renewal", "你係�
           "我想renew個dog licence", "switch to English", "how long is a licence valid", "bye")
 
 
-@pytest.fixture(scope="module")
-def runtime(trained_models, tmp_path_factory):
-    import os
-
-    from hkbot.bot_config import load_bots
-    from bots.runtime.agents import load_runtime
-
-    os.environ["HKBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("policies"))
-    try:
-        return load_runtime(load_bots(["dog_licence"])["dog_licence"], trained_models["dog_licence"], in_memory=True)
-    finally:
-        del os.environ["HKBOT_DATA_DIR"]
-
-
 def loaded_policies(runtime) -> dict:
     nodes = runtime.agent.processor.graph_runner._instantiated_nodes.values()
     return {type(node._component): node._component for node in nodes if isinstance(getattr(node, "_component", None), Policy)}

@@ -18,20 +18,6 @@ CONVERSATION = ("hello", "狗牌幾錢呀", "I want a checklist", "renewal", "�
 
 
 @pytest.fixture(scope="module")
-def runtime(trained_models, tmp_path_factory):
-    import os
-
-    from hkbot.bot_config import load_bots
-    from bots.runtime.agents import load_runtime
-
-    os.environ["HKBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("processor"))
-    try:
-        return load_runtime(load_bots(["dog_licence"])["dog_licence"], trained_models["dog_licence"], in_memory=True)
-    finally:
-        del os.environ["HKBOT_DATA_DIR"]
-
-
-@pytest.fixture(scope="module")
 def agent(runtime) -> Agent:
     return runtime.agent
 

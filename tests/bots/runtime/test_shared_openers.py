@@ -14,20 +14,6 @@ import pytest
 from bots.training.evaluate import Case, run_cases
 
 
-@pytest.fixture(scope="module")
-def runtime(trained_models, tmp_path_factory):
-    import os
-
-    from hkbot.bot_config import load_bots
-    from bots.runtime.agents import load_runtime
-
-    os.environ["HKBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("openers"))
-    try:
-        return load_runtime(load_bots(["dog_licence"])["dog_licence"], trained_models["dog_licence"], in_memory=True)
-    finally:
-        del os.environ["HKBOT_DATA_DIR"]
-
-
 @pytest.mark.parametrize(("text", "label"), [
     ("hi, i've got a question", "greet"),
     ("你好，有問題想問下", "greet"),
