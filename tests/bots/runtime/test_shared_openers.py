@@ -31,3 +31,18 @@ from bots.training.evaluate import Case, run_cases
 def test_openers_and_corrections_get_their_shared_intent(runtime, text: str, label: str) -> None:
     [outcome] = asyncio.run(run_cases({"dog_licence": runtime}, [Case("dog_licence", text, label, "test")]))
     assert outcome.got == label, outcome
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    # Seventh session (2026-12-05): mainland chat openers, short thanks, one-word yeses and formal
+    # corrections, not in the training data; each was refused as out of scope by the models before it
+    ("亲 在不在", "greet"),
+    ("嗨 在不在呀", "greet"),
+    ("谢谢啦，帮大忙了", "thanks"),
+    ("ya", "affirm"),
+    ("嗯嗯", "affirm"),
+    ("並非這個", "deny"),
+])
+def test_chat_openers_short_thanks_and_yeses_get_their_shared_intent(runtime, text: str, label: str) -> None:
+    [outcome] = asyncio.run(run_cases({"dog_licence": runtime}, [Case("dog_licence", text, label, "test")]))
+    assert outcome.got == label, outcome
