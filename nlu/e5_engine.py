@@ -261,7 +261,7 @@ FLOAT_PROJECTIONS = ("fo",)
 
 
 #: Lowest cosine, on CALIBRATION, between the int8 graph's vectors and the float graph's that a build
-#: accepts (0.998-1.0 here). On a CPU whose int8 instructions saturate (no VNNI) or from a damaged file,
+#: accepts (0.999 or more here). On a CPU whose int8 instructions saturate (no VNNI) or from a damaged file,
 #: the build fails instead, and the caller answers with the lexical signal alone.
 SELF_CHECK = 0.99
 
