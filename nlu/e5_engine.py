@@ -332,17 +332,18 @@ def _graph(model: _ModelFile, ranges: dict[str, np.ndarray] | None, expose: Sequ
 
     def linear(x: str, name: str, matrix: np.ndarray, bias: np.ndarray) -> str:
         """x @ matrix.T + bias; in int8: x / s quantised as it runs, (matrix * s) with one scale per output."""
-        nodes.append(helper.make_node("Identity", [x], [name + ".in"]))
+        if name + ".in" in expose:  # calibration reads the input under this name
+            nodes.append(helper.make_node("Identity", [x], [name + ".in"]))
+            x = name + ".in"
         bias_name = constant(f"{name}.b", bias.astype(np.float32))
         if ranges is None or name.rsplit(".", 1)[-1] in FLOAT_PROJECTIONS:
-            product = op("MatMul", [name + ".in", constant(f"{name}.w", np.ascontiguousarray(matrix.T.astype(np.float32)))])
+            product = op("MatMul", [x, constant(f"{name}.w", np.ascontiguousarray(matrix.T.astype(np.float32)))])
             return op("Add", [product, bias_name])
         smooth = np.maximum(ranges[name + ".in"], 1e-5) ** SMOOTHING / np.maximum(np.abs(matrix).max(axis=0), 1e-5) ** (1 - SMOOTHING)
-        smooth = np.maximum(smooth, 1e-5)
         moved = matrix * smooth[None, :]
         scale = np.maximum(np.abs(moved).max(axis=1), 1e-12) / 127.0
         quantised = np.clip(np.rint(moved / scale[:, None]), -127, 127).astype(np.int8)
-        shrunk = op("Mul", [name + ".in", constant(f"{name}.s", (1.0 / smooth).astype(np.float32))])
+        shrunk = op("Mul", [x, constant(f"{name}.s", (1.0 / smooth).astype(np.float32))])
         return op("DynamicQuantizeMatMul", [
             shrunk, constant(f"{name}.q", np.ascontiguousarray(quantised.T)),
             constant(f"{name}.scale", scale.astype(np.float32)), "", bias_name], domain="com.microsoft")

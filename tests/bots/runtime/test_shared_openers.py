@@ -27,13 +27,6 @@ from bots.training.evaluate import Case, run_cases
     ("你好，想問狗牌幾錢", "dog_licence.fee"),
     ("我想問下點樣申請貓牌", "out_of_scope"),
     ("How do I bring my dog into Hong Kong from overseas?", "out_of_scope"),
-])
-def test_openers_and_corrections_get_their_shared_intent(runtime, text: str, label: str) -> None:
-    [outcome] = asyncio.run(run_cases({"dog_licence": runtime}, [Case("dog_licence", text, label, "test")]))
-    assert outcome.got == label, outcome
-
-
-@pytest.mark.parametrize(("text", "label"), [
     # Seventh session (2026-12-05): mainland chat openers, short thanks, one-word yeses and formal
     # corrections, not in the training data; each was refused as out of scope by the models before it
     ("亲 在不在", "greet"),
@@ -43,6 +36,6 @@ def test_openers_and_corrections_get_their_shared_intent(runtime, text: str, lab
     ("嗯嗯", "affirm"),
     ("並非這個", "deny"),
 ])
-def test_chat_openers_short_thanks_and_yeses_get_their_shared_intent(runtime, text: str, label: str) -> None:
+def test_openers_corrections_and_short_replies_get_their_shared_intent(runtime, text: str, label: str) -> None:
     [outcome] = asyncio.run(run_cases({"dog_licence": runtime}, [Case("dog_licence", text, label, "test")]))
     assert outcome.got == label, outcome
