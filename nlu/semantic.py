@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -42,6 +43,11 @@ MAX_CHARS = 300
 MEMORY_CACHE_SIZE = 50_000
 #: Environment variable: `off` switches the dense signal off (lexical retrieval only).
 ENV = "HKBOT_SEMANTIC"
+#: Another model key's cache file untouched this long is deleted when the current one is written
+#: (an upgrade leaves the old release's vectors behind; a process still on it keeps its file fresh).
+STALE_CACHE_SECONDS = 14 * 24 * 3600
+#: A half-written temporary file older than this belongs to a process that died while writing.
+STALE_TEMPORARY_SECONDS = 3600
 
 
 class Encoder:
@@ -122,6 +128,7 @@ class _DiskCache:
         self.path = Path(directory) / f"e5-{model_key}.npz"
         self._lock = threading.Lock()
         self._loaded: dict[str, np.ndarray] | None = None
+        self._pruned = False
 
     def _all(self) -> dict[str, np.ndarray]:
         if self._loaded is None:
@@ -151,6 +158,23 @@ class _DiskCache:
                 os.replace(temporary, self.path)
             except OSError as error:  # a read-only disk only costs start-up time
                 logger.warning("Could not write the embedding cache %s: %s", self.path, error)
+                return
+            if not self._pruned:
+                self._pruned = True
+                self._prune(time.time())
+
+    def _prune(self, now: float) -> None:
+        """Delete other model keys' files unused for STALE_CACHE_SECONDS and dead writers' temporaries."""
+        for other in self.path.parent.glob("e5-*.npz"):
+            if other == self.path:
+                continue
+            limit = STALE_TEMPORARY_SECONDS if other.name.endswith(".tmp.npz") else STALE_CACHE_SECONDS
+            try:
+                if now - other.stat().st_mtime > limit:
+                    other.unlink()
+                    logger.info("Removed the stale embedding cache file %s", other)
+            except OSError as error:  # another process removed it first, or no permission: harmless
+                logger.debug("Could not remove %s: %s", other, error)
 
 
 _engines: dict[int, E5Engine] = {}

@@ -42,6 +42,25 @@ def test_knowledge_vectors_are_kept_on_disk_and_read_back_by_the_next_process(tm
     assert np.allclose(second.embed_many(["如何繳交水費？", "water deposit refund"]), vectors)
 
 
+def test_writing_the_cache_removes_other_releases_files_left_unused_and_dead_writers_temporaries(tmp_path):
+    import os
+    import time
+
+    day = 24 * 3600
+    old_release = tmp_path / "e5-0123456789ab.npz"
+    recent_release = tmp_path / "e5-ba9876543210.npz"  # another process may still be on it
+    dead_temporary = tmp_path / "e5-0123456789ab.999.1.tmp.npz"
+    unrelated = tmp_path / "notes.npz"
+    for path, age in ((old_release, 30 * day), (recent_release, 2 * day), (dead_temporary, 2 * 3600), (unrelated, 90 * day)):
+        path.write_bytes(b"x")
+        os.utime(path, (time.time() - age, time.time() - age))
+    encoder = semantic.Encoder(tmp_path)
+    encoder.embed_many(["水費單"])
+    assert not old_release.exists() and not dead_temporary.exists()
+    assert recent_release.exists() and unrelated.exists()
+    assert (tmp_path / f"e5-{encoder._model_key()}.npz").exists()
+
+
 def test_the_disk_cache_moves_with_the_var_folder_unless_it_is_named(tmp_path, monkeypatch):
     monkeypatch.delenv("HKBOT_EMBEDDING_CACHE", raising=False)
     monkeypatch.setenv("HKBOT_VAR_DIR", str(tmp_path / "var"))
