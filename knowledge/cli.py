@@ -76,7 +76,7 @@ def validate_command(args: argparse.Namespace) -> int:
     entries = loaded.entries if loaded else []
     problems.extend(loaded.problems if loaded else [])
     warnings = []
-    if entries and not problems:  # confusion is only worth reading on knowledge that loads
+    if loaded and entries and not problems:  # confusion is only worth reading on knowledge that loads
         from knowledge.index import KnowledgeIndex  # start-up: the index is ~0.4 s of numpy and NLU
 
         warnings = confusion_warnings(KnowledgeIndex(entries, vocabularies=loaded.vocabularies))
@@ -133,7 +133,8 @@ def search_command(args: argparse.Namespace) -> int:
     print(f"{args.bot} ({', '.join(kbs)}), threshold {result.threshold:.2f}")
     for match in result.matches:
         mark = "*" if match.id == result.top else ("~" if match.id in result.ambiguous else " ")
-        title = store.entry(match.id).title.get("en", "") if store.entry(match.id) else ""
+        entry = store.entry(match.id)
+        title = entry.title.get("en", "") if entry else ""
         print(f" {mark} {match.score:.3f}  {match.id:<34} {title}")
     if result.top is None:
         print("   no entry reaches the threshold: the bot answers out_of_scope")

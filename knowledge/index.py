@@ -216,6 +216,8 @@ class KnowledgeIndex:
         right: dict[str, list[float]] = {}
         row = 0
         ranker, rows, starts = self.ranker, self._dense_rows, self._dense_starts
+        if fused and (rows is None or starts is None):
+            raise ValueError("a fused leave-one-out needs the knowledge's vectors")
         for number, item in enumerate(ranker.items):
             groups = [item.group]
             languages = [lang for lang, _text in self.entries[item.id].variants()]
@@ -224,7 +226,7 @@ class KnowledgeIndex:
                     row += 1
                     continue
                 scores = ranker.scores(variant, groups, without_variant=row)
-                if fused:
+                if fused and rows is not None and starts is not None:
                     own = starts[number] + position
                     gate = min(1.0, ranker.coverage(variant, groups) / FULL_COVERAGE)
                     scores = self._fuse(scores, *self._dense(rows[own], without_row=own), gate, groups)
@@ -243,7 +245,7 @@ class KnowledgeIndex:
         self._on = np.array([1.0 if item.group in sparse else 0.0 for item in self.ranker.items])
         fused = self._leave_one_out(fused=True)
         self.kb_thresholds = {
-            kb: float(min(HIGHEST_THRESHOLD, max(LOWEST_THRESHOLD, TOPIC_THRESHOLD_SHARE * np.percentile(fused[kb], 25))))
+            kb: min(HIGHEST_THRESHOLD, max(LOWEST_THRESHOLD, TOPIC_THRESHOLD_SHARE * float(np.percentile(fused[kb], 25))))
             if fused.get(kb) else DEFAULT_THRESHOLD for kb in sparse}
         self._scale = np.array([DEFAULT_THRESHOLD / self.kb_thresholds.get(item.group, DEFAULT_THRESHOLD)
                                 for item in self.ranker.items])
@@ -269,6 +271,9 @@ class KnowledgeIndex:
 
     def _dense_matrix(self, entries: Sequence[Entry]) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Unit vectors of every entry's variants and titles, entry by entry (one contiguous run each)."""
+        if self.encoder is None:
+            return None, None
+        encoder = self.encoder
         texts: list[str] = []
         starts: list[int] = []
         for entry in self.ranker.items:
@@ -279,7 +284,7 @@ class KnowledgeIndex:
         if not texts:
             return None, None
         try:
-            return self.encoder.embed_many(texts, persist=self._persist), np.array(starts, dtype=np.int64)
+            return encoder.embed_many(texts, persist=self._persist), np.array(starts, dtype=np.int64)
         except Exception:  # the lexical signal alone still answers
             logger.exception("Embedding the knowledge failed; FAQ retrieval uses its lexical signal only")
             self.encoder = None
@@ -287,6 +292,9 @@ class KnowledgeIndex:
 
     def _answer_matrix(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """Unit passage vectors of every entry's title + answer (without its source line), English then Chinese."""
+        if self.encoder is None:
+            return None, None
+        encoder = self.encoder
         texts: list[str] = []
         starts: list[int] = []
         for item in self.ranker.items:
@@ -297,18 +305,21 @@ class KnowledgeIndex:
                 answer = answer.rstrip().removesuffix("Source:").removesuffix("資料來源：").strip()
                 texts.append(f"{entry.title.get(language, '')}. {answer}")
         try:
-            return self.encoder.embed_many(texts, passages=True, persist=self._persist), np.array(starts, dtype=np.int64)
+            return encoder.embed_many(texts, passages=True, persist=self._persist), np.array(starts, dtype=np.int64)
         except Exception:
             logger.exception("Embedding the answers failed; the dense signal uses the questions only")
             return None, None
 
     def _dense(self, vector: np.ndarray, without_row: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per entry: the best question cosine and the best answer cosine of a message's vector."""
-        cosines = self._dense_rows @ vector
+        rows, starts = self._dense_rows, self._dense_starts
+        if rows is None or starts is None:
+            raise ValueError("the dense signal is off for this index")
+        cosines = rows @ vector
         if without_row is not None:
             cosines[without_row] = -1.0
-        questions = np.maximum.reduceat(cosines, self._dense_starts)
-        if self._answer_rows is None:
+        questions = np.maximum.reduceat(cosines, starts)
+        if self._answer_rows is None or self._answer_starts is None:
             return questions, np.full(len(questions), -1.0)
         return questions, np.maximum.reduceat(self._answer_rows @ vector, self._answer_starts)
 
@@ -412,6 +423,8 @@ class KnowledgeIndex:
     def _cosines(self, original: str) -> Cosines | None:
         """The message's cosines to every entry's questions and answers, or None when embedding fails."""
         # The knowledge is written in Hong Kong Traditional: a Simplified question is embedded in that script.
+        if self.encoder is None:
+            return None
         try:
             vector = self.encoder.embed(to_traditional(original))
         except Exception:
@@ -546,7 +559,7 @@ def index_for(snapshot, previous: KnowledgeIndex | None = None) -> KnowledgeInde
             return index
         event = _building.get(key)
         builder = event is None
-        if builder:
+        if event is None:
             event = _building[key] = threading.Event()
     if not builder:
         if previous is not None:

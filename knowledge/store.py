@@ -98,7 +98,8 @@ def fingerprint(entries: Iterable[Entry], vocabularies: dict[str, Vocabulary] | 
     digest = hashlib.sha256()
     for entry in sorted(entries, key=lambda e: e.id):
         digest.update(repr(entry.to_dict()).encode("utf-8"))
-    for kb in sorted(vocabularies or {}):
+    vocabularies = vocabularies or {}
+    for kb in sorted(vocabularies):
         digest.update(repr((kb, vocabularies[kb].to_dict())).encode("utf-8"))
     return digest.hexdigest()[:16]
 
@@ -136,7 +137,7 @@ class KnowledgeStore:
     """Serves the last good snapshot of a knowledge source and reloads it when the source changes."""
 
     def __init__(self, source: KnowledgeSource | Path | str) -> None:
-        self.source: KnowledgeSource = source if hasattr(source, "load") else DirectorySource(source)
+        self.source: KnowledgeSource = DirectorySource(source) if isinstance(source, (Path, str)) else source
         self._snapshot = Snapshot(version=0)
         self._index = None  # the last index built for this store
         self._problems: list[Problem] = []

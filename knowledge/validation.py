@@ -338,7 +338,8 @@ class _FileValidator:
                 self.problem(value.line, f"Vocabulary concept '{concept_id}' is not a valid name.",
                              "Name a concept in lower-case letters, digits and '_', e.g. `water_meter`.")
                 continue
-            terms_node, implies = value, []
+            terms_node: Located | None = value
+            implies: list[str] = []
             if isinstance(value.value, yaml.MappingNode):
                 parts = self.mapping(value.value, f"Vocabulary concept '{concept_id}'") or {}
                 for key, part in parts.items():
@@ -447,7 +448,8 @@ class _FileValidator:
         for rel in related or ():
             if not TOPIC_ID.match(rel):
                 self.problem(fields["related"].line, f"{label} relates to '{rel}', which is not a topic id.", RELATED_FIX)
-        if len(self.problems) > before or None in (entry_id, title, answer, questions, source, updated, kb):
+        if (len(self.problems) > before or entry_id is None or title is None or answer is None or questions is None
+                or source is None or updated is None or kb is None):
             return None
         return Entry(
             id=entry_id, kb=kb, title=title, answer=answer, questions=questions, source=source,
