@@ -91,7 +91,7 @@ def tsw_checklist(applicant: str) -> Checklist:
             "Checklist for registering a company on Trade Single Window. Account type: Company (Administrator). Please have ready:",
             "公司登記貿易單一窗口清單。帳戶類別：公司（管理員）。請預備：",
         )
-        items = (
+        items: tuple[dict[str, str], ...] = (
             _t("the administrator's HKID card or travel document", "管理員的香港身份證或旅行證件"),
             _t("the company's Business Registration certificate", "公司的商業登記證"),
             _t("an authorisation letter for the administrator", "委任管理員的授權書"),

@@ -33,7 +33,8 @@ def send_fallback(dispatcher: CollectingDispatcher, context: Context, department
     named = department_sentence(department, language)
     if named:
         text += " " + named
-    same_phone = named and context.bot and context.bot.handoff.phone.replace(" ", "") == department.hotline.replace(" ", "")
+    same_phone = bool(named and department and context.bot
+                      and context.bot.handoff.phone.replace(" ", "") == department.hotline.replace(" ", ""))
     if context.bot and context.bot.handoff.phone.replace(" ", "") != HOTLINE and not same_phone:
         text += " " + sentence(
             "department_hotline", language,
@@ -42,7 +43,7 @@ def send_fallback(dispatcher: CollectingDispatcher, context: Context, department
     say(
         dispatcher, text, language=language, label="out_of_scope", kind="fallback",
         buttons=[button(sentence("talk_to_officer", language), "ask_human")],
-        phone=HOTLINE, bot=context.bot_label, department=department.kb if named else "",
+        phone=HOTLINE, bot=context.bot_label, department=department.kb if named and department else "",
     )
 
 

@@ -39,7 +39,7 @@ class ActionRecordFeedback(Action):
         topic = next(tracker.get_latest_entity_values("topic"), None)
         verdict = str(next(tracker.get_latest_entity_values("helpful"), "")).strip().lower()
         helpful = True if verdict in YES else False if verdict in NO else None
-        if helpful is None or entry_for(context.bot, topic) is None:
+        if helpful is None or topic is None or entry_for(context.bot, topic) is None:
             logger.warning("Ignoring feedback with topic %r and verdict %r", topic, verdict)
         else:
             feedback_store().record(context.bot_label, topic, helpful, tracker.sender_id)

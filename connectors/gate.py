@@ -125,7 +125,7 @@ class GatedOutput(OutputChannel):
         self.numbered = numbered
         self.payload_bytes = payload_bytes
 
-    def name(self) -> str:  # type: ignore[override]  # the channel's own name (responses per channel)
+    def name(self) -> str:  # the channel's own name (responses per channel)
         return self.inner.name()
 
     def __getattr__(self, attribute: str) -> Any:  # e.g. a collecting channel's `messages`

@@ -83,7 +83,7 @@ class BotSocketIOInput(SocketIOInput):
             config = getattr(getattr(getattr(request, "app", None), "ctx", None), "hkbot_bots", {}).get(bot) if request else None
             return origin_allowed(origin, environ.get("HTTP_HOST", ""), config_value(config, "allowed_origins", ()))
 
-        self.sio.eio.cors_allowed_origins = allowed  # type: ignore[union-attr]
+        self.sio.eio.cors_allowed_origins = allowed
         self.sio.on("session_request", namespace=self.namespace)(self._session_request)  # replaces Rasa's
         self.on_new_message = on_new_message
         self.sio.on(self.user_message_evt, namespace=self.namespace)(self._user_uttered)  # replaces Rasa's
@@ -92,7 +92,7 @@ class BotSocketIOInput(SocketIOInput):
     def _address(self, sid: str) -> str:
         """The client's address, as the other channels see it (bots.server.limits.client_address)."""
         try:
-            environ = self.sio.get_environ(sid, namespace=self.namespace) or {}  # type: ignore[union-attr]
+            environ = self.sio.get_environ(sid, namespace=self.namespace) or {}
         except Exception:
             environ = {}
         request = environ.get("sanic.request")
@@ -109,18 +109,18 @@ class BotSocketIOInput(SocketIOInput):
         refusal = shared_limits().check_frame(self.bot, f"socketio:{session_id}", self._address(sid))
         if refusal is not None:
             logger.warning("bot=%s channel=socketio refused a session (%s)", self.bot, refusal.code)
-            await self.sio.emit("session_refused", {"code": refusal.code}, room=sid, namespace=self.namespace)  # type: ignore[union-attr]
+            await self.sio.emit("session_refused", {"code": refusal.code}, room=sid, namespace=self.namespace)
             return
-        await self.sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)  # type: ignore[union-attr]
+        await self.sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
         if self.session_persistence:
-            await self.sio.enter_room(sid, session_id, namespace=self.namespace)  # type: ignore[union-attr]
-        await self.sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)  # type: ignore[union-attr]
+            await self.sio.enter_room(sid, session_id, namespace=self.namespace)
+        await self.sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
     async def _user_uttered(self, sid: str, data: Any) -> None:
         """A citizen's message, in the conversation of ITS socket (the id `session_request` gave it)."""
         data = data if isinstance(data, dict) else {}
         try:
-            session = await self.sio.get_session(sid, namespace=self.namespace)  # type: ignore[union-attr]
+            session = await self.sio.get_session(sid, namespace=self.namespace)
         except KeyError:
             session = {}
         session_id = session.get("session_id")

@@ -396,11 +396,12 @@ class Conversation:
         resumed = session_ids.verify(self.bot, requested)  # only ids this server issued
         if requested and not resumed:
             logger.info("A %s chat socket asked for a conversation id this server did not issue; a new one starts", self.bot)
-        await self._bind(requested if resumed else session_ids.issue(self.bot))
+        sender = str(requested) if resumed else session_ids.issue(self.bot)
+        await self._bind(sender)
         history: list[dict[str, Any]] = []
         if resumed:
             try:
-                history = await conversation_history(self.app, self.bot, self.sender)
+                history = await conversation_history(self.app, self.bot, sender)
             except Exception:
                 logger.exception("Could not read the history of a %s conversation", self.bot)
         await send_frame(
