@@ -44,7 +44,7 @@ MEMORY_CACHE_SIZE = 50_000
 #: Environment variable: `off` switches the dense signal off (lexical retrieval only).
 ENV = "HKBOT_SEMANTIC"
 #: Another model key's cache file untouched this long is deleted when the current one is written
-#: (an upgrade leaves the old release's vectors behind; a process still on it keeps its file fresh).
+#: (an upgrade leaves the old release's vectors behind; a file a running release still writes to stays fresh).
 STALE_CACHE_SECONDS = 14 * 24 * 3600
 #: A half-written temporary file older than this belongs to a process that died while writing.
 STALE_TEMPORARY_SECONDS = 3600
