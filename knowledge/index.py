@@ -101,6 +101,14 @@ RESCUE_ANSWER_LEAD = 0.02
 #: Two answering entries within RERANK_MARGIN of each other swap when both cosines prefer the runner-up
 #: (dev files of 2026-12-05, third round, docs/new-knowledge.md: 6 dev questions mended, 1 broken). None turns it off.
 RERANK_MARGIN: float | None = 0.02
+#: Further down, an entry of the top's knowledge base within WIDE_RERANK_MARGIN of it takes its place when its question cosine leads
+#: the top's by WIDE_RERANK_QUESTION_LEAD and its answer cosine is no lower: the lexical signal weighs the words
+#: two close topics share ("1823", "complain", "AFCD") as much as the one that tells them apart, which the
+#: sentence reads ("moved house, tell AFCD my new address": who needs a licence -> change of details). Below
+#: the threshold it orders what FaqRetriever's confirmed band may answer. Chosen on the dev files of 2026-12-05,
+#: ninth session (docs/new-knowledge.md): 5 of 3011 dev questions mended, none broken. None turns it off.
+WIDE_RERANK_MARGIN: float | None = 0.15
+WIDE_RERANK_QUESTION_LEAD = 0.03
 #: A message that names a place or organisation outside Hong Kong's government services (nlu/data/elsewhere.txt:
 #: Shenzhen, Macau, Towngas, CLP, a bank) is usually about that place's or company's own service: every entry
 #: whose own texts (questions, titles, answers) never mention the name, nor a place around or inside it, has its
@@ -504,7 +512,8 @@ class KnowledgeIndex:
     def _dense_judged(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
                       scores: np.ndarray, threshold: float, cosines: Cosines | None = None) -> np.ndarray:
         """The scores after the dense cosines' own say: a confident top just under the threshold is lifted
-        to it (RESCUE_*), and a close runner-up both cosines prefer swaps with the top (RERANK_MARGIN).
+        to it (RESCUE_*), and a close runner-up both cosines prefer swaps with the top (RERANK_MARGIN), as does a
+        further one the sentence clearly prefers (WIDE_RERANK_*).
         `cosines` are the message's, when `scores` already embedded it."""
         if self.encoder is None or self._dense_rows is None or len(scores) < 2:
             return scores
@@ -513,7 +522,8 @@ class KnowledgeIndex:
         best, runner = float(scores[first]), float(scores[second])
         rescue = RESCUE_GAP is not None and threshold - RESCUE_GAP <= best < threshold
         rerank = RERANK_MARGIN is not None and best >= threshold and runner > 0 and best - runner <= RERANK_MARGIN
-        if not (rescue or rerank):
+        wide = WIDE_RERANK_MARGIN is not None and runner > 0 and best - runner <= WIDE_RERANK_MARGIN
+        if not (rescue or rerank or wide):
             return scores
         cosines = cosines if cosines is not None else self._cosines(_original(message))
         if cosines is None:
@@ -523,9 +533,18 @@ class KnowledgeIndex:
             inside = self.ranker.group_mask(knowledge_bases)
             questions, answers = np.where(inside, questions, -1.0), np.where(inside, answers, -1.0)
         scores = scores.copy()
-        if rerank:
-            if questions[second] > questions[first] and answers[second] > answers[first]:
-                scores[first], scores[second] = runner, best
+        if rerank and questions[second] > questions[first] and answers[second] > answers[first]:
+            scores[first], scores[second] = runner, best
+            return scores
+        if wide:
+            near = (scores > 0) & (scores >= best - float(WIDE_RERANK_MARGIN or 0.0))
+            near &= self.ranker.group_mask([self.ranker.items[first].group])  # close topics of one department
+            near &= (questions >= questions[first] + WIDE_RERANK_QUESTION_LEAD) & (answers >= answers[first])
+            if near.any():
+                rival = int(np.argmax(np.where(near, questions + answers, -np.inf)))
+                scores[first], scores[rival] = scores[rival], best
+                return scores
+        if not rescue:
             return scores
         question_lead = questions[first] - float(np.delete(questions, first).max())
         answer_lead = answers[first] - float(np.delete(answers, first).max())

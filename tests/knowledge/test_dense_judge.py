@@ -53,6 +53,33 @@ def test_a_close_top_two_is_reranked_by_the_cosines(dense_index, monkeypatch, qu
     assert dense_index.decide(question, bot).top == lexical_top
 
 
+@pytest.mark.parametrize(("question", "bot", "topic", "lexical_top"), [
+    # Dev questions (seed_dev7, seed_dev9, english_dev2): two topics of one knowledge base share most words
+    # ("AFCD", "1823", "departments"); the one the sentence is about is 0.05-0.15 behind lexically, and its
+    # question cosine leads by 0.03 or more, its answer cosine too.
+    ("moved to a new flat last week, do i have to tell afcd my new address for the dog", BOT_1823,
+     "dog_licence.change_details", "dog_licence.who_needs"),
+    ("i moved house last week, do i have to tell AFCD my dog's new address", BOT_1823,
+     "dog_licence.change_details", "dog_licence.who_needs"),
+    ("1823 handle which govt depts", BOT_1823, "1823.departments", "1823.complaint"),
+])
+def test_a_topic_the_sentence_clearly_prefers_moves_up(dense_index, monkeypatch, question, bot, topic, lexical_top) -> None:
+    assert dense_index.decide(question, bot).matches[0].id == topic
+    monkeypatch.setattr(index_module, "WIDE_RERANK_MARGIN", None)
+    assert dense_index.decide(question, bot).matches[0].id == lexical_top
+
+
+def test_the_wide_rerank_stays_inside_the_top_knowledge_base(dense_index, monkeypatch) -> None:
+    # eval_dev2's near-miss: without the limit, a dog licence topic the cosines prefer took the place of another
+    # department's top, and the 1823 bot's confirmed band then answered a fishing licence with a dog licence.
+    question = "Where can I renew my fishing licence?"
+    monkeypatch.setattr(index_module, "WIDE_RERANK_MARGIN", None)
+    lexical = dense_index.decide(question, BOT_1823).matches[0]
+    monkeypatch.undo()
+    reranked = dense_index.decide(question, BOT_1823).matches[0]
+    assert reranked.group == lexical.group
+
+
 @pytest.mark.parametrize(("short", "full"), [
     ("5 ppl 17 yrs old", "5 people 17 years old"),
     ("old aircon bracket", "old air conditioner bracket"),
