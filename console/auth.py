@@ -228,7 +228,7 @@ def _record_failure(name: str, address: str, device: str | None, url: str | None
 def _succeeded(name: str, address: str, device: str | None, url: str | None) -> str:
     """Forget this name's failures from this address or browser; the browser is known from now on. Returns its token."""
     now = time.time()
-    token = device if _device_hash(device) else secrets.token_urlsafe(32)
+    token = device if device and _device_hash(device) else secrets.token_urlsafe(32)  # `_device_hash` is "" without a device
     key = _key(DEVICE, name, _device_hash(token))
     table = store.login_failures
     with store.engine(url).begin() as connection:
@@ -265,6 +265,8 @@ def log_in(name: str, password: str, address: str, url: str | None = None, devic
         named = name and not audit.is_automatic(name)
         audit.record(name if named else audit.ANONYMOUS, "login.failed", address, "" if named or not name else f"name={name}", url)
         raise AuthError("The user name or password is not right.")
+    if row is None:  # cannot be: `ok` needs a row
+        raise RuntimeError("log-in accepted without a user row")
     token = _succeeded(name, address, device, url)
     if _hasher.check_needs_rehash(row["password_hash"]):
         with store.engine(url).begin() as connection:

@@ -53,6 +53,12 @@ class _ConsoleStore:
             self._engine = _engine(self.url)
         return self._engine
 
+    def _existing_engine(self) -> sa.engine.Engine:
+        """`engine`, for the helpers of methods that have already returned when there is none."""
+        if self.engine is None:  # cannot be: every caller checks `engine` first
+            raise RuntimeError("the console database does not exist")
+        return self.engine
+
 
 class _PseudonymRows(_ConsoleStore):
     """Rows keyed by `sender_hash`, with `bot` and `at` columns."""
@@ -75,7 +81,7 @@ class _PseudonymRows(_ConsoleStore):
 
     def _old(self, retention: Retention) -> list[tuple[str, Any]]:
         """(bot, condition on rows of that bot older than its cut-off)."""
-        with self.engine.connect() as connection:
+        with self._existing_engine().connect() as connection:
             bots = [row[0] for row in connection.execute(sa.select(self.table.c.bot).distinct())]
         return [(bot, (self.table.c.bot == bot) & (self.table.c.at < retention.cutoff(bot))) for bot in bots if retention.covers(bot)]
 
@@ -99,7 +105,7 @@ class _PseudonymRows(_ConsoleStore):
         return rekeyed, touched
 
     def _count(self, condition: Any) -> int:
-        with self.engine.connect() as connection:
+        with self._existing_engine().connect() as connection:
             return int(connection.execute(sa.select(sa.func.count()).select_from(self.table).where(condition)).scalar() or 0)
 
 
@@ -140,7 +146,7 @@ class Handoffs(_ConsoleStore):
     def _ids(self, request: SubjectRequest) -> list[int]:
         table = store.handoffs
         query = sa.select(table.c.id).where(table.c.sender.in_(request.identities) & _bots(table, request))
-        with self.engine.connect() as connection:
+        with self._existing_engine().connect() as connection:
             return [row[0] for row in connection.execute(query)]
 
     def export(self, request: SubjectRequest) -> list[dict[str, Any]]:
@@ -157,7 +163,7 @@ class Handoffs(_ConsoleStore):
 
     def _delete_ids(self, ids: list[int]) -> int:
         deleted = 0
-        with self.engine.begin() as connection:
+        with self._existing_engine().begin() as connection:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
                 deleted += connection.execute(store.handoff_messages.delete().where(store.handoff_messages.c.handoff_id.in_(chunk))).rowcount
@@ -228,7 +234,7 @@ class AuditQuotes(_ConsoleStore):
         return [] if self.engine is None else self._matches(request)
 
     def _remove(self, lines: list[dict[str, Any]]) -> int:
-        with self.engine.begin() as connection:
+        with self._existing_engine().begin() as connection:
             for line in lines:
                 column = QUOTING_ACTIONS[line["action"]]
                 connection.execute(store.audit.update().where(store.audit.c.id == line["id"]).values({column: REMOVED}))

@@ -50,8 +50,11 @@ def _handoff(row) -> Handoff:
                    row["taken_at"], row["closed_at"], row["agent"])
 
 
-def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[str, str]], url: str | None = None) -> Handoff:
-    """Queue a conversation (or return the one already open) with its transcript so far."""
+def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[str, str]], url: str | None = None) -> Handoff | None:
+    """Queue a conversation (or return the one already open) with its transcript so far.
+
+    None only if the new handoff was erased before it could be read back (a subject erasure at that moment).
+    """
     current = find_open(bot, sender, url)
     if current is not None:
         return current

@@ -45,12 +45,16 @@ def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def language_gaps(item: Mapping[str, Any]) -> set[str]:
     """The gaps of one entry, as GAP_OPTIONS keys: a missing answer, title or questions, or too few questions."""
     gaps: set[str] = set()
-    answers = item.get("answer") if isinstance(item.get("answer"), Mapping) else {}
-    titles = item.get("title") if isinstance(item.get("title"), Mapping) else {}
-    questions = item.get("questions") if isinstance(item.get("questions"), Mapping) else {}
+    answers = _mapping(item.get("answer"))
+    titles = _mapping(item.get("title"))
+    questions = _mapping(item.get("questions"))
     for lang in REQUIRED_ANSWER_LANGUAGES:
         if not _text(answers.get(lang)):
             gaps.add(f"answer:{lang}")
@@ -142,7 +146,7 @@ def _texts(item: Mapping[str, Any], language: str | None) -> list[str]:
 class KnowledgeFilter:
     """Applies Criteria to a list of entries; counts what each choice of one filter would leave given the others."""
 
-    def __init__(self, items: Iterable[Mapping[str, Any]], bot_kbs: Mapping[str, Iterable[str]],
+    def __init__(self, items: Iterable[dict[str, Any]], bot_kbs: Mapping[str, Iterable[str]],
                  changed: set[str] | None = None) -> None:
         self.items = [i for i in items if not is_vocabulary(i)]  # a vocabulary has its own page, it is not an entry
         self.bot_kbs = {name: set(kbs) for name, kbs in bot_kbs.items()}

@@ -263,8 +263,8 @@ async def try_bots(app: Sanic, bots: Mapping[str, Any], text: str) -> list[dict[
         faq = parse.get("faq") or {}
         intent = parse.get("intent") or {}
         language = parse.get("language") if isinstance(parse.get("language"), str) else "zh-Hant"
-        top = store.entry(faq.get("top")) if faq.get("top") else None
-        matches = [{**m, "title": (store.entry(m["id"]).title_in("en") if store.entry(m["id"]) else m["id"])}
+        top = store.entry(faq["top"]) if faq.get("top") else None
+        matches = [{**m, "title": (entry.title_in("en") if (entry := store.entry(m["id"])) else m["id"])}
                    for m in faq.get("matches") or []]
         results.append({
             "bot": name, "intent": intent.get("name"), "confidence": intent.get("confidence"), "language": language,

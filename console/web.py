@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from sanic import Request, Sanic
-from sanic.response import HTTPResponse
+from sanic.response import BaseHTTPResponse
 
 from bots.runtime.hooks import SESSION_END_HOOKS, TURN_LISTENERS, hooks_of
 from console import proxy
@@ -35,7 +35,7 @@ def register(app: Sanic, bots: Mapping[str, Any]) -> None:
     app.register_listener(finish_captures, "before_server_stop")
 
 
-async def strict_transport_security(request: Request, resp: HTTPResponse) -> None:
+async def strict_transport_security(request: Request, resp: BaseHTTPResponse) -> None:
     """HSTS on every console answer that went out over https, so the browser never falls back to http."""
     if request.path.startswith("/console") and resp is not None:
         value = proxy.hsts_header(request)

@@ -180,6 +180,7 @@ def bench_load_command(args: argparse.Namespace) -> int:
         print(f"hkbot bench load: {error}. Install them with `scripts/services.sh install` (root).")
         return 1
     replicas: list[Process] = []
+    bases: list[str] = []  # each replica's base URL, in the order of `replicas`
     try:
         database_url = services.new_database("hkbot_bench")
         KnowledgeDatabase(database_url)
@@ -190,12 +191,12 @@ def bench_load_command(args: argparse.Namespace) -> int:
             port = _free_port()
             env = {**_env(scratch / name), **shared}
             process = Process(f"replica {name}", [_bin("hkbot"), "serve", "--port", str(port), "--bots", bot], env, scratch / f"{name}.log")
-            process.url = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
             replicas.append(process.start())
+            bases.append(f"http://127.0.0.1:{port}")
         with ThreadPoolExecutor(2) as pool:
-            starts = list(pool.map(lambda p: p.wait_http(f"{p.url}/health"), replicas))
+            starts = list(pool.map(lambda p, base: p.wait_http(f"{base}/health"), replicas, bases))
         say(f"  two replicas up in {max(starts):.0f} s (started side by side), PostgreSQL + Redis from scripts/services.sh")
-        webhooks = [f"{p.url}/bots/{bot}/webhooks/rest/webhook" for p in replicas]
+        webhooks = [f"{base}/bots/{bot}/webhooks/rest/webhook" for base in bases]
         os.environ["HKBOT_KNOWLEDGE_DB"] = database_url  # calibrate against the knowledge the replicas serve
         scripts = calibrate(webhooks[0], bot, conversations, say)
 

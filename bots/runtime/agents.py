@@ -211,7 +211,7 @@ class BotTrackerStore(WrappingTrackerStore):
         return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self._sync().save(_PrefixedView(tracker, self.key(tracker.sender_id)))  # type: ignore[arg-type]
+        await self._sync().save(_PrefixedView(tracker, self.key(tracker.sender_id)))
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         return self._own(await self._sync().retrieve(self.key(sender_id)), sender_id)

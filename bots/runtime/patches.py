@@ -77,7 +77,7 @@ def prepare_action_validation() -> None:
 
     setattr(validate, _INSTALLED, True)
     validate.rasa_original = RemoteAction._validate_action_result  # type: ignore[attr-defined]
-    RemoteAction._validate_action_result = validate  # type: ignore[method-assign]
+    RemoteAction._validate_action_result = validate
 
 
 def remember_event_types() -> None:
@@ -105,7 +105,7 @@ def remember_event_types() -> None:
 
     setattr(resolve_by_type, _INSTALLED, True)
     resolve_by_type.rasa_original = original  # type: ignore[attr-defined]
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 def compare_with_one_empty_domain() -> None:
@@ -125,7 +125,7 @@ def compare_with_one_empty_domain() -> None:
 
     setattr(is_empty, _INSTALLED, True)
     is_empty.rasa_original = Domain.is_empty  # type: ignore[attr-defined]
-    Domain.is_empty = is_empty  # type: ignore[method-assign]
+    Domain.is_empty = is_empty
 
 
 _APPLIED = "_hkbot_applied_events"
@@ -189,7 +189,7 @@ def remember_applied_events() -> None:
 
     setattr(applied_events, _INSTALLED, True)
     applied_events.rasa_original = DialogueStateTracker.applied_events  # type: ignore[attr-defined]
-    DialogueStateTracker.applied_events = applied_events  # type: ignore[method-assign]
+    DialogueStateTracker.applied_events = applied_events
 
 
 class _LogArgumentCopies:
@@ -247,7 +247,7 @@ def build_action_calls_from_kept_json() -> None:
             return original(self, tracker, domain)
         # Rasa's body with the tracker's state without events (EventVerbosity.NONE), then the events.
         current_state = tracker.current_state
-        tracker.current_state = lambda verbosity=EventVerbosity.NONE: current_state(EventVerbosity.NONE)  # type: ignore[method-assign]
+        tracker.current_state = lambda verbosity=EventVerbosity.NONE: current_state(EventVerbosity.NONE)
         try:
             body = original(self, tracker, domain)
         finally:
@@ -256,7 +256,7 @@ def build_action_calls_from_kept_json() -> None:
 
     setattr(action_call_format, _INSTALLED, True)
     action_call_format.rasa_original = original  # type: ignore[attr-defined]
-    RemoteAction._action_call_format = action_call_format  # type: ignore[method-assign]
+    RemoteAction._action_call_format = action_call_format
 
 
 #: Every patch, in the order `install()` applies them.

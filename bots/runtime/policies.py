@@ -137,7 +137,7 @@ class IncrementalRulePolicy(IncrementalStates, RulePolicy):
         """Rasa's load; the loaded policy's rules no longer change, so its matches may be remembered."""
         policy = super().load(*args, **kwargs)
         policy.remembers_matches = True
-        return policy  # type: ignore[return-value]
+        return policy
 
     def _applicable(self, lookup: Dict[Text, Text], index: int, state: State) -> FrozenSet[Text]:
         frozen = _frozen(state)

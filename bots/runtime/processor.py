@@ -78,7 +78,7 @@ class HkbotProcessor(MessageProcessor):
         """
         if prediction.events or type(action) not in READ_ONLY_ACTIONS or "copy" in vars(tracker) or not speedups_allowed("read-only actions"):
             return await super()._run_action(action, tracker, output_channel, nlg, prediction)
-        tracker.copy = lambda: tracker  # type: ignore[method-assign]  # for Rasa's `temporary_tracker = tracker.copy()` only
+        tracker.copy = lambda: tracker  # for Rasa's `temporary_tracker = tracker.copy()` only
         try:
             return await super()._run_action(action, tracker, output_channel, nlg, prediction)
         finally:

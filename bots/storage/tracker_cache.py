@@ -66,6 +66,8 @@ class CachedTrackerStore(WrappingTrackerStore):
     @cached_property
     def rows(self) -> EventRows:
         """The per-turn queries on the SQL store's events table, run on its engine's driver."""
+        if self.sql is None:  # cannot be: `save` and `retrieve` pass through before reading rows without an SQL store
+            raise RuntimeError("no SQL tracker store to read rows from")
         return EventRows(self.sql.engine, self.sql.SQLEvent.__table__)
 
     def version(self, sender_id: str) -> Version:
