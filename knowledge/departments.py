@@ -9,13 +9,17 @@ refused as a whole by validation; its department keeps the last good version rea
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from collections import Counter
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from knowledge.live import knowledge_folder
 from knowledge.schema import Department, Entry
 from knowledge.store import DirectorySource
+from nlu.script import to_traditional
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +68,35 @@ class DepartmentDirectory:
         if preferred and preferred.publishes(host):
             return preferred
         return next((d for d in departments.values() if d.publishes(host)), None)
+
+
+def names_of(department: Department, hotline: bool = True) -> tuple[re.Pattern[str], ...]:
+    """How a message names a department: its names and short names (whole words in English), its hotline's digits."""
+    patterns = []
+    for name in {*department.name.values(), *department.short_name.values()}:
+        name = name.strip().lower()
+        if name.isdigit():
+            patterns.append(re.compile(rf"(?<!\d){name}(?!\d)"))
+        elif name.isascii():
+            patterns.append(re.compile(rf"\b{re.escape(name)}\b"))
+        elif name:
+            patterns.append(re.compile(re.escape(name)))
+    digits = re.sub(r"\D", "", department.hotline)
+    if hotline and digits:  # "2824 5000" as written or run together; never inside a longer number
+        patterns.append(re.compile(r"(?<!\d)" + r"\s?".join(digits) + r"(?!\d)"))
+    return tuple(patterns)
+
+
+def named_in(text: str, knowledge_bases: Iterable[str], directory: DepartmentDirectory | None = None) -> frozenset[str]:
+    """The knowledge bases (of those given) whose department the text names: by name, short name or hotline.
+
+    A hotline several departments share (AFCD and EMSD take enquiries through 1823) names none of them;
+    it still names the department whose name it is (the 1823 knowledge base)."""
+    departments_ = (directory or departments()).all()
+    hotlines = Counter(re.sub(r"\D", "", d.hotline) for d in departments_.values())
+    text = to_traditional(text).lower()
+    return frozenset(kb for kb in map(str, knowledge_bases) if kb in departments_ and any(
+        p.search(text) for p in names_of(departments_[kb], hotline=hotlines[re.sub(r"\D", "", departments_[kb].hotline)] == 1)))
 
 
 _directories: dict[str, DepartmentDirectory] = {}

@@ -122,6 +122,13 @@ WIDE_RERANK_QUESTION_LEAD = 0.03
 ELSEWHERE_FACTOR: float | None = 0.6
 ELSEWHERE_FULL = 15.0
 ELSEWHERE_NONE = 35.0
+#: In a bot that answers several knowledge bases, a message that names some of them (their department's name,
+#: short name or hotline: `knowledge.departments.named_in`; "1823" names the hotline's own knowledge base) is
+#: about those: the entries of the others have their score multiplied by NAMED_FACTOR. A caller who has told
+#: its situation first ("my water pipe burst at 3am, will anyone at 1823 pick up?") asks about the service
+#: named; on the dev files of 2026-12-05 (ninth session), of 349 questions to the 1823 bot that name 1823, none
+#: expects another department's topic. Chosen there (docs/new-knowledge.md). None turns it off.
+NAMED_FACTOR: float | None = 0.6
 #: How many matches the parse data carries.
 TOP_MATCHES = 5
 #: A message's cosines to every entry: to its question variants and titles, and to its answers.
@@ -486,16 +493,21 @@ class KnowledgeIndex:
 
     def decide(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
                threshold: float | None = None, margin: float = AMBIGUITY_MARGIN,
-               top: int = TOP_MATCHES, dense_judge: bool = True) -> FaqResult:
+               top: int = TOP_MATCHES, dense_judge: bool = True, named: Iterable[str] = ()) -> FaqResult:
         """Matches plus the decision: the top topic if it reaches the threshold, and close alternatives.
 
         `dense_judge=False` leaves out the cosines' own say (`_dense_judged`): for an entry's own question
         variant (the confusion check), whose vector is among its entry's, they would always side with it.
+        `named`: the knowledge bases the message names (`knowledge.departments.named_in`, NAMED_FACTOR).
         """
         threshold = self.threshold if threshold is None else threshold
+        knowledge_bases = None if knowledge_bases is None else [str(kb) for kb in knowledge_bases]
         view = self._view(message)  # normalised and spell-mended once: both signals read it
         features = features_of_view(view, self.lexicon)
         elsewhere = self._elsewhere(view, features, knowledge_bases)
+        others = self._unnamed(knowledge_bases, named)
+        if others is not None:
+            elsewhere = others if elsewhere is None else elsewhere * others
         scores, cosines = self._scored(message, knowledge_bases, threshold, margin, skip=elsewhere is None, features=features)
         if dense_judge:
             scores = self._dense_judged(message, knowledge_bases, scores, threshold, cosines)
@@ -508,6 +520,15 @@ class KnowledgeIndex:
         best = scores[self._position[matches[0].id]]
         ambiguous = tuple(m.id for m in matches[1:] if scores[self._position[m.id]] >= best - margin)
         return FaqResult(matches, threshold, matches[0].id, ambiguous)
+
+    def _unnamed(self, knowledge_bases: list[str] | None, named: Iterable[str]) -> np.ndarray | None:
+        """Per entry, NAMED_FACTOR for the knowledge bases the message does not name, when it names some of the bot's."""
+        if NAMED_FACTOR is None or knowledge_bases is None or len(knowledge_bases) < 2:
+            return None
+        chosen = {str(kb) for kb in named} & set(knowledge_bases)
+        if not chosen or chosen == set(knowledge_bases):
+            return None
+        return np.where(self.ranker.group_mask(chosen), 1.0, NAMED_FACTOR)
 
     def _dense_judged(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
                       scores: np.ndarray, threshold: float, cosines: Cosines | None = None) -> np.ndarray:
