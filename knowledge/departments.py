@@ -70,6 +70,10 @@ class DepartmentDirectory:
         return next((d for d in departments.values() if d.publishes(host)), None)
 
 
+def _digits(hotline: str) -> str:
+    return re.sub(r"\D", "", hotline)
+
+
 def names_of(department: Department, hotline: bool = True) -> tuple[re.Pattern[str], ...]:
     """How a message names a department: its names and short names (whole words in English), its hotline's digits."""
     patterns = []
@@ -81,7 +85,7 @@ def names_of(department: Department, hotline: bool = True) -> tuple[re.Pattern[s
             patterns.append(re.compile(rf"\b{re.escape(name)}\b"))
         elif name:
             patterns.append(re.compile(re.escape(name)))
-    digits = re.sub(r"\D", "", department.hotline)
+    digits = _digits(department.hotline)
     if hotline and digits:  # "2824 5000" as written or run together; never inside a longer number
         patterns.append(re.compile(r"(?<!\d)" + r"\s?".join(digits) + r"(?!\d)"))
     return tuple(patterns)
@@ -92,11 +96,17 @@ def named_in(text: str, knowledge_bases: Iterable[str], directory: DepartmentDir
 
     A hotline several departments share (AFCD and EMSD take enquiries through 1823) names none of them;
     it still names the department whose name it is (the 1823 knowledge base)."""
-    departments_ = (directory or departments()).all()
-    hotlines = Counter(re.sub(r"\D", "", d.hotline) for d in departments_.values())
+    known = (directory or departments()).all()
+    shared = Counter(_digits(d.hotline) for d in known.values())
     text = to_traditional(text).lower()
-    return frozenset(kb for kb in map(str, knowledge_bases) if kb in departments_ and any(
-        p.search(text) for p in names_of(departments_[kb], hotline=hotlines[re.sub(r"\D", "", departments_[kb].hotline)] == 1)))
+    named = set()
+    for kb in map(str, knowledge_bases):
+        department = known.get(kb)
+        if department is None:
+            continue
+        if any(p.search(text) for p in names_of(department, hotline=shared[_digits(department.hotline)] == 1)):
+            named.add(kb)
+    return frozenset(named)
 
 
 _directories: dict[str, DepartmentDirectory] = {}
