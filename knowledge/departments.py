@@ -9,17 +9,13 @@ refused as a whole by validation; its department keeps the last good version rea
 from __future__ import annotations
 
 import logging
-import re
 import threading
-from collections import Counter
 from pathlib import Path
-from typing import Iterable
 from urllib.parse import urlsplit
 
 from knowledge.live import knowledge_folder
 from knowledge.schema import Department, Entry
 from knowledge.store import DirectorySource
-from nlu.script import to_traditional
 
 logger = logging.getLogger(__name__)
 
@@ -68,45 +64,6 @@ class DepartmentDirectory:
         if preferred and preferred.publishes(host):
             return preferred
         return next((d for d in departments.values() if d.publishes(host)), None)
-
-
-def _digits(hotline: str) -> str:
-    return re.sub(r"\D", "", hotline)
-
-
-def names_of(department: Department, hotline: bool = True) -> tuple[re.Pattern[str], ...]:
-    """How a message names a department: its names and short names (whole words in English), its hotline's digits."""
-    patterns = []
-    for name in {*department.name.values(), *department.short_name.values()}:
-        name = name.strip().lower()
-        if name.isdigit():
-            patterns.append(re.compile(rf"(?<!\d){name}(?!\d)"))
-        elif name.isascii():
-            patterns.append(re.compile(rf"\b{re.escape(name)}\b"))
-        elif name:
-            patterns.append(re.compile(re.escape(name)))
-    digits = _digits(department.hotline)
-    if hotline and digits:  # "2824 5000" as written or run together; never inside a longer number
-        patterns.append(re.compile(r"(?<!\d)" + r"\s?".join(digits) + r"(?!\d)"))
-    return tuple(patterns)
-
-
-def named_in(text: str, knowledge_bases: Iterable[str], directory: DepartmentDirectory | None = None) -> frozenset[str]:
-    """The knowledge bases (of those given) whose department the text names: by name, short name or hotline.
-
-    A hotline several departments share (AFCD and EMSD take enquiries through 1823) names none of them;
-    it still names the department whose name it is (the 1823 knowledge base)."""
-    known = (directory or departments()).all()
-    shared = Counter(_digits(d.hotline) for d in known.values())
-    text = to_traditional(text).lower()
-    named = set()
-    for kb in map(str, knowledge_bases):
-        department = known.get(kb)
-        if department is None:
-            continue
-        if any(p.search(text) for p in names_of(department, hotline=shared[_digits(department.hotline)] == 1)):
-            named.add(kb)
-    return frozenset(named)
 
 
 _directories: dict[str, DepartmentDirectory] = {}

@@ -106,9 +106,12 @@ RERANK_MARGIN: float | None = 0.02
 #: two close topics share ("1823", "complain", "AFCD") as much as the one that tells them apart, which the
 #: sentence reads ("moved house, tell AFCD my new address": who needs a licence -> change of details). Below
 #: the threshold it orders what FaqRetriever's confirmed band may answer. Chosen on the dev files of 2026-12-05,
-#: ninth session (docs/new-knowledge.md): 5 of 3011 dev questions mended, none broken. None turns it off.
+#: ninth session (docs/new-knowledge.md): 5 of 3,231 dev questions mended, none broken. None turns it off.
 WIDE_RERANK_MARGIN: float | None = 0.15
 WIDE_RERANK_QUESTION_LEAD = 0.03
+#: ... only for a top at most this far under the threshold (FaqRetriever's confirmed band starts 0.10 under
+#: it): further down the order changes no answer, and the message is not embedded for it.
+WIDE_RERANK_BELOW = 0.10
 #: A message that names a place or organisation outside Hong Kong's government services (nlu/data/elsewhere.txt:
 #: Shenzhen, Macau, Towngas, CLP, a bank) is usually about that place's or company's own service: every entry
 #: whose own texts (questions, titles, answers) never mention the name, nor a place around or inside it, has its
@@ -122,13 +125,6 @@ WIDE_RERANK_QUESTION_LEAD = 0.03
 ELSEWHERE_FACTOR: float | None = 0.6
 ELSEWHERE_FULL = 15.0
 ELSEWHERE_NONE = 35.0
-#: In a bot that answers several knowledge bases, a message that names some of them (their department's name,
-#: short name or hotline: `knowledge.departments.named_in`; "1823" names the hotline's own knowledge base) is
-#: about those: the entries of the others have their score multiplied by NAMED_FACTOR. A caller who has told
-#: its situation first ("my water pipe burst at 3am, will anyone at 1823 pick up?") asks about the service
-#: named; on the dev files of 2026-12-05 (ninth session), of 349 questions to the 1823 bot that name 1823, none
-#: expects another department's topic. Chosen there (docs/new-knowledge.md). None turns it off.
-NAMED_FACTOR: float | None = 0.6
 #: How many matches the parse data carries.
 TOP_MATCHES = 5
 #: A message's cosines to every entry: to its question variants and titles, and to its answers.
@@ -493,21 +489,16 @@ class KnowledgeIndex:
 
     def decide(self, message: Analysis | str, knowledge_bases: Iterable[str] | None = None,
                threshold: float | None = None, margin: float = AMBIGUITY_MARGIN,
-               top: int = TOP_MATCHES, dense_judge: bool = True, named: Iterable[str] = ()) -> FaqResult:
+               top: int = TOP_MATCHES, dense_judge: bool = True) -> FaqResult:
         """Matches plus the decision: the top topic if it reaches the threshold, and close alternatives.
 
         `dense_judge=False` leaves out the cosines' own say (`_dense_judged`): for an entry's own question
         variant (the confusion check), whose vector is among its entry's, they would always side with it.
-        `named`: the knowledge bases the message names (`knowledge.departments.named_in`, NAMED_FACTOR).
         """
         threshold = self.threshold if threshold is None else threshold
-        knowledge_bases = None if knowledge_bases is None else [str(kb) for kb in knowledge_bases]
         view = self._view(message)  # normalised and spell-mended once: both signals read it
         features = features_of_view(view, self.lexicon)
         elsewhere = self._elsewhere(view, features, knowledge_bases)
-        others = self._unnamed(knowledge_bases, named)
-        if others is not None:
-            elsewhere = others if elsewhere is None else elsewhere * others
         scores, cosines = self._scored(message, knowledge_bases, threshold, margin, skip=elsewhere is None, features=features)
         if dense_judge:
             scores = self._dense_judged(message, knowledge_bases, scores, threshold, cosines)
@@ -521,14 +512,11 @@ class KnowledgeIndex:
         ambiguous = tuple(m.id for m in matches[1:] if scores[self._position[m.id]] >= best - margin)
         return FaqResult(matches, threshold, matches[0].id, ambiguous)
 
-    def _unnamed(self, knowledge_bases: list[str] | None, named: Iterable[str]) -> np.ndarray | None:
-        """Per entry, NAMED_FACTOR for the knowledge bases the message does not name, when it names some of the bot's."""
-        if NAMED_FACTOR is None or knowledge_bases is None or len(knowledge_bases) < 2:
-            return None
-        chosen = {str(kb) for kb in named} & set(knowledge_bases)
-        if not chosen or chosen == set(knowledge_bases):
-            return None
-        return np.where(self.ranker.group_mask(chosen), 1.0, NAMED_FACTOR)
+    def _has_near_sibling(self, scores: np.ndarray, first: int, floor: float) -> bool:
+        """Whether another entry of the first's knowledge base scores above 0 and at least `floor` (WIDE_RERANK_*)."""
+        sibling = self.ranker.group_mask([self.ranker.items[first].group]) & (scores > 0) & (scores >= floor)
+        sibling[first] = False
+        return bool(sibling.any())
 
     def _dense_judged(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
                       scores: np.ndarray, threshold: float, cosines: Cosines | None = None) -> np.ndarray:
@@ -543,7 +531,8 @@ class KnowledgeIndex:
         best, runner = float(scores[first]), float(scores[second])
         rescue = RESCUE_GAP is not None and threshold - RESCUE_GAP <= best < threshold
         rerank = RERANK_MARGIN is not None and best >= threshold and runner > 0 and best - runner <= RERANK_MARGIN
-        wide = WIDE_RERANK_MARGIN is not None and runner > 0 and best - runner <= WIDE_RERANK_MARGIN
+        wide = WIDE_RERANK_MARGIN is not None and best >= threshold - WIDE_RERANK_BELOW and self._has_near_sibling(
+            scores, first, best - WIDE_RERANK_MARGIN)
         if not (rescue or rerank or wide):
             return scores
         cosines = cosines if cosines is not None else self._cosines(_original(message))
@@ -559,7 +548,8 @@ class KnowledgeIndex:
             return scores
         if wide:
             near = (scores > 0) & (scores >= best - float(WIDE_RERANK_MARGIN or 0.0))
-            near &= self.ranker.group_mask([self.ranker.items[first].group])  # close topics of one department
+            near &= self.ranker.group_mask([self.ranker.items[first].group])  # close topics of one department:
+            # across departments, near-misses' cosines are too alike to trust
             near &= (questions >= questions[first] + WIDE_RERANK_QUESTION_LEAD) & (answers >= answers[first])
             if near.any():
                 rival = int(np.argmax(np.where(near, questions + answers, -np.inf)))

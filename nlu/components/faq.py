@@ -47,7 +47,6 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge.departments import named_in
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 from knowledge.live import shared_store
 
@@ -117,14 +116,12 @@ class FaqRetriever(GraphComponent, IntentClassifier):
     def retrieve(self, text: str) -> FaqResult:
         """The decision for one text against this bot's knowledge bases (live index)."""
         threshold = self.config["threshold"]
-        knowledge_bases = self.config["knowledge_bases"]
         return self.store.index().decide(
             text,
-            knowledge_bases,
+            self.config["knowledge_bases"],
             threshold=None if threshold is None else float(threshold),
             margin=float(self.config["ambiguity_margin"]),
             top=int(self.config["top"]),
-            named=named_in(text, knowledge_bases) if knowledge_bases else (),
         )
 
     def _process(self, message: Message, text: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.db_store import DatabaseSource, KnowledgeDatabase
-from knowledge.departments import DepartmentDirectory, named_in
+from knowledge.departments import DepartmentDirectory
 from knowledge.validation import load_directory, parse_text
 
 SEED = Path(__file__).resolve().parents[2] / "knowledge" / "seed"
@@ -126,18 +126,3 @@ def test_source_labels_name_the_department_from_the_knowledge_not_a_code_map(tmp
     assert source_label("https://www.wsd.gov.hk/en/fee.html", "en", "wsd") == "Source: Water Authority website"
     assert source_label("https://www.wsd.gov.hk/en/fee.html", "zh-Hans") == "资料来源：水务局网页"
     assert source_label("https://www.info.gov.hk/gia/x.htm", "en") == "Source: Information Services Department website"
-
-
-@pytest.mark.parametrize(("text", "named"), [
-    ("1823幾點收工", {"1823"}),  # AFCD and EMSD take enquiries through 1823 too: a shared hotline names neither
-    ("does 1823 handle Water Supplies Department questions", {"1823", "wsd"}),
-    ("水务署电话几号", {"wsd"}),  # Simplified reads as the Traditional name
-    ("call 2824 5000 tomorrow", {"wsd"}),
-    ("call 28245000 tomorrow", {"wsd"}),  # a hotline run together
-    ("order number 282450001", set()),  # never inside a longer number
-    ("tell AFCD my new address", {"dog_licence"}),  # a short name
-    ("which housing departments are there", set()),  # whole words in English
-    ("how much is the dog licence fee", set()),
-])
-def test_a_message_names_a_department_by_name_short_name_or_hotline(text: str, named: set[str]) -> None:
-    assert named_in(text, SEED_KBS, DepartmentDirectory(SEED)) == named

@@ -178,15 +178,3 @@ def test_an_edited_knowledge_file_answers_within_two_seconds_without_retraining(
         time.sleep(0.1)
     assert after["faq"]["top"] == "dog_licence.microchip" and after["intent"]["name"] == "faq"
     assert parse(tiny_agent, "隻狗要唔要植晶片？")["faq"]["top"] == "dog_licence.microchip"
-
-
-def test_the_component_tells_retrieval_which_knowledge_bases_a_message_names(monkeypatch) -> None:
-    # A 1823 bot over the seed knowledge: "1823" names the hotline's own knowledge base (knowledge.departments.named_in),
-    # so a caller's burst pipe told first does not take the question about 1823's hours (seed_dev5).
-    from knowledge.cli import bot_knowledge_bases
-
-    seed = Path(__file__).resolve().parents[2] / "knowledge" / "seed"
-    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(seed))  # departments are read from the served folder
-    retriever = FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823")}, store=KnowledgeStore(seed))
-    result = retriever.retrieve("my water pipe burst at 3am, will anyone pick up if i ring 1823 at that hour")
-    assert result.matches[0].id == "1823.hours"
