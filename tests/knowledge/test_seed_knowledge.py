@@ -213,28 +213,28 @@ def test_questions_the_seed_missed_in_the_ninth_session_are_answered(index, bot:
     assert index.decide(question, bot_knowledge_bases(bot)).top == topic
 
 
-@pytest.mark.parametrize(("name", "floor"), [
+@pytest.mark.parametrize(("name", "floor", "refused_floor"), [
     # 2026-12-05, retrieval only (topic and out-of-scope cases): before -> after this round
-    ("eval_dev", 0.96),    # 94.1% -> 96.8% (n=186)
-    ("eval_dev2", 0.96),   # 94.1% -> 97.6% (n=205)
-    ("faq_cases", 0.97),   # 93.9% -> 99.2% (n=244)
-    ("seed_dev3", 0.97),   # 94.6% -> 99.1% (n=112)
-    ("seed_dev4", 0.97),   # sixth session: 93.9% -> 100% (n=131)
-    ("seed_dev5", 0.95),   # sixth session, second pass: 85.1% -> 96.5% (n=141)
-    ("seed_dev6", 0.90),   # seventh session: 79.5% -> 90.4% (n=166)
-    ("seed_dev7", 0.94),   # eighth session: 92.1% -> 95.6% (n=114)
-    ("seed_dev8", 0.95),   # eighth session: 91.3% -> 97.1% (n=104)
-    ("seed_dev9", 0.94),   # ninth session: 90.6% -> 95.3% (n=106; the wide re-rank counted in both)
-    ("seed_dev10", 0.87),  # ninth session: 80.0% -> 88.6% (n=105)
+    ("eval_dev", 0.96, 0.95),    # 94.1% -> 96.8% (n=186)
+    ("eval_dev2", 0.96, 0.95),   # 94.1% -> 97.6% (n=205)
+    ("faq_cases", 0.97, 0.95),   # 93.9% -> 99.2% (n=244)
+    ("seed_dev3", 0.97, 0.95),   # 94.6% -> 99.1% (n=112)
+    ("seed_dev4", 0.97, 0.95),   # sixth session: 93.9% -> 100% (n=131)
+    ("seed_dev5", 0.95, 0.95),   # sixth session, second pass: 85.1% -> 96.5% (n=141)
+    ("seed_dev6", 0.90, 0.95),   # seventh session: 79.5% -> 90.4% (n=166)
+    ("seed_dev7", 0.94, 0.95),   # eighth session: 92.1% -> 95.6% (n=114)
+    ("seed_dev8", 0.95, 0.95),   # eighth session: 91.3% -> 97.1% (n=104)
+    ("seed_dev9", 0.94, 0.95),   # ninth session: 90.6% -> 95.3% (n=106; the wide re-rank counted in both)
+    # seed_dev10: one of its 17 near-misses answered since it was written ("forgot my eTAX password" finds the
+    # TSW password topic; naming eTAX in TSW's vocabulary would make the 1823 bot's eTAX questions another platform)
+    ("seed_dev10", 0.87, 16 / 17),  # ninth session: 80.0% -> 88.6% (n=105)
+    ("seed_dev11", 0.85, 0.95),  # ninth session: 84.3% -> 86.1% (n=115; callers who tell their situation first)
 ])
-def test_the_seed_dev_files_are_answered_and_their_near_misses_refused(index, name: str, floor: float) -> None:
+def test_the_seed_dev_files_are_answered_and_their_near_misses_refused(index, name: str, floor: float,
+                                                                       refused_floor: float) -> None:
     figures = dev_figures(index, name)
     right, cases = figures.answered + figures.refused, figures.answerable + figures.outside
     assert right / cases >= floor, f"{right}/{cases}"
-    # seed_dev10 has 17 near-misses and one of them answered since it was written ("forgot my eTAX password"
-    # finds the TSW password topic: eTAX is another department's service, and naming it in TSW's vocabulary
-    # would make every eTAX question of the 1823 bot read as another platform)
-    refused_floor = 16 / 17 if name == "seed_dev10" else 0.95
     assert figures.refused / figures.outside >= refused_floor, f"{figures.refused}/{figures.outside} near-misses refused"
 
 
