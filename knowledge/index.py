@@ -518,6 +518,15 @@ class KnowledgeIndex:
         sibling[first] = False
         return bool(sibling.any())
 
+    def _wide_rival(self, scores: np.ndarray, first: int, questions: np.ndarray, answers: np.ndarray) -> int | None:
+        """The entry of the top's knowledge base within WIDE_RERANK_MARGIN that the sentence clearly prefers, if any.
+
+        One knowledge base only: across departments, near-misses' cosines are too alike to trust."""
+        near = (scores > 0) & (scores >= scores[first] - float(WIDE_RERANK_MARGIN or 0.0))
+        near &= self.ranker.group_mask([self.ranker.items[first].group])
+        near &= (questions >= questions[first] + WIDE_RERANK_QUESTION_LEAD) & (answers >= answers[first])
+        return int(np.argmax(np.where(near, questions + answers, -np.inf))) if near.any() else None
+
     def _dense_judged(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
                       scores: np.ndarray, threshold: float, cosines: Cosines | None = None) -> np.ndarray:
         """The scores after the dense cosines' own say: a confident top just under the threshold is lifted
@@ -546,15 +555,10 @@ class KnowledgeIndex:
         if rerank and questions[second] > questions[first] and answers[second] > answers[first]:
             scores[first], scores[second] = runner, best
             return scores
-        if wide:
-            near = (scores > 0) & (scores >= best - float(WIDE_RERANK_MARGIN or 0.0))
-            near &= self.ranker.group_mask([self.ranker.items[first].group])  # close topics of one department:
-            # across departments, near-misses' cosines are too alike to trust
-            near &= (questions >= questions[first] + WIDE_RERANK_QUESTION_LEAD) & (answers >= answers[first])
-            if near.any():
-                rival = int(np.argmax(np.where(near, questions + answers, -np.inf)))
-                scores[first], scores[rival] = scores[rival], best
-                return scores
+        rival = self._wide_rival(scores, first, questions, answers) if wide else None
+        if rival is not None:
+            scores[first], scores[rival] = scores[rival], best
+            return scores
         if not rescue:
             return scores
         question_lead = questions[first] - float(np.delete(questions, first).max())
