@@ -21,7 +21,8 @@ def index(dense_index):
     return dense_index
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: Close seed topics told apart (bot, question, topic; None: refused).
+CLOSE_TOPICS: list[tuple[str, str, str | None]] = [
     # "get a dog licence" is a licence, not the general "got a dog" (a new dog)
     ("dog_licence", "where can i get a dog licence", "dog_licence.where_apply"),
     ("dog_licence", "what do i need to bring to get a dog licence", "dog_licence.documents"),
@@ -49,9 +50,7 @@ def index(dense_index):
     ("tsw", "何謂貿易單一窗口", "tsw.about"),
     ("tsw", "我想登記TSW 要點做", "tsw.register"),
     ("tsw", "how do I open a TSW company account", "tsw.register"),
-])
-def test_close_seed_topics_are_told_apart(index, bot: str, question: str, topic: str) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
 @pytest.mark.parametrize(("bot", "question"), [
@@ -67,17 +66,17 @@ def test_near_misses_stay_under_the_classifier_confirmed_band(index, bot: str, q
     assert not seed or seed[0].score < 0.45, seed[:2]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: Words added for one topic do not take another (bot, question, topic; None: refused).
+FIRST_ROUND_GUARDS: list[tuple[str, str, str | None]] = [
     ("tsw", "用咩browser開TSW好", "tsw.browsers"),  # 開 (open a site) is no account opening
     ("tsw", "之前的申请能复制一份再提交吗", "tsw.draft"),  # "earlier" must not swallow the application
     ("dog_licence", "我移民 隻狗送咗畀朋友養 要通知邊個改資料", "dog_licence.change_details"),
     ("1823", "1823包唔包埋房屋署嘅查詢㗎", "1823.departments"),  # naming one department is still coverage
-])
-def test_words_added_for_one_topic_do_not_take_another(index, bot: str, question: str, topic: str) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: Questions the seed missed in the sixth session, now answered (bot, question, topic; None: refused).
+SIXTH_SESSION: list[tuple[str, str, str | None]] = [
     # Seed round of the sixth session (2026-12-05): questions written for the purpose, not case-file sentences
     ("tsw", "tsw contact number", "tsw.hotline"),  # the dog licence's "contact number" is a registered detail there
     ("1823", "1823管唔管水務署", "1823.departments"),  # 管唔管 X署 asks what 1823 covers; 管 alone is "runs"
@@ -94,24 +93,22 @@ def test_words_added_for_one_topic_do_not_take_another(index, bot: str, question
      "1823.hours"),
     ("dog_licence", "lost the licence paper for my dog", "dog_licence.lost_licence"),  # the licence paper is the licence
     ("dog_licence", "I have to work that day, can my maid bring the dog in for me", "dog_licence.representative"),
-])
-def test_questions_the_seed_missed_in_the_sixth_session_are_answered(index, bot: str, question: str, topic: str) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: The sixth session's words take no other topic (bot, question, topic; None: refused).
+SIXTH_SESSION_GUARDS: list[tuple[str, str, str | None]] = [
     ("dog_licence", "去vet度整狗牌會唔會貴過去漁護署", "dog_licence.fee"),  # 漁護署 is not one of 1823's department names
     ("dog_licence", "Do I have to bring the dog with me to get the licence?", "dog_licence.documents"),  # not the representative's
     ("1823", "1823係邊個部門管㗎", "1823.about"),  # who runs 1823 is still about, beside 管唔管 (coverage)
     # no seed entry names Hong Kong Island: a question naming another provider there stays refused
     ("1823", "Hi, I am moving to a new flat on Hong Kong Island. How do I open an electricity account with HK Electric?",
      None),
-])
-def test_the_sixth_session_words_take_no_other_topic(index, bot: str, question: str, topic: str | None) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: Questions the seed missed in the sixth session's second pass, now answered (bot, question, topic; None: refused).
+SECOND_PASS: list[tuple[str, str, str | None]] = [
     # Seed round of the sixth session, second pass (2026-12-05): written for the purpose, not case-file
     # sentences; each fails on the knowledge before that pass (d0d97ca)
     ("dog_licence", "養兔仔要唔要領牌", None),  # another pet is no dog (養 alone read as keeping a dog)
@@ -124,22 +121,19 @@ def test_the_sixth_session_words_take_no_other_topic(index, bot: str, question: 
     ("tsw", "TSW帳戶分幾類", "tsw.register"),  # kinds of account (幾類)
     ("1823", "聽講1823乜都可以問 佢係咩嚟", "1823.about"),  # hearsay (聽講) is no language (講)
     ("dog_licence", "we are emigrating, who do we tell about the new owner of our dog", "dog_licence.change_details"),
-])
-def test_questions_the_seed_missed_in_the_second_pass_are_answered(index, bot: str, question: str,
-                                                                    topic: str | None) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: The second pass's words take no other topic (bot, question, topic; None: refused).
+SECOND_PASS_GUARDS: list[tuple[str, str, str | None]] = [
     ("1823", "移民可唔可以帶隻狗走", None),  # taking a dog abroad stays refused: 移民 is not a change-of-owner word
     ("dog_licence", "替人養狗要唔要牌", "dog_licence.who_needs"),  # keeping a dog for someone is no representative
     ("dog_licence", "does the licence fee include the rabies vaccine", "dog_licence.vaccination"),  # as before
-])
-def test_the_second_pass_words_take_no_other_topic(index, bot: str, question: str, topic: str | None) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: Questions the seed missed in the seventh session, now answered (bot, question, topic; None: refused).
+SEVENTH_SESSION: list[tuple[str, str, str | None]] = [
     # Seed round of the seventh session (2026-12-05): written for the purpose, not case-file sentences;
     # each fails on the knowledge before that round (c617f43)
     ("1823", "颱風期間打1823仍然有人接聽嗎", "1823.hours"),  # a typhoon is no weather question here
@@ -154,13 +148,11 @@ def test_the_second_pass_words_take_no_other_topic(index, bot: str, question: st
     ("tsw", "开TSW账号要营业执照吗", "tsw.register"),  # the mainland word for a business registration
     ("tsw", "TSW可以申請邊啲許可證", "tsw.phases"),  # which licences TSW takes is the phases topic
     ("tsw", "how do i get a tsw login", "tsw.register"),  # not iAM Smart's login
-])
-def test_questions_the_seed_missed_in_the_seventh_session_are_answered(index, bot: str, question: str,
-                                                                       topic: str | None) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: The seventh session's words take no other topic (bot, question, topic; None: refused).
+SEVENTH_SESSION_GUARDS: list[tuple[str, str, str | None]] = [
     ("1823", "明天會不會打颱風", None),  # a typhoon question without 1823 stays refused
     ("1823", "typhoon signal 8 tomorrow?", None),
     ("1823", "where is the nearest public hospital", None),  # "in hospital" is the owner's reason, not hospitals
@@ -168,12 +160,11 @@ def test_questions_the_seed_missed_in_the_seventh_session_are_answered(index, bo
     ("dog_licence", "換咗新地址要通知邊個", "dog_licence.change_details"),  # 通知 stays a notify word
     ("dog_licence", "狗牌幾耐到期", "dog_licence.validity_renewal"),
     ("tsw", "TSW login唔到 係咪密碼過期", "tsw.password"),  # a login problem is no registration
-])
-def test_the_seventh_session_words_take_no_other_topic(index, bot: str, question: str, topic: str | None) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: Questions the seed missed in the eighth session, now answered (bot, question, topic; None: refused).
+EIGHTH_SESSION: list[tuple[str, str, str | None]] = [
     # Seed round of the eighth session (2026-12-05), on seed_dev7/8 (written from FACTS.md only): written
     # for the purpose, not case-file sentences; each fails on the knowledge before that round (876e952)
     ("dog_licence", "養雀鳥要唔要攞牌", None),  # birds are other pets: 飼養 alone is no dog
@@ -181,25 +172,22 @@ def test_the_seventh_session_words_take_no_other_topic(index, bot: str, question
     ("tsw", "可否複製舊申請 唔使由頭填過", "tsw.draft"),  # copying an application is not retyping it
     ("dog_licence", "the vet already gave my dog a rabies vaccine, is it enough for the licence", "dog_licence.vaccination"),
     ("dog_licence", "狗狗只在家里养 不出门 要办狗证吗", "dog_licence.who_needs"),  # a dog kept indoors
-])
-def test_questions_the_seed_missed_in_the_eighth_session_are_answered(index, bot: str, question: str,
-                                                                      topic: str | None) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: The eighth session's words take no other topic (bot, question, topic; None: refused).
+EIGHTH_SESSION_GUARDS: list[tuple[str, str, str | None]] = [
     ("tsw", "中國國際貿易單一窗口點樣開戶", None),  # the mainland's single window is another system
     ("tsw", "how do I register on China's single window", None),
     ("tsw", "my TSW password has expired, can I reuse an old one?", "tsw.password"),
     ("tsw", "我係公司管理員 點樣幫同事開TSW用戶帳戶", "tsw.register"),  # a company user account
     ("1823", "my dad only speaks Putonghua, will 1823 understand him?", "1823.languages"),
     ("1823", "do i need a licence to keep birds", None),
-])
-def test_the_eighth_session_words_take_no_other_topic(index, bot: str, question: str, topic: str | None) -> None:
-    assert index.decide(question, bot_knowledge_bases(bot)).top == topic
+]
 
 
-@pytest.mark.parametrize(("bot", "question", "topic"), [
+#: Questions the seed missed in the ninth session, now answered (bot, question, topic; None: refused).
+NINTH_SESSION: list[tuple[str, str, str | None]] = [
     # Seed round of the ninth session (2026-12-05), on seed_dev9/10 (written from FACTS.md only): written
     # for the purpose, not case-file sentences; each is refused on the knowledge before that round (ec5dc8c)
     ("tsw", "Is TSW compulsory or can I still use paper forms like before?", "tsw.about"),
@@ -208,8 +196,14 @@ def test_the_eighth_session_words_take_no_other_topic(index, bot: str, question:
     ("tsw", "账户注册好了还需要订阅吗", "tsw.register"),  # subscribing is the register topic's second step
     ("tsw", "系统老是出问题，有热线电话吗", "tsw.hotline"),
     ("tsw", "can I copy last month's licence application", "tsw.draft"),
+]
+
+
+@pytest.mark.parametrize(("bot", "question", "topic"), [
+    *CLOSE_TOPICS, *FIRST_ROUND_GUARDS, *SIXTH_SESSION, *SIXTH_SESSION_GUARDS, *SECOND_PASS, *SECOND_PASS_GUARDS,
+    *SEVENTH_SESSION, *SEVENTH_SESSION_GUARDS, *EIGHTH_SESSION, *EIGHTH_SESSION_GUARDS, *NINTH_SESSION,
 ])
-def test_questions_the_seed_missed_in_the_ninth_session_are_answered(index, bot: str, question: str, topic: str) -> None:
+def test_seed_questions_find_their_topic(index, bot: str, question: str, topic: str | None) -> None:
     assert index.decide(question, bot_knowledge_bases(bot)).top == topic
 
 
