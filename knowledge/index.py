@@ -512,20 +512,23 @@ class KnowledgeIndex:
         ambiguous = tuple(m.id for m in matches[1:] if scores[self._position[m.id]] >= best - margin)
         return FaqResult(matches, threshold, matches[0].id, ambiguous)
 
-    def _has_near_sibling(self, scores: np.ndarray, first: int, floor: float) -> bool:
-        """Whether another entry of the first's knowledge base scores above 0 and at least `floor` (WIDE_RERANK_*)."""
-        sibling = self.ranker.group_mask([self.ranker.items[first].group]) & (scores > 0) & (scores >= floor)
-        sibling[first] = False
-        return bool(sibling.any())
+    def _wide_siblings(self, scores: np.ndarray, first: int, threshold: float) -> np.ndarray | None:
+        """The other entries of the top's knowledge base within WIDE_RERANK_MARGIN of it, None when the wide re-rank cannot apply.
 
-    def _wide_rival(self, scores: np.ndarray, first: int, questions: np.ndarray, answers: np.ndarray) -> int | None:
-        """The entry of the top's knowledge base within WIDE_RERANK_MARGIN that the sentence clearly prefers, if any.
+        One knowledge base only: across departments, near-misses' cosines are too alike to trust. Nor for a top more
+        than WIDE_RERANK_BELOW under the threshold: there the order changes no answer, and the message need not be embedded."""
+        best = float(scores[first])
+        if WIDE_RERANK_MARGIN is None or best < threshold - WIDE_RERANK_BELOW:
+            return None
+        siblings = self.ranker.group_mask([self.ranker.items[first].group]) & (scores > 0) & (scores >= best - WIDE_RERANK_MARGIN)
+        siblings[first] = False
+        return siblings if siblings.any() else None
 
-        One knowledge base only: across departments, near-misses' cosines are too alike to trust."""
-        near = (scores > 0) & (scores >= scores[first] - float(WIDE_RERANK_MARGIN or 0.0))
-        near &= self.ranker.group_mask([self.ranker.items[first].group])
-        near &= (questions >= questions[first] + WIDE_RERANK_QUESTION_LEAD) & (answers >= answers[first])
-        return int(np.argmax(np.where(near, questions + answers, -np.inf))) if near.any() else None
+    @staticmethod
+    def _wide_rival(siblings: np.ndarray, first: int, questions: np.ndarray, answers: np.ndarray) -> int | None:
+        """The sibling the sentence clearly prefers to the top (question cosine WIDE_RERANK_QUESTION_LEAD ahead, answer no lower)."""
+        preferred = siblings & (questions >= questions[first] + WIDE_RERANK_QUESTION_LEAD) & (answers >= answers[first])
+        return int(np.argmax(np.where(preferred, questions + answers, -np.inf))) if preferred.any() else None
 
     def _dense_judged(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
                       scores: np.ndarray, threshold: float, cosines: Cosines | None = None) -> np.ndarray:
@@ -540,9 +543,8 @@ class KnowledgeIndex:
         best, runner = float(scores[first]), float(scores[second])
         rescue = RESCUE_GAP is not None and threshold - RESCUE_GAP <= best < threshold
         rerank = RERANK_MARGIN is not None and best >= threshold and runner > 0 and best - runner <= RERANK_MARGIN
-        wide = WIDE_RERANK_MARGIN is not None and best >= threshold - WIDE_RERANK_BELOW and self._has_near_sibling(
-            scores, first, best - WIDE_RERANK_MARGIN)
-        if not (rescue or rerank or wide):
+        siblings = self._wide_siblings(scores, first, threshold)
+        if not (rescue or rerank or siblings is not None):
             return scores
         cosines = cosines if cosines is not None else self._cosines(_original(message))
         if cosines is None:
@@ -555,7 +557,7 @@ class KnowledgeIndex:
         if rerank and questions[second] > questions[first] and answers[second] > answers[first]:
             scores[first], scores[second] = runner, best
             return scores
-        rival = self._wide_rival(scores, first, questions, answers) if wide else None
+        rival = None if siblings is None else self._wide_rival(siblings, first, questions, answers)
         if rival is not None:
             scores[first], scores[rival] = scores[rival], best
             return scores
