@@ -46,6 +46,7 @@ def _text(value: Any) -> str:
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
+    """A field that should be a per-language mapping, or an empty one when an edited entry holds something else."""
     return value if isinstance(value, Mapping) else {}
 
 
