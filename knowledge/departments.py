@@ -9,13 +9,18 @@ refused as a whole by validation; its department keeps the last good version rea
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from collections import Counter
 from pathlib import Path
+from typing import Iterable
 from urllib.parse import urlsplit
 
 from knowledge.live import knowledge_folder
 from knowledge.schema import Department, Entry
 from knowledge.store import DirectorySource
+from nlu.clauses import clauses
+from nlu.script import to_traditional
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +82,59 @@ def departments() -> DepartmentDirectory:
         if key not in _directories:
             _directories[key] = DepartmentDirectory(key)
         return _directories[key]
+
+
+def names_of(department: Department, hotline: bool = True) -> tuple[re.Pattern[str], ...]:
+    """How a message names a department: its names and short names (whole words in English), its hotline's digits."""
+    patterns = []
+    for name in {*department.name.values(), *department.short_name.values()}:
+        name = to_traditional(name.strip().lower())
+        if name.isdigit():
+            patterns.append(re.compile(rf"(?<!\d){name}(?!\d)"))
+        elif name.isascii():
+            patterns.append(re.compile(rf"\b{re.escape(name)}\b"))
+        elif name:
+            patterns.append(re.compile(re.escape(name)))
+    digits = re.sub(r"\D", "", department.hotline)
+    if hotline and digits:  # "2824 5000" as written or run together; never inside a longer number
+        patterns.append(re.compile(r"(?<!\d)" + r"\s?".join(digits) + r"(?!\d)"))
+    return tuple(patterns)
+
+
+def named_in(text: str, knowledge_bases: Iterable[str], directory: DepartmentDirectory | None = None) -> frozenset[str]:
+    """The knowledge bases (of those given) whose department the text names: by name, short name or hotline.
+
+    A hotline several departments share (AFCD and EMSD take enquiries through 1823) names none of them;
+    it still names the department whose name it is (the 1823 knowledge base)."""
+    departments_ = (directory or departments()).all()
+    hotlines = Counter(re.sub(r"\D", "", d.hotline) for d in departments_.values())
+    text = to_traditional(text).lower()
+    named = set()
+    for kb in map(str, knowledge_bases):
+        department = departments_.get(kb)
+        if department is None:
+            continue
+        shared = hotlines[re.sub(r"\D", "", department.hotline)] > 1
+        if any(pattern.search(text) for pattern in names_of(department, hotline=not shared)):
+            named.add(kb)
+    return frozenset(named)
+
+
+def turned_to(text: str, knowledge_bases: Iterable[str],
+              directory: DepartmentDirectory | None = None) -> tuple[str, frozenset[str]] | None:
+    """The rest of a message from the last clause that names one of the given knowledge bases' departments, and
+    the ones that clause names; None when no clause does, or only the first one.
+
+    "my pipe burst at 3am, will anyone at 1823 pick up?" -> ("will anyone at 1823 pick up?", {"1823"}): a caller
+    who tells a situation first and then turns to a department asks that department. A message that names it
+    only in its first clause ("1823, how do I pay my water bill?") addresses the bot, and is left alone."""
+    knowledge_bases = list(knowledge_bases)
+    parts = clauses(text)
+    for position in range(len(parts) - 1, 0, -1):
+        named = named_in(parts[position], knowledge_bases, directory)
+        if named:
+            return "".join(parts[position:]).strip(), named
+    return None
 
 
 def department_of_kb(kb: str) -> Department | None:

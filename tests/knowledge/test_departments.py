@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.db_store import DatabaseSource, KnowledgeDatabase
-from knowledge.departments import DepartmentDirectory
+from knowledge.departments import DepartmentDirectory, named_in, turned_to
 from knowledge.validation import load_directory, parse_text
 
 SEED = Path(__file__).resolve().parents[2] / "knowledge" / "seed"
@@ -126,3 +126,33 @@ def test_source_labels_name_the_department_from_the_knowledge_not_a_code_map(tmp
     assert source_label("https://www.wsd.gov.hk/en/fee.html", "en", "wsd") == "Source: Water Authority website"
     assert source_label("https://www.wsd.gov.hk/en/fee.html", "zh-Hans") == "资料来源：水务局网页"
     assert source_label("https://www.info.gov.hk/gia/x.htm", "en") == "Source: Information Services Department website"
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("1823幾點收工", {"1823"}),  # AFCD and EMSD take enquiries through 1823 too: a shared hotline names neither
+    ("does 1823 handle Water Supplies Department questions", {"1823", "wsd"}),
+    ("水务署电话几号", {"wsd"}),  # Simplified reads as the Traditional name
+    ("call 2824 5000 tomorrow", {"wsd"}),
+    ("call 28245000 tomorrow", {"wsd"}),  # a hotline run together
+    ("order number 282450001", set()),  # never inside a longer number
+    ("tell AFCD my new address", {"dog_licence"}),  # a short name
+    ("which housing departments are there", set()),  # whole words in English
+    ("how much is the dog licence fee", set()),
+])
+def test_a_message_names_a_department_by_name_short_name_or_hotline(text: str, named: set[str]) -> None:
+    assert named_in(text, SEED_KBS, DepartmentDirectory(SEED)) == named
+
+
+@pytest.mark.parametrize(("text", "turn"), [
+    ("my water pipe burst at 3am, will anyone pick up if i ring 1823 at that hour",
+     ("will anyone pick up if i ring 1823 at that hour", {"1823"})),
+    ("我屋企個外傭唔識廣東話，1823啲職員識唔識講英文㗎？", ("1823啲職員識唔識講英文㗎？", {"1823"})),
+    ("my friend told me to call 1823. what is 1823 anyway?", ("what is 1823 anyway?", {"1823"})),  # the last one
+    ("1823, how do I pay my water bill?", None),  # addressing the bot by name
+    ("dear 1823 when is the tax return deadline", None),
+    ("I read it on 1823.gov.hk yesterday", None),  # a dot inside a word cuts no clause
+    ("my water bill is too high, what should I do?", None),
+])
+def test_a_message_turns_to_a_department_named_after_its_first_clause(text: str, turn) -> None:
+    found = turned_to(text, SEED_KBS, DepartmentDirectory(SEED))
+    assert (found if found is None else (found[0], set(found[1]))) == turn

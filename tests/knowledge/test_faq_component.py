@@ -178,3 +178,22 @@ def test_an_edited_knowledge_file_answers_within_two_seconds_without_retraining(
         time.sleep(0.1)
     assert after["faq"]["top"] == "dog_licence.microchip" and after["intent"]["name"] == "faq"
     assert parse(tiny_agent, "隻狗要唔要植晶片？")["faq"]["top"] == "dog_licence.microchip"
+
+
+@pytest.mark.parametrize(("text", "follow", "topic"), [
+    # A caller's burst pipe, told first, does not take the question it then asks of 1823 (seed_dev5) ...
+    ("my water pipe burst at 3am, will anyone pick up if i ring 1823 at that hour", True, "1823.hours"),
+    ("my water pipe burst at 3am, will anyone pick up if i ring 1823 at that hour", False, "wsd.burst_main"),
+    ("我阿媽申請長者津貼等咗好耐都冇消息，我想投訴佢哋辦事慢，經1823投訴會唔會有人跟進同覆返我？", True, "1823.complaint"),
+    # ... while a citizen who addresses the bot by name keeps the department's answer.
+    ("1823, how do I pay my water bill?", True, "wsd.pay_bill"),
+    ("早晨，1823，點樣交水費", True, "wsd.pay_bill"),
+    ("my neighbour is noisy, I called 1823 but nobody came, what should I do", True, "epd.noise_who_handles"),
+])
+def test_a_question_turned_to_a_named_department_is_asked_of_it(seed, monkeypatch, text: str, follow: bool,
+                                                                 topic: str) -> None:
+    from knowledge.cli import bot_knowledge_bases
+
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(Path(__file__).resolve().parents[2] / "knowledge" / "seed"))
+    config = {"knowledge_bases": bot_knowledge_bases("1823"), "follow_named_department": follow}
+    assert FaqRetriever(config, store=seed).retrieve(text).matches[0].id == topic
