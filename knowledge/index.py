@@ -112,6 +112,16 @@ WIDE_RERANK_QUESTION_LEAD = 0.03
 #: ... only for a top at most this far under the threshold (FaqRetriever's confirmed band starts 0.10 under
 #: it): further down the order changes no answer, and the message is not embedded for it.
 WIDE_RERANK_BELOW = 0.10
+#: Across knowledge bases, an answering top of a dense-served knowledge base gives way to an entry of a knowledge
+#: base the lexical ranker serves alone (the seed ones) up to CROSS_RERANK_MARGIN behind it, when that entry's
+#: question cosine leads the top's by CROSS_RERANK_QUESTION_LEAD and its answer cosine is no lower. The two scores
+#: are not alike: one is scaled to its knowledge base's threshold and lifted by the cosines, the other is words
+#: alone, so one shared word ("complaint", "address") lets a department's topic outscore the seed topic the sentence
+#: is about ("本人擬就某項政府服務作出投訴，1823是否受理？": building works vs 1823's complaints). Only for a top that
+#: answers (below the threshold it is FaqRetriever's confirmed band, where a swap changed refusals into answers).
+#: Chosen on the dev files of 2026-12-06, tenth session (docs/new-knowledge.md). None turns it off.
+CROSS_RERANK_MARGIN: float | None = 0.3
+CROSS_RERANK_QUESTION_LEAD = 0.02
 #: A message that names a place or organisation outside Hong Kong's government services (nlu/data/elsewhere.txt:
 #: Shenzhen, Macau, Towngas, CLP, a bank) is usually about that place's or company's own service: every entry
 #: whose own texts (questions, titles, answers) never mention the name, nor a place around or inside it, has its
@@ -524,17 +534,27 @@ class KnowledgeIndex:
         siblings[first] = False
         return siblings if siblings.any() else None
 
+    def _cross_strangers(self, scores: np.ndarray, first: int, threshold: float) -> np.ndarray | None:
+        """Entries of lexical-only knowledge bases within CROSS_RERANK_MARGIN of an answering top of a dense-served one, None when there are none."""
+        best = float(scores[first])
+        if CROSS_RERANK_MARGIN is None or best < threshold or self.ranker.items[first].group not in self.kb_thresholds:
+            return None
+        strangers = ~self.ranker.group_mask(self.kb_thresholds) & (scores > 0) & (scores >= best - CROSS_RERANK_MARGIN)
+        return strangers if strangers.any() else None
+
     @staticmethod
-    def _wide_rival(siblings: np.ndarray, first: int, questions: np.ndarray, answers: np.ndarray) -> int | None:
-        """The sibling the sentence clearly prefers to the top (question cosine WIDE_RERANK_QUESTION_LEAD ahead, answer no lower)."""
-        preferred = siblings & (questions >= questions[first] + WIDE_RERANK_QUESTION_LEAD) & (answers >= answers[first])
+    def _wide_rival(siblings: np.ndarray, first: int, questions: np.ndarray, answers: np.ndarray,
+                    lead: float = WIDE_RERANK_QUESTION_LEAD) -> int | None:
+        """The candidate the sentence clearly prefers to the top (question cosine `lead` ahead, answer no lower)."""
+        preferred = siblings & (questions >= questions[first] + lead) & (answers >= answers[first])
         return int(np.argmax(np.where(preferred, questions + answers, -np.inf))) if preferred.any() else None
 
     def _dense_judged(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
                       scores: np.ndarray, threshold: float, cosines: Cosines | None = None) -> np.ndarray:
         """The scores after the dense cosines' own say: a confident top just under the threshold is lifted
         to it (RESCUE_*), and a close runner-up both cosines prefer swaps with the top (RERANK_MARGIN), as does a
-        further one the sentence clearly prefers (WIDE_RERANK_*).
+        further one the sentence clearly prefers, of the top's knowledge base (WIDE_RERANK_*) or, for a top of a
+        dense-served one, of a knowledge base the words serve alone (CROSS_RERANK_*).
         `cosines` are the message's, when `scores` already embedded it."""
         if self.encoder is None or self._dense_rows is None or len(scores) < 2:
             return scores
@@ -544,7 +564,8 @@ class KnowledgeIndex:
         rescue = RESCUE_GAP is not None and threshold - RESCUE_GAP <= best < threshold
         rerank = RERANK_MARGIN is not None and best >= threshold and runner > 0 and best - runner <= RERANK_MARGIN
         siblings = self._wide_siblings(scores, first, threshold)
-        if not (rescue or rerank or siblings is not None):
+        strangers = self._cross_strangers(scores, first, threshold)
+        if not (rescue or rerank or siblings is not None or strangers is not None):
             return scores
         cosines = cosines if cosines is not None else self._cosines(_original(message))
         if cosines is None:
@@ -558,6 +579,8 @@ class KnowledgeIndex:
             scores[first], scores[second] = runner, best
             return scores
         rival = None if siblings is None else self._wide_rival(siblings, first, questions, answers)
+        if rival is None and strangers is not None:
+            rival = self._wide_rival(strangers, first, questions, answers, CROSS_RERANK_QUESTION_LEAD)
         if rival is not None:
             scores[first], scores[rival] = scores[rival], best
             return scores

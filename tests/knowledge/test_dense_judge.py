@@ -81,6 +81,29 @@ def test_the_wide_rerank_stays_inside_the_top_knowledge_base(dense_index, monkey
     assert reranked.group == lexical.group
 
 
+@pytest.mark.parametrize(("question", "topic", "department_top"), [
+    # Dev questions (seed_dev11, seed_dev13) where one shared word let a department's topic, its score scaled and
+    # lifted by the cosines, outscore the seed topic whose words are the lexical ranker's alone.
+    ("moved house, how do i update the address on my dog licence", "dog_licence.change_details", "ird.change_of_address"),
+    ("本人擬就某項政府服務作出投訴，請問1823是否受理此類個案？", "1823.complaint", "bd.report_ubw"),
+])
+def test_a_seed_topic_the_sentence_prefers_takes_a_department_tops_place(dense_index, monkeypatch, question, topic,
+                                                                          department_top) -> None:
+    assert dense_index.decide(question, BOT_1823).top == topic
+    monkeypatch.setattr(index_module, "CROSS_RERANK_MARGIN", None)
+    assert dense_index.decide(question, BOT_1823).top == department_top
+
+
+def test_the_cross_rerank_leaves_a_department_top_to_its_own_kind(dense_index, monkeypatch) -> None:
+    # immd_dev: a department top gives way only to a seed entry whose question cosine leads (the passport
+    # collection's proxy is not the dog licence's); with no lead and a wider margin it would.
+    question = "可以委託朋友代我領取已批出的護照嗎？"
+    assert dense_index.decide(question, BOT_1823).top == "immd.passport_collection"
+    monkeypatch.setattr(index_module, "CROSS_RERANK_MARGIN", 0.5)
+    monkeypatch.setattr(index_module, "CROSS_RERANK_QUESTION_LEAD", 0.0)  # a tie of question cosines is no lead
+    assert dense_index.decide(question, BOT_1823).top != "immd.passport_collection"
+
+
 @pytest.mark.parametrize(("short", "full"), [
     ("5 ppl 17 yrs old", "5 people 17 years old"),
     ("old aircon bracket", "old air conditioner bracket"),
