@@ -91,6 +91,7 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     # ... and ones that said too little: an app called an application, 24hr, writing instead of phoning.
     ("is there a phone application", "app", True), ("is 1823 24hr", "hours", True),
     ("可否以書面形式查詢", "contact", True), ("寄信俾佢哋", "contact", True),
+    ("will anyone actually follow it up", "follow_up", True), ("app入面睇唔睇到處理進度", "case_status", True),
 ])
 def test_general_words_mean_what_citizens_mean(text, concept, present, seed_lexicon):
     assert (concept in concepts_of(text, seed_lexicon)) is present, concepts_of(text, seed_lexicon)
