@@ -97,6 +97,11 @@ def test_general_words_mean_what_citizens_mean(text, concept, present, seed_lexi
     assert (concept in concepts_of(text, seed_lexicon)) is present, concepts_of(text, seed_lexicon)
 
 
+def test_whether_is_a_filler_like_if() -> None:
+    # "may I ask whether anyone will pick up at 3am": an unknown "whether" diluted a long English question.
+    assert features("whether", None) == features("if", None) == frozenset()
+
+
 def test_cat_licence_is_not_a_dog_licence(seed_lexicon):
     assert "dog_licence" not in concepts_of("貓牌", seed_lexicon) and "cat" in concepts_of("貓牌", seed_lexicon)
 
