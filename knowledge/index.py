@@ -543,10 +543,9 @@ class KnowledgeIndex:
         return strangers if strangers.any() else None
 
     @staticmethod
-    def _wide_rival(siblings: np.ndarray, first: int, questions: np.ndarray, answers: np.ndarray,
-                    lead: float = WIDE_RERANK_QUESTION_LEAD) -> int | None:
-        """The candidate the sentence clearly prefers to the top (question cosine `lead` ahead, answer no lower)."""
-        preferred = siblings & (questions >= questions[first] + lead) & (answers >= answers[first])
+    def _preferred(candidates: np.ndarray, first: int, questions: np.ndarray, answers: np.ndarray, lead: float) -> int | None:
+        """The candidate the sentence clearly prefers to the top (question cosine `lead` ahead, answer no lower), if any."""
+        preferred = candidates & (questions >= questions[first] + lead) & (answers >= answers[first])
         return int(np.argmax(np.where(preferred, questions + answers, -np.inf))) if preferred.any() else None
 
     def _dense_judged(self, message: Analysis | str, knowledge_bases: Iterable[str] | None,
@@ -578,9 +577,9 @@ class KnowledgeIndex:
         if rerank and questions[second] > questions[first] and answers[second] > answers[first]:
             scores[first], scores[second] = runner, best
             return scores
-        rival = None if siblings is None else self._wide_rival(siblings, first, questions, answers)
+        rival = None if siblings is None else self._preferred(siblings, first, questions, answers, WIDE_RERANK_QUESTION_LEAD)
         if rival is None and strangers is not None:
-            rival = self._wide_rival(strangers, first, questions, answers, CROSS_RERANK_QUESTION_LEAD)
+            rival = self._preferred(strangers, first, questions, answers, CROSS_RERANK_QUESTION_LEAD)
         if rival is not None:
             scores[first], scores[rival] = scores[rival], best
             return scores
