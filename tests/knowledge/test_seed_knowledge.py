@@ -222,7 +222,11 @@ def test_seed_questions_find_their_topic(index, bot: str, question: str, topic: 
     # seed_dev10: one of its 17 near-misses answered since it was written ("forgot my eTAX password" finds the
     # TSW password topic; naming eTAX in TSW's vocabulary would make the 1823 bot's eTAX questions another platform)
     ("seed_dev10", 0.87, 16 / 17),  # ninth session: 80.0% -> 88.6% (n=105)
-    ("seed_dev11", 0.85, 0.95),  # ninth session: 84.3% -> 86.1% (n=115; callers who tell their situation first)
+    ("seed_dev11", 0.87, 0.95),  # ninth session: 84.3% -> 86.1%; tenth: 88.7% (n=115; callers who tell their situation first)
+    # tenth session, written then; retrieval alone after its changes (FaqRetriever's turned-to rule not counted):
+    # seed_dev12 refuses 17 of its 19 near-misses (a private vet's desexing price finds the dog licence fee; the year 1823)
+    ("seed_dev12", 0.94, 17 / 19),  # 96.6% (n=88, chat-box style)
+    ("seed_dev13", 0.85, 0.95),  # 86.7% (n=113, careful full sentences)
 ])
 def test_the_seed_dev_files_are_answered_and_their_near_misses_refused(index, name: str, floor: float,
                                                                        refused_floor: float) -> None:
