@@ -101,23 +101,25 @@ def names_of(department: Department, hotline: bool = True) -> tuple[re.Pattern[s
     return tuple(patterns)
 
 
-def named_in(text: str, knowledge_bases: Iterable[str], directory: DepartmentDirectory | None = None) -> frozenset[str]:
-    """The knowledge bases (of those given) whose department the text names: by name, short name or hotline.
+def _name_patterns(knowledge_bases: Iterable[str], directory: DepartmentDirectory | None) -> dict[str, tuple[re.Pattern[str], ...]]:
+    """Per knowledge base (of those given, with a department), the patterns that name it (`names_of`).
 
     A hotline several departments share (AFCD and EMSD take enquiries through 1823) names none of them;
     it still names the department whose name it is (the 1823 knowledge base)."""
     departments_ = (directory or departments()).all()
     hotlines = Counter(re.sub(r"\D", "", d.hotline) for d in departments_.values())
+    return {kb: names_of(departments_[kb], hotline=hotlines[re.sub(r"\D", "", departments_[kb].hotline)] == 1)
+            for kb in map(str, knowledge_bases) if kb in departments_}
+
+
+def _named(text: str, patterns: dict[str, tuple[re.Pattern[str], ...]]) -> frozenset[str]:
     text = to_traditional(text).lower()
-    named = set()
-    for kb in map(str, knowledge_bases):
-        department = departments_.get(kb)
-        if department is None:
-            continue
-        shared = hotlines[re.sub(r"\D", "", department.hotline)] > 1
-        if any(pattern.search(text) for pattern in names_of(department, hotline=not shared)):
-            named.add(kb)
-    return frozenset(named)
+    return frozenset(kb for kb, names in patterns.items() if any(name.search(text) for name in names))
+
+
+def named_in(text: str, knowledge_bases: Iterable[str], directory: DepartmentDirectory | None = None) -> frozenset[str]:
+    """The knowledge bases (of those given) whose department the text names: by name, short name or unshared hotline."""
+    return _named(text, _name_patterns(knowledge_bases, directory))
 
 
 def turned_to(text: str, knowledge_bases: Iterable[str],
@@ -128,10 +130,12 @@ def turned_to(text: str, knowledge_bases: Iterable[str],
     "my pipe burst at 3am, will anyone at 1823 pick up?" -> ("will anyone at 1823 pick up?", {"1823"}): a caller
     who tells a situation first and then turns to a department asks that department. A message that names it
     only in its first clause ("1823, how do I pay my water bill?") addresses the bot, and is left alone."""
-    knowledge_bases = list(knowledge_bases)
     parts = clauses(text)
+    if len(parts) < 2:
+        return None
+    patterns = _name_patterns(knowledge_bases, directory)
     for position in range(len(parts) - 1, 0, -1):
-        named = named_in(parts[position], knowledge_bases, directory)
+        named = _named(parts[position], patterns)
         if named:
             return "".join(parts[position:]).strip(), named
     return None

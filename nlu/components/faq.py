@@ -34,11 +34,12 @@ Config keys:
   knowledge/near_misses.yml unchanged at the dialogue level).
 - `top`: how many matches `faq.matches` carries.
 - `follow_named_department` (true): a message that turns to one of the bot's departments by name after its
-  first clause (the last clause that names one counts) ("my pipe burst at 3am, will anyone at 1823 pick up?") asks that department, when the rest
-  from that clause on is answered there (`knowledge.departments.turned_to`): the whole message is then
-  decided among that department's topics (the rest's topic when the whole is not answered there). A message
-  that names a department in its first clause ("1823, how do I pay my water bill?") is left alone (dev files
-  of 2026-12-06, tenth session: 8 of 3,352 mended, none broken; docs/new-knowledge.md).
+  first clause ("my pipe burst at 3am, will anyone at 1823 pick up?") asks that department, when the rest
+  from that clause on (the last clause that names one) is answered there (`knowledge.departments.turned_to`):
+  the whole message is then decided among that department's topics (the rest's topic when the whole is not
+  answered there). A message that names a department only in its first clause ("1823, how do I pay my water
+  bill?") is left alone (dev files of 2026-12-06, tenth session: 9 of 3,352 mended, none broken;
+  docs/new-knowledge.md).
 """
 from __future__ import annotations
 
@@ -129,7 +130,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                    "margin": float(self.config["ambiguity_margin"]), "top": int(self.config["top"])}
         knowledge_bases = self.config["knowledge_bases"]
         turn = turned_to(text, knowledge_bases) if knowledge_bases and self.config["follow_named_department"] else None
-        if turn is not None and set(turn[1]) != set(knowledge_bases):  # naming every one of them tells nothing
+        if turn is not None and turn[1] != {str(kb) for kb in knowledge_bases}:  # naming every one tells nothing
             rest, named = turn
             asked = index.decide(rest, sorted(named), **options)
             if asked.top is not None:

@@ -94,13 +94,23 @@ def test_a_seed_topic_the_sentence_prefers_takes_a_department_tops_place(dense_i
     assert dense_index.decide(question, BOT_1823).top == department_top
 
 
-def test_the_cross_rerank_leaves_a_department_top_to_its_own_kind(dense_index, monkeypatch) -> None:
-    # immd_dev: a department top gives way only to a seed entry whose question cosine leads (the passport
-    # collection's proxy is not the dog licence's); with no lead and a wider margin it would.
+def test_the_cross_rerank_takes_only_a_seed_topic_its_own_words_nearly_answer(dense_index, monkeypatch) -> None:
+    # A citizen who greets the bot by name: "good morning" brings 1823's hours close in the cosines, but the words
+    # alone answer the water bill and not 1823's hours (which scores under the confirmed band).
+    question = "早晨，1823，點樣交水費"
+    assert dense_index.decide(question, BOT_1823).top == "wsd.pay_bill"
+    monkeypatch.setattr(index_module, "WIDE_RERANK_BELOW", 1.0)  # no floor
+    assert dense_index.decide(question, BOT_1823).top == "1823.hours"
+
+
+def test_the_cross_rerank_needs_the_question_cosine_to_lead(dense_index, monkeypatch) -> None:
+    # immd_dev: with no floor and a wide margin, a passport collected by a friend would go to the dog licence's
+    # representative if a tie of question cosines were a lead.
     question = "可以委託朋友代我領取已批出的護照嗎？"
-    assert dense_index.decide(question, BOT_1823).top == "immd.passport_collection"
+    monkeypatch.setattr(index_module, "WIDE_RERANK_BELOW", 1.0)
     monkeypatch.setattr(index_module, "CROSS_RERANK_MARGIN", 0.5)
-    monkeypatch.setattr(index_module, "CROSS_RERANK_QUESTION_LEAD", 0.0)  # a tie of question cosines is no lead
+    assert dense_index.decide(question, BOT_1823).top == "immd.passport_collection"
+    monkeypatch.setattr(index_module, "CROSS_RERANK_QUESTION_LEAD", 0.0)
     assert dense_index.decide(question, BOT_1823).top != "immd.passport_collection"
 
 
