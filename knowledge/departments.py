@@ -32,6 +32,7 @@ class DepartmentDirectory:
         self.source = DirectorySource(directory)
         self._signature: str | None = None
         self._departments: dict[str, Department] = {}
+        self._patterns: dict[frozenset[str], dict[str, tuple[re.Pattern[str], ...]]] = {}
         self._lock = threading.Lock()
 
     def all(self) -> dict[str, Department]:
@@ -46,10 +47,28 @@ class DepartmentDirectory:
                         if kb in self._departments:
                             fresh[kb] = self._departments[kb]
                     self._departments = fresh
+                    self._patterns = {}
                 except Exception:  # never let a reading bug break a reply: keep the last good ones
                     logger.exception("Reading departments from %s failed", self.source)
                 self._signature = signature
             return self._departments
+
+    def name_patterns(self, knowledge_bases: Iterable[str]) -> dict[str, tuple[re.Pattern[str], ...]]:
+        """Per knowledge base (of those given, with a department), the patterns that name it (`names_of`), cached.
+
+        A hotline several departments share (AFCD and EMSD take enquiries through 1823) names none of them;
+        it still names the department whose name it is (the 1823 knowledge base)."""
+        departments_ = self.all()
+        key = frozenset(map(str, knowledge_bases))
+        with self._lock:
+            patterns = self._patterns.get(key)
+        if patterns is None:
+            hotlines = Counter(re.sub(r"\D", "", d.hotline) for d in departments_.values())
+            patterns = {kb: names_of(departments_[kb], hotline=hotlines[re.sub(r"\D", "", departments_[kb].hotline)] == 1)
+                        for kb in sorted(key) if kb in departments_}
+            with self._lock:
+                self._patterns[key] = patterns
+        return patterns
 
     def of_kb(self, kb: str) -> Department | None:
         """The department of a knowledge base, None when its file names none."""
@@ -89,8 +108,8 @@ def names_of(department: Department, hotline: bool = True) -> tuple[re.Pattern[s
     patterns = []
     for name in {*department.name.values(), *department.short_name.values()}:
         name = to_traditional(name.strip().lower())
-        if name.isdigit():
-            patterns.append(re.compile(rf"(?<!\d){name}(?!\d)"))
+        if name.isdigit():  # "1823", not "$1823", "1823.5" or "18230"
+            patterns.append(re.compile(rf"(?<![\d$]){name}(?!\.?\d)"))
         elif name.isascii():
             patterns.append(re.compile(rf"\b{re.escape(name)}\b"))
         elif name:
@@ -101,25 +120,15 @@ def names_of(department: Department, hotline: bool = True) -> tuple[re.Pattern[s
     return tuple(patterns)
 
 
-def _name_patterns(knowledge_bases: Iterable[str], directory: DepartmentDirectory | None) -> dict[str, tuple[re.Pattern[str], ...]]:
-    """Per knowledge base (of those given, with a department), the patterns that name it (`names_of`).
-
-    A hotline several departments share (AFCD and EMSD take enquiries through 1823) names none of them;
-    it still names the department whose name it is (the 1823 knowledge base)."""
-    departments_ = (directory or departments()).all()
-    hotlines = Counter(re.sub(r"\D", "", d.hotline) for d in departments_.values())
-    return {kb: names_of(departments_[kb], hotline=hotlines[re.sub(r"\D", "", departments_[kb].hotline)] == 1)
-            for kb in map(str, knowledge_bases) if kb in departments_}
-
-
-def _named(text: str, patterns: dict[str, tuple[re.Pattern[str], ...]]) -> frozenset[str]:
-    text = to_traditional(text).lower()
-    return frozenset(kb for kb, names in patterns.items() if any(name.search(text) for name in names))
+def _named(text: str, patterns: dict[str, tuple[re.Pattern[str], ...]], within: int | None = None) -> frozenset[str]:
+    """The knowledge bases whose names occur in the (Traditional, lower-cased) text, starting in its first `within` characters."""
+    return frozenset(kb for kb, names in patterns.items()
+                     if any(within is None or match.start() < within for name in names for match in name.finditer(text)))
 
 
 def named_in(text: str, knowledge_bases: Iterable[str], directory: DepartmentDirectory | None = None) -> frozenset[str]:
     """The knowledge bases (of those given) whose department the text names: by name, short name or unshared hotline."""
-    return _named(text, _name_patterns(knowledge_bases, directory))
+    return _named(to_traditional(text).lower(), (directory or departments()).name_patterns(knowledge_bases))
 
 
 def turned_to(text: str, knowledge_bases: Iterable[str],
@@ -133,9 +142,11 @@ def turned_to(text: str, knowledge_bases: Iterable[str],
     parts = clauses(text)
     if len(parts) < 2:
         return None
-    patterns = _name_patterns(knowledge_bases, directory)
+    patterns = (directory or departments()).name_patterns(knowledge_bases)
+    read = [to_traditional(part).lower() for part in parts]
     for position in range(len(parts) - 1, 0, -1):
-        named = _named(parts[position], patterns)
+        # a name starting in this clause may run on past a comma ("Agriculture, Fisheries and Conservation Department")
+        named = _named("".join(read[position:]), patterns, within=len(read[position]))
         if named:
             return "".join(parts[position:]).strip(), named
     return None

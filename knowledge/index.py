@@ -119,11 +119,12 @@ WIDE_RERANK_BELOW = 0.10
 #: alone, so one shared word ("complaint", "address") lets a department's topic outscore the seed topic the sentence
 #: is about ("本人擬就某項政府服務作出投訴，1823是否受理？": building works vs 1823's complaints). Only for a top that
 #: answers (below the threshold it is FaqRetriever's confirmed band, where a swap changed refusals into answers), and
-#: only an entry its own words nearly answer (at most WIDE_RERANK_BELOW under the threshold): the cosines alone took
+#: only an entry its own words nearly answer (at most CROSS_RERANK_BELOW under the threshold): the cosines alone took
 #: "早晨，1823，點樣交水費" (good morning, how do I pay the water bill) to 1823's hours.
 #: Chosen on the dev files of 2026-12-06, tenth session (docs/new-knowledge.md). None turns it off.
 CROSS_RERANK_MARGIN: float | None = 0.3
 CROSS_RERANK_QUESTION_LEAD = 0.02
+CROSS_RERANK_BELOW = 0.10
 #: A message that names a place or organisation outside Hong Kong's government services (nlu/data/elsewhere.txt:
 #: Shenzhen, Macau, Towngas, CLP, a bank) is usually about that place's or company's own service: every entry
 #: whose own texts (questions, titles, answers) never mention the name, nor a place around or inside it, has its
@@ -538,11 +539,11 @@ class KnowledgeIndex:
 
     def _cross_strangers(self, scores: np.ndarray, first: int, threshold: float) -> np.ndarray | None:
         """Entries of lexical-only knowledge bases within CROSS_RERANK_MARGIN of an answering top of a dense-served one, and
-        at most WIDE_RERANK_BELOW under the threshold themselves; None when there are none."""
+        at most CROSS_RERANK_BELOW under the threshold themselves; None when there are none."""
         best = float(scores[first])
         if CROSS_RERANK_MARGIN is None or best < threshold or self.ranker.items[first].group not in self.kb_thresholds:
             return None
-        floor = max(best - CROSS_RERANK_MARGIN, threshold - WIDE_RERANK_BELOW)  # one its own words nearly answer
+        floor = max(best - CROSS_RERANK_MARGIN, threshold - CROSS_RERANK_BELOW)  # one its own words nearly answer
         strangers = ~self.ranker.group_mask(self.kb_thresholds) & (scores > 0) & (scores >= floor)
         return strangers if strangers.any() else None
 

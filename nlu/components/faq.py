@@ -38,8 +38,9 @@ Config keys:
   from that clause on (the last clause that names one) is answered there (`knowledge.departments.turned_to`):
   the whole message is then decided among that department's topics (the rest's topic when the whole is not
   answered there). A message that names a department only in its first clause ("1823, how do I pay my water
-  bill?") is left alone (dev files of 2026-12-06, tenth session: 9 of 3,352 mended, none broken;
-  docs/new-knowledge.md).
+  bill?") is left alone, and so is a message the other departments answer at least as well ("how do I pay my
+  water bill? thanks 1823") or not at all (a refusal stays one). A bot answering every knowledge base
+  (`knowledge_bases` null) does not use it. Dev files of 2026-12-06, tenth session: docs/new-knowledge.md.
 """
 from __future__ import annotations
 
@@ -129,14 +130,17 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         options = {"threshold": None if threshold is None else float(threshold),
                    "margin": float(self.config["ambiguity_margin"]), "top": int(self.config["top"])}
         knowledge_bases = self.config["knowledge_bases"]
+        result = index.decide(text, knowledge_bases, **options)
         turn = turned_to(text, knowledge_bases) if knowledge_bases and self.config["follow_named_department"] else None
-        if turn is not None and turn[1] != {str(kb) for kb in knowledge_bases}:  # naming every one tells nothing
-            rest, named = turn
+        if result.top is not None and turn is not None and turn[1] != {str(kb) for kb in knowledge_bases}:
+            rest, named = turn  # naming every one of the bot's knowledge bases tells nothing; nor does a refusal change
             asked = index.decide(rest, sorted(named), **options)
-            if asked.top is not None:
+            # ... and only when the named department answers the rest at least as well as the whole is answered:
+            # "how do I pay my water bill? thanks 1823" asks the water bill, however well "1823" alone finds 1823.
+            if asked.top is not None and asked.matches[0].score >= result.matches[0].score:
                 whole = index.decide(text, sorted(named), **options)
                 return whole if whole.top is not None else asked
-        return index.decide(text, knowledge_bases, **options)
+        return result
 
     def _process(self, message: Message, text: str) -> None:
         try:

@@ -99,7 +99,7 @@ def test_the_cross_rerank_takes_only_a_seed_topic_its_own_words_nearly_answer(de
     # alone answer the water bill and not 1823's hours (which scores under the confirmed band).
     question = "早晨，1823，點樣交水費"
     assert dense_index.decide(question, BOT_1823).top == "wsd.pay_bill"
-    monkeypatch.setattr(index_module, "WIDE_RERANK_BELOW", 1.0)  # no floor
+    monkeypatch.setattr(index_module, "CROSS_RERANK_BELOW", 1.0)  # no floor
     assert dense_index.decide(question, BOT_1823).top == "1823.hours"
 
 
@@ -107,7 +107,7 @@ def test_the_cross_rerank_needs_the_question_cosine_to_lead(dense_index, monkeyp
     # immd_dev: with no floor and a wide margin, a passport collected by a friend would go to the dog licence's
     # representative if a tie of question cosines were a lead.
     question = "可以委託朋友代我領取已批出的護照嗎？"
-    monkeypatch.setattr(index_module, "WIDE_RERANK_BELOW", 1.0)
+    monkeypatch.setattr(index_module, "CROSS_RERANK_BELOW", 1.0)
     monkeypatch.setattr(index_module, "CROSS_RERANK_MARGIN", 0.5)
     assert dense_index.decide(question, BOT_1823).top == "immd.passport_collection"
     monkeypatch.setattr(index_module, "CROSS_RERANK_QUESTION_LEAD", 0.0)

@@ -152,6 +152,10 @@ def test_a_message_names_a_department_by_name_short_name_or_hotline(text: str, n
     ("dear 1823 when is the tax return deadline", None),
     ("I read it on 1823.gov.hk yesterday", None),  # a dot inside a word cuts no clause
     ("my water bill is too high, what should I do?", None),
+    ("my dog moved with me, do I tell the Agriculture, Fisheries and Conservation Department?",
+     ("do I tell the Agriculture, Fisheries and Conservation Department?", {"dog_licence"})),  # a name with a comma
+    ("the bill was $1823, is that right?", None),  # a price is no hotline
+    ("how do I pay my water bill? thanks 1823", ("thanks 1823", {"1823"})),  # found here; FaqRetriever weighs it
 ])
 def test_a_message_turns_to_a_department_named_after_its_first_clause(text: str, turn) -> None:
     found = turned_to(text, SEED_KBS, DepartmentDirectory(SEED))

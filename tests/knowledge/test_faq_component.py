@@ -189,6 +189,11 @@ def test_an_edited_knowledge_file_answers_within_two_seconds_without_retraining(
     ("1823, how do I pay my water bill?", True, "wsd.pay_bill"),
     ("早晨，1823，點樣交水費", True, "wsd.pay_bill"),
     ("my neighbour is noisy, I called 1823 but nobody came, what should I do", True, "epd.noise_who_handles"),
+    # A name at the end finds 1823's own topics easily ("thanks 1823"): the department that answers the whole
+    # message at least as well keeps it (a review's probes, 2026-12-06).
+    ("how do I pay my water bill? thanks 1823", True, "wsd.pay_bill"),
+    ("點樣交水費？唔該晒1823", True, "wsd.pay_bill"),
+    ("請問如何補領身份證，1823是否提供此服務？", True, "immd.id_card_lost"),
 ])
 def test_a_question_turned_to_a_named_department_is_asked_of_it(seed, monkeypatch, text: str, follow: bool,
                                                                  topic: str) -> None:
@@ -197,3 +202,15 @@ def test_a_question_turned_to_a_named_department_is_asked_of_it(seed, monkeypatc
     monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(Path(__file__).resolve().parents[2] / "knowledge" / "seed"))
     config = {"knowledge_bases": bot_knowledge_bases("1823"), "follow_named_department": follow}
     assert FaqRetriever(config, store=seed).retrieve(text).matches[0].id == topic
+
+
+@pytest.mark.parametrize("text", [
+    "自来水发黄浑浊，可以找水务署吗",  # wsd_dev: refused without the rule; "can I call WSD" alone finds a burst main
+    "I have a complaint about the Housing Department's estate office, can 1823 help?",
+])
+def test_a_refusal_stays_a_refusal_when_a_department_is_named_last(seed, monkeypatch, text: str) -> None:
+    from knowledge.cli import bot_knowledge_bases
+
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(Path(__file__).resolve().parents[2] / "knowledge" / "seed"))
+    retriever = FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823")}, store=seed)
+    assert retriever.retrieve(text).top is None
