@@ -24,6 +24,9 @@ from nlu.script import to_traditional
 
 logger = logging.getLogger(__name__)
 
+#: How far past its clause a department's name may run (the longest names are about 50 characters).
+NAME_REACH = 100
+
 
 class DepartmentDirectory:
     """The departments of one knowledge folder, re-read when its files change (a cheap stat per call)."""
@@ -144,9 +147,10 @@ def turned_to(text: str, knowledge_bases: Iterable[str],
         return None
     patterns = (directory or departments()).name_patterns(knowledge_bases)
     read = [to_traditional(part).lower() for part in parts]
-    for position in range(len(parts) - 1, 0, -1):
-        # a name starting in this clause may run on past a comma ("Agriculture, Fisheries and Conservation Department")
-        named = _named("".join(read[position:]), patterns, within=len(read[position]))
+    following = ""  # the start of what follows the clause: a name in it may run on past a comma
+    for position in range(len(parts) - 1, 0, -1):  # ("Agriculture, Fisheries and Conservation Department")
+        named = _named(read[position] + following, patterns, within=len(read[position]))
+        following = (read[position] + following)[:NAME_REACH]
         if named:
             return "".join(parts[position:]).strip(), named
     return None
