@@ -12,10 +12,12 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from knowledge import live
+from knowledge.cli import bot_knowledge_bases
 from knowledge.store import KnowledgeStore
 from nlu.components.faq import FaqRetriever
 
 GOOD = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge" / "good"
+SEED = Path(__file__).resolve().parents[2] / "knowledge" / "seed"
 
 MICROCHIP_ENTRY = """
   - id: dog_licence.microchip
@@ -197,9 +199,7 @@ def test_an_edited_knowledge_file_answers_within_two_seconds_without_retraining(
 ])
 def test_a_question_turned_to_a_named_department_is_asked_of_it(seed, monkeypatch, text: str, follow: bool,
                                                                  topic: str) -> None:
-    from knowledge.cli import bot_knowledge_bases
-
-    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(Path(__file__).resolve().parents[2] / "knowledge" / "seed"))
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))  # departments are read from the served folder
     config = {"knowledge_bases": bot_knowledge_bases("1823"), "follow_named_department": follow}
     assert FaqRetriever(config, store=seed).retrieve(text).matches[0].id == topic
 
@@ -209,8 +209,6 @@ def test_a_question_turned_to_a_named_department_is_asked_of_it(seed, monkeypatc
     "I have a complaint about the Housing Department's estate office, can 1823 help?",
 ])
 def test_a_refusal_stays_a_refusal_when_a_department_is_named_last(seed, monkeypatch, text: str) -> None:
-    from knowledge.cli import bot_knowledge_bases
-
-    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(Path(__file__).resolve().parents[2] / "knowledge" / "seed"))
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))  # departments are read from the served folder
     retriever = FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823")}, store=seed)
     assert retriever.retrieve(text).top is None
