@@ -21,8 +21,7 @@ _HEAVY_OPTIONAL = ("tensorflow", "torch")
 #: Words the lookup table reads as another word's inflection (feed -> fee, number -> numb, rent -> rend): a
 #: citizen means the noun or the verb itself, and its plural already keeps it ("numbers" -> "number").
 #: "evening" (-> "even") is not here: fixing it lost a dev question that matched by that luck (2026-12-06).
-LEMMA_FIXES = {word: word for word in (
-    "feed", "number", "rent", "matter", "ceiling", "stove", "broker", "ground", "cleaner")}
+KEPT_AS_WRITTEN = frozenset({"feed", "number", "rent", "matter", "ceiling", "stove", "broker", "ground", "cleaner"})
 
 
 class EnglishToken(NamedTuple):
@@ -66,8 +65,8 @@ def dictionary() -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
     """The lookup lemma of one lower-cased English word (the word itself when unknown)."""
-    if word in LEMMA_FIXES:
-        return LEMMA_FIXES[word]
+    if word in KEPT_AS_WRITTEN:
+        return word
     _, table = _pipeline()
     return table.get(word, word)
 

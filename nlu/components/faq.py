@@ -131,9 +131,11 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                    "margin": float(self.config["ambiguity_margin"]), "top": int(self.config["top"])}
         knowledge_bases = self.config["knowledge_bases"]
         result = index.decide(text, knowledge_bases, **options)
-        turn = turned_to(text, knowledge_bases) if knowledge_bases and self.config["follow_named_department"] else None
-        if result.top is not None and turn is not None and turn[1] != {str(kb) for kb in knowledge_bases}:
-            rest, named = turn  # naming every one of the bot's knowledge bases tells nothing; nor does a refusal change
+        if result.top is None or not knowledge_bases or not self.config["follow_named_department"]:
+            return result  # a refusal stays one
+        turn = turned_to(text, knowledge_bases)
+        if turn is not None and turn[1] != {str(kb) for kb in knowledge_bases}:  # naming them all tells nothing
+            rest, named = turn
             asked = index.decide(rest, sorted(named), **options)
             # ... and only when the named department answers the rest at least as well as the whole is answered:
             # "how do I pay my water bill? thanks 1823" asks the water bill, however well "1823" alone finds 1823.

@@ -92,7 +92,7 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     ("is there a phone application", "app", True), ("is 1823 24hr", "hours", True),
     ("可否以書面形式查詢", "contact", True), ("寄信俾佢哋", "contact", True), ("收到書面警告", "contact", False),
     ("will anyone actually follow it up", "follow_up", True), ("app入面睇唔睇到處理進度", "case_status", True),
-    # spaCy's lookup table read "feed" as an inflection of "fee" (nlu.english.LEMMA_FIXES).
+    # spaCy's lookup table read "feed" as an inflection of "fee" (nlu.english.KEPT_AS_WRITTEN).
     ("how often should I feed my dog", "cost", False),
 ])
 def test_general_words_mean_what_citizens_mean(text, concept, present, seed_lexicon):
