@@ -5,25 +5,31 @@ refused (`out_of_scope`) takes the shared intent whose training examples it is c
 (`nlu.small_talk`: "Thank you very much for your patience and your clear explanation" -> thanks);
 a message it gave a shared intent takes another one only when the meaning says so by a wider lead
 ("No, I am afraid that is not what I meant at all" is no question about the bot: deny), and is
-refused when it is like no example of that intent at all. A topic answer (`faq`) is never touched. Without the sentence encoder (HKBOT_SEMANTIC=off, or no wheel
+refused when it is like no example of that intent and nearest to out-of-scope chit-chat. A topic answer (`faq`) is never touched. Without the sentence encoder (HKBOT_SEMANTIC=off, or no wheel
 for the platform) it changes nothing. Dev files of 2026-12-06 (eleventh session): docs/new-knowledge.md.
 
 Config keys:
 - `intents`: the shared intents it may set (the eight small-talk ones); their examples and the
   `out_of_scope` ones are what a message is compared with.
 - `min_similarity` (0.92): the nearest example's cosine a refused message needs.
+- `acting_intents`, `acting_similarity` (ask_human, switch_language; 0.95): intents that act on their own
+  need a nearer example: "can I speak English at the immigration counter?" is 0.92 from "can you answer
+  in English" and is no request to switch, and a wrong hand-off costs an officer and the citizen more
+  than a refusal, after which the citizen can still ask for one.
 - `min_lead` (0.02): how much nearer that label must be than any other label's nearest example
   (out-of-scope chit-chat examples count as a label: nearest to them, nothing changes).
 - `override_lead` (0.03): the lead with which the meaning overrides the classifier's shared intent
   (the same `min_similarity`); null never overrides.
-- `veto_similarity` (0.87): a shared intent the classifier gave a message none of whose examples is
-  this near ("air quality health index today" -> thanks, from the word "today") is refused instead;
-  null never vetoes.
+- `veto_similarity` (0.87): a shared intent the classifier gave ("air quality health index today" was
+  thanks to it, from the word "today") is refused instead when none of that intent's examples is this
+  near and the message is nearer to the out-of-scope examples than to any small talk; null never vetoes.
+  (Typos and slang, "thnk u", "mornin", sit low for e5 too, but not nearest to out-of-scope.)
 """
 from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -44,6 +50,8 @@ logger = logging.getLogger(__name__)
 FAQ_INTENT = "faq"
 #: The shared intents read by meaning; a bot's own intents (a checklist form) are not small talk.
 SMALL_TALK = ("greet", "goodbye", "thanks", "affirm", "deny", "bot_identity", "ask_human", "switch_language")
+#: Intents that act on their own (an officer takes the conversation; the reply language changes).
+ACTING = ("ask_human", "switch_language")
 EXAMPLES_FILE = "small_talk_examples.json"
 
 
@@ -58,7 +66,7 @@ class SmallTalkMatcher(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"intents": list(SMALL_TALK), "min_similarity": 0.92, "min_lead": 0.02, "override_lead": 0.03,
-                "veto_similarity": 0.87}
+                "acting_intents": list(ACTING), "acting_similarity": 0.95, "veto_similarity": 0.87}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  examples: Optional[List[Tuple[str, str]]] = None) -> None:
@@ -68,6 +76,7 @@ class SmallTalkMatcher(GraphComponent, IntentClassifier):
         self.examples: List[Tuple[str, str]] = [(str(text), str(intent)) for text, intent in examples or []]
         self._matcher: Optional[SmallTalk] = None
         self._ready = False
+        self._lock = threading.Lock()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -99,14 +108,24 @@ class SmallTalkMatcher(GraphComponent, IntentClassifier):
     def matcher(self) -> Optional[SmallTalk]:
         """The nearest-example lookup, built once (None without the encoder or examples)."""
         if not self._ready:
-            self._ready = True
-            model = encoder()
-            if model is not None and self.examples:
-                try:
-                    self._matcher = SmallTalk(model, [t for t, _ in self.examples], [i for _, i in self.examples])
-                except Exception:
-                    logger.exception("Could not embed the small-talk examples; small talk is read by the classifier alone")
+            with self._lock:
+                if not self._ready:
+                    self._matcher = self._build()
+                    self._ready = True
         return self._matcher
+
+    def _build(self) -> Optional[SmallTalk]:
+        model = encoder()
+        if model is None:
+            logger.warning("No sentence encoder: small talk is read by the intent classifier alone")
+            return None
+        if not self.examples:
+            return None
+        try:
+            return SmallTalk(model, [t for t, _ in self.examples], [i for _, i in self.examples])
+        except Exception:
+            logger.exception("Could not embed the small-talk examples; small talk is read by the classifier alone")
+            return None
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -128,21 +147,27 @@ class SmallTalkMatcher(GraphComponent, IntentClassifier):
             return
         veto = self.config["veto_similarity"]
         if not refused and veto is not None:
-            own = matcher.similarities(text).get(str(name), 0.0)
-            if own < float(veto):  # nothing like any example of it: the words misled the classifier
-                self._set_intent(message, OUT_OF_SCOPE, round(1.0 - own, 4))
+            similarities = matcher.similarities(text)
+            own = similarities.get(str(name), 0.0)
+            nearest = max(similarities, key=lambda label: similarities[label])
+            if own < float(veto) and nearest == OUT_OF_SCOPE:  # like chit-chat we do not serve, not like this intent
+                self._set_intent(message, OUT_OF_SCOPE, round(1.0 - own, 4), dropped=str(name))
                 name, refused = OUT_OF_SCOPE, True  # ... and it is read as a refused message
         override = self.config["override_lead"]
         if not refused and override is None:
             return
         lead = self.config["min_lead"] if refused else max(self.config["min_lead"], override)
         found = matcher.intent(text, float(self.config["min_similarity"]), float(lead))
-        if found is not None and found.label != name and found.label in self.config["intents"]:
-            self._set_intent(message, found.label, found.similarity)
+        if found is None or found.label == name or found.label not in self.config["intents"]:
+            return
+        if found.label in self.config["acting_intents"] and found.similarity < float(self.config["acting_similarity"]):
+            return
+        self._set_intent(message, found.label, found.similarity)
 
     @staticmethod
-    def _set_intent(message: Message, name: str, confidence: float) -> None:
+    def _set_intent(message: Message, name: str, confidence: float, dropped: Optional[str] = None) -> None:
+        """`name` first in the ranking; `dropped` (a vetoed intent) leaves it, so no lower entry outranks the choice."""
         chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(confidence)}
-        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name]
+        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) not in (name, dropped)]
         message.set(INTENT, chosen, add_to_output=True)
         message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)

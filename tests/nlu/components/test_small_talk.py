@@ -19,6 +19,7 @@ EXAMPLES = [
     ("hello there", "greet"), ("你好呀", "greet"),
     ("no, that's not what I asked", "deny"), ("唔係呢樣", "deny"),
     ("can I speak to a real person", "ask_human"), ("我想搵真人", "ask_human"),
+    ("can you reply in English", "switch_language"), ("請用中文回覆", "switch_language"),
     ("tell me a joke", "out_of_scope"), ("what's the weather tomorrow", "out_of_scope"),
 ]
 POLITE_THANKS = "Thank you so much for your help, it was very useful to me."
@@ -56,7 +57,7 @@ def decided(matcher: SmallTalkMatcher, text: str, intent: str, confidence: float
 
 def test_training_keeps_the_small_talk_and_out_of_scope_examples_only(matcher):
     kept = {intent for _, intent in matcher.examples}
-    assert kept == {"thanks", "greet", "deny", "ask_human", "out_of_scope"}
+    assert kept == {"thanks", "greet", "deny", "ask_human", "switch_language", "out_of_scope"}
     assert len(matcher.examples) == len(EXAMPLES)
 
 
@@ -76,8 +77,26 @@ def test_a_topic_answer_and_a_bots_own_intent_are_never_touched(matcher):
 
 
 def test_a_small_talk_intent_like_none_of_its_examples_is_vetoed(matcher):
-    assert decided(matcher, "air quality health index today", "thanks") == "out_of_scope"
+    assert decided(matcher, "air quality health index today", "thanks") == "out_of_scope"  # nearest to chit-chat
     assert decided(matcher, "多謝你呀", "thanks") == "thanks"
+    # a typo sits low for e5 too, but nearer to small talk than to chit-chat: the classifier keeps it
+    assert decided(matcher, "thnk u", "thanks") == "thanks"
+
+
+def test_the_vetoed_intent_leaves_the_ranking(matcher):
+    message = Message(data={TEXT: "air quality health index today"})
+    message.set(INTENT, {"name": "thanks", "confidence": 0.83})
+    message.set(INTENT_RANKING_KEY, [{"name": "thanks", "confidence": 0.83}, {"name": "faq", "confidence": 0.1}])
+    matcher.process([message])
+    assert [r["name"] for r in message.get(INTENT_RANKING_KEY)] == ["out_of_scope", "faq"]
+
+
+def test_an_intent_that_acts_needs_a_nearer_example(matcher):
+    # 0.95 from "can you reply in English": under the bar for switching the reply language
+    assert decided(matcher, "please reply in English", "out_of_scope") == "out_of_scope"
+    assert decided(matcher, "can you please reply in English", "out_of_scope") == "switch_language"
+    lenient = SmallTalkMatcher({"acting_intents": []}, None, None, matcher.examples)
+    assert decided(lenient, "please reply in English", "out_of_scope") == "switch_language"
 
 
 def test_the_meaning_overrides_the_classifier_only_with_a_wide_lead(matcher):
@@ -104,7 +123,7 @@ def test_nearest_reports_the_label_and_its_lead(model):
     lookup = SmallTalk(model, [t for t, _ in EXAMPLES], [i for _, i in EXAMPLES])
     found = lookup.nearest("many thanks for your help")
     assert found is not None and found.label == "thanks" and found.lead > 0.02
-    assert set(lookup.similarities("hi")) == {"thanks", "greet", "deny", "ask_human", "out_of_scope"}
+    assert set(lookup.similarities("hi")) == {"thanks", "greet", "deny", "ask_human", "switch_language", "out_of_scope"}
     assert lookup.intent("what's the weather like tomorrow", 0.5, 0.0) is None  # chit-chat is no intent
     with pytest.raises(ValueError):
         SmallTalk(model, ["a", "b"], ["thanks"])
@@ -145,6 +164,10 @@ def test_the_trained_bot_answers_a_long_thank_you_the_classifier_alone_refuses(g
     ("what is the air pollution index today", "out_of_scope"),
     ("how tall are you", "out_of_scope"),
     ("你最鍾意食咩", "out_of_scope"),
+    # a question after a self-introduction is no greeting; a question about a form's language is no switch
+    ("早晨，我係黃太，想問下點樣交差餉", "out_of_scope"),
+    ("Hello, I'm Mrs Chan, how do I pay my electricity bill?", "out_of_scope"),
+    ("表格有冇英文版", "out_of_scope"),
 ])
 def test_the_trained_bot_reads_long_small_talk_and_refuses_chit_chat(graph, text, intent):
     from rasa.core.channels.channel import UserMessage
