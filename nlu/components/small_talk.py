@@ -5,8 +5,10 @@ refused (`out_of_scope`) takes the shared intent whose training examples it is c
 (`nlu.small_talk`: "Thank you very much for your patience and your clear explanation" -> thanks);
 a message it gave a shared intent takes another one only when the meaning says so by a wider lead
 ("No, I am afraid that is not what I meant at all" is no question about the bot: deny), and is
-refused when it is like no example of that intent and nearest to out-of-scope chit-chat. A topic answer (`faq`) is never touched. Without the sentence encoder (HKBOT_SEMANTIC=off, or no wheel
-for the platform) it changes nothing. Dev files of 2026-12-06 (eleventh session): docs/new-knowledge.md.
+refused when it is like no example of that intent and nearest to out-of-scope chit-chat. A topic
+answer (`faq`) and a bot's own intents are never touched. Without the sentence encoder
+(HKBOT_SEMANTIC=off, or no wheel for the platform) it changes nothing. Dev files of 2026-12-06
+(eleventh session): docs/new-knowledge.md.
 
 Config keys:
 - `intents`: the shared intents it may set (the eight small-talk ones); their examples and the
@@ -46,8 +48,6 @@ from nlu.small_talk import OUT_OF_SCOPE, SmallTalk
 
 logger = logging.getLogger(__name__)
 
-#: Training examples of this intent are the knowledge's question variants, not small talk.
-FAQ_INTENT = "faq"
 #: The shared intents read by meaning; a bot's own intents (a checklist form) are not small talk.
 SMALL_TALK = ("greet", "goodbye", "thanks", "affirm", "deny", "bot_identity", "ask_human", "switch_language")
 #: Intents that act on their own (an officer takes the conversation; the reply language changes).
