@@ -386,7 +386,16 @@ def bench_serve_command(args: argparse.Namespace) -> int:
     say(table(ours, plain, bots, load_bot, args.conversations, args.messages))
     o, p = ours["load"], plain["load"]
     say("")
-    say(f"targets: memory ≤ 0.5× plain: {'met' if ours['memory_mb'] <= 0.5 * plain['memory_mb'] else 'NOT met'}; "
-        f"msgs/s ≥ 5× plain: {'met' if p.per_second and o.per_second >= 5 * p.per_second else 'NOT met'}; "
-        f"p95 < 300 ms: {'met' if o.percentile(95) < 300 else 'NOT met'}")
+    say(verdict(ours["memory_mb"], plain["memory_mb"], o, p))
     return 0
+
+
+def verdict(ours_mb: float, plain_mb: float, ours: Any, plain: Any) -> str:
+    """The targets line. Speed targets count only when both sides answered every message: a refused
+    request (a 429 once a conversation passes its burst of messages) is answered fast and proves nothing."""
+    complete = not ours.errors and not plain.errors
+    speed = "met" if complete and plain.per_second and ours.per_second >= 5 * plain.per_second else "NOT met"
+    latency = "met" if complete and ours.percentile(95) < 300 else "NOT met"
+    note = "" if complete else " (errors: speed not judged; more than 30 messages per conversation meet its rate limit)"
+    return (f"targets: memory ≤ 0.5× plain: {'met' if ours_mb <= 0.5 * plain_mb else 'NOT met'}; "
+            f"msgs/s ≥ 5× plain: {speed}; p95 < 300 ms: {latency}{note}")
