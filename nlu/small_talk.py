@@ -52,17 +52,19 @@ class SmallTalk:
         np.maximum.at(best, self._label_of, cosines)
         return {label: float(value) for label, value in zip(self.labels, best)}
 
-    def nearest(self, text: str) -> Nearest | None:
-        """The label nearest to `text` with its lead over the next label; None without examples of two labels."""
+    def nearest(self, text: str, similarities: dict[str, float] | None = None) -> Nearest | None:
+        """The label nearest to `text` (or to the `similarities` already computed for it) with its lead over the
+        next label; None without examples of two labels."""
         if len(self.labels) < 2:
             return None
-        ranked = sorted(self.similarities(text).items(), key=lambda item: -item[1])
+        ranked = sorted((similarities or self.similarities(text)).items(), key=lambda item: -item[1])
         (label, first), (_, second) = ranked[:2]
         return Nearest(label, first, first - second)
 
-    def intent(self, text: str, min_similarity: float, min_lead: float) -> Nearest | None:
+    def intent(self, text: str, min_similarity: float, min_lead: float,
+               similarities: dict[str, float] | None = None) -> Nearest | None:
         """The shared intent `text` clearly is by meaning, or None (unsure, or nearest to out-of-scope chit-chat)."""
-        found = self.nearest(text)
+        found = self.nearest(text, similarities)
         if found is None or found.label == OUT_OF_SCOPE:
             return None
         if found.similarity < min_similarity or found.lead < min_lead:

@@ -184,7 +184,13 @@ class FaqRetriever(GraphComponent, IntentClassifier):
 
     @staticmethod
     def _set_intent(message: Message, name: str, confidence: float) -> None:
-        chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(confidence)}
-        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) != name]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+        set_intent(message, name, confidence)
+
+
+def set_intent(message: Message, name: str, confidence: float, dropped: Optional[str] = None) -> None:
+    """`name` becomes the intent and comes first in the ranking (no duplicate names); `dropped`, an intent
+    judged wrong, leaves the ranking, so no lower entry outranks the choice."""
+    chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(confidence)}
+    ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) not in (name, dropped)]
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)

@@ -39,10 +39,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from nlu.components.faq import set_intent
 from nlu.semantic import encoder
 from nlu.small_talk import OUT_OF_SCOPE, SmallTalk
 
@@ -145,29 +146,21 @@ class SmallTalkMatcher(GraphComponent, IntentClassifier):
         matcher = self.matcher()
         if matcher is None:
             return
+        similarities = matcher.similarities(text)  # one product with the examples serves every rule below
         veto = self.config["veto_similarity"]
         if not refused and veto is not None:
-            similarities = matcher.similarities(text)
             own = similarities.get(str(name), 0.0)
             nearest = max(similarities, key=lambda label: similarities[label])
             if own < float(veto) and nearest == OUT_OF_SCOPE:  # like chit-chat we do not serve, not like this intent
-                self._set_intent(message, OUT_OF_SCOPE, round(1.0 - own, 4), dropped=str(name))
+                set_intent(message, OUT_OF_SCOPE, round(1.0 - own, 4), dropped=str(name))
                 name, refused = OUT_OF_SCOPE, True  # ... and it is read as a refused message
         override = self.config["override_lead"]
         if not refused and override is None:
             return
         lead = self.config["min_lead"] if refused else max(self.config["min_lead"], override)
-        found = matcher.intent(text, float(self.config["min_similarity"]), float(lead))
+        found = matcher.intent(text, float(self.config["min_similarity"]), float(lead), similarities)
         if found is None or found.label == name or found.label not in self.config["intents"]:
             return
         if found.label in self.config["acting_intents"] and found.similarity < float(self.config["acting_similarity"]):
             return
-        self._set_intent(message, found.label, found.similarity)
-
-    @staticmethod
-    def _set_intent(message: Message, name: str, confidence: float, dropped: Optional[str] = None) -> None:
-        """`name` first in the ranking; `dropped` (a vetoed intent) leaves it, so no lower entry outranks the choice."""
-        chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: float(confidence)}
-        ranking = [r for r in (message.get(INTENT_RANKING_KEY) or []) if r.get(INTENT_NAME_KEY) not in (name, dropped)]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+        set_intent(message, found.label, found.similarity)
