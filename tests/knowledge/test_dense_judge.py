@@ -13,10 +13,10 @@ TSW = [str(kb) for kb in bot_knowledge_bases("tsw")]
 
 
 @pytest.mark.parametrize(("question", "bot", "topic"), [
-    # Dev questions (english_dev2, qa_dev, eval_dev2) whose right topic was on top, just under the threshold.
+    # Dev questions (english_dev2, qa_dev, seed_dev10) whose right topic was on top, just under the threshold.
     ("where recycle wine bottles", BOT_1823, "epd.glass_bottles"),
     ("min wage how much", BOT_1823, "ld.minimum_wage"),
-    ("可唔可以copy返上次嘅application嚟改", TSW, "tsw.draft"),
+    ("請問許可證上所印的驗證碼有何用途？", TSW, "tsw.validity_check"),  # seed_dev10 (the copy question it replaced is answered outright since the twelfth session)
     ("give my dog to friend update owner afcd", BOT_1823, "dog_licence.change_details"),
 ])
 def test_a_confident_dense_signal_answers_just_under_the_threshold(dense_index, monkeypatch, question, bot, topic) -> None:

@@ -199,9 +199,37 @@ NINTH_SESSION: list[tuple[str, str, str | None]] = [
 ]
 
 
+#: Questions the seed missed in the twelfth session, now answered (bot, question, topic; None: refused).
+TWELFTH_SESSION: list[tuple[str, str, str | None]] = [
+    # Seed round of the twelfth session (2026-12-06), on seed_dev14/17 (written from FACTS.md only): written
+    # for the purpose, not case-file sentences; each is refused on the knowledge before that round (6bface8)
+    ("1823", "1823係咪一年365日都開㗎", "1823.hours"),  # all year round is an hours word
+    ("1823", "will anyone pick up if I call 1823 at two in the morning", "1823.hours"),  # picking up the phone, not a draft
+    ("1823", "阿爺只識講客家話，打1823有冇人明", "1823.languages"),  # a dialect is a language question
+    ("1823", "投訴咗成個月都冇人理，1823會唔會幫我催", "1823.complaint"),  # chasing a complaint up
+    ("tsw", "再儲一次草稿，舊嗰份會唔會被覆蓋", "tsw.draft"),  # overwriting a saved draft
+    ("tsw", "單一窗口而家處理到幾多種貿易單證", "tsw.phases"),  # 單證 is a trade document
+]
+
+
+#: The twelfth session's words take no other topic (bot, question, topic; None: refused).
+TWELFTH_SESSION_GUARDS: list[tuple[str, str, str | None]] = [
+    ("1823", "八號風球幾時除", None),  # a typhoon signal without 1823 stays refused
+    ("1823", "黑雨會唔會停課", None),
+    ("1823", "掛黑雨嗰陣打1823有冇人聽", "1823.hours"),
+    ("1823", "my grandma only speaks Hakka, can she still call 1823?", "1823.languages"),
+    ("1823", "is the csl hotline open 24 hours", None),  # a phone company's hotline (nlu/data/elsewhere.txt)
+    ("1823", "消委會處理投訴要幾耐", None),  # the Consumer Council's own procedure
+    ("1823", "how do I complain to the Ombudsman", None),
+    ("tsw", "I've clicked the activation link already, how long until the account is approved?", "tsw.approval_time"),
+    ("tsw", "单一窗口是什么系统，一定要用吗", "tsw.about"),
+]
+
+
 @pytest.mark.parametrize(("bot", "question", "topic"), [
     *CLOSE_TOPICS, *FIRST_ROUND_GUARDS, *SIXTH_SESSION, *SIXTH_SESSION_GUARDS, *SECOND_PASS, *SECOND_PASS_GUARDS,
     *SEVENTH_SESSION, *SEVENTH_SESSION_GUARDS, *EIGHTH_SESSION, *EIGHTH_SESSION_GUARDS, *NINTH_SESSION,
+    *TWELFTH_SESSION, *TWELFTH_SESSION_GUARDS,
 ])
 def test_seed_questions_find_their_topic(index, bot: str, question: str, topic: str | None) -> None:
     assert index.decide(question, bot_knowledge_bases(bot)).top == topic
@@ -229,7 +257,13 @@ def test_seed_questions_find_their_topic(index, bot: str, question: str, topic: 
     ("seed_dev13", 0.85, 0.95),  # 86.7% (n=113, careful full sentences)
     # eleventh session, written then (TSW bot); retrieval alone, after the e-service names: 80 of 102 questions
     # answered (the real bot answers more: FaqRetriever's confirmed band), all 22 near-misses refused
-    ("seed_dev14", 0.80, 0.95),  # 82.3% (n=124)
+    # twelfth session: its knowledge round (seed_dev14 and seed_dev17's misses): 82.3% -> 84.7% (n=124)
+    ("seed_dev14", 0.83, 0.95),
+    # twelfth session, written then (the 1823 bot about itself); 24 of its 26 near-misses refused
+    ("seed_dev17", 0.84, 24 / 26),  # 80.0% -> 85.0% (n=120)
+    # the round's check file (TSW and 1823), not read until after the round: 85.5% -> 84.7% (n=124) by retrieval
+    # alone, 121/131 -> 121/131 through the real bots (tests/data/README.md)
+    ("seed_dev18", 0.83, 0.95),
 ])
 def test_the_seed_dev_files_are_answered_and_their_near_misses_refused(index, name: str, floor: float,
                                                                        refused_floor: float) -> None:
