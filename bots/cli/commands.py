@@ -41,7 +41,8 @@ def register(commands: argparse._SubParsersAction, bench: argparse._SubParsersAc
     serve_bench = bench.add_parser("serve", help="one multi-bot process against plain `rasa run`")
     serve_bench.add_argument("--bot", help="the bot the load is put on (default: 1823, the largest)")
     serve_bench.add_argument("--conversations", type=int, default=20)
-    serve_bench.add_argument("--messages", type=int, default=30, help="messages per conversation (at most 30, the default: each conversation keeps its rate limit, HKBOT_SENDER_RATE; 600 messages take hkbot about 2 s, so the ratio is steadier than over 200)")
+    serve_bench.add_argument("--messages", type=int, default=30,
+                             help="messages per conversation (at most 30, the default: each conversation keeps its rate limit, HKBOT_SENDER_RATE)")
     serve_bench.set_defaults(func=_lazy("bots.bench.serve", "bench_serve_command"))
 
     load_bench = bench.add_parser("load", help="concurrent conversations against one server and two replicas on PostgreSQL + Redis")
