@@ -3,6 +3,8 @@
 The topic comes from a button (`/faq{"topic": "<id>"}`) or from FaqRetriever's
 `faq` parse data (`top`, `ambiguous`). A topic outside the bot's knowledge
 bases, or one that no longer exists, gets the fallback: the bot never guesses.
+A message that asked more than one question also gets the answers of the topics its
+other questions found on their own (`faq_also`), each after a line naming it.
 """
 from __future__ import annotations
 
@@ -59,6 +61,28 @@ def send_answer(
     )
 
 
+def other_topics(parse_data: dict[str, Any], answered: str) -> list[str]:
+    """The topics of the message's other questions (FaqRetriever's `faq_also`), without the one answered, no repeats."""
+    listed = parse_data.get("faq_also")
+    topics: list[str] = []
+    for topic in listed if isinstance(listed, list) else []:
+        if isinstance(topic, str) and topic and topic != answered and topic not in topics:
+            topics.append(topic)
+    return topics
+
+
+def send_other_answers(dispatcher: CollectingDispatcher, context: Context, topics: list[str], domain: dict[str, Any]) -> None:
+    """Each other question's answer, after a line that names its topic (a topic the bot does not answer is left out)."""
+    for topic in topics:
+        entry = entry_for(context.bot, topic)
+        if entry is None:
+            continue
+        title = in_script(entry.title_in(context.language), context.language)
+        say(dispatcher, sentence("also_answer", context.language, title=title), language=context.language,
+            label=entry.id, kind="also", bot=context.bot_label)
+        send_answer(dispatcher, context, entry, domain)
+
+
 def option_title(context: Context, entry: Entry) -> str:
     """A clarifying button's title: the topic, and its department when the bot answers for several."""
     language = context.language
@@ -106,6 +130,7 @@ class ActionAnswerFaq(Action):
         top_entry = entry_for(context.bot, top) if top else None
         if top_entry and len(options) == 1:
             send_answer(dispatcher, context, top_entry, domain)
+            send_other_answers(dispatcher, context, other_topics(tracker.latest_message, top_entry.id), domain)
         elif options and (ambiguous or not top_entry):
             send_clarification(dispatcher, context, options)
         else:

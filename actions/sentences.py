@@ -106,6 +106,7 @@ SENTENCES: dict[str, dict[str, str]] = {
         "zh-Hant": "為確保答案準確，請問你想查詢以下哪一項？",
     },
     "none_of_these": {"en": "None of these", "zh-Hant": "都不是"},
+    "also_answer": {"en": "Your other question, {title}:", "zh-Hant": "至於你的另一個問題（{title}）："},
     "option_department": {"en": "{title} ({department})", "zh-Hant": "{title}（{department}）"},
     "helpful": {"en": "Helpful", "zh-Hant": "有幫助"},
     "not_helpful": {"en": "Not helpful", "zh-Hant": "沒有幫助"},

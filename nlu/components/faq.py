@@ -41,6 +41,11 @@ Config keys:
   bill?") is left alone, and so is a message the other departments answer at least as well ("how do I pay my
   water bill? thanks 1823") or not at all (a refusal stays one). A bot answering every knowledge base
   (`knowledge_bases` null) does not use it. Dev files of 2026-12-06, tenth session: docs/new-knowledge.md.
+- `other_questions` (2): a message answered with a topic that asks more than one question
+  (`nlu.clauses.questions`: "is 1823 open 24 hours, and how do I pay my water bill?") has each question
+  decided on its own; up to this many other topics that a question alone answers (at the threshold, not
+  ambiguous, not the top nor one of its close alternatives) go in the parse data under `faq_also`, and
+  action_answer_faq answers them after the top. 0 turns it off.
 """
 from __future__ import annotations
 
@@ -58,12 +63,15 @@ from rasa.shared.nlu.training_data.message import Message
 from knowledge.departments import turned_to
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 from knowledge.live import shared_store
+from nlu.clauses import questions
 
 logger = logging.getLogger(__name__)
 
 #: The parse-data key and the synthetic intent name of the briefing's contract.
 FAQ = "faq"
 FAQ_INTENT = "faq"
+#: The parse-data key of the other questions' topics (a list of topic ids; absent when there are none).
+FAQ_ALSO = "faq_also"
 OUT_OF_SCOPE = "out_of_scope"
 
 
@@ -89,6 +97,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "confirmed_confidence": 0.8,
             "top": TOP_MATCHES,
             "follow_named_department": True,
+            "other_questions": 2,
         }
 
     def __init__(self, config: Dict[Text, Any], store=None) -> None:
@@ -159,11 +168,35 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             return
         if result.top is not None:
             self._set_intent(message, FAQ_INTENT, result.matches[0].score)
+            also = self._other_questions(text, result)
+            if also:
+                message.set(FAQ_ALSO, also, add_to_output=True)
         elif name and name not in (FAQ_INTENT, OUT_OF_SCOPE) and confidence >= self.config["intent_confidence"]:
             return
         elif name != OUT_OF_SCOPE:
             best = result.matches[0].score if result.matches else 0.0
             self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
+
+    def _other_questions(self, text: str, result: FaqResult) -> List[str]:
+        """Topics the message's other questions answer on their own (not the top, nor its close alternatives)."""
+        limit = int(self.config["other_questions"] or 0)
+        parts = questions(text) if limit > 0 else []
+        if len(parts) < 2:
+            return []
+        seen = {result.top, *result.ambiguous}
+        also: List[str] = []
+        for part in parts:
+            try:
+                asked = self.retrieve(part)
+            except Exception:  # the top is answered already: a failing part only goes unanswered
+                logger.exception("FAQ retrieval failed for one question of a message")
+                continue
+            if asked.top is not None and not asked.ambiguous and asked.top not in seen:
+                also.append(asked.top)
+                seen.add(asked.top)
+            if len(also) >= limit:
+                break
+        return also
 
     def _confirmed(self, result: FaqResult, name: Optional[str], confidence: float) -> FaqResult:
         """A topic under the threshold but above `confirmed_threshold` answers when the classifier is sure it is a topic question.

@@ -119,3 +119,29 @@ async def test_a_clarifying_question_in_the_1823_bot_names_each_options_departme
     assert simplified["buttons"][1]["title"].endswith("（水务署）")
     # The payloads still name only the topic: the citizen's tap is answered exactly as before.
     assert [b["payload"] for b in chinese["buttons"]] == ['/faq{"topic": "immd.id_card_lost"}', '/faq{"topic": "wsd.burst_main"}', "/out_of_scope"]
+
+
+async def test_a_second_question_gets_its_own_answer_after_the_first() -> None:
+    store = shared_store()
+    question = user_message("is 1823 open 24 hours, and how do I pay my water bill?", "faq", "en", faq=faq("1823.hours"))
+    question["faq_also"] = ["wsd.pay_bill", "1823.hours", "wsd.pay_bill", "no.such_topic"]  # repeats and the unknown are left out
+    replies = (await run("action_answer_faq", "1823", question))["responses"]
+    assert [(r["kind"], r["label"]) for r in replies] == [
+        ("answer", "1823.hours"), ("also", "wsd.pay_bill"), ("answer", "wsd.pay_bill"),
+    ]
+    assert replies[1]["text"] == f"Your other question, {store.entry('wsd.pay_bill').title['en']}:"
+    assert replies[2]["text"] == without_source(store.entry("wsd.pay_bill").answer["en"], store.entry("wsd.pay_bill").source)
+
+
+async def test_another_question_outside_the_bot_is_not_answered() -> None:
+    question = user_message("dog licence fee? and how do I pay my water bill?", "faq", "en", faq=faq("dog_licence.fee"))
+    question["faq_also"] = ["wsd.pay_bill"]  # the dog licence bot does not answer for WSD
+    reply = only_response(await run("action_answer_faq", "dog_licence", question))
+    assert (reply["kind"], reply["label"]) == ("answer", "dog_licence.fee")
+
+
+async def test_close_topics_still_ask_first_and_answer_nothing_else() -> None:
+    question = user_message("狗牌要幾多錢同帶咩？另外點交水費？", "faq", "yue", faq=faq("dog_licence.fee", "dog_licence.documents"))
+    question["faq_also"] = ["wsd.pay_bill"]
+    reply = only_response(await run("action_answer_faq", "1823", question))
+    assert reply["kind"] == "clarify"

@@ -212,3 +212,30 @@ def test_a_refusal_stays_a_refusal_when_a_department_is_named_last(seed, monkeyp
     monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))  # departments are read from the served folder
     retriever = FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823")}, store=seed)
     assert retriever.retrieve(text).top is None
+
+
+@pytest.mark.parametrize(("text", "top", "also"), [
+    # Two questions: the whole message answers the first, the second alone finds its own topic.
+    ("is 1823 open 24 hours, and how do I pay my water bill?", "1823.hours", ["wsd.pay_bill"]),
+    ("1823係咪24小時開？另外點樣交水費？", "1823.hours", ["wsd.pay_bill"]),
+    # One question with a story before it: nothing more.
+    ("my water pipe burst at 3am, will anyone pick up if i ring 1823 at that hour", "1823.hours", None),
+    # The whole message finds the fee (its last words); its first question alone, renewal: both are answered.
+    ("how do I renew my dog licence? also how much is it?", "dog_licence.fee", ["dog_licence.validity_renewal"]),
+    # A second part too short to ask alone stays with the first: nothing more.
+    ("狗牌幾錢？點交？", "dog_licence.fee", None),
+])
+def test_each_question_of_a_message_gets_its_own_topic(seed, monkeypatch, text: str, top: str, also: list[str] | None) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    msg = message(text, "faq", 0.9)
+    FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823")}, store=seed).process([msg])
+    assert msg.get("faq")["top"] == top and msg.get("intent")["name"] == "faq"
+    assert msg.get("faq_also") == also
+    assert also is None or "faq_also" in msg.output_properties
+
+
+def test_other_questions_can_be_turned_off(seed, monkeypatch) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    msg = message("is 1823 open 24 hours, and how do I pay my water bill?", "faq", 0.9)
+    FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823"), "other_questions": 0}, store=seed).process([msg])
+    assert msg.get("faq")["top"] == "1823.hours" and msg.get("faq_also") is None

@@ -64,6 +64,13 @@ def test_a_topic_answer_comes_whole_with_its_source(server):
     assert answer["metadata"]["source"].startswith("https://") and answer["metadata"]["source_label"]
 
 
+def test_two_questions_in_one_message_get_two_answers(server):
+    messages = say(server, "1823", new_sender(), "is 1823 open 24 hours, and how do I pay my water bill?")
+    kinds = [(m["metadata"]["kind"], m["metadata"]["label"]) for m in messages]
+    assert kinds == [("answer", "1823.hours"), ("also", "wsd.pay_bill"), ("answer", "wsd.pay_bill")], kinds
+    assert "water" in messages[1]["text"].lower()  # the line before the second answer names its topic
+
+
 def test_the_same_sender_on_two_bots_are_two_conversations(server):
     sender = new_sender()
     assert say(server, "dog_licence", sender, "我想搵真人")[0]["metadata"]["kind"] == "handoff"
