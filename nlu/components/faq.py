@@ -44,8 +44,9 @@ Config keys:
 - `other_questions` (2): a message answered with a topic that asks more than one question
   (`nlu.clauses.questions`: "is 1823 open 24 hours, and how do I pay my water bill?") has each question
   decided on its own; up to this many other topics that a question alone answers (at the threshold, not
-  ambiguous, not the top nor one of its close alternatives) go in the parse data under `faq_also`, and
-  action_answer_faq answers them after the top. 0 turns it off.
+  ambiguous, not the top nor one of its close alternatives) and the whole message nearly answers (among its
+  matches, at `confirmed_threshold` or more) go in the parse data under `faq_also`, and action_answer_faq
+  answers them after the top. 0 turns it off.
 """
 from __future__ import annotations
 
@@ -184,6 +185,10 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         if len(parts) < 2:
             return []
         seen = {result.top, *result.ambiguous}
+        # The whole message must nearly answer it too (its score at least `confirmed_threshold`): a question that
+        # leans on the one before ("..., and what documents do we need to bring?") finds other topics alone.
+        floor = float(self.config["confirmed_threshold"])
+        listed = {match.id for match in result.matches if match.score >= floor}
         also: List[str] = []
         for part in parts:
             try:
@@ -191,7 +196,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             except Exception:  # the top is answered already: a failing part only goes unanswered
                 logger.exception("FAQ retrieval failed for one question of a message")
                 continue
-            if asked.top is not None and not asked.ambiguous and asked.top not in seen:
+            if asked.top is not None and not asked.ambiguous and asked.top not in seen and asked.top in listed:
                 also.append(asked.top)
                 seen.add(asked.top)
             if len(also) >= limit:

@@ -222,6 +222,9 @@ def test_a_refusal_stays_a_refusal_when_a_department_is_named_last(seed, monkeyp
     ("my water pipe burst at 3am, will anyone pick up if i ring 1823 at that hour", "1823.hours", None),
     # The whole message finds the fee (its last words); its first question alone, renewal: both are answered.
     ("how do I renew my dog licence? also how much is it?", "dog_licence.fee", ["dog_licence.validity_renewal"]),
+    # A second question that leans on the first finds other topics alone: the whole message must nearly answer them.
+    ("Where do we apply for a new urn plot in a public cemetery, and what documents do we need to bring?",
+     "fehd.urn_grave", None),
     # A second part too short to ask alone stays with the first: nothing more.
     ("狗牌幾錢？點交？", "dog_licence.fee", None),
 ])
