@@ -194,6 +194,23 @@ def test_widget_one_language_per_reply_and_one_labelled_source_link(ui_server, c
     assert page_errors(citizen) == []
 
 
+def test_two_questions_in_one_message_get_two_answers_in_the_widget(ui_server, citizen, shots):
+    page = citizen.page
+    open_widget(page, ui_server.url, "1823", "en")
+    answers = page.locator('.hkb-log .hkb-bot[data-kind="answer"]')
+    before = answers.count()
+    also = ask(page, "is 1823 open 24 hours, and how do I pay my water bill?", kind="also")
+    expect(answers).to_have_count(before + 2, timeout=ANSWER_TIMEOUT_MS)
+    hours, pay = shared_store().entry("1823.hours"), shared_store().entry("wsd.pay_bill")
+    assert pay.title["en"] in also.inner_text()
+    first, second = answers.nth(before), answers.nth(before + 1)
+    assert first.locator(".hkb-text").inner_text().strip() == without_source(hours.answer["en"], hours.source).strip()
+    assert second.locator(".hkb-text").inner_text().strip() == without_source(pay.answer["en"], pay.source).strip()
+    also.evaluate("e => e.scrollIntoView({block: 'center'})")  # the line naming the second topic, and its answer
+    shot(page, shots, "widget_two_questions")
+    assert page_errors(citizen) == []
+
+
 def test_language_buttons_are_named_by_what_they_show(ui_server, citizen):
     page = citizen.page
     open_widget(page, ui_server.url, "dog_licence")
