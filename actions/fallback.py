@@ -1,7 +1,9 @@
 """action_fallback: say plainly that the bot cannot answer, and offer the 1823 hotline and an officer.
 
 When the question was clearly about one department the bot knows (`actions.department_hint`),
-the refusal also names that department and its hotline, from its knowledge file.
+the refusal also names that department and its hotline, from its knowledge file. A refused question
+that names no subject ("how much does it cost?") right after an answer is first asked again of that
+answer's knowledge base (`actions.follow_up`).
 """
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import send_answer
 from actions.context import Context, context_of
 from actions.department_hint import handoff_team, message_department
+from actions.follow_up import follow_up_entry
 from actions.messages import button, say
 from actions.sentences import sentence
 from knowledge.schema import Department
@@ -57,5 +61,9 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         context = context_of(tracker)
+        follow_up = follow_up_entry(tracker, context)
+        if follow_up is not None:
+            send_answer(dispatcher, context, follow_up, domain)
+            return []
         send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker))
         return []

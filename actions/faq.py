@@ -4,7 +4,9 @@ The topic comes from a button (`/faq{"topic": "<id>"}`) or from FaqRetriever's
 `faq` parse data (`top`, `ambiguous`). A topic outside the bot's knowledge
 bases, or one that no longer exists, gets the fallback: the bot never guesses.
 A message that asked more than one question also gets the answers of the topics its
-other questions found on their own (`faq_also`), each after a line naming it.
+other questions found on their own (`faq_also`), each after a line naming it. A message that
+names no subject ("幾錢？") is asked again of what the conversation was just about
+(`actions.follow_up`), else the citizen is asked which topic they mean.
 """
 from __future__ import annotations
 
@@ -13,16 +15,16 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.checklists import CHECKLIST_FORM, CHECKLIST_TOPICS
+from actions.answer import send_answer
 from actions.context import Context, context_of
 from actions.department_hint import message_department
 from actions.entry_department import entry_department
 from actions.fallback import send_fallback
+from actions.follow_up import follow_up_entry
 from actions.knowledge_access import entry_for
 from actions.language import in_script
 from actions.messages import button, say
 from actions.sentences import sentence
-from actions.sources import source_label, without_source
 from knowledge.schema import Entry
 
 
@@ -40,25 +42,6 @@ def topic_options(faq: dict[str, Any]) -> tuple[str | None, list[str]]:
         if isinstance(topic, str) and topic != top and topic not in ambiguous:
             ambiguous.append(topic)
     return top, ambiguous
-
-
-def send_answer(
-    dispatcher: CollectingDispatcher, context: Context, entry: Entry, domain: dict[str, Any]
-) -> None:
-    """The entry's answer with feedback buttons; its source goes once, as a labelled link (metadata)."""
-    language = context.language
-    buttons = [
-        button(sentence("helpful", language), "feedback", topic=entry.id, helpful="yes"),
-        button(sentence("not_helpful", language), "feedback", topic=entry.id, helpful="no"),
-    ]
-    if entry.id in CHECKLIST_TOPICS and CHECKLIST_FORM in (domain.get("forms") or {}):
-        buttons.append(button(sentence("make_checklist", language), "request_checklist"))
-    say(
-        dispatcher, in_script(without_source(entry.answer_in(language), entry.source), language),
-        language=language, label=entry.id, kind="answer", buttons=buttons,
-        topic=entry.id, kb=entry.kb, source=entry.source, source_label=source_label(entry.source, language, entry.kb),
-        title=in_script(entry.title_in(language), language), bot=context.bot_label,
-    )
 
 
 def other_topics(parse_data: dict[str, Any], answered: str) -> list[str]:
@@ -122,6 +105,11 @@ class ActionAnswerFaq(Action):
                 send_answer(dispatcher, context, entry, domain)
             else:
                 send_fallback(dispatcher, context)
+            return []
+
+        follow_up = follow_up_entry(tracker, context)
+        if follow_up is not None:
+            send_answer(dispatcher, context, follow_up, domain)
             return []
 
         top, ambiguous = topic_options(tracker.latest_message.get("faq") or {})

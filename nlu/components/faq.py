@@ -47,6 +47,13 @@ Config keys:
   ambiguous, not the top nor one of its close alternatives) and the whole message nearly answers (among its
   matches, at `confirmed_threshold` or more) go in the parse data under `faq_also`, and action_answer_faq
   answers them after the top. 0 turns it off.
+- `no_subject_concepts`: what a question asks about a topic (cost, apply, duration, documents...). A message
+  made of these alone ("幾錢？", "How do I apply?", "要等幾耐？") names no subject: in a bot of several
+  knowledge bases its top topic is a guess ("幾錢？" found the water tariff). Such a message gets
+  `faq_no_subject` in the parse data, and a top topic gets close alternatives (up to `no_subject_options`
+  topics in all): action_answer_faq (or action_fallback, for a refusal) asks it again of what the conversation
+  was just about (the last answer's knowledge base, the area being browsed), and otherwise asks which topic is
+  meant (a refusal stays one).
 """
 from __future__ import annotations
 
@@ -73,6 +80,14 @@ FAQ = "faq"
 FAQ_INTENT = "faq"
 #: The parse-data key of the other questions' topics (a list of topic ids; absent when there are none).
 FAQ_ALSO = "faq_also"
+#: The parse-data key set (true) when an answered message named no subject, only what it asks about.
+FAQ_NO_SUBJECT = "faq_no_subject"
+#: Concepts (nlu/data/concepts.txt) that say what is asked about a topic, not which topic.
+NO_SUBJECT_CONCEPTS = (
+    "about", "apply", "appointment", "bring", "change", "contact", "cost", "documents", "duration", "form_fill",
+    "frequency", "hotline", "hours", "look", "penalty", "quantity", "register", "renew", "replace", "requirement",
+    "submit", "validity", "when", "where", "who",
+)
 OUT_OF_SCOPE = "out_of_scope"
 
 
@@ -99,6 +114,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "top": TOP_MATCHES,
             "follow_named_department": True,
             "other_questions": 2,
+            "no_subject_concepts": list(NO_SUBJECT_CONCEPTS),
+            "no_subject_options": 3,
         }
 
     def __init__(self, config: Dict[Text, Any], store=None) -> None:
@@ -163,6 +180,9 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         result = self._confirmed(result, name, confidence)
+        if self._names_no_subject(text, result):
+            result = self._with_options(result) if result.top is not None else result
+            message.set(FAQ_NO_SUBJECT, True, add_to_output=True)
         message.set(FAQ, result.to_dict(), add_to_output=True)
         strong = result.top is not None and result.matches[0].score >= float(self.config["strong_topic"])
         if name in self.config["priority_intents"] and confidence >= self.config["priority_confidence"] and not strong:
@@ -177,6 +197,22 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         elif name != OUT_OF_SCOPE:
             best = result.matches[0].score if result.matches else 0.0
             self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
+
+    def _names_no_subject(self, text: str, result: FaqResult) -> bool:
+        """Whether a message says only what it asks (cost, how to apply...), in a bot of several knowledge bases."""
+        concepts = {f"c:{name}" for name in self.config["no_subject_concepts"] or ()}
+        knowledge_bases = self.config["knowledge_bases"]
+        if not result.matches or not concepts or (knowledge_bases is not None and len(knowledge_bases) < 2):
+            return False
+        features = self.store.index().features(text)
+        return bool(features) and features <= concepts
+
+    def _with_options(self, result: FaqResult) -> FaqResult:
+        """The result with its next best topics as close alternatives (`no_subject_options` topics in all)."""
+        limit = max(1, int(self.config["no_subject_options"]))
+        options = [m.id for m in result.matches if m.id != result.top and m.score > 0][: limit - 1]
+        ambiguous = tuple(dict.fromkeys([*result.ambiguous, *options]))[: limit - 1]
+        return FaqResult(result.matches, result.threshold, result.top, ambiguous)
 
     def _other_questions(self, text: str, result: FaqResult) -> List[str]:
         """Topics the message's other questions answer on their own (not the top, nor its close alternatives)."""

@@ -54,6 +54,11 @@ def user_message(
     return message
 
 
+def bot_message(text: str, **metadata: Any) -> dict[str, Any]:
+    """A BotUttered event, as an earlier reply of the bot in the tracker (metadata: kind, label, kb...)."""
+    return {"event": "bot", "text": text, "data": {}, "metadata": metadata}
+
+
 def tracker(
     bot: str,
     *messages: dict[str, Any],
@@ -61,16 +66,21 @@ def tracker(
     sender: str = "citizen-1",
     active_loop: str | None = None,
 ) -> dict[str, Any]:
-    """A tracker state whose events are the given user messages (the last is the latest)."""
+    """A tracker state whose events are the given user messages (the last is the latest); a message that is
+    already an event (`bot_message(...)`: what the bot said earlier) goes in as it is."""
     all_slots = {"bot_name": bot, "language": None, "handoff_active": False, "requested_slot": None}
     all_slots.update(slots or {})
     events: list[dict[str, Any]] = []
     for message in messages:
+        if message.get("event") == "bot":
+            events.insert(len(events) - 1 if events else 0, message)  # before the action_listen that follows it
+            continue
         events += [{"event": "user", "text": message["text"], "parse_data": message}, {"event": "action", "name": "action_listen"}]
+    users = [message for message in messages if message.get("event") != "bot"]
     return {
         "sender_id": sender,
         "slots": all_slots,
-        "latest_message": messages[-1] if messages else {},
+        "latest_message": users[-1] if users else {},
         "events": events[:-1],
         "paused": False,
         "followup_action": None,

@@ -9,7 +9,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.sources import department, without_source
 from knowledge.live import shared_store
-from tests.actions.support import domain, only_response, run, user_message
+from tests.actions.support import bot_message, domain, only_response, run, user_message
 
 
 def faq(top: str | None, *ambiguous: str) -> dict:
@@ -145,3 +145,52 @@ async def test_close_topics_still_ask_first_and_answer_nothing_else() -> None:
     question["faq_also"] = ["wsd.pay_bill"]
     reply = only_response(await run("action_answer_faq", "1823", question))
     assert reply["kind"] == "clarify"
+
+
+def no_subject(text: str, language: str, result: dict | None, intent: str = "faq") -> dict:
+    """A message FaqRetriever marked as naming no subject ("幾錢？")."""
+    message = user_message(text, intent, language, faq=result)
+    message["faq_no_subject"] = True
+    return message
+
+
+async def test_a_question_without_a_subject_is_asked_of_the_topic_just_answered() -> None:
+    renewal = user_message("狗牌點續期", "faq", "yue", faq=faq("dog_licence.validity_renewal"))
+    answered = bot_message("...", kind="answer", label="dog_licence.validity_renewal", kb="dog_licence")
+    how_much = no_subject("幾錢？", "yue", faq("wsd.tariff", "wsd.deposit", "immd.passport_fee"))
+    reply = only_response(await run("action_answer_faq", "1823", renewal, answered, how_much))
+    assert (reply["kind"], reply["label"]) == ("answer", "dog_licence.fee")
+
+
+async def test_a_question_without_a_subject_is_asked_of_the_area_being_browsed() -> None:
+    browse = user_message('/browse{"area": "housing"}', "browse", "en", entities={"area": "housing"})
+    shown = bot_message("...", kind="browse", label="browse:housing")
+    apply = no_subject("How do I apply?", "en", faq("swd.cssa_apply", "swd.oaa_apply"))
+    reply = only_response(await run("action_answer_faq", "1823", browse, shown, apply))
+    assert reply["kind"] == "answer" and reply["label"].startswith("hd."), reply["label"]
+
+
+async def test_a_question_without_a_subject_and_no_context_asks_which_topic() -> None:
+    reply = only_response(await run("action_answer_faq", "1823", no_subject("幾錢？", "yue", faq("wsd.tariff", "wsd.deposit"))))
+    assert reply["kind"] == "clarify" and reply["options"] == ["wsd.tariff", "wsd.deposit"]
+
+
+async def test_an_old_answer_sets_no_subject() -> None:
+    renewal = user_message("狗牌點續期", "faq", "yue", faq=faq("dog_licence.validity_renewal"))
+    answered = bot_message("...", kind="answer", label="dog_licence.validity_renewal", kb="dog_licence")
+    later = [user_message(text, "greet", "yue") for text in ("你好", "hello", "hi")]
+    how_much = no_subject("幾錢？", "yue", faq("wsd.tariff", "wsd.deposit"))
+    reply = only_response(await run("action_answer_faq", "1823", renewal, answered, *later, how_much))
+    assert reply["kind"] == "clarify"
+
+
+async def test_a_refused_follow_up_is_asked_of_the_topic_just_answered() -> None:
+    renewal = user_message("how do I renew my dog licence", "faq", "en", faq=faq("dog_licence.validity_renewal"))
+    answered = bot_message("...", kind="answer", label="dog_licence.validity_renewal", kb="dog_licence")
+    how_much = no_subject("how much does it cost?", "en", {"top": None, "ambiguous": [], "matches": [], "threshold": 0.55}, "out_of_scope")
+    reply = only_response(await run("action_fallback", "1823", renewal, answered, how_much))
+    assert (reply["kind"], reply["label"]) == ("answer", "dog_licence.fee")
+    # Without the mark (a message with a subject of its own), the refusal stays one.
+    how_much.pop("faq_no_subject")
+    reply = only_response(await run("action_fallback", "1823", renewal, answered, how_much))
+    assert reply["kind"] == "fallback"

@@ -242,3 +242,22 @@ def test_other_questions_can_be_turned_off(seed, monkeypatch) -> None:
     msg = message("is 1823 open 24 hours, and how do I pay my water bill?", "faq", 0.9)
     FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823"), "other_questions": 0}, store=seed).process([msg])
     assert msg.get("faq")["top"] == "1823.hours" and msg.get("faq_also") is None
+
+
+@pytest.mark.parametrize(("bot", "text", "marked", "options"), [
+    # Only what is asked, no subject: in the 1823 bot (thirteen knowledge bases) its top topic is a guess.
+    ("1823", "幾錢？", True, True),
+    ("1823", "How do I apply?", True, True),
+    ("1823", "how much does it cost?", True, False),  # refused: marked (for a follow-up), no options
+    ("1823", "狗牌幾錢", False, False),  # a subject
+    ("1823", "貓牌幾錢", False, False),  # a subject the knowledge does not hold is a subject too
+    ("dog_licence", "幾錢？", False, False),  # a bot of one knowledge base: its subject goes without saying
+])
+def test_a_message_without_a_subject_is_marked_and_offered_choices(seed, monkeypatch, bot, text, marked, options) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    msg = message(text, "faq", 0.9)
+    FaqRetriever({"knowledge_bases": bot_knowledge_bases(bot)}, store=seed).process([msg])
+    assert bool(msg.get("faq_no_subject")) is marked
+    assert bool(msg.get("faq")["ambiguous"]) is options
+    if options:
+        assert msg.get("intent")["name"] == "faq" and len(msg.get("faq")["ambiguous"]) == 2

@@ -71,6 +71,20 @@ def test_two_questions_in_one_message_get_two_answers(server):
     assert "water" in messages[1]["text"].lower()  # the line before the second answer names its topic
 
 
+def test_a_question_without_a_subject_follows_the_conversation(server):
+    sender = new_sender()
+    assert say(server, "1823", sender, "狗牌點續期？")[0]["metadata"]["label"] == "dog_licence.validity_renewal"
+    follow = say(server, "1823", sender, "幾錢？")[0]["metadata"]
+    assert (follow["kind"], follow["label"]) == ("answer", "dog_licence.fee"), follow  # not the water tariff
+    browsing = new_sender()
+    say(server, "1823", browsing, '/browse{"area": "housing"}')
+    follow = say(server, "1823", browsing, "How do I apply?")[0]["metadata"]
+    assert follow["kind"] == "answer" and follow["label"].startswith("hd."), follow  # not CSSA
+    # With nothing before it, the citizen is asked which topic they mean.
+    alone = say(server, "1823", new_sender(), "幾錢？")[0]["metadata"]
+    assert alone["kind"] == "clarify", alone
+
+
 def test_the_same_sender_on_two_bots_are_two_conversations(server):
     sender = new_sender()
     assert say(server, "dog_licence", sender, "我想搵真人")[0]["metadata"]["kind"] == "handoff"
