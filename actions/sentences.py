@@ -227,7 +227,7 @@ SENTENCES: dict[str, dict[str, str]] = {
     },
     # ---- refusals of the server's limits (bots/server/limits.py; keys are the refusal codes)
     "rate_limited": {
-        "en": "You are sending messages too quickly. Please wait {seconds} seconds and try again.",
+        "en": "You are sending messages too quickly. Please wait a moment ({seconds} s) and try again.",
         "zh-Hant": "你傳送訊息太快了，請等候 {seconds} 秒後再試。",
         "zh-Hans": "你发送信息太快了，请等候 {seconds} 秒后再试。",
     },

@@ -56,7 +56,7 @@ def test_limits_from_env(monkeypatch):
 
 def test_refusals_speak_the_citizens_language():
     refusal = Refusal(429, "rate_limited", retry_after=7)
-    assert refusal.text("en") == "You are sending messages too quickly. Please wait 7 seconds and try again."
+    assert refusal.text("en") == "You are sending messages too quickly. Please wait a moment (7 s) and try again."  # no "1 seconds"
     assert "7 秒" in refusal.text("yue") and "請" in refusal.text("zh-Hant")
     assert "请" in refusal.text("zh-Hans")
     body = Refusal(413, "message_too_long", limit=2000).body("yue")
