@@ -3,7 +3,9 @@
 The language slot (set by switch_language) wins and sticks; otherwise the
 language of the citizen's latest message that had one (a button press has no
 detected language: the page's language, sent in its metadata, stands in);
-otherwise the bot's default language.
+otherwise the bot's default language. Chinese written the same in both scripts
+("你好", "公屋") shows no script: it keeps the Chinese script the page declares, or
+the citizen's earlier Chinese messages had, so a Simplified chat stays Simplified.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any, Iterable
 
 from rasa_sdk import Tracker
 
-from nlu.script import to_simplified
+from nlu.script import script_counts, to_simplified
 
 #: Reply language tags (DESIGN.md): English, written Cantonese, formal Chinese, Simplified.
 LANGUAGES: tuple[str, ...] = ("en", "yue", "zh-Hant", "zh-Hans")
@@ -24,6 +26,23 @@ def _tag(parse_data: Any, metadata: Any = None) -> Any:
     parse_data = parse_data if isinstance(parse_data, dict) else {}
     declared = metadata if isinstance(metadata, dict) else parse_data.get("metadata")
     return parse_data.get("language") or (declared.get("language") if isinstance(declared, dict) else None)
+
+
+def _script_neutral(text: Any) -> bool:
+    """Chinese text with no character of only one script ("你好", "我想找真人客服")."""
+    if not isinstance(text, str) or not any("\u3400" <= c <= "\u9fff" for c in text):
+        return False
+    return script_counts(text) == (0, 0)
+
+
+def _chinese_script(tracker: Tracker) -> Any:
+    """The Chinese reply language the page declares for the latest message, else the citizen's earlier Chinese one."""
+    declared = (tracker.latest_message or {}).get("metadata")
+    if isinstance(declared, dict) and declared.get("language") in ("zh-Hans", "zh-Hant", "yue"):
+        return declared["language"]
+    users = [event for event in reversed(tracker.events or []) if event.get("event") == "user"]
+    earlier = (_tag(event.get("parse_data"), event.get("metadata")) for event in users[1:])  # [0]: the latest message
+    return next((tag for tag in earlier if tag in ("zh-Hans", "zh-Hant", "yue")), None)
 
 
 def _message_languages(tracker: Tracker) -> Iterable[Any]:
@@ -39,6 +58,9 @@ def reply_language(tracker: Tracker, default: str = FALLBACK_LANGUAGE) -> str:
     chosen = tracker.get_slot(LANGUAGE_SLOT)
     if chosen in LANGUAGES:
         return chosen
+    latest = tracker.latest_message or {}
+    if _tag(latest) in ("zh-Hant", "yue") and _script_neutral(latest.get("text")) and _chinese_script(tracker) == "zh-Hans":
+        return "zh-Hans"
     for tag in _message_languages(tracker):
         if tag in LANGUAGES:
             return tag

@@ -53,6 +53,21 @@ async def test_a_button_press_keeps_the_language_of_the_citizens_last_message() 
     assert shared_store().entry("dog_licence.fee").answer["en"].startswith(reply["text"])
 
 
+async def test_chinese_that_shows_no_script_keeps_the_simplified_of_the_chat() -> None:
+    # The page declares Simplified (the widget's 简): "公屋" is written the same in both scripts.
+    neutral = user_message("公屋", "faq", "zh-Hant", faq=FEE)
+    neutral["metadata"] = {"language": "zh-Hans"}
+    assert only_response(await run("action_answer_faq", "dog_licence", neutral))["language"] == "zh-Hans"
+    # No declaration: the citizen's earlier Simplified message sets the script.
+    earlier = user_message("狗证多少钱", "faq", "zh-Hans", faq=FEE)
+    plain = user_message("你好", "faq", "zh-Hant", faq=FEE)
+    assert only_response(await run("action_answer_faq", "dog_licence", earlier, plain))["language"] == "zh-Hans"
+    # Traditional-only characters are Traditional whatever the page says.
+    traditional = user_message("狗牌幾錢", "faq", "yue", faq=FEE)
+    traditional["metadata"] = {"language": "zh-Hans"}
+    assert only_response(await run("action_answer_faq", "dog_licence", traditional))["language"] == "yue"
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [

@@ -85,6 +85,13 @@ def test_a_question_without_a_subject_follows_the_conversation(server):
     assert alone["kind"] == "clarify", alone
 
 
+def test_chinese_without_a_script_of_its_own_is_answered_in_the_chats_simplified(server):
+    body = {"sender": new_sender(), "message": "我想找真人客服", "metadata": {"language": "zh-Hans"}}
+    reply = httpx.post(webhook(server, "tsw"), json=body, timeout=60)
+    assert reply.status_code == 200
+    assert {m["metadata"]["language"] for m in reply.json()} == {"zh-Hans"}, reply.json()
+
+
 def test_the_same_sender_on_two_bots_are_two_conversations(server):
     sender = new_sender()
     assert say(server, "dog_licence", sender, "我想搵真人")[0]["metadata"]["kind"] == "handoff"
