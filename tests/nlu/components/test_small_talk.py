@@ -172,6 +172,12 @@ def test_the_trained_bot_answers_long_thank_yous_the_classifier_alone_refuses(gr
     ("早晨，我係黃太，想問下點樣交差餉", "out_of_scope"),
     ("Hello, I'm Mrs Chan, how do I pay my electricity bill?", "out_of_scope"),
     ("表格有冇英文版", "out_of_scope"),
+    # twelfth session, a citizen review: nothing to answer read as small talk (thanks, no, goodbye) before
+    ("xxxxxxxxxxxxxxxxxxxxxxxxx", "out_of_scope"),
+    ("qwerty qwerty", "out_of_scope"),
+    ("https://www.wsd.gov.hk/en/index.html", "out_of_scope"),
+    ("www.1823.gov.hk", "out_of_scope"),
+    ("how about in English?", "switch_language"),
 ])
 def test_the_trained_bot_reads_long_small_talk_and_refuses_chit_chat(graph, text, intent):
     from rasa.core.channels.channel import UserMessage
