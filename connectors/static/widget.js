@@ -18,7 +18,8 @@
       newTab: '（在新分頁開啟）', typing: '助理正在輸入…', connecting: '連線中…',
       reconnecting: '連線中斷，正在重新連線…', connected: '', restart: '重新開始',
       topics: '常見問題', areas: '服務範疇', privacy: '私隱政策', still: '你還在嗎？',
-      idle: '畫面將於 {n} 秒後清除，以保障你的私隱。', cont: '繼續使用', cleared: '畫面已清除。'
+      idle: '畫面將於 {n} 秒後清除，以保障你的私隱。', cont: '繼續使用', cleared: '畫面已清除。',
+      tooLong: '每則訊息最多 2,000 字，多出的部分不會傳送。'
     },
     'zh-Hans': {
       open: '开启网上查询助理', close: '关闭对话', launcher: '查询', assistant: '虚拟助理（非真人）',
@@ -28,7 +29,8 @@
       newTab: '（在新标签页打开）', typing: '助理正在输入…', connecting: '连接中…',
       reconnecting: '连接中断，正在重新连接…', connected: '', restart: '重新开始',
       topics: '常见问题', areas: '服务范畴', privacy: '私隐政策', still: '你还在吗？',
-      idle: '画面将于 {n} 秒后清除，以保障你的私隐。', cont: '继续使用', cleared: '画面已清除。'
+      idle: '画面将于 {n} 秒后清除，以保障你的私隐。', cont: '继续使用', cleared: '画面已清除。',
+      tooLong: '每则讯息最多 2,000 字，多出的部分不会发送。'
     },
     en: {
       open: 'Open the online enquiry assistant', close: 'Close chat', launcher: 'Ask us', assistant: 'Virtual assistant (not a person)',
@@ -38,7 +40,8 @@
       newTab: '(opens in a new tab)', typing: 'The assistant is typing…', connecting: 'Connecting…',
       reconnecting: 'Connection lost, reconnecting…', connected: '', restart: 'Start again',
       topics: 'Common questions', areas: 'Service areas', privacy: 'Privacy notice', still: 'Are you still there?',
-      idle: 'The screen will clear in {n} seconds to protect your privacy.', cont: 'Continue', cleared: 'The screen was cleared.'
+      idle: 'The screen will clear in {n} seconds to protect your privacy.', cont: 'Continue', cleared: 'The screen was cleared.',
+      tooLong: 'A message holds at most 2,000 characters: the rest will not be sent.'
     }
   };
   // What each language button shows, and the payload it sends: the switch_language intent
@@ -634,10 +637,18 @@
         shut();
       }
     });
+    // The input keeps at most maxLength characters (a paste is cut there): say so, in the page's language.
+    input.addEventListener('input', function () {
+      var full = input.value.length >= input.maxLength;
+      if (full) status.textContent = UI[language].tooLong;
+      else if (status.textContent === UI[language].tooLong) status.textContent = '';
+    });
+
     form.addEventListener('submit', function (event) {
       event.preventDefault();
       var text = input.value.trim();
       if (!text) return;
+      if (status.textContent === UI[language].tooLong) status.textContent = '';
       input.value = '';
       addUser(text);
       chat.say(text, null, language);

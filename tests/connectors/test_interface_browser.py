@@ -211,6 +211,20 @@ def test_two_questions_in_one_message_get_two_answers_in_the_widget(ui_server, c
     assert page_errors(citizen) == []
 
 
+def test_a_paste_longer_than_a_message_is_announced_not_cut_silently(ui_server, citizen):
+    page = citizen.page
+    open_widget(page, ui_server.url, "dog_licence", "en")
+    status = page.locator(".hkb-status")
+    page.locator(".hkb-input").fill("dog licence " * 300)  # 3,600 characters: the input keeps 2,000
+    page.locator(".hkb-input").dispatch_event("input")
+    assert len(page.locator(".hkb-input").input_value()) == 2000
+    expect(status).to_have_text("A message holds at most 2,000 characters: the rest will not be sent.")
+    page.locator(".hkb-input").fill("how much is a dog licence")
+    page.locator(".hkb-input").dispatch_event("input")
+    expect(status).to_have_text("")
+    assert page_errors(citizen) == []
+
+
 def test_language_buttons_are_named_by_what_they_show(ui_server, citizen):
     page = citizen.page
     open_widget(page, ui_server.url, "dog_licence")
