@@ -80,7 +80,7 @@ FAQ = "faq"
 FAQ_INTENT = "faq"
 #: The parse-data key of the other questions' topics (a list of topic ids; absent when there are none).
 FAQ_ALSO = "faq_also"
-#: The parse-data key set (true) when an answered message named no subject, only what it asks about.
+#: The parse-data key set (true) when a message names no subject, only what it asks about (answered or refused).
 FAQ_NO_SUBJECT = "faq_no_subject"
 #: Concepts (nlu/data/concepts.txt) that say what is asked about a topic, not which topic.
 NO_SUBJECT_CONCEPTS = (
