@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Iterator
 
 from rasa_sdk import Tracker
 
@@ -32,3 +33,14 @@ def context_of(tracker: Tracker) -> Context:
     """The bot and reply language of this tracker's conversation."""
     bot = bot_for(tracker)
     return Context(bot, reply_language(tracker, bot.default_language if bot else FALLBACK_LANGUAGE))
+
+
+def recent_events(tracker: Tracker, messages: int) -> Iterator[dict[str, Any]]:
+    """The conversation's events, newest first, back to (not beyond) its `messages` latest citizen messages."""
+    users = 0
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            users += 1
+            if users > messages:
+                return
+        yield event

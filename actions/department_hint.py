@@ -13,6 +13,8 @@ from typing import Any, Sequence
 
 from rasa_sdk import Tracker
 
+from actions.context import recent_events
+
 from knowledge.departments import department_of_kb
 from knowledge.schema import Department
 
@@ -61,17 +63,13 @@ def message_department(knowledge_bases: Sequence[str] | None, tracker: Tracker) 
 
 def conversation_department(knowledge_bases: Sequence[str] | None, tracker: Tracker) -> Department | None:
     """The department of the conversation's last answer or clear question, over the last few citizen turns."""
-    users = 0
-    for event in reversed(tracker.events or []):
+    for event in recent_events(tracker, HANDOFF_LOOKBACK + 1):  # +1: the message asking for a human is the first one met
         kind = event.get("event")
         if kind == "bot":
             kb = (event.get("metadata") or {}).get("kb")
             if (event.get("metadata") or {}).get("kind") == "answer" and isinstance(kb, str):
                 return _known(knowledge_bases, kb)
         elif kind == "user":
-            users += 1
-            if users > HANDOFF_LOOKBACK + 1:  # +1: the message asking for a human is the first one met
-                return None
             department = _known(knowledge_bases, clear_kb((event.get("parse_data") or {}).get("faq")))
             if department is not None:
                 return department

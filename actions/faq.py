@@ -36,20 +36,14 @@ def chosen_topic(tracker: Tracker) -> str | None:
 def topic_options(faq: dict[str, Any]) -> tuple[str | None, list[str]]:
     """FaqRetriever's top topic and its close alternatives (without the top one, no repeats)."""
     top = faq.get("top") if isinstance(faq.get("top"), str) and faq.get("top") else None
-    listed = faq.get("ambiguous")
-    ambiguous: list[str] = []
-    for topic in listed if isinstance(listed, list) else []:
-        if isinstance(topic, str) and topic != top and topic not in ambiguous:
-            ambiguous.append(topic)
-    return top, ambiguous
+    return top, topic_ids(faq.get("ambiguous"), top)
 
 
-def other_topics(parse_data: dict[str, Any], answered: str) -> list[str]:
-    """The topics of the message's other questions (FaqRetriever's `faq_also`), without the one answered, no repeats."""
-    listed = parse_data.get("faq_also")
+def topic_ids(listed: Any, leave_out: str | None) -> list[str]:
+    """The topic ids of a parse-data list, in order, without `leave_out`, repeats or anything not an id."""
     topics: list[str] = []
     for topic in listed if isinstance(listed, list) else []:
-        if isinstance(topic, str) and topic and topic != answered and topic not in topics:
+        if isinstance(topic, str) and topic and topic != leave_out and topic not in topics:
             topics.append(topic)
     return topics
 
@@ -118,7 +112,8 @@ class ActionAnswerFaq(Action):
         top_entry = entry_for(context.bot, top) if top else None
         if top_entry and len(options) == 1:
             send_answer(dispatcher, context, top_entry, domain)
-            send_other_answers(dispatcher, context, other_topics(tracker.latest_message, top_entry.id), domain)
+            also = topic_ids(tracker.latest_message.get("faq_also"), top_entry.id)  # FaqRetriever's other questions
+            send_other_answers(dispatcher, context, also, domain)
         elif options and (ambiguous or not top_entry):
             send_clarification(dispatcher, context, options)
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rasa_sdk import Tracker
 
-from actions.context import Context
+from actions.context import Context, recent_events
 from actions.knowledge_access import entry_for
 from knowledge.live import shared_store
 from knowledge.schema import Entry
@@ -24,14 +24,8 @@ LEAD = 1.3
 
 def recent_knowledge_bases(tracker: Tracker, context: Context) -> tuple[str, ...]:
     """The knowledge bases of the conversation's last answer, or of the service area last browsed, if recent."""
-    users = 0
-    for event in reversed(tracker.events or []):
-        kind = event.get("event")
-        if kind == "user":
-            users += 1
-            if users > LOOKBACK:
-                return ()
-        elif kind == "bot":
+    for event in recent_events(tracker, LOOKBACK):
+        if event.get("event") == "bot":
             metadata = event.get("metadata") or {}
             if metadata.get("kind") == "answer" and isinstance(metadata.get("kb"), str):
                 return (metadata["kb"],)

@@ -29,7 +29,8 @@ QUESTION_BREAK = re.compile(
     rf"|[,，;；]\s*(?:{_JOINER})(?:\b|(?=[^\x00-\x7f]))[\s,，:：]*(?=\S)",
     re.IGNORECASE,
 )
-#: A part shorter than this (Latin words, or Chinese characters) is not a question of its own ("why?", "點解？").
+#: A part shorter than this is not a question of its own ("why?", "點解？"): MIN_WORDS Latin words, or MIN_CHARACTERS
+#: words and Chinese characters together.
 MIN_WORDS = 3
 MIN_CHARACTERS = 4
 
@@ -38,7 +39,7 @@ def _substantial(part: str) -> bool:
     """Whether a part is long enough to be asked on its own."""
     words = re.findall(r"[A-Za-z0-9]+", part)
     characters = re.findall(r"[\u3400-\u9fff]", part)
-    return len(words) >= MIN_WORDS or len(characters) >= MIN_CHARACTERS or len(words) + len(characters) >= MIN_CHARACTERS
+    return len(words) >= MIN_WORDS or len(words) + len(characters) >= MIN_CHARACTERS
 
 
 def questions(text: str) -> list[str]:

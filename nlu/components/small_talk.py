@@ -146,15 +146,16 @@ class SmallTalkMatcher(GraphComponent, IntentClassifier):
         matcher = self.matcher()
         if matcher is None:
             return
+        veto, override = self.config["veto_similarity"], self.config["override_lead"]
+        if not refused and veto is None and override is None:
+            return  # no rule reads an answered small-talk intent: the message need not be embedded
         similarities = matcher.similarities(text)  # one product with the examples serves every rule below
-        veto = self.config["veto_similarity"]
         if not refused and veto is not None:
             own = similarities.get(str(name), 0.0)
             nearest = max(similarities, key=lambda label: similarities[label])
             if own < float(veto) and nearest == OUT_OF_SCOPE:  # like chit-chat we do not serve, not like this intent
                 set_intent(message, OUT_OF_SCOPE, round(1.0 - own, 4), dropped=str(name))
                 name, refused = OUT_OF_SCOPE, True  # ... and it is read as a refused message
-        override = self.config["override_lead"]
         if not refused and override is None:
             return
         lead = self.config["min_lead"] if refused else max(self.config["min_lead"], override)
