@@ -41,6 +41,11 @@ Config keys:
   bill?") is left alone, and so is a message the other departments answer at least as well ("how do I pay my
   water bill? thanks 1823") or not at all (a refusal stays one). A bot answering every knowledge base
   (`knowledge_bases` null) does not use it. Dev files of 2026-12-06, tenth session: docs/new-knowledge.md.
+- `question_focus` (0.35): a refused message of several clauses whose last clauses alone are answered (the
+  first one, two or three clauses dropped: "It's 3am and my neighbour is drilling. Will anyone at 1823 pick up
+  at this hour?") is answered with that topic, when it is not ambiguous there and the whole message scores it at
+  least this much (among its matches): the citizen's story first, the question last. null turns it off. Dev
+  files of 2026-12-06, thirteenth session: docs/new-knowledge.md.
 - `other_questions` (2): a message answered with a topic that asks more than one question
   (`nlu.clauses.questions`: "is 1823 open 24 hours, and how do I pay my water bill?") has each question
   decided on its own; up to this many other topics that a question alone answers (at the threshold, not
@@ -71,7 +76,7 @@ from rasa.shared.nlu.training_data.message import Message
 from knowledge.departments import turned_to
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 from knowledge.live import shared_store
-from nlu.clauses import questions
+from nlu.clauses import clauses, questions
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +94,11 @@ NO_SUBJECT_CONCEPTS = (
     "submit", "validity", "when", "where", "who",
 )
 OUT_OF_SCOPE = "out_of_scope"
+#: `question_focus`: how well the whole message must score a topic its last clauses alone answer (dev files,
+#: thirteenth session: 0.33 answered an upgrade joke's browsers, 0.40 lost four of thirteen mended questions).
+QUESTION_FOCUS = 0.35
+#: At most this many of a refused message's first clauses are dropped in turn (each try runs the encoder once).
+FOCUS_TRIES = 3
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -113,6 +123,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "confirmed_confidence": 0.8,
             "top": TOP_MATCHES,
             "follow_named_department": True,
+            "question_focus": QUESTION_FOCUS,
             "other_questions": 2,
             "no_subject_concepts": list(NO_SUBJECT_CONCEPTS),
             "no_subject_options": 3,
@@ -158,8 +169,10 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                    "margin": float(self.config["ambiguity_margin"]), "top": int(self.config["top"])}
         knowledge_bases = self.config["knowledge_bases"]
         result = index.decide(text, knowledge_bases, **options)
-        if result.top is None or not knowledge_bases or not self.config["follow_named_department"]:
-            return result  # a refusal stays one
+        if result.top is None:
+            return self._focused(text, result, options)
+        if not knowledge_bases or not self.config["follow_named_department"]:
+            return result
         turn = turned_to(text, knowledge_bases)
         if turn is not None and turn[1] != {str(kb) for kb in knowledge_bases}:  # naming them all tells nothing
             rest, named = turn
@@ -169,6 +182,20 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             if asked.top is not None and asked.matches[0].score >= result.matches[0].score:
                 whole = index.decide(text, sorted(named), **options)
                 return whole if whole.top is not None else asked
+        return result
+
+    def _focused(self, text: str, result: FaqResult, options: Dict[str, Any]) -> FaqResult:
+        """A refusal, or the topic the message's last clauses alone answer when the whole message leans to it too."""
+        floor = self.config["question_focus"]
+        parts = clauses(text) if floor is not None else []
+        if len(parts) < 2:
+            return result
+        scores = {match.id: match.score for match in result.matches}
+        index = self.store.index()
+        for start in range(1, min(len(parts), FOCUS_TRIES + 1)):
+            asked = index.decide("".join(parts[start:]), self.config["knowledge_bases"], **options)
+            if asked.top is not None and not asked.ambiguous and scores.get(asked.top, 0.0) >= float(floor):
+                return asked
         return result
 
     def _process(self, message: Message, text: str) -> None:

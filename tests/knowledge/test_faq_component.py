@@ -214,6 +214,35 @@ def test_a_refusal_stays_a_refusal_when_a_department_is_named_last(seed, monkeyp
     assert retriever.retrieve(text).top is None
 
 
+@pytest.mark.parametrize(("bot", "text", "topic"), [
+    # A story first, the question last: the whole message is refused, its last clauses alone are answered, and
+    # the whole message scores that topic at `question_focus` or more. Written for the purpose (thirteenth session).
+    ("1823", "I work night shifts at the airport and only get home after 2am. Does anyone answer the 1823 line that late?",
+     "1823.hours"),
+    ("1823", "我阿嫲今年九十歲，耳仔唔好，唔識用電話，可唔可以寫信俾1823？", "1823.contact"),
+    ("tsw", "我哋公司啱啱開始做出口，請問點樣登記用單一窗口？", "tsw.register"),
+])
+def test_a_question_after_a_story_is_answered(seed, monkeypatch, bot: str, text: str, topic: str) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    config = {"knowledge_bases": bot_knowledge_bases(bot)}
+    assert FaqRetriever(config, store=seed).retrieve(text).top == topic
+    assert FaqRetriever({**config, "question_focus": None}, store=seed).retrieve(text).top is None  # off: refused
+
+
+@pytest.mark.parametrize(("text", "alone"), [
+    # The last clause alone finds 1823's complaints, but the whole message does not lean to them: a private gym
+    # or an online seller is not a government service.
+    ("The gym I joined closed suddenly and kept my membership fee. Who do I complain to?", "1823.complaint"),
+    ("My online shop order never arrived and the seller blocked me, who can I complain to?", "1823.complaint"),
+    ("我哋屋苑成日停電，管理公司話唔關佢事，點算好？", None),  # no clause is answered alone either
+])
+def test_a_story_and_a_question_nothing_answers_stay_refused(seed, monkeypatch, text: str, alone: str | None) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    config = {"knowledge_bases": bot_knowledge_bases("1823")}
+    assert FaqRetriever(config, store=seed).retrieve(text).top is None
+    assert FaqRetriever({**config, "question_focus": 0.0}, store=seed).retrieve(text).top == alone
+
+
 @pytest.mark.parametrize(("text", "top", "also"), [
     # Two questions: the whole message answers the first, the second alone finds its own topic.
     ("is 1823 open 24 hours, and how do I pay my water bill?", "1823.hours", ["wsd.pay_bill"]),
