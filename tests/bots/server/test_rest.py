@@ -169,3 +169,24 @@ def test_browsing_by_service_area_over_rest(server):
     assert [b["payload"] for b in back["buttons"]] == [b["payload"] for b in areas]
     answer = say(server, "1823", sender, water["buttons"][0]["payload"])[0]
     assert answer["metadata"]["label"] == "wsd.pay_bill" and answer["metadata"]["kind"] == "answer"
+
+
+@pytest.mark.parametrize(("bot", "text", "language"), [
+    ("1823", "so what can you actually do?", "en"),
+    ("1823", "你究竟可以幫我做啲乜", "yue"),
+    ("tsw", "有什么菜单", "zh-Hans"),
+])
+def test_asking_what_the_bot_can_do_lists_what_it_answers(server, bot: str, text: str, language: str):
+    """'What can you do?' gets the service areas (or a one-department bot's top topics), not a reply to 'yes'."""
+    reply = say(server, bot, new_sender(), text)[0]
+    assert reply["metadata"]["label"] == "browse" and reply["metadata"]["language"] == language
+    payloads = [b["payload"] for b in reply["buttons"]]
+    if bot == "1823":
+        assert len(payloads) == 10 and all(p.startswith('/browse{"area": ') for p in payloads)
+    else:
+        assert payloads and all(p.startswith('/faq{"topic": "tsw.') for p in payloads)
+
+
+def test_a_question_about_1823s_own_services_is_still_its_topic(server):
+    reply = say(server, "1823", new_sender(), "1823提供甚麼服務？")[0]
+    assert reply["metadata"]["label"] == "1823.about"
