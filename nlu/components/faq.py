@@ -58,7 +58,8 @@ Config keys:
   `faq_no_subject` in the parse data, and a top topic gets close alternatives (up to `no_subject_options`
   topics in all): action_answer_faq (or action_fallback, for a refusal) asks it again of what the conversation
   was just about (the last answer's knowledge base, the area being browsed), and otherwise asks which topic is
-  meant (a refusal stays one).
+  meant (a refusal stays one). In a bot of one knowledge base only a refusal is marked ("how long does it take?"
+  right after the TSW registration answer): an answer there needs no subject.
 """
 from __future__ import annotations
 
@@ -226,10 +227,12 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
 
     def _names_no_subject(self, text: str, result: FaqResult) -> bool:
-        """Whether a message says only what it asks (cost, how to apply...), in a bot of several knowledge bases."""
+        """Whether a message says only what it asks (cost, how to apply...): answered or refused in a bot of several
+        knowledge bases, refused in a bot of one (whose answer needs no subject; a refusal may follow an answer)."""
         concepts = {f"c:{name}" for name in self.config["no_subject_concepts"] or ()}
         knowledge_bases = self.config["knowledge_bases"]
-        if not result.matches or not concepts or (knowledge_bases is not None and len(knowledge_bases) < 2):
+        single = knowledge_bases is not None and len(knowledge_bases) < 2
+        if not result.matches or not concepts or (single and result.top is not None):
             return False
         features = self.store.index().features(text)
         return bool(features) and features <= concepts

@@ -280,7 +280,8 @@ def test_other_questions_can_be_turned_off(seed, monkeypatch) -> None:
     ("1823", "how much does it cost?", True, False),  # refused: marked (for a follow-up), no options
     ("1823", "狗牌幾錢", False, False),  # a subject
     ("1823", "貓牌幾錢", False, False),  # a subject the knowledge does not hold is a subject too
-    ("dog_licence", "幾錢？", False, False),  # a bot of one knowledge base: its subject goes without saying
+    ("dog_licence", "how do I renew?", False, False),  # answered in a bot of one knowledge base: no subject needed
+    ("tsw", "how long does it take?", True, False),  # refused there: marked (it may follow an answer), no options
 ])
 def test_a_message_without_a_subject_is_marked_and_offered_choices(seed, monkeypatch, bot, text, marked, options) -> None:
     monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))

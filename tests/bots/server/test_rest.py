@@ -85,6 +85,16 @@ def test_a_question_without_a_subject_follows_the_conversation(server):
     assert alone["kind"] == "clarify", alone
 
 
+def test_a_question_without_a_subject_follows_the_answer_in_a_bot_of_one_knowledge_base(server):
+    sender = new_sender()
+    assert say(server, "tsw", sender, "How do I register for a TSW account?")[0]["metadata"]["label"] == "tsw.register"
+    follow = say(server, "tsw", sender, "how long does it take?")[0]["metadata"]
+    assert (follow["kind"], follow["label"]) == ("answer", "tsw.approval_time"), follow
+    # With nothing before it, it is refused as before.
+    alone = say(server, "tsw", new_sender(), "how long does it take?")[0]["metadata"]
+    assert alone["kind"] != "answer", alone
+
+
 def test_chinese_without_a_script_of_its_own_is_answered_in_the_chats_simplified(server):
     body = {"sender": new_sender(), "message": "我想找真人客服", "metadata": {"language": "zh-Hans"}}
     reply = httpx.post(webhook(server, "tsw"), json=body, timeout=60)
