@@ -9,7 +9,7 @@ the citizen's earlier Chinese messages had, so a Simplified chat stays Simplifie
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from rasa_sdk import Tracker
 
@@ -40,17 +40,20 @@ def _chinese_script(tracker: Tracker) -> Any:
     declared = (tracker.latest_message or {}).get("metadata")
     if isinstance(declared, dict) and declared.get("language") in ("zh-Hans", "zh-Hant", "yue"):
         return declared["language"]
-    users = [event for event in reversed(tracker.events or []) if event.get("event") == "user"]
-    earlier = (_tag(event.get("parse_data"), event.get("metadata")) for event in users[1:])  # [0]: the latest message
-    return next((tag for tag in earlier if tag in ("zh-Hans", "zh-Hant", "yue")), None)
+    return next((tag for tag in _earlier_languages(tracker) if tag in ("zh-Hans", "zh-Hant", "yue")), None)
+
+
+def _earlier_languages(tracker: Tracker) -> Iterator[Any]:
+    """Language tags of the citizen's messages before the latest one, newest first."""
+    users = (event for event in reversed(tracker.events or []) if event.get("event") == "user")
+    next(users, None)  # the latest message: `tracker.latest_message`
+    return (_tag(event.get("parse_data"), event.get("metadata")) for event in users)
 
 
 def _message_languages(tracker: Tracker) -> Iterable[Any]:
     """Language tags of the citizen's messages, newest first."""
     yield _tag(tracker.latest_message)
-    for event in reversed(tracker.events or []):
-        if event.get("event") == "user":
-            yield _tag(event.get("parse_data"), event.get("metadata"))
+    yield from _earlier_languages(tracker)
 
 
 def reply_language(tracker: Tracker, default: str = FALLBACK_LANGUAGE) -> str:
