@@ -42,9 +42,12 @@ Config keys:
   water bill? thanks 1823") or not at all (a refusal stays one). A bot answering every knowledge base
   (`knowledge_bases` null) does not use it. Dev files of 2026-12-06, tenth session: docs/new-knowledge.md.
 - `question_focus` (0.35): a refused message of several clauses whose last clauses alone are answered (the
-  first one, two or three clauses dropped: "It's 3am and my neighbour is drilling. Will anyone at 1823 pick up
-  at this hour?") is answered with that topic, when it is not ambiguous there and the whole message scores it at
-  least this much (among its matches): the citizen's story first, the question last. null turns it off. Dev
+  first one, two or three clauses dropped: "I work night shifts at the airport and only get home after 2am. Does
+  anyone answer the 1823 line that late?") is answered with that topic, when it is not ambiguous there and the
+  whole message scores it at least this much (among its matches): the citizen's story first, the question last.
+  A rest made only of what is asked ("Can I apply online?") is skipped in a bot of several knowledge bases. It
+  runs before the confirmed band; its `faq.matches` are then the rest's, and its topic never overrules a priority
+  intent. The other questions of an answered message (`other_questions`) do not use it. null turns it off. Dev
   files of 2026-12-06, thirteenth session: docs/new-knowledge.md.
 - `other_questions` (2): a message answered with a topic that asks more than one question
   (`nlu.clauses.questions`: "is 1823 open 24 hours, and how do I pay my water bill?") has each question
@@ -86,7 +89,8 @@ FAQ = "faq"
 FAQ_INTENT = "faq"
 #: The parse-data key of the other questions' topics (a list of topic ids; absent when there are none).
 FAQ_ALSO = "faq_also"
-#: The parse-data key set (true) when a message names no subject, only what it asks about (answered or refused).
+#: The parse-data key set (true) when a message names no subject, only what it asks about (answered or refused in a
+#: bot of several knowledge bases; refused in a bot of one).
 FAQ_NO_SUBJECT = "faq_no_subject"
 #: Concepts (nlu/data/concepts.txt) that say what is asked about a topic, not which topic.
 NO_SUBJECT_CONCEPTS = (
@@ -98,7 +102,7 @@ OUT_OF_SCOPE = "out_of_scope"
 #: `question_focus`: how well the whole message must score a topic its last clauses alone answer (dev files,
 #: thirteenth session: 0.33 answered an upgrade joke's browsers, 0.40 lost four of thirteen mended questions).
 QUESTION_FOCUS = 0.35
-#: At most this many of a refused message's first clauses are dropped in turn (each try runs the encoder once).
+#: At most this many of a refused message's first clauses are dropped in turn (each try runs the encoder at most once).
 FOCUS_TRIES = 3
 
 
@@ -162,18 +166,20 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                 self._process(message, text)
         return messages
 
+    def _options(self) -> Dict[str, Any]:
+        """`KnowledgeIndex.decide`'s options from this component's config."""
+        threshold = self.config["threshold"]
+        return {"threshold": None if threshold is None else float(threshold),
+                "margin": float(self.config["ambiguity_margin"]), "top": int(self.config["top"])}
+
     def retrieve(self, text: str) -> FaqResult:
         """The decision for one text against this bot's knowledge bases (live index)."""
         index = self.store.index()
-        threshold = self.config["threshold"]
-        options = {"threshold": None if threshold is None else float(threshold),
-                   "margin": float(self.config["ambiguity_margin"]), "top": int(self.config["top"])}
+        options = self._options()
         knowledge_bases = self.config["knowledge_bases"]
         result = index.decide(text, knowledge_bases, **options)
-        if result.top is None:
-            return self._focused(text, result, options)
-        if not knowledge_bases or not self.config["follow_named_department"]:
-            return result
+        if result.top is None or not knowledge_bases or not self.config["follow_named_department"]:
+            return result  # a refusal stays one
         turn = turned_to(text, knowledge_bases)
         if turn is not None and turn[1] != {str(kb) for kb in knowledge_bases}:  # naming them all tells nothing
             rest, named = turn
@@ -185,34 +191,46 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                 return whole if whole.top is not None else asked
         return result
 
-    def _focused(self, text: str, result: FaqResult, options: Dict[str, Any]) -> FaqResult:
-        """A refusal, or the topic the message's last clauses alone answer when the whole message leans to it too."""
+    def _focused(self, text: str, result: FaqResult) -> Optional[FaqResult]:
+        """The decision of the message's last clauses alone, when it answers a topic the whole message leans to.
+
+        Only for a refusal: a message answered as a whole keeps its answer (its last clauses alone found a sibling
+        topic more often than the right one on the dev files). A rest that names no subject ("Can I apply online?")
+        is skipped in a bot of several knowledge bases, where its topic would be a guess.
+        """
         floor = self.config["question_focus"]
-        parts = clauses(text) if floor is not None else []
+        parts = clauses(text) if floor is not None and result.top is None else []
         if len(parts) < 2:
-            return result
+            return None
+        knowledge_bases = self.config["knowledge_bases"]
+        several = knowledge_bases is None or len(knowledge_bases) > 1
         scores = {match.id: match.score for match in result.matches}
-        index = self.store.index()
+        index, options = self.store.index(), self._options()
         for start in range(1, min(len(parts), FOCUS_TRIES + 1)):
-            asked = index.decide("".join(parts[start:]), self.config["knowledge_bases"], **options)
+            rest = "".join(parts[start:])
+            if several and self._names_only_what_is_asked(rest):
+                continue
+            asked = index.decide(rest, knowledge_bases, **options)
             if asked.top is not None and not asked.ambiguous and scores.get(asked.top, 0.0) >= float(floor):
                 return asked
-        return result
+        return None
 
     def _process(self, message: Message, text: str) -> None:
         try:
             result = self.retrieve(text)
+            focused = self._focused(text, result)
         except Exception:  # a retrieval bug must not break the conversation: fall back to intents
             logger.exception("FAQ retrieval failed; keeping the classifier's intent")
             return
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-        result = self._confirmed(result, name, confidence)
+        result = self._confirmed(focused or result, name, confidence)
         if self._names_no_subject(text, result):
             result = self._with_options(result) if result.top is not None else result
             message.set(FAQ_NO_SUBJECT, True, add_to_output=True)
         message.set(FAQ, result.to_dict(), add_to_output=True)
-        strong = result.top is not None and result.matches[0].score >= float(self.config["strong_topic"])
+        # A topic found in the message's last clauses alone is never strong enough to overrule a priority intent.
+        strong = result.top is not None and focused is None and result.matches[0].score >= float(self.config["strong_topic"])
         if name in self.config["priority_intents"] and confidence >= self.config["priority_confidence"] and not strong:
             return
         if result.top is not None:
@@ -227,14 +245,25 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
 
     def _names_no_subject(self, text: str, result: FaqResult) -> bool:
-        """Whether a message says only what it asks (cost, how to apply...): answered or refused in a bot of several
-        knowledge bases, refused in a bot of one (whose answer needs no subject; a refusal may follow an answer)."""
-        concepts = {f"c:{name}" for name in self.config["no_subject_concepts"] or ()}
+        """Whether a message is marked as naming no subject: answered or refused in a bot of several knowledge
+        bases, refused in a bot of one (whose answer needs no subject; a refusal may follow an answer)."""
         knowledge_bases = self.config["knowledge_bases"]
         single = knowledge_bases is not None and len(knowledge_bases) < 2
-        if not result.matches or not concepts or (single and result.top is not None):
+        if not result.matches or (single and result.top is not None):
             return False
-        features = self.store.index().features(text)
+        return self._says_only_what_is_asked(text)
+
+    def _names_only_what_is_asked(self, text: str) -> bool:
+        """Whether every concept a text names is a `no_subject_concepts` one ("Can I apply online?": apply; other
+        words are no subject the knowledge knows by name)."""
+        concepts = {f"c:{name}" for name in self.config["no_subject_concepts"] or ()}
+        named = {feature for feature in self.store.index().features(text) if feature.startswith("c:")} if concepts else set()
+        return bool(named) and named <= concepts
+
+    def _says_only_what_is_asked(self, text: str) -> bool:
+        """Whether a text is made only of `no_subject_concepts` (cost, how to apply...): it names no subject."""
+        concepts = {f"c:{name}" for name in self.config["no_subject_concepts"] or ()}
+        features = self.store.index().features(text) if concepts else set()
         return bool(features) and features <= concepts
 
     def _with_options(self, result: FaqResult) -> FaqResult:

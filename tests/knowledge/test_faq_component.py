@@ -214,6 +214,13 @@ def test_a_refusal_stays_a_refusal_when_a_department_is_named_last(seed, monkeyp
     assert retriever.retrieve(text).top is None
 
 
+def decided(seed, bot: str, text: str, intent: str = "faq", confidence: float = 0.5, **config) -> Message:
+    """The message after FaqRetriever, for a bot's knowledge bases (the classifier's intent as given)."""
+    msg = message(text, intent, confidence)
+    FaqRetriever({"knowledge_bases": bot_knowledge_bases(bot), **config}, store=seed).process([msg])
+    return msg
+
+
 @pytest.mark.parametrize(("bot", "text", "topic"), [
     # A story first, the question last: the whole message is refused, its last clauses alone are answered, and
     # the whole message scores that topic at `question_focus` or more. Written for the purpose (thirteenth session).
@@ -224,9 +231,22 @@ def test_a_refusal_stays_a_refusal_when_a_department_is_named_last(seed, monkeyp
 ])
 def test_a_question_after_a_story_is_answered(seed, monkeypatch, bot: str, text: str, topic: str) -> None:
     monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
-    config = {"knowledge_bases": bot_knowledge_bases(bot)}
-    assert FaqRetriever(config, store=seed).retrieve(text).top == topic
-    assert FaqRetriever({**config, "question_focus": None}, store=seed).retrieve(text).top is None  # off: refused
+    assert FaqRetriever({"knowledge_bases": bot_knowledge_bases(bot)}, store=seed).retrieve(text).top is None
+    msg = decided(seed, bot, text)
+    assert msg.get("faq")["top"] == topic and msg.get("intent")["name"] == "faq"
+    assert decided(seed, bot, text, question_focus=None).get("intent")["name"] == "out_of_scope"  # off: refused
+
+
+def test_a_question_after_a_story_needs_the_whole_message_to_lean_to_it(seed, monkeypatch) -> None:
+    """Only the third try ("can she write to 1823 instead of calling?") is answered: with two tries, or a higher
+    floor, the message is refused."""
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    text = "My mum is 85, she lives alone, her hearing is poor, can she write to 1823 instead of calling?"
+    assert decided(seed, "1823", text).get("faq")["top"] == "1823.contact"
+    monkeypatch.setattr("nlu.components.faq.FOCUS_TRIES", 2)
+    assert decided(seed, "1823", text).get("faq")["top"] is None
+    monkeypatch.setattr("nlu.components.faq.FOCUS_TRIES", 3)
+    assert decided(seed, "1823", text, question_focus=0.9).get("faq")["top"] is None
 
 
 @pytest.mark.parametrize(("text", "alone"), [
@@ -235,12 +255,23 @@ def test_a_question_after_a_story_is_answered(seed, monkeypatch, bot: str, text:
     ("The gym I joined closed suddenly and kept my membership fee. Who do I complain to?", "1823.complaint"),
     ("My online shop order never arrived and the seller blocked me, who can I complain to?", "1823.complaint"),
     ("我哋屋苑成日停電，管理公司話唔關佢事，點算好？", None),  # no clause is answered alone either
+    # A last clause that names no subject is not asked alone in a bot of several knowledge bases (a code review's
+    # probes: business registration, CSSA).
+    ("I have a dog. Can I apply online?", None),
+    ("My building is old. 要帶咩文件？", None),
 ])
 def test_a_story_and_a_question_nothing_answers_stay_refused(seed, monkeypatch, text: str, alone: str | None) -> None:
     monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
-    config = {"knowledge_bases": bot_knowledge_bases("1823")}
-    assert FaqRetriever(config, store=seed).retrieve(text).top is None
-    assert FaqRetriever({**config, "question_focus": 0.0}, store=seed).retrieve(text).top == alone
+    assert decided(seed, "1823", text).get("intent")["name"] == "out_of_scope"
+    if alone is not None:
+        assert decided(seed, "1823", text, question_focus=0.0).get("faq")["top"] == alone
+
+
+def test_a_question_after_a_story_does_not_overrule_a_request_for_a_human(seed, monkeypatch) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    text = "I've been waiting all day, this is ridiculous. Can I speak to a human at 1823?"
+    assert decided(seed, "1823", text).get("faq")["top"] is not None  # its last clause alone finds a topic ...
+    assert decided(seed, "1823", text, "ask_human", 0.75).get("intent")["name"] == "ask_human"  # ... a person wins
 
 
 @pytest.mark.parametrize(("text", "top", "also"), [
@@ -280,8 +311,9 @@ def test_other_questions_can_be_turned_off(seed, monkeypatch) -> None:
     ("1823", "how much does it cost?", True, False),  # refused: marked (for a follow-up), no options
     ("1823", "狗牌幾錢", False, False),  # a subject
     ("1823", "貓牌幾錢", False, False),  # a subject the knowledge does not hold is a subject too
-    ("dog_licence", "how do I renew?", False, False),  # answered in a bot of one knowledge base: no subject needed
-    ("tsw", "how long does it take?", True, False),  # refused there: marked (it may follow an answer), no options
+    ("dog_licence", "要帶咩文件？", False, False),  # answered in a bot of one knowledge base: no subject needed
+    ("dog_licence", "幾錢？", True, False),  # refused there: marked (it may follow an answer), no options
+    ("tsw", "how long does it take?", True, False),
 ])
 def test_a_message_without_a_subject_is_marked_and_offered_choices(seed, monkeypatch, bot, text, marked, options) -> None:
     monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
