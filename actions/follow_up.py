@@ -1,8 +1,15 @@
 """A question that names no subject ("幾錢？", "How do I apply?") asked right after an answer, or while
-browsing a service area, is about that: it is decided again among the knowledge bases the conversation was
-just about. FaqRetriever marks such a message (`faq_no_subject`); action_answer_faq and action_fallback ask here.
+browsing a service area, is about that. FaqRetriever marks such a message (`faq_no_subject`); action_answer_faq
+and action_fallback ask here.
+
+After an answer, the subject is the topic just answered: the follow-up is answered from that topic or one of
+its `related` topics (the operator's own links: a passport's renewal -> its fee), never from another subject of
+the same department ("要幾多錢？" after a lost identity card found the passport fee). While browsing an area, it is
+decided among the area's knowledge bases.
 """
 from __future__ import annotations
+
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -20,21 +27,30 @@ NO_SUBJECT = "faq_no_subject"
 #: at least FLOOR and LEAD times the next topic's score ("幾錢？" 0.27 vs 0.17, "How do I apply?" in housing 0.49 vs 0.34).
 FLOOR = 0.2
 LEAD = 1.3
+#: A related topic answers a follow-up when it scores at least this and LEAD times every other candidate
+#: ("how much?" after a passport's renewal: its fee 0.39; "要幾耐先搞掂？" after a dog's change of address found the
+#: microchip at 0.20, which the citizen did not ask about).
+RELATED_FLOOR = 0.25
+#: Enough of the matches to score every topic of one knowledge base.
+ALL_MATCHES = 1000
 
 
-def recent_knowledge_bases(tracker: Tracker, context: Context) -> tuple[str, ...]:
-    """The knowledge bases of the conversation's last answer, or of the service area last browsed, if recent."""
+def recent_subject(tracker: Tracker, context: Context) -> tuple[tuple[str, ...], str | None]:
+    """The knowledge bases and topic of the conversation's last answer, or the knowledge bases of the service area
+    last browsed (no topic), if recent; else nothing."""
     for event in recent_events(tracker, LOOKBACK):
-        if event.get("event") == "bot":
-            metadata = event.get("metadata") or {}
-            if metadata.get("kind") == "answer" and isinstance(metadata.get("kb"), str):
-                return (metadata["kb"],)
-            label = metadata.get("label")
-            if metadata.get("kind") == "browse" and isinstance(label, str) and label.startswith("browse:") and context.bot:
-                area = context.bot.area(label.split(":", 1)[1])
-                if area is not None:
-                    return tuple(area.knowledge_bases)
-    return ()
+        if event.get("event") != "bot":
+            continue
+        metadata: dict[str, Any] = event.get("metadata") or {}
+        if metadata.get("kind") == "answer" and isinstance(metadata.get("kb"), str):
+            topic = metadata.get("topic")
+            return (metadata["kb"],), topic if isinstance(topic, str) else None
+        label = metadata.get("label")
+        if metadata.get("kind") == "browse" and isinstance(label, str) and label.startswith("browse:") and context.bot:
+            area = context.bot.area(label.split(":", 1)[1])
+            if area is not None:
+                return tuple(area.knowledge_bases), None
+    return (), None
 
 
 def follow_up_entry(tracker: Tracker, context: Context) -> Entry | None:
@@ -44,9 +60,12 @@ def follow_up_entry(tracker: Tracker, context: Context) -> Entry | None:
     if not latest.get(NO_SUBJECT) or not isinstance(text, str) or not text.strip():
         return None
     held = context.bot.knowledge_bases if context.bot else None
-    scope = [kb for kb in recent_knowledge_bases(tracker, context) if held is None or kb in held]
+    knowledge_bases, topic = recent_subject(tracker, context)
+    scope = [kb for kb in knowledge_bases if held is None or kb in held]
     if not scope:
         return None
+    if topic is not None:
+        return _about_topic(text, scope, topic, context)
     result = shared_store().index().decide(text, scope)
     if result.top is not None:
         return None if result.ambiguous else entry_for(context.bot, result.top)
@@ -54,3 +73,19 @@ def follow_up_entry(tracker: Tracker, context: Context) -> Entry | None:
     if not matches or matches[0].score < FLOOR or (len(matches) > 1 and matches[0].score < LEAD * matches[1].score):
         return None
     return entry_for(context.bot, matches[0].id)
+
+
+def _about_topic(text: str, scope: list[str], topic: str, context: Context) -> Entry | None:
+    """A follow-up to the answer of `topic`: a related topic that clearly answers it, else `topic` itself when its
+    own texts score the question at all (the lost card's answer says a fee is charged), else none."""
+    answered = entry_for(context.bot, topic)
+    if answered is None:
+        return None
+    scores = {match.id: match.score for match in shared_store().index().decide(text, scope, top=ALL_MATCHES).matches}
+    related = sorted(((scores.get(other, 0.0), other) for other in answered.related if other != topic), reverse=True)
+    if related:
+        best, other = related[0]
+        rivals = [score for score, _ in related[1:]] + [scores.get(topic, 0.0)]
+        if best >= RELATED_FLOOR and all(best >= LEAD * rival for rival in rivals):
+            return entry_for(context.bot, other) or answered
+    return answered if scores.get(topic, 0.0) > 0 else None

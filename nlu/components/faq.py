@@ -61,8 +61,10 @@ Config keys:
   `faq_no_subject` in the parse data, and a top topic gets close alternatives (up to `no_subject_options`
   topics in all): action_answer_faq (or action_fallback, for a refusal) asks it again of what the conversation
   was just about (the last answer's knowledge base, the area being browsed), and otherwise asks which topic is
-  meant (a refusal stays one). In a bot of one knowledge base only a refusal is marked ("how long does it take?"
-  right after the TSW registration answer): an answer there needs no subject.
+  meant (a refusal stays one). After an answer, the follow-up is answered from that topic or one of its `related`
+  topics (actions/follow_up.py). In a bot of one knowledge base the message is marked too (answered or refused:
+  "how long does it take?" right after the TSW registration answer) but gets no alternatives: without a
+  conversation before it, its subject goes without saying.
 """
 from __future__ import annotations
 
@@ -89,8 +91,7 @@ FAQ = "faq"
 FAQ_INTENT = "faq"
 #: The parse-data key of the other questions' topics (a list of topic ids; absent when there are none).
 FAQ_ALSO = "faq_also"
-#: The parse-data key set (true) when a message names no subject, only what it asks about (answered or refused in a
-#: bot of several knowledge bases; refused in a bot of one).
+#: The parse-data key set (true) when a message names no subject, only what it asks about (answered or refused).
 FAQ_NO_SUBJECT = "faq_no_subject"
 #: Concepts (nlu/data/concepts.txt) that say what is asked about a topic, not which topic.
 NO_SUBJECT_CONCEPTS = (
@@ -202,8 +203,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         parts = clauses(text) if floor is not None and result.top is None else []
         if len(parts) < 2:
             return None
-        knowledge_bases = self.config["knowledge_bases"]
-        several = knowledge_bases is None or len(knowledge_bases) > 1
+        knowledge_bases, several = self.config["knowledge_bases"], self._several_knowledge_bases()
         scores = {match.id: match.score for match in result.matches}
         index, options = self.store.index(), self._options()
         for start in range(1, min(len(parts), FOCUS_TRIES + 1)):
@@ -226,7 +226,9 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         result = self._confirmed(focused or result, name, confidence)
         if self._names_no_subject(text, result):
-            result = self._with_options(result) if result.top is not None else result
+            # In a bot of several knowledge bases its top is a guess: the actions offer choices without a context.
+            several = self._several_knowledge_bases()
+            result = self._with_options(result) if result.top is not None and several else result
             message.set(FAQ_NO_SUBJECT, True, add_to_output=True)
         message.set(FAQ, result.to_dict(), add_to_output=True)
         # A topic found in the message's last clauses alone is never strong enough to overrule a priority intent.
@@ -245,13 +247,13 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
 
     def _names_no_subject(self, text: str, result: FaqResult) -> bool:
-        """Whether a message is marked as naming no subject: answered or refused in a bot of several knowledge
-        bases, refused in a bot of one (whose answer needs no subject; a refusal may follow an answer)."""
+        """Whether a message (with any match at all) says only what it asks: it names no subject."""
+        return bool(result.matches) and self._says_only_what_is_asked(text)
+
+    def _several_knowledge_bases(self) -> bool:
+        """Whether this bot answers more than one knowledge base (null: every one loaded)."""
         knowledge_bases = self.config["knowledge_bases"]
-        single = knowledge_bases is not None and len(knowledge_bases) < 2
-        if not result.matches or (single and result.top is not None):
-            return False
-        return self._says_only_what_is_asked(text)
+        return knowledge_bases is None or len(knowledge_bases) > 1
 
     def _names_only_what_is_asked(self, text: str) -> bool:
         """Whether every concept a text names is a `no_subject_concepts` one ("Can I apply online?": apply; other

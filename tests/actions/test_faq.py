@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.message import Message
@@ -156,10 +157,35 @@ def no_subject(text: str, language: str, result: dict | None, intent: str = "faq
 
 async def test_a_question_without_a_subject_is_asked_of_the_topic_just_answered() -> None:
     renewal = user_message("狗牌點續期", "faq", "yue", faq=faq("dog_licence.validity_renewal"))
-    answered = bot_message("...", kind="answer", label="dog_licence.validity_renewal", kb="dog_licence")
+    answered = bot_message("...", kind="answer", label="dog_licence.validity_renewal", kb="dog_licence", topic="dog_licence.validity_renewal")
     how_much = no_subject("幾錢？", "yue", faq("wsd.tariff", "wsd.deposit", "immd.passport_fee"))
     reply = only_response(await run("action_answer_faq", "1823", renewal, answered, how_much))
     assert (reply["kind"], reply["label"]) == ("answer", "dog_licence.fee")
+
+
+@pytest.mark.parametrize(("topic", "text", "language", "expected"), [
+    # The answer just given says a fee is charged: its own topic, not the passport fee of the same department.
+    ("immd.id_card_lost", "要幾多錢？", "yue", "immd.id_card_lost"),
+    ("dog_licence.lost_licence", "要錢嗎", "zh-Hant", "dog_licence.lost_licence"),  # "a replacement is free"
+    # A related topic of the answer (the operator's link) that clearly answers the question.
+    ("immd.passport_renewal", "how much?", "en", "immd.passport_fee"),
+    ("tsw.register", "how long does it take?", "en", "tsw.approval_time"),
+    # Nothing about the subject answers it: the choices, not the passport's processing time for an identity card.
+    ("immd.id_card_lost", "how long does it take?", "en", None),
+])
+async def test_a_follow_up_stays_with_the_subject_just_answered(topic: str, text: str, language: str,
+                                                                  expected: str | None) -> None:
+    """A citizen review (thirteenth session): after a lost identity card, "要幾多錢？" got the passport fee."""
+    kb = topic.split(".")[0]
+    asked = user_message("...", "faq", language, faq=faq(topic))
+    answered = bot_message("...", kind="answer", label=topic, kb=kb, topic=topic)
+    follow = no_subject(text, language, faq("immd.passport_processing_time", "immd.passport_fee"))
+    bot = "tsw" if kb == "tsw" else "1823"
+    reply = only_response(await run("action_answer_faq", bot, asked, answered, follow))
+    if expected is None:
+        assert reply["kind"] == "clarify", reply
+    else:
+        assert (reply["kind"], reply["label"]) == ("answer", expected), reply
 
 
 async def test_a_question_without_a_subject_is_asked_of_the_area_being_browsed() -> None:
@@ -177,7 +203,7 @@ async def test_a_question_without_a_subject_and_no_context_asks_which_topic() ->
 
 async def test_an_old_answer_sets_no_subject() -> None:
     renewal = user_message("狗牌點續期", "faq", "yue", faq=faq("dog_licence.validity_renewal"))
-    answered = bot_message("...", kind="answer", label="dog_licence.validity_renewal", kb="dog_licence")
+    answered = bot_message("...", kind="answer", label="dog_licence.validity_renewal", kb="dog_licence", topic="dog_licence.validity_renewal")
     later = [user_message(text, "greet", "yue") for text in ("你好", "hello", "hi")]
     how_much = no_subject("幾錢？", "yue", faq("wsd.tariff", "wsd.deposit"))
     reply = only_response(await run("action_answer_faq", "1823", renewal, answered, *later, how_much))
@@ -186,7 +212,7 @@ async def test_an_old_answer_sets_no_subject() -> None:
 
 async def test_a_refused_follow_up_is_asked_of_the_topic_just_answered() -> None:
     renewal = user_message("how do I renew my dog licence", "faq", "en", faq=faq("dog_licence.validity_renewal"))
-    answered = bot_message("...", kind="answer", label="dog_licence.validity_renewal", kb="dog_licence")
+    answered = bot_message("...", kind="answer", label="dog_licence.validity_renewal", kb="dog_licence", topic="dog_licence.validity_renewal")
     how_much = no_subject("how much does it cost?", "en", {"top": None, "ambiguous": [], "matches": [], "threshold": 0.55}, "out_of_scope")
     reply = only_response(await run("action_fallback", "1823", renewal, answered, how_much))
     assert (reply["kind"], reply["label"]) == ("answer", "dog_licence.fee")

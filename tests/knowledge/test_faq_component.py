@@ -311,8 +311,10 @@ def test_other_questions_can_be_turned_off(seed, monkeypatch) -> None:
     ("1823", "how much does it cost?", True, False),  # refused: marked (for a follow-up), no options
     ("1823", "狗牌幾錢", False, False),  # a subject
     ("1823", "貓牌幾錢", False, False),  # a subject the knowledge does not hold is a subject too
-    ("dog_licence", "要帶咩文件？", False, False),  # answered in a bot of one knowledge base: no subject needed
-    ("dog_licence", "幾錢？", True, False),  # refused there: marked (it may follow an answer), no options
+    # A bot of one knowledge base: marked (it may follow an answer), answered or refused, but no options: without
+    # a conversation before it, its subject goes without saying.
+    ("dog_licence", "要帶咩文件？", True, False),
+    ("dog_licence", "幾錢？", True, False),
     ("tsw", "how long does it take?", True, False),
 ])
 def test_a_message_without_a_subject_is_marked_and_offered_choices(seed, monkeypatch, bot, text, marked, options) -> None:

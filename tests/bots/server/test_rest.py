@@ -93,6 +93,11 @@ def test_a_question_without_a_subject_follows_the_answer_in_a_bot_of_one_knowled
     # With nothing before it, it is refused as before.
     alone = say(server, "tsw", new_sender(), "how long does it take?")[0]["metadata"]
     assert alone["kind"] == "fallback", alone
+    # "要錢嗎" right after the lost-licence answer is about that answer: a replacement licence is free (a citizen
+    # review got the HK$80 licence fee, the department's cost topic).
+    lost = new_sender()
+    assert say(server, "dog_licence", lost, "唔見咗個狗牌點算")[0]["metadata"]["label"] == "dog_licence.lost_licence"
+    assert say(server, "dog_licence", lost, "要錢嗎")[0]["metadata"]["label"] == "dog_licence.lost_licence"
 
 
 def test_chinese_without_a_script_of_its_own_is_answered_in_the_chats_simplified(server):
