@@ -225,11 +225,19 @@ TWELFTH_SESSION_GUARDS: list[tuple[str, str, str | None]] = [
     ("tsw", "单一窗口是什么系统，一定要用吗", "tsw.about"),
 ]
 
+THIRTEENTH_SESSION: list[tuple[str, str, str | None]] = [
+    # A citizen review (2026-12-06): "owes me wages" with 我 inside was refused, and the classifier read 人工 as
+    # 轉人工 (a person) and handed the citizen over. Each is refused on the knowledge before the edit.
+    ("1823", "我個老闆欠我人工點算", "ld.wage_claims"),
+    ("1823", "老細欠我糧，可以點做", "ld.wage_claims"),
+    ("1823", "人工幾時要出", None),  # wages alone are no arrears
+]
+
 
 @pytest.mark.parametrize(("bot", "question", "topic"), [
     *CLOSE_TOPICS, *FIRST_ROUND_GUARDS, *SIXTH_SESSION, *SIXTH_SESSION_GUARDS, *SECOND_PASS, *SECOND_PASS_GUARDS,
     *SEVENTH_SESSION, *SEVENTH_SESSION_GUARDS, *EIGHTH_SESSION, *EIGHTH_SESSION_GUARDS, *NINTH_SESSION,
-    *TWELFTH_SESSION, *TWELFTH_SESSION_GUARDS,
+    *TWELFTH_SESSION, *TWELFTH_SESSION_GUARDS, *THIRTEENTH_SESSION,
 ])
 def test_seed_questions_find_their_topic(index, bot: str, question: str, topic: str | None) -> None:
     assert index.decide(question, bot_knowledge_bases(bot)).top == topic
