@@ -37,8 +37,11 @@ def _previous_action(tracker: Tracker) -> str | None:
     return None
 
 
-#: Intents that leave the form's question for their own rule when the text is no answer to it.
-INTERRUPTING_INTENTS = frozenset({"ask_human", "deny", "goodbye", "bot_identity", "switch_language", "faq"})
+#: Intents that leave the form's question for their own rule when the text is no answer to it (a citizen review:
+#: "do cats need a licence?" and "what can you do?" were each met with "not understood" until they typed 取消).
+INTERRUPTING_INTENTS = frozenset({
+    "ask_human", "deny", "goodbye", "bot_identity", "switch_language", "faq", "out_of_scope", "thanks", "browse",
+})
 
 
 class ValidateChecklistForm(FormValidationAction):
@@ -47,7 +50,8 @@ class ValidateChecklistForm(FormValidationAction):
     The form takes any text while it asks (the classifier is unsure on short answers:
     "we are a company" is no question about the bot). Only when the text is no answer
     and the intent is one of INTERRUPTING_INTENTS is the form rejected, so that the
-    rule for that intent runs (an officer, stop, identity, language, an FAQ answer).
+    rule for that intent runs (an officer, stop, identity, language, an FAQ answer, "I can't answer that",
+    you're welcome, the service areas).
     """
 
     def name(self) -> str:

@@ -24,8 +24,9 @@ async def test_questions_have_a_button_per_choice(bot: str, slot: str, values: l
     assert [b["payload"] for b in chinese["buttons"]] == [b["payload"] for b in reply["buttons"]]  # same in every language
 
 
-async def _validate(bot: str, slot: str, text: str, intent: str = "out_of_scope") -> dict:
-    """Run the form's validation as Rasa does after action_extract_slots filled `slot` from the text."""
+async def _validate(bot: str, slot: str, text: str, intent: str = "affirm") -> dict:
+    """Run the form's validation as Rasa does after action_extract_slots filled `slot` from the text (the intent:
+    one that does not interrupt the form, unless given)."""
     state = tracker(bot, user_message(text, intent, "yue"), slots={slot: text, "requested_slot": slot}, active_loop="checklist_form")
     state["events"] += [
         {"event": "slot", "name": slot, "value": text},  # action_extract_slots (from_text)
@@ -62,7 +63,9 @@ async def test_validation_turns_typed_answers_into_choices(slot: str, text: str,
     ("how much is the fee", "faq", True),
     ("we are a company", "bot_identity", False),  # a misread intent does not lose a clear answer
     ("公司", "deny", False),
-    ("asdf", "out_of_scope", False),  # no interrupting intent: asked again instead
+    ("do cats need a licence?", "out_of_scope", True),  # "I can't answer that", then the question again
+    ("company", "out_of_scope", False),  # an answer the classifier refused is still an answer
+    ("what can you do?", "browse", True),
 ])
 async def test_interrupting_intents_reject_the_form_only_when_the_text_is_no_answer(text: str, intent: str, rejected: bool) -> None:
     result = await _validate("tsw", "tsw_applicant", text, intent)

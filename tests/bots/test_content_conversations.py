@@ -95,3 +95,14 @@ def test_the_checklist_can_be_interrupted_and_stopped(dog: Chat) -> None:
     stopped = dog.reply("唔使喇")
     assert stopped["kind"] == "form" and stopped["label"] == "deny"
     assert dog.reply("我想搵真人")["kind"] == "handoff"  # the form is gone: nothing asks again
+
+
+def test_a_question_the_checklist_cannot_take_is_replied_to(dog: Chat) -> None:
+    """A citizen review: during the checklist, "do cats need a licence?" and "what can you do?" each got
+    "not understood, press a button or type 取消" until the citizen typed 取消."""
+    assert dog.reply("/request_checklist")["slot"] == "dog_application"
+    messages = dog.say("我隻貓又要唔要牌")
+    assert [m["metadata"]["kind"] for m in messages] == ["fallback", "form"], messages  # can't answer, then go on
+    messages = dog.say("你可以做啲咩")
+    assert [m["metadata"]["kind"] for m in messages] == ["browse"], messages  # what it answers; the form is left
+    assert dog.reply("我想搵真人")["kind"] == "handoff"  # nothing asks the form's question again
