@@ -65,12 +65,13 @@ def page_number(value: object) -> int:
     return max(1, number)
 
 
-def send_areas(dispatcher: CollectingDispatcher, context: Context, key: str = "browse_areas") -> None:
-    """The list of service areas (or the top topics of a bot without areas)."""
+def send_areas(dispatcher: CollectingDispatcher, context: Context, key: str = "browse_areas",
+               topics_key: str = "greet_topics") -> None:
+    """The list of service areas (or, said with `topics_key`, the top topics of a bot without areas)."""
     language = context.language
     buttons = area_buttons(context)
     if not buttons:
-        buttons, key = top_topic_buttons(context), "greet_topics"
+        buttons, key = top_topic_buttons(context), topics_key
     say(dispatcher, sentence(key, language), language=language, label="browse", kind="browse",
         buttons=buttons, bot=context.bot_label)
 
@@ -97,6 +98,12 @@ def send_area(dispatcher: CollectingDispatcher, context: Context, area_id: str, 
         area=area.id, page=page, pages=len(pages), bot=context.bot_label)
 
 
+def _typed(tracker: Tracker) -> bool:
+    """Whether the latest message was typed (a button sends `/browse...`)."""
+    text = (tracker.latest_message or {}).get("text")
+    return isinstance(text, str) and not text.lstrip().startswith("/")
+
+
 class ActionBrowse(Action):
     """Answers intent `browse`: the areas, or one page of the chosen area's topics."""
 
@@ -107,8 +114,12 @@ class ActionBrowse(Action):
         context = context_of(tracker)
         chosen = next(tracker.get_latest_entity_values("area"), None)
         area = context.bot.area(chosen) if context.bot and chosen else None
-        if area is None:
-            send_areas(dispatcher, context, "browse_unknown_area" if chosen else "browse_areas")
-            return []
-        send_area(dispatcher, context, area.id, page_number(next(tracker.get_latest_entity_values("page"), 1)))
+        if area is not None:
+            send_area(dispatcher, context, area.id, page_number(next(tracker.get_latest_entity_values("page"), 1)))
+        elif chosen:
+            send_areas(dispatcher, context, "browse_unknown_area")
+        elif _typed(tracker):  # "what can you do?": what it answers, and what it cannot do
+            send_areas(dispatcher, context, "browse_scope", "browse_scope_topics")
+        else:
+            send_areas(dispatcher, context)
         return []

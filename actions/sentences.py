@@ -55,6 +55,14 @@ SENTENCES: dict[str, dict[str, str]] = {
         "en": "Which service area is your question about? Tap one, or type your question.",
         "zh-Hant": "請問你的問題屬於哪個服務範疇？請按其中一項，或直接輸入你的問題。",
     },
+    "browse_scope": {
+        "en": "I answer common questions about these services, each with its official source. I can't take applications or look up your own case: for that, ask for an officer. Tap an area, or type your question.",
+        "zh-Hant": "我可以解答以下服務範疇的常見問題，並附上官方資料來源；但不能代辦申請或查閱你的個案，如有需要可以轉介職員。請按其中一個範疇，或直接輸入你的問題。",
+    },
+    "browse_scope_topics": {
+        "en": "I answer common questions like these, each with its official source. I can't take applications or look up your own case: for that, ask for an officer. Tap a topic, or type your question.",
+        "zh-Hant": "我可以解答以下這類常見問題，並附上官方資料來源；但不能代辦申請或查閱你的個案，如有需要可以轉介職員。請按其中一個題目，或直接輸入你的問題。",
+    },
     "browse_unknown_area": {
         "en": "Sorry, I don't have that service area. Please choose one of these, or type your question.",
         "zh-Hant": "抱歉，沒有這個服務範疇。請選擇以下其中一項，或直接輸入你的問題。",

@@ -138,3 +138,17 @@ async def test_a_first_tap_replies_in_the_language_of_the_page_it_came_from(page
     forged = pressed(area="water")
     forged["metadata"] = {"language": "klingon"}
     assert only_response(await run("action_browse", "1823", forged))["language"] == "zh-Hant"  # the bot's default
+
+
+@pytest.mark.parametrize(("bot", "text", "language", "said", "kind"), [
+    ("1823", "what can you do?", "en", "can't take applications", "browse"),
+    ("1823", "你可以做咩", "yue", "不能代辦申請", "browse"),
+    ("tsw", "what can you do?", "en", "Tap a topic", "faq"),  # a bot without areas: its top topics
+])
+async def test_asking_what_the_bot_can_do_says_what_it_answers_and_cannot_do(bot: str, text: str, language: str,
+                                                                            said: str, kind: str) -> None:
+    """A citizen review: "what can you do?" got only "which service area?" and buttons, no word on what it does."""
+    reply = only_response(await run("action_browse", bot, user_message(text, "browse", language)))
+    assert said in reply["text"] and reply["buttons"] and all(payload(b)[0] == kind for b in reply["buttons"])
+    tapped = only_response(await run("action_browse", bot, pressed()))  # the "All service areas" button: no lecture
+    assert "applications" not in tapped["text"] and "申請" not in tapped["text"]
