@@ -231,6 +231,12 @@ THIRTEENTH_SESSION: list[tuple[str, str, str | None]] = [
     ("1823", "我個老闆欠我人工點算", "ld.wage_claims"),
     ("1823", "老細欠我糧，可以點做", "ld.wage_claims"),
     ("1823", "人工幾時要出", None),  # wages alone are no arrears
+    # The same review: a new arrival asking for an identity card got public housing's seven-year rule; ImmD's
+    # knowledge base now has the topic (immd.id_card_new_arrival).
+    ("1823", "我係新來港人士，點樣申請身份證？", "immd.id_card_new_arrival"),
+    ("1823", "I just arrived in Hong Kong on a one-way permit, how do I get an ID card?", "immd.id_card_new_arrival"),
+    ("1823", "新來港人士可否申請公屋？", "hd.new_arrivals_residence"),
+    ("1823", "我就18歲，要唔要換大人身份證？", "immd.id_card_age_18"),
 ]
 
 

@@ -67,8 +67,11 @@ def test_a_topic_answer_comes_whole_with_its_source(server):
 def test_two_questions_in_one_message_get_two_answers(server):
     messages = say(server, "1823", new_sender(), "is 1823 open 24 hours, and how do I pay my water bill?")
     kinds = [(m["metadata"]["kind"], m["metadata"]["label"]) for m in messages]
-    assert kinds == [("answer", "1823.hours"), ("also", "wsd.pay_bill"), ("answer", "wsd.pay_bill")], kinds
-    assert "water" in messages[1]["text"].lower()  # the line before the second answer names its topic
+    # Both answered, whichever the whole message finds first (the two score close); the second after its line.
+    assert [kind for kind, _ in kinds] == ["answer", "also", "answer"], kinds
+    assert {kinds[0][1], kinds[2][1]} == {"1823.hours", "wsd.pay_bill"} and kinds[1][1] == kinds[2][1], kinds
+    named = "water" if kinds[2][1] == "wsd.pay_bill" else "hours"
+    assert named in messages[1]["text"].lower()  # the line before the second answer names its topic
 
 
 def test_a_question_without_a_subject_follows_the_conversation(server):
