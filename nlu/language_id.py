@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from nlu.cantonese import is_cantonese  # its model loads on the first Chinese message
-from nlu.sanitise import is_invisible, sanitise
+from nlu.sanitise import is_invisible, sanitise, without_markup
 from nlu.script import script_counts, to_hk_view
 from nlu.types import UNDETERMINED
 
@@ -48,6 +48,7 @@ def is_english_matrix(han_chars: str, latin_words: list[str]) -> bool:
 
 def is_english(text: str) -> bool:
     """Whether a message is written in English (its Latin words carry it), by script alone: no model is loaded."""
+    text = without_markup(text)
     return is_english_matrix("".join(_HAN_CHAR.findall(text)), _LATIN_WORD.findall(text))
 
 
@@ -59,7 +60,7 @@ def script_of(han: str) -> str:
 
 def detect_language(text: object) -> str:
     """The language tag of a message: en, yue, zh-Hant, zh-Hans, or und."""
-    clean = sanitise(text).text
+    clean = without_markup(sanitise(text).text)
     if not clean.isprintable():  # isprintable() is False for controls and zero-width characters
         clean = "".join(ch for ch in clean if not is_invisible(ch))
     han = "".join(_HAN_CHAR.findall(clean))

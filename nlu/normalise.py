@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nlu.sanitise import is_invisible, is_space, sanitise
+from nlu.sanitise import is_invisible, is_space, sanitise, without_markup
 from nlu.script import to_hk_view
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -125,4 +125,4 @@ _SPACE_RUNS = re.compile(" {2,}")
 
 def normalise(text: object) -> str:
     """The matching view of a message (see the module docstring for the steps)."""
-    return formalise(folded_text(sanitise(text).text))
+    return formalise(folded_text(without_markup(sanitise(text).text)))

@@ -6,11 +6,13 @@ Two layers, on purpose:
   U+FFFD (they cannot be encoded, stored or logged) and cuts over-long input.
 - `is_invisible` / `strip_invisible` say which characters the matching view drops:
   control characters, zero-width and other format characters, the replacement
-  character left by binary junk, and non-characters.
+  character left by binary junk, and non-characters; `without_markup` blanks HTML tags
+  for the views that read a message (its language, its matching view).
 """
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -106,3 +108,13 @@ def clean(value: object, limit: Optional[int] = None) -> str:
     """Sanitised, invisible characters removed, whitespace collapsed: safe to show or log."""
     text = strip_invisible(sanitise(value, limit).text)
     return " ".join(text.split())
+
+
+#: An HTML or XML tag ("<b>", "<img src=x onerror=...>"): markup pasted or typed around a question is no language.
+_MARKUP = re.compile(r"<[^<>\n]{1,200}>")
+
+
+def without_markup(text: str) -> str:
+    """The text with its HTML tags blanked out, each by as many spaces, so offsets into it still point into the
+    text (a citizen review: tags around 水費點交 made the reply English and the question went unanswered)."""
+    return _MARKUP.sub(lambda tag: " " * len(tag.group()), text) if "<" in text else text

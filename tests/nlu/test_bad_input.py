@@ -68,3 +68,18 @@ def test_any_text(text: str) -> None:
     result = nlu.analyse(text)
     for token in result.tokens:
         assert result.original[token.start : token.end] == token.text
+
+
+@pytest.mark.parametrize(("text", "language", "view"), [
+    # A citizen review: tags around a Chinese question made the reply English and the question went unanswered.
+    ("<b>bold</b> <img src=x onerror=alert(1)> 水費點交", "zh-Hant", "bold 水費點交"),
+    ("<p>How do I pay my water bill?</p>", "en", "how do i pay my water bill?"),
+    ("1 < 2，水費點交", "zh-Hant", "<"),  # a lone "<" is no tag
+])
+def test_html_tags_are_read_as_blanks(text: str, language: str, view: str) -> None:
+    assert detect_language(text) == language
+    assert normalise(text) == nlu.analyse(text).normalised
+    assert view.replace("點交", "") in normalise(text) and "img" not in normalise(text)
+    analysis = nlu.analyse(text)
+    assert analysis.original == text  # the citizen's text is kept; offsets still point into it
+    assert all(text[t.start:t.end] == t.text for t in analysis.tokens) and not any("onerror" in t.text for t in analysis.tokens)
