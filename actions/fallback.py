@@ -21,6 +21,8 @@ from actions.sentences import sentence
 from knowledge.schema import Department
 
 HOTLINE = "1823"
+#: The parse-data flag FaqRetriever sets on a refused message that was personal details (nlu.components.faq).
+PERSONAL_DETAILS = "personal_details"
 
 
 def department_sentence(department: Department | None, language: str) -> str:
@@ -30,10 +32,14 @@ def department_sentence(department: Department | None, language: str) -> str:
     return sentence("department_clear", language, name=department.name_in(language), phone=department.hotline)
 
 
-def send_fallback(dispatcher: CollectingDispatcher, context: Context, department: Department | None = None) -> None:
-    """The out-of-scope reply: no guess, the department it was clearly about, the 1823 hotline, an officer button."""
+def send_fallback(dispatcher: CollectingDispatcher, context: Context, department: Department | None = None,
+                  personal: bool = False) -> None:
+    """The out-of-scope reply: no guess, the department it was clearly about, the 1823 hotline, an officer button;
+    first, for a message that was personal details ("call me 91234567"), that the bot cannot call back."""
     language = context.language
     text = sentence("fallback", language)
+    if personal:
+        text = sentence("personal_details", language) + " " + text
     named = department_sentence(department, language)
     if named:
         text += " " + named
@@ -65,5 +71,7 @@ class ActionFallback(Action):
         if follow_up is not None:
             send_answer(dispatcher, context, follow_up, domain)
             return []
-        send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker))
+        personal = bool((tracker.latest_message or {}).get(PERSONAL_DETAILS))
+        send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker),
+                      personal)
         return []

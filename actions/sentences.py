@@ -120,6 +120,10 @@ SENTENCES: dict[str, dict[str, str]] = {
     "not_helpful": {"en": "Not helpful", "zh-Hant": "沒有幫助"},
     "make_checklist": {"en": "Make me a checklist", "zh-Hant": "幫我列出清單"},
     # ---- fallback and handoff
+    "personal_details": {
+        "en": "I can't call you back, and it's safer not to send phone numbers or other personal details in this chat.",
+        "zh-Hant": "我無法回電給你；為保障私隱，請不要在這裡提供電話號碼或其他個人資料。",
+    },
     "fallback": {
         "en": (
             "Sorry, I can't answer that question, and I'd rather not guess. For other government "

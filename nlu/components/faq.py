@@ -55,6 +55,11 @@ Config keys:
   ambiguous, not the top nor one of its close alternatives) and the whole message nearly answers (among its
   matches, at `confirmed_threshold` or more) go in the parse data under `faq_also`, and action_answer_faq
   answers them after the top. 0 turns it off.
+- `personal_details_words` (12): a message no topic answers that is personal data (a phone number, an e-mail,
+  an HKID...: `privacy.redact`) with at most this many words or Chinese characters besides ("call me 91234567",
+  "我電話係 91234567 你打俾我啦") is `out_of_scope` whatever the classifier read (it read "Goodbye!" and "I am a virtual
+  assistant" in a citizen review) and gets `personal_details` in the parse data: action_fallback says that the bot
+  cannot call back and personal details are better not sent. null turns it off.
 - `no_subject_concepts`: what a question asks about a topic (cost, apply, duration, documents...). A message
   made of these alone ("幾錢？", "How do I apply?", "要等幾耐？") names no subject: in a bot of several
   knowledge bases its top topic is a guess ("幾錢？" found the water tariff). Such a message gets
@@ -69,6 +74,7 @@ Config keys:
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -83,6 +89,7 @@ from knowledge.departments import turned_to
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 from knowledge.live import shared_store
 from nlu.clauses import clauses, questions
+from privacy.redact import find_personal_data
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +100,11 @@ FAQ_INTENT = "faq"
 FAQ_ALSO = "faq_also"
 #: The parse-data key set (true) when a message names no subject, only what it asks about (answered or refused).
 FAQ_NO_SUBJECT = "faq_no_subject"
+#: The parse-data key set (true) when a refused message is personal data and little else ("call me 91234567").
+PERSONAL_DETAILS = "personal_details"
+#: Words and Chinese characters besides its personal data that such a message has at most.
+PERSONAL_DETAILS_WORDS = 12
+_WORD_OR_HAN = re.compile(r"[A-Za-z]+|[\u3400-\u9fff]")
 #: Concepts (nlu/data/concepts.txt) that say what is asked about a topic, not which topic.
 NO_SUBJECT_CONCEPTS = (
     "about", "apply", "appointment", "bring", "change", "contact", "cost", "documents", "duration", "form_fill",
@@ -131,6 +143,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "follow_named_department": True,
             "question_focus": QUESTION_FOCUS,
             "other_questions": 2,
+            "personal_details_words": PERSONAL_DETAILS_WORDS,
             "no_subject_concepts": list(NO_SUBJECT_CONCEPTS),
             "no_subject_options": 3,
         }
@@ -235,6 +248,10 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         strong = result.top is not None and focused is None and result.matches[0].score >= float(self.config["strong_topic"])
         if name in self.config["priority_intents"] and confidence >= self.config["priority_confidence"] and not strong:
             return
+        if result.top is None and self._only_personal_details(text):
+            message.set(PERSONAL_DETAILS, True, add_to_output=True)
+            self._set_intent(message, OUT_OF_SCOPE, 1.0)
+            return
         if result.top is not None:
             self._set_intent(message, FAQ_INTENT, result.matches[0].score)
             also = self._other_questions(text, result)
@@ -245,6 +262,19 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         elif name != OUT_OF_SCOPE:
             best = result.matches[0].score if result.matches else 0.0
             self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
+
+    def _only_personal_details(self, text: str) -> bool:
+        """Whether a message is personal data (`privacy.redact`) with at most `personal_details_words` words besides."""
+        limit = self.config["personal_details_words"]
+        found = find_personal_data(text) if limit is not None else []
+        if not found:
+            return False
+        rest, end = [], 0
+        for item in sorted(found, key=lambda item: item.start):
+            rest.append(text[end:item.start])
+            end = max(end, item.end)
+        rest.append(text[end:])
+        return len(_WORD_OR_HAN.findall(" ".join(rest))) <= int(limit)
 
     def _names_no_subject(self, text: str, result: FaqResult) -> bool:
         """Whether a message (with any match at all) says only what it asks: it names no subject."""

@@ -328,3 +328,20 @@ def test_a_message_without_a_subject_is_marked_and_offered_choices(seed, monkeyp
     assert bool(msg.get("faq")["ambiguous"]) is options
     if options:
         assert msg.get("intent")["name"] == "faq" and len(msg.get("faq")["ambiguous"]) == 2
+
+
+@pytest.mark.parametrize(("text", "intent", "personal"), [
+    # A citizen review: a phone number alone was read as goodbye, or as a question about the bot.
+    ("call me 91234567", "goodbye", True),
+    ("我電話係 91234567 你打俾我啦", "bot_identity", True),
+    ("9123 4567", "goodbye", True),
+    # Personal data inside a question a topic answers: the answer, no flag.
+    ("My HKID is A123456(7), how do I replace it if I lose it?", "faq", False),
+])
+def test_a_message_that_is_only_personal_details_is_refused_and_marked(seed, monkeypatch, text, intent, personal):
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    msg = decided(seed, "1823", text, intent, 0.65)
+    assert bool(msg.get("personal_details")) is personal
+    assert msg.get("intent")["name"] == ("out_of_scope" if personal else "faq")
+    off = decided(seed, "1823", text, intent, 0.65, personal_details_words=None)
+    assert off.get("personal_details") is None and (not personal or off.get("intent")["name"] == intent)

@@ -208,3 +208,10 @@ def test_asking_what_the_bot_can_do_lists_what_it_answers(server, bot: str, text
 def test_a_question_about_1823s_own_services_is_still_its_topic(server):
     reply = say(server, "1823", new_sender(), "1823提供甚麼服務？")[0]
     assert reply["metadata"]["label"] == "1823.about"
+
+
+def test_a_phone_number_alone_is_told_the_bot_cannot_call_back(server):
+    """A citizen review: "call me 91234567" got "Goodbye!"."""
+    reply = say(server, "1823", new_sender(), "call me 91234567")[0]
+    assert reply["metadata"]["kind"] == "fallback" and "can't call you back" in reply["text"]
+
