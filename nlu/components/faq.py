@@ -57,8 +57,8 @@ Config keys:
   answers them after the top. 0 turns it off.
 - `personal_details_words` (12): a message no topic answers that is personal data (a phone number, an e-mail,
   an HKID...: `privacy.redact`) with at most this many words or Chinese characters besides ("call me 91234567",
-  "我電話係 91234567 你打俾我啦") is `out_of_scope` whatever the classifier read (it read "Goodbye!" and "I am a virtual
-  assistant" in a citizen review) and gets `personal_details` in the parse data: action_fallback says that the bot
+  "我電話係 91234567 你打俾我啦") is `out_of_scope` whatever small talk the classifier read (goodbye and bot_identity
+  in a citizen review; a priority intent at `priority_confidence` stays: "please call me, 91234567" may ask for a person) and gets `personal_details` in the parse data: action_fallback says that the bot
   cannot call back and personal details are better not sent. null turns it off.
 - `no_subject_concepts`: what a question asks about a topic (cost, apply, duration, documents...). A message
   made of these alone ("幾錢？", "How do I apply?", "要等幾耐？") names no subject: in a bot of several
@@ -237,7 +237,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             return
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-        result = self._confirmed(focused or result, name, confidence)
+        result = self._confirmed(result if focused is None else focused, name, confidence)
         if self._names_no_subject(text, result):
             # In a bot of several knowledge bases its top is a guess: the actions offer choices without a context.
             several = self._several_knowledge_bases()
