@@ -28,9 +28,10 @@ from tests.actions.support import executor
 BOTS = ["1823", "dog_licence", "tsw"]
 #: Every composed project Rasa checks: the bots above and the one made from bot.yml alone (tests/bots/test_config_only.py).
 COMPOSED_BOTS = [*BOTS, "wsd"]
-SHARED_INTENTS = ["greet", "goodbye", "thanks", "affirm", "deny", "bot_identity", "ask_human", "switch_language", "out_of_scope"]
+SHARED_INTENTS = ["greet", "goodbye", "thanks", "affirm", "deny", "bot_identity", "ask_human", "switch_language", "out_of_scope",
+                  "browse"]  # browse: trained since the thirteenth session ("what can you do?"), and its area buttons
 #: Intents only buttons send (`/faq{...}`) or FaqRetriever sets: never trained.
-PAYLOAD_ONLY_INTENTS = {"faq", "feedback", "choose", "browse"}  # buttons only, never trained
+PAYLOAD_ONLY_INTENTS = {"faq", "feedback", "choose"}  # buttons only, never trained
 PRIVACY = {
     "1823": {"en": "https://www.1823.gov.hk/en/privacy-policy", "zh-Hant": "https://www.1823.gov.hk/tc/privacy-policy"},
     "dog_licence": {"en": "https://www.afcd.gov.hk/english/privacy.html", "zh-Hant": "https://www.afcd.gov.hk/tc_chi/privacy.html"},
