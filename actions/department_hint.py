@@ -14,7 +14,6 @@ from typing import Any, Sequence
 from rasa_sdk import Tracker
 
 from actions.context import recent_events
-
 from knowledge.departments import department_of_kb
 from knowledge.schema import Department
 

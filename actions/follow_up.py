@@ -69,10 +69,8 @@ def follow_up_entry(tracker: Tracker, context: Context) -> Entry | None:
     result = shared_store().index().decide(text, scope)
     if result.top is not None:
         return None if result.ambiguous else entry_for(context.bot, result.top)
-    matches = result.matches
-    if not matches or matches[0].score < FLOOR or (len(matches) > 1 and matches[0].score < LEAD * matches[1].score):
-        return None
-    return entry_for(context.bot, matches[0].id)
+    leader = _clear_leader([(match.score, match.id) for match in result.matches], FLOOR)
+    return entry_for(context.bot, leader) if leader else None
 
 
 def _about_topic(text: str, scope: list[str], topic: str, context: Context) -> Entry | None:
@@ -82,10 +80,17 @@ def _about_topic(text: str, scope: list[str], topic: str, context: Context) -> E
     if answered is None:
         return None
     scores = {match.id: match.score for match in shared_store().index().decide(text, scope, top=ALL_MATCHES).matches}
-    related = sorted(((scores.get(other, 0.0), other) for other in answered.related if other != topic), reverse=True)
-    if related:
-        best, other = related[0]
-        rivals = [score for score, _ in related[1:]] + [scores.get(topic, 0.0)]
-        if best >= RELATED_FLOOR and all(best >= LEAD * rival for rival in rivals):
-            return entry_for(context.bot, other) or answered
+    candidates = [(scores.get(other, 0.0), other) for other in answered.related if other != topic]
+    leader = _clear_leader(sorted(candidates, reverse=True) + [(scores.get(topic, 0.0), topic)], RELATED_FLOOR)
+    if leader is not None and leader != topic:
+        return entry_for(context.bot, leader) or answered
     return answered if scores.get(topic, 0.0) > 0 else None
+
+
+def _clear_leader(ranked: list[tuple[float, str]], floor: float) -> str | None:
+    """The first of `ranked` (best first, then the rivals in any order) when it scores at least `floor` and LEAD
+    times every rival; else none."""
+    if not ranked:
+        return None
+    best, leader = ranked[0]
+    return leader if best >= floor and all(best >= LEAD * score for score, _ in ranked[1:]) else None

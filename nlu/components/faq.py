@@ -221,7 +221,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         index, options = self.store.index(), self._options()
         for start in range(1, min(len(parts), FOCUS_TRIES + 1)):
             rest = "".join(parts[start:])
-            if several and self._names_only_what_is_asked(rest):
+            if several and self._only_what_is_asked(rest, concepts_only=True):
                 continue
             asked = index.decide(rest, knowledge_bases, **options)
             if asked.top is not None and not asked.ambiguous and scores.get(asked.top, 0.0) >= float(floor):
@@ -278,25 +278,24 @@ class FaqRetriever(GraphComponent, IntentClassifier):
 
     def _names_no_subject(self, text: str, result: FaqResult) -> bool:
         """Whether a message (with any match at all) says only what it asks: it names no subject."""
-        return bool(result.matches) and self._says_only_what_is_asked(text)
+        return bool(result.matches) and self._only_what_is_asked(text)
 
     def _several_knowledge_bases(self) -> bool:
         """Whether this bot answers more than one knowledge base (null: every one loaded)."""
         knowledge_bases = self.config["knowledge_bases"]
         return knowledge_bases is None or len(knowledge_bases) > 1
 
-    def _names_only_what_is_asked(self, text: str) -> bool:
-        """Whether every concept a text names is a `no_subject_concepts` one ("Can I apply online?": apply; other
-        words are no subject the knowledge knows by name)."""
-        concepts = {f"c:{name}" for name in self.config["no_subject_concepts"] or ()}
-        named = {feature for feature in self.store.index().features(text) if feature.startswith("c:")} if concepts else set()
-        return bool(named) and named <= concepts
+    def _only_what_is_asked(self, text: str, concepts_only: bool = False) -> bool:
+        """Whether a text's features are all `no_subject_concepts` (cost, how to apply...): it names no subject.
 
-    def _says_only_what_is_asked(self, text: str) -> bool:
-        """Whether a text is made only of `no_subject_concepts` (cost, how to apply...): it names no subject."""
-        concepts = {f"c:{name}" for name in self.config["no_subject_concepts"] or ()}
-        features = self.store.index().features(text) if concepts else set()
-        return bool(features) and features <= concepts
+        With `concepts_only`, its other words are let pass ("Can I apply online?": the knowledge knows no subject
+        by "online"), as the question-after-a-story rule wants of a rest.
+        """
+        asked = {f"c:{name}" for name in self.config["no_subject_concepts"] or ()}
+        features = self.store.index().features(text) if asked else frozenset()
+        if concepts_only:
+            features = frozenset(feature for feature in features if feature.startswith("c:"))
+        return bool(features) and features <= asked
 
     def _with_options(self, result: FaqResult) -> FaqResult:
         """The result with its next best topics as close alternatives (`no_subject_options` topics in all)."""
