@@ -12,10 +12,9 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer import send_answer
 from actions.context import Context, context_of
 from actions.department_hint import handoff_team, message_department
-from actions.follow_up import follow_up_entry
+from actions.follow_up import answer_follow_up
 from actions.messages import button, say
 from actions.sentences import sentence
 from knowledge.schema import Department
@@ -67,9 +66,7 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         context = context_of(tracker)
-        follow_up = follow_up_entry(tracker, context)
-        if follow_up is not None:
-            send_answer(dispatcher, context, follow_up, domain)
+        if answer_follow_up(dispatcher, tracker, context, domain):
             return []
         personal = bool((tracker.latest_message or {}).get(PERSONAL_DETAILS))
         send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker),

@@ -20,7 +20,7 @@ from actions.context import Context, context_of
 from actions.department_hint import message_department
 from actions.entry_department import entry_department
 from actions.fallback import send_fallback
-from actions.follow_up import follow_up_entry
+from actions.follow_up import answer_follow_up
 from actions.knowledge_access import entry_for
 from actions.language import in_script
 from actions.messages import button, say
@@ -101,9 +101,7 @@ class ActionAnswerFaq(Action):
                 send_fallback(dispatcher, context)
             return []
 
-        follow_up = follow_up_entry(tracker, context)
-        if follow_up is not None:
-            send_answer(dispatcher, context, follow_up, domain)
+        if answer_follow_up(dispatcher, tracker, context, domain):
             return []
 
         top, ambiguous = topic_options(tracker.latest_message.get("faq") or {})

@@ -6,22 +6,32 @@ After an answer, the subject is the topic just answered: the follow-up is answer
 its `related` topics (the operator's own links: a passport's renewal -> its fee), never from another subject of
 the same department ("要幾多錢？" after a lost identity card found the passport fee). While browsing an area, it is
 decided among the area's knowledge bases.
+
+A question that asks only how to reach someone ("who do I call?", FaqRetriever's `faq_asks_contact`) after an
+answer, or while browsing one department's area, gets that department's hotline from its knowledge file.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import send_answer
 from actions.context import Context, recent_events
 from actions.knowledge_access import entry_for
+from actions.messages import say
+from actions.sentences import sentence
+from knowledge.departments import department_of_kb
 from knowledge.live import shared_store
-from knowledge.schema import Entry
+from knowledge.schema import Department, Entry
 
 #: How many citizen turns back an answer or a browsed area still sets the subject (the current message included).
 LOOKBACK = 3
 #: The parse-data flag FaqRetriever sets (nlu.components.faq.FAQ_NO_SUBJECT).
 NO_SUBJECT = "faq_no_subject"
+#: The parse-data flag FaqRetriever sets on a message that asks only how to reach someone (nlu.components.faq).
+ASKS_CONTACT = "faq_asks_contact"
 #: Among the few topics of the conversation's knowledge bases, a subject-less question scores low (its one word
 #: against whole questions: "幾錢？" finds the dog licence fee at 0.27), so the top is taken when it is clear:
 #: at least FLOOR and LEAD times the next topic's score ("幾錢？" 0.27 vs 0.17, "How do I apply?" in housing 0.49 vs 0.34).
@@ -33,6 +43,35 @@ LEAD = 1.3
 RELATED_FLOOR = 0.25
 #: Enough of the matches to score every topic of one knowledge base.
 ALL_MATCHES = 1000
+
+
+def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, context: Context, domain: dict[str, Any]) -> bool:
+    """Answer a follow-up of what the conversation was just about, if the latest message is one; whether it was."""
+    department = contact_department(tracker, context)
+    if department is not None:
+        language = context.language
+        say(
+            dispatcher, sentence("follow_up_contact", language, name=department.name_in(language), phone=department.hotline),
+            language=language, label=f"contact:{department.kb}", kind="contact", bot=context.bot_label,
+            department=department.kb,
+        )
+        return True
+    entry = follow_up_entry(tracker, context)
+    if entry is not None:
+        send_answer(dispatcher, context, entry, domain)
+        return True
+    return False
+
+
+def contact_department(tracker: Tracker, context: Context) -> Department | None:
+    """The department whose hotline answers "who do I call?" asked about what the conversation was just about."""
+    if not (tracker.latest_message or {}).get(ASKS_CONTACT):
+        return None
+    held = context.bot.knowledge_bases if context.bot else None
+    knowledge_bases, _ = recent_subject(tracker, context)
+    found = [department_of_kb(kb) for kb in knowledge_bases if held is None or kb in held]
+    departments = {(d.name_in("en"), d.hotline): d for d in found if d is not None and d.hotline.strip()}
+    return next(iter(departments.values())) if len(departments) == 1 else None
 
 
 def recent_subject(tracker: Tracker, context: Context) -> tuple[tuple[str, ...], str | None]:

@@ -139,6 +139,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "en": "You can also call the {name} hotline on {phone}.",
         "zh-Hant": "你亦可致電{name}熱線{phone}。",
     },
+    "follow_up_contact": {
+        "en": "For that, you can call the {name} hotline on {phone}.",
+        "zh-Hant": "這方面的查詢，你可致電{name}熱線{phone}。",
+    },
     "department_clear": {
         "en": "Your question sounds like one for the {name}: you can call its hotline on {phone}.",
         "zh-Hant": "你的問題似乎屬於{name}的範圍，你可致電其熱線{phone}查詢。",

@@ -70,6 +70,12 @@ Config keys:
   topics (actions/follow_up.py). In a bot of one knowledge base the message is marked too (answered or refused:
   "how long does it take?" right after the TSW registration answer) but gets no alternatives: without a
   conversation before it, its subject goes without saying.
+- `contact_concepts` (contact, hotline), `contact_companions` (who, where, phone): a message that asks only how to
+  reach someone ("who do I call?", "電話幾多號？", "点联系他们"): at least one contact concept, its other features
+  among the companions. It gets `faq_asks_contact` in the parse data: right after an answer (or while browsing one
+  department's area), action_answer_faq and action_fallback give that department's hotline from its knowledge file
+  (actions/follow_up.py) instead of a topic that mentions a phone ("who do I call?" after discoloured water had got
+  the burst water main). An empty `contact_concepts` turns it off.
 """
 from __future__ import annotations
 
@@ -100,6 +106,8 @@ FAQ_INTENT = "faq"
 FAQ_ALSO = "faq_also"
 #: The parse-data key set (true) when a message names no subject, only what it asks about (answered or refused).
 FAQ_NO_SUBJECT = "faq_no_subject"
+#: The parse-data key set (true) when a message asks only how to reach someone ("who do I call?").
+FAQ_ASKS_CONTACT = "faq_asks_contact"
 #: The parse-data key set (true) when a refused message is personal data and little else ("call me 91234567").
 PERSONAL_DETAILS = "personal_details"
 #: Words and Chinese characters besides its personal data that such a message has at most.
@@ -111,6 +119,9 @@ NO_SUBJECT_CONCEPTS = (
     "frequency", "hotline", "hours", "look", "penalty", "quantity", "register", "renew", "replace", "requirement",
     "submit", "validity", "when", "where", "who",
 )
+#: Concepts that ask how to reach someone, and the concepts that may come with them in such a question.
+CONTACT_CONCEPTS = ("contact", "hotline")
+CONTACT_COMPANIONS = ("who", "where", "phone")
 OUT_OF_SCOPE = "out_of_scope"
 #: `question_focus`: how well the whole message must score a topic its last clauses alone answer (dev files,
 #: thirteenth session: 0.33 answered an upgrade joke's browsers, 0.40 lost four of thirteen mended questions).
@@ -146,6 +157,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "personal_details_words": PERSONAL_DETAILS_WORDS,
             "no_subject_concepts": list(NO_SUBJECT_CONCEPTS),
             "no_subject_options": 3,
+            "contact_concepts": list(CONTACT_CONCEPTS),
+            "contact_companions": list(CONTACT_COMPANIONS),
         }
 
     def __init__(self, config: Dict[Text, Any], store=None) -> None:
@@ -221,7 +234,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         index, options = self.store.index(), self._options()
         for start in range(1, min(len(parts), FOCUS_TRIES + 1)):
             rest = "".join(parts[start:])
-            if several and self._only_what_is_asked(rest, concepts_only=True):
+            if several and self._only_what_is_asked(index.features(rest), concepts_only=True):
                 continue
             asked = index.decide(rest, knowledge_bases, **options)
             if asked.top is not None and not asked.ambiguous and scores.get(asked.top, 0.0) >= float(floor):
@@ -238,11 +251,14 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         result = self._confirmed(result if focused is None else focused, name, confidence)
-        if self._names_no_subject(text, result):
+        features = self.store.index().features(text)
+        if result.matches and self._only_what_is_asked(features):  # it names no subject
             # In a bot of several knowledge bases its top is a guess: the actions offer choices without a context.
             several = self._several_knowledge_bases()
             result = self._with_options(result) if result.top is not None and several else result
             message.set(FAQ_NO_SUBJECT, True, add_to_output=True)
+        if self._asks_contact(features):
+            message.set(FAQ_ASKS_CONTACT, True, add_to_output=True)
         message.set(FAQ, result.to_dict(), add_to_output=True)
         # A topic found in the message's last clauses alone is never strong enough to overrule a priority intent.
         strong = result.top is not None and focused is None and result.matches[0].score >= float(self.config["strong_topic"])
@@ -276,26 +292,27 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         rest.append(text[end:])
         return len(_WORD_OR_HAN.findall(" ".join(rest))) <= int(limit)
 
-    def _names_no_subject(self, text: str, result: FaqResult) -> bool:
-        """Whether a message (with any match at all) says only what it asks: it names no subject."""
-        return bool(result.matches) and self._only_what_is_asked(text)
-
     def _several_knowledge_bases(self) -> bool:
         """Whether this bot answers more than one knowledge base (null: every one loaded)."""
         knowledge_bases = self.config["knowledge_bases"]
         return knowledge_bases is None or len(knowledge_bases) > 1
 
-    def _only_what_is_asked(self, text: str, concepts_only: bool = False) -> bool:
+    def _only_what_is_asked(self, features: frozenset[str], concepts_only: bool = False) -> bool:
         """Whether a text's features are all `no_subject_concepts` (cost, how to apply...): it names no subject.
 
         With `concepts_only`, its other words are let pass ("Can I apply online?": the knowledge knows no subject
         by "online"), as the question-after-a-story rule wants of a rest.
         """
         asked = {f"c:{name}" for name in self.config["no_subject_concepts"] or ()}
-        features = self.store.index().features(text) if asked else frozenset()
         if concepts_only:
             features = frozenset(feature for feature in features if feature.startswith("c:"))
         return bool(features) and features <= asked
+
+    def _asks_contact(self, features: frozenset[str]) -> bool:
+        """Whether a message asks only how to reach someone: a `contact_concepts` feature, the rest `contact_companions`."""
+        wanted = {f"c:{name}" for name in self.config["contact_concepts"] or ()}
+        allowed = wanted | {f"c:{name}" for name in self.config["contact_companions"] or ()}
+        return bool(features & wanted) and features <= allowed
 
     def _with_options(self, result: FaqResult) -> FaqResult:
         """The result with its next best topics as close alternatives (`no_subject_options` topics in all)."""

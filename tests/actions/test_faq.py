@@ -220,3 +220,30 @@ async def test_a_refused_follow_up_is_asked_of_the_topic_just_answered() -> None
     how_much.pop("faq_no_subject")
     reply = only_response(await run("action_fallback", "1823", renewal, answered, how_much))
     assert reply["kind"] == "fallback"
+
+
+def asks_contact(text: str, language: str, intent: str = "faq") -> dict:
+    """A message FaqRetriever marked as asking only how to reach someone ("who do I call?")."""
+    message = user_message(text, intent, language, faq=faq("wsd.burst_main", "1823.contact"))
+    message["faq_asks_contact"] = True
+    return message
+
+
+@pytest.mark.parametrize(("bot", "topic", "language", "phone"), [
+    ("1823", "wsd.discoloured_water", "en", "2824 5000"),  # a citizen review: it got the burst main's answer
+    ("1823", "hd.prh_apply", "yue", "2712 2712"),
+    ("tsw", "tsw.register", "zh-Hans", "2117 3348"),
+])
+async def test_who_to_call_after_an_answer_gets_that_departments_hotline(bot: str, topic: str, language: str,
+                                                                         phone: str) -> None:
+    kb = topic.split(".")[0]
+    asked = user_message("...", "faq", language, faq=faq(topic))
+    answered = bot_message("...", kind="answer", label=topic, kb=kb, topic=topic)
+    for action, intent in (("action_answer_faq", "faq"), ("action_fallback", "out_of_scope")):
+        reply = only_response(await run(action, bot, asked, answered, asks_contact("who do I call?", language, intent)))
+        assert (reply["kind"], reply["department"]) == ("contact", kb), reply
+        assert phone in reply["text"]
+        assert ("hotline" in reply["text"]) is (language == "en")
+    # Without an answer before it, it is an ordinary question: the ranker's topic, no department's hotline.
+    reply = only_response(await run("action_answer_faq", bot, asks_contact("who do I call?", language)))
+    assert reply["kind"] != "contact"

@@ -330,6 +330,27 @@ def test_a_message_without_a_subject_is_marked_and_offered_choices(seed, monkeyp
         assert msg.get("intent")["name"] == "faq" and len(msg.get("faq")["ambiguous"]) == 2
 
 
+@pytest.mark.parametrize(("text", "asks"), [
+    # Only how to reach someone: a citizen review's "who do I call?" after discoloured water got the burst main.
+    ("who do I call?", True),
+    ("打咩電話？", True),
+    ("点联系他们", True),
+    ("hotline?", True),
+    # Other aspects, or a subject: not the flag.
+    ("who can apply?", False),
+    ("how do I contact the Water Supplies Department about a burst pipe?", False),
+    ("幾錢？", False),
+])
+def test_a_message_that_asks_only_how_to_reach_someone_is_marked(seed, monkeypatch, text: str, asks: bool) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    msg = message(text, "faq", 0.9)
+    FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823")}, store=seed).process([msg])
+    assert bool(msg.get("faq_asks_contact")) is asks
+    off = message(text, "faq", 0.9)
+    FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823"), "contact_concepts": []}, store=seed).process([off])
+    assert off.get("faq_asks_contact") is None
+
+
 @pytest.mark.parametrize(("text", "intent", "personal"), [
     # A citizen review: a phone number alone was read as goodbye, or as a question about the bot.
     ("call me 91234567", "goodbye", True),
