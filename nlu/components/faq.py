@@ -91,10 +91,9 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge.departments import turned_to
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 from knowledge.live import shared_store
-from nlu.clauses import clauses, questions
+from nlu.components.faq_parts import named_department, other_questions, question_after_story
 from privacy.redact import find_personal_data
 
 logger = logging.getLogger(__name__)
@@ -201,45 +200,27 @@ class FaqRetriever(GraphComponent, IntentClassifier):
 
     def retrieve(self, text: str) -> FaqResult:
         """The decision for one text against this bot's knowledge bases (live index)."""
-        index = self.store.index()
-        options = self._options()
-        knowledge_bases = self.config["knowledge_bases"]
+        index, options, knowledge_bases = self.store.index(), self._options(), self.config["knowledge_bases"]
         result = index.decide(text, knowledge_bases, **options)
-        if result.top is None or not knowledge_bases or not self.config["follow_named_department"]:
-            return result  # a refusal stays one
-        turn = turned_to(text, knowledge_bases)
-        if turn is not None and turn[1] != {str(kb) for kb in knowledge_bases}:  # naming them all tells nothing
-            rest, named = turn
-            asked = index.decide(rest, sorted(named), **options)
-            # ... and only when the named department answers the rest at least as well as the whole is answered:
-            # "how do I pay my water bill? thanks 1823" asks the water bill, however well "1823" alone finds 1823.
-            if asked.top is not None and asked.matches[0].score >= result.matches[0].score:
-                whole = index.decide(text, sorted(named), **options)
-                return whole if whole.top is not None else asked
-        return result
+        if not self.config["follow_named_department"]:
+            return result
+        return named_department(index, text, result, knowledge_bases, options)
 
     def _focused(self, text: str, result: FaqResult) -> Optional[FaqResult]:
-        """The decision of the message's last clauses alone, when it answers a topic the whole message leans to.
+        """The decision of a refused message's last clauses alone, when the whole message leans to its topic.
 
-        Only for a refusal: a message answered as a whole keeps its answer (its last clauses alone found a sibling
-        topic more often than the right one on the dev files). A rest that names no subject ("Can I apply online?")
-        is skipped in a bot of several knowledge bases, where its topic would be a guess.
+        A rest that names no subject ("Can I apply online?") is skipped in a bot of several knowledge bases, where
+        its topic would be a guess.
         """
         floor = self.config["question_focus"]
-        parts = clauses(text) if floor is not None and result.top is None else []
-        if len(parts) < 2:
+        if floor is None:
             return None
-        knowledge_bases, several = self.config["knowledge_bases"], self._several_knowledge_bases()
-        scores = {match.id: match.score for match in result.matches}
-        index, options = self.store.index(), self._options()
-        for start in range(1, min(len(parts), FOCUS_TRIES + 1)):
-            rest = "".join(parts[start:])
-            if several and self._only_what_is_asked(index.features(rest), concepts_only=True):
-                continue
-            asked = index.decide(rest, knowledge_bases, **options)
-            if asked.top is not None and not asked.ambiguous and scores.get(asked.top, 0.0) >= float(floor):
-                return asked
-        return None
+        index, options, knowledge_bases = self.store.index(), self._options(), self.config["knowledge_bases"]
+        several = self._several_knowledge_bases()
+        return question_after_story(
+            text, result, lambda rest: index.decide(rest, knowledge_bases, **options), float(floor), FOCUS_TRIES,
+            skip=lambda rest: several and self._only_what_is_asked(index.features(rest), concepts_only=True),
+        )
 
     def _process(self, message: Message, text: str) -> None:
         try:
@@ -324,27 +305,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
     def _other_questions(self, text: str, result: FaqResult) -> List[str]:
         """Topics the message's other questions answer on their own (not the top, nor its close alternatives)."""
         limit = int(self.config["other_questions"] or 0)
-        parts = questions(text) if limit > 0 else []
-        if len(parts) < 2:
-            return []
-        seen = {result.top, *result.ambiguous}
-        # The whole message must nearly answer it too (its score at least `confirmed_threshold`): a question that
-        # leans on the one before ("..., and what documents do we need to bring?") finds other topics alone.
-        floor = float(self.config["confirmed_threshold"])
-        listed = {match.id for match in result.matches if match.score >= floor}
-        also: List[str] = []
-        for part in parts:
-            try:
-                asked = self.retrieve(part)
-            except Exception:  # the top is answered already: a failing part only goes unanswered
-                logger.exception("FAQ retrieval failed for one question of a message")
-                continue
-            if asked.top is not None and not asked.ambiguous and asked.top not in seen and asked.top in listed:
-                also.append(asked.top)
-                seen.add(asked.top)
-            if len(also) >= limit:
-                break
-        return also
+        return other_questions(text, result, self.retrieve, limit, float(self.config["confirmed_threshold"]))
 
     def _confirmed(self, result: FaqResult, name: Optional[str], confidence: float) -> FaqResult:
         """A topic under the threshold but above `confirmed_threshold` answers when the classifier is sure it is a topic question.
