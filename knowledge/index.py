@@ -24,7 +24,7 @@ from nlu.english import dictionary as english_dictionary
 from nlu.language_id import is_english
 from nlu.normalise import normalise
 from nlu.retrieval import Item, Match, Ranker
-from nlu.sanitise import sanitise
+from nlu.sanitise import sanitise, without_markup
 from nlu.script import to_traditional
 from nlu.semantic import Encoder, encoder
 from nlu.spelling import SpellingFixer
@@ -599,8 +599,8 @@ class KnowledgeIndex:
 
 
 def _original(message: Analysis | str) -> str:
-    """The citizen's words as typed (sanitised): what is embedded and what tells English apart."""
-    return message.original if isinstance(message, Analysis) else sanitise(message).text
+    """The citizen's words as typed (sanitised, HTML tags blanked): what is embedded and what tells English apart."""
+    return without_markup(message.original if isinstance(message, Analysis) else sanitise(message).text)
 
 
 _cache_lock = threading.Lock()

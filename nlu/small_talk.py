@@ -16,6 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
+from nlu.sanitise import without_markup
 from nlu.semantic import Encoder
 
 #: The label of examples that are no intent at all (chit-chat the bots offer no service for).
@@ -46,8 +47,8 @@ class SmallTalk:
         return len(self._label_of)
 
     def similarities(self, text: str) -> dict[str, float]:
-        """Each label's nearest example's cosine to `text`."""
-        cosines = self._vectors @ self._encoder.embed(text)
+        """Each label's nearest example's cosine to `text` (its HTML tags blanked, as everywhere else)."""
+        cosines = self._vectors @ self._encoder.embed(without_markup(text))
         best = np.full(len(self.labels), -1.0)
         np.maximum.at(best, self._label_of, cosines)
         return {label: float(value) for label, value in zip(self.labels, best)}

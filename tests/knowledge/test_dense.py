@@ -109,6 +109,14 @@ def test_junk_stays_unanswered_with_the_dense_signal(dense_index, question):
     assert dense_index.decide(question, BOT_1823).top is None
 
 
+@pytest.mark.parametrize(("tagged", "plain"), [("<b>水費點交</b>", "水費點交"), ("<p>點樣申請公屋</p>", "點樣申請公屋")])
+def test_html_tags_around_a_question_change_none_of_its_scores(dense_index, tagged, plain):
+    """The encoder reads the message with its tags blanked, as the lexical signal does (it embedded the tags)."""
+    with_tags, without = dense_index.decide(tagged, BOT_1823), dense_index.decide(plain, BOT_1823)
+    assert with_tags.top == without.top is not None
+    assert [(m.id, round(m.score, 4)) for m in with_tags.matches] == [(m.id, round(m.score, 4)) for m in without.matches]
+
+
 VOCABULARY_FILE = """
 knowledge_base: wsd
 vocabulary:
