@@ -94,6 +94,10 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     ("will anyone actually follow it up", "follow_up", True), ("app入面睇唔睇到處理進度", "case_status", True),
     # spaCy's lookup table read "feed" as an inflection of "fee" (nlu.english.KEPT_AS_WRITTEN).
     ("how often should I feed my dog", "cost", False),
+    # Not agreeing is objecting (a citizen review: "I don't agree with my water bill" got how to pay it, and
+    # 唔同意 read as 唔同 "differ").
+    ("I don't agree with my water bill", "objection", True), ("我唔同意張水費單", "objection", True),
+    ("我唔同意張水費單", "differ", False), ("唔同地區有冇分別", "differ", True),
 ])
 def test_general_words_mean_what_citizens_mean(text, concept, present, seed_lexicon):
     assert (concept in concepts_of(text, seed_lexicon)) is present, concepts_of(text, seed_lexicon)
