@@ -25,6 +25,7 @@ from knowledge.db_store import (
 from knowledge.index import KnowledgeIndex
 from knowledge.live import shared_database, shared_store
 from knowledge.schema import CONCEPT_ID, HTML_TAG, TEXT_LANGUAGES, Concept
+from knowledge.scope import served_together
 from nlu.language_id import detect_language
 
 
@@ -98,7 +99,7 @@ def warnings_for(database, data: dict[str, Any]) -> list:
     if loaded.problems:
         return []
     index = KnowledgeIndex(loaded.entries, vocabularies=loaded.vocabularies, persist=False)  # a draft may quote a citizen
-    warnings = confusion_warnings(index, [data.get("kb") or data["id"].split(".")[0]])
+    warnings = confusion_warnings(index, [data.get("kb") or data["id"].split(".")[0]], served_with=served_together())
     if is_vocabulary(data):
         return warnings
     return [w for w in warnings if w.entry_id == data["id"] or f"'{data['id']}'" in w.message]
@@ -108,7 +109,7 @@ def live_warnings(entry_ids: set[str]) -> list:
     """Confusion warnings about these entries in the live knowledge."""
     index = shared_store().index()
     kbs = {index.entries[i].kb for i in entry_ids if i in index.entries}
-    return [w for w in confusion_warnings(index, kbs) if w.entry_id in entry_ids] if kbs else []
+    return [w for w in confusion_warnings(index, kbs, served_with=served_together()) if w.entry_id in entry_ids] if kbs else []
 
 
 def entry_titles(*versions: list[dict[str, Any]]) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from hkbot.settings import knowledge_dir
 from knowledge.confusion import confusion_warnings
 from knowledge.schema import Problem
-from knowledge.scope import bot_knowledge_bases, folder_store
+from knowledge.scope import bot_knowledge_bases, folder_store, served_together
 from knowledge.validation import knowledge_files, load_directory, load_paths
 from nlu.sanitise import clean
 
@@ -79,7 +79,7 @@ def validate_command(args: argparse.Namespace) -> int:
     if loaded and entries and not problems:  # confusion is only worth reading on knowledge that loads
         from knowledge.index import KnowledgeIndex  # start-up: the index is ~0.4 s of numpy and NLU
 
-        warnings = confusion_warnings(KnowledgeIndex(entries, vocabularies=loaded.vocabularies))
+        warnings = confusion_warnings(KnowledgeIndex(entries, vocabularies=loaded.vocabularies), served_with=served_together())
     if args.json:
         print(json.dumps({"files": [str(f) for f in files], "entries": len(entries),
                           "problems": [p.to_dict() for p in problems],

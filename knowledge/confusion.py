@@ -4,6 +4,9 @@ Checked on the index the knowledge would be served with (the same ranking and th
 - a question variant that finds another topic first, or falls under the threshold, when
   asked of its own knowledge base (citizens asking that way get the wrong answer or none);
 - two topics whose variants keep landing on each other (they need their key words told apart);
+- a question variant that, asked without itself, reads like another topic of the knowledge bases a bot answers
+  together with its own far more than like the rest of its own topic (a question added to the wrong topic: its own
+  copy would otherwise make it find itself, and it takes citizens' questions away from the right topic);
 - a required language with fewer than two variants (a citizen writing it has little to match).
 
 Warnings never refuse a change: they say what to do. `hkbot knowledge validate` prints them.
@@ -12,6 +15,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable, Iterator, Mapping
+
+import numpy as np
 
 from knowledge.schema import REQUIRED_QUESTION_LANGUAGES
 
@@ -19,6 +25,10 @@ from knowledge.schema import REQUIRED_QUESTION_LANGUAGES
 MIN_PER_LANGUAGE = 2
 #: Two topics overlap when at least this many variants of one land on the other.
 OVERLAP_VARIANTS = 2
+#: A question reads like another topic when, without itself, it finds that topic at the threshold and its own topic
+#: scores at most this share of that (the seed's closest sibling topics share 0.58 and more; a dog licence fee
+#: question put under a restaurant complaint, 0.1).
+OWN_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -33,8 +43,12 @@ class Warning:
         return f"{self.entry_id}: {self.message} Fix: {self.fix}"
 
 
-def confusion_warnings(index, knowledge_bases=None) -> list[Warning]:
-    """Warnings for every entry of the index (of the given knowledge bases only, when given)."""
+def confusion_warnings(index, knowledge_bases=None, served_with: Mapping[str, Iterable[str]] | None = None) -> list[Warning]:
+    """Warnings for every entry of the index (of the given knowledge bases only, when given).
+
+    `served_with` names, per knowledge base, the knowledge bases some bot answers together with it
+    (`knowledge.scope.served_together`); a question is compared with their topics too (default: its own only).
+    """
     wanted = set(knowledge_bases) if knowledge_bases is not None else None
     warnings: list[Warning] = []
     landed: Counter[tuple[str, str]] = Counter()
@@ -60,8 +74,32 @@ def confusion_warnings(index, knowledge_bases=None) -> list[Warning]:
                 warnings.append(Warning(entry.id, f"Question '{text}' finds '{result.top}' before its own topic.",
                                         f"Say what sets this topic apart from '{result.top}' in the question, "
                                         "or move the question to that topic if it belongs there."))
+    warnings.extend(_read_elsewhere(index, wanted, served_with or {}))
     for (one, other), count in sorted(landed.items()):
         if count >= OVERLAP_VARIANTS:
             warnings.append(Warning(one, f"{count} of its questions land on '{other}': the two topics overlap.",
                                     f"Give each its own key words (fee vs. where to pay, lost vs. renew), or merge them with '{other}'."))
     return warnings
+
+
+def _read_elsewhere(index, wanted: set[str] | None, served_with: Mapping[str, Iterable[str]]) -> Iterator[Warning]:
+    """Questions that, asked without themselves, read like another topic far more than like their own (`OWN_SHARE`)."""
+    ranker, threshold, row = index.ranker, index.threshold, 0
+    for number, item in enumerate(ranker.items):
+        entry = index.entries[item.id]
+        texts = [text for _lang, text in entry.variants()]
+        if wanted is not None and entry.kb not in wanted:
+            row += len(item.variants)
+            continue
+        groups = sorted({entry.kb, *served_with.get(entry.kb, ())})
+        for position, variant in enumerate(item.variants):
+            scores = ranker.scores(variant, groups, without_variant=row)
+            row += 1
+            best = int(np.argmax(scores)) if len(scores) else number
+            if best == number or scores[best] < threshold or scores[number] > OWN_SHARE * scores[best]:
+                continue
+            other = ranker.items[best].id
+            yield Warning(entry.id, f"Question '{texts[position]}' reads like '{other}' ({scores[best]:.2f}) far more than "
+                                    f"like the rest of its own topic ({scores[number]:.2f}): citizens asking this may get the "
+                                    "wrong one of the two answers.",
+                          f"Move it to '{other}' if it belongs there; otherwise reword it with this topic's own key words.")

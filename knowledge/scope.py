@@ -26,3 +26,13 @@ def bot_knowledge_bases(bot: str) -> list[str]:
         if isinstance(kbs, list) and kbs:
             return [str(kb) for kb in kbs]
     return [bot]
+
+
+def served_together() -> dict[str, set[str]]:
+    """Per knowledge base, the knowledge bases some bot answers together with it (every bot.yml under the bots folder)."""
+    together: dict[str, set[str]] = {}
+    for path in sorted(bots_dir().glob("*/bot.yml")):
+        kbs = bot_knowledge_bases(path.parent.name)
+        for kb in kbs:
+            together.setdefault(kb, set()).update(kbs)
+    return together

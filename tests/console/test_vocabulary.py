@@ -287,6 +287,18 @@ async def test_checking_an_entry_shows_the_confusion_a_citizen_would_meet(app, d
     assert database.drafts() == {}  # checking saves nothing
 
 
+async def test_checking_an_entry_names_another_departments_topic_a_question_belongs_to(app, database):
+    """An operator review: a dog licence question added to a restaurant complaint topic was "No problems found"."""
+    eddie = await login(app, "eddie")
+    item = next(i for i in database.published() if i["id"] == "1823.complaint")
+    path = "/console/knowledge/entry/1823.complaint"
+    wrong = dict(item, questions={**item["questions"], "en": [*item["questions"]["en"], "How much does a dog licence cost?"]})
+    checked = await eddie.post(path, action="check", **entry_form(wrong))
+    assert checked.status_code == 200 and "thing(s) citizens may trip on" in checked.text
+    assert "reads like 'dog_licence.fee'" in html.unescape(checked.text)
+    assert database.drafts() == {}
+
+
 async def test_a_vocabulary_cannot_be_edited_or_wiped_through_the_entry_pages(app, database):
     pat = await login(app, "pat")
     path = f"/console/knowledge/entry/{vocabulary_id(KB)}"

@@ -1,6 +1,7 @@
 """FAQ retrieval: across languages, near-misses under the threshold, on fixtures and on the real seed."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from knowledge.confusion import confusion_warnings
 from knowledge.index import DEFAULT_THRESHOLD, KnowledgeIndex
 from knowledge.schema import Entry
+from knowledge.scope import served_together
 from knowledge.store import KnowledgeStore
 from knowledge.tuning import load_near_misses, tune
 from nlu import analyse
@@ -240,6 +242,26 @@ def test_confusion_warnings_name_the_variant_the_overlap_and_the_language_gap():
     assert any("finds 'wsd.bill_fee' before its own topic" in w and w.startswith("wsd.pay_bill") for w in warnings), warnings
     assert any("the two topics overlap" in w and w.startswith("wsd.pay_bill") for w in warnings), warnings
     assert all("Fix:" in w for w in warnings)
+
+
+@pytest.mark.parametrize(("kb", "served"), [("fehd", True), ("fehd", False)])
+def test_a_question_put_under_the_wrong_topic_is_warned_about(seed_store, kb: str, served: bool):
+    """An operator review: "How much does a dog licence cost?" added to the restaurant complaint topic passed the
+    check (its own copy made it find itself) and took the question from the dog licence fee."""
+    wrong = "How much does a dog licence cost?"
+    entries = [replace(e, questions={**e.questions, "en": (*e.questions["en"], wrong)}) if e.id == "fehd.food_complaint" else e
+               for e in seed_store.entries()]
+    index = KnowledgeIndex(entries, vocabularies=seed_store.snapshot.vocabularies, dense=False)
+    together = served_together() if served else None
+    warnings = [w for w in confusion_warnings(index, [kb], served_with=together) if "reads like" in w.message]
+    if served:  # the 1823 bot answers both departments: the question is compared with the dog licence topics too
+        assert [(w.entry_id, wrong in w.message, "'dog_licence.fee'" in w.message) for w in warnings] == [("fehd.food_complaint", True, True)]
+        assert "Move it to 'dog_licence.fee'" in warnings[0].fix
+    else:  # compared with its own knowledge base only, it reads like no other topic
+        assert warnings == []
+    # The seed as it is has no such question.
+    clean = seed_store.index()
+    assert [w for w in confusion_warnings(clean, served_with=together) if "reads like" in w.message] == []
 
 
 def test_seed_leave_one_out_and_near_misses_choose_the_threshold_in_use(seed_store):
