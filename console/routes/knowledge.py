@@ -72,7 +72,10 @@ async def entry_page(request: Request, entry_id: str, data: dict[str, Any] | Non
     bots = console_of(request).bots
     kb_names = console_of(request).kb_names
     database = knowledge_database()
-    published = next((e for e in (await run(database.published)) if e["id"] == entry_id), None) if database else None
+    if database is not None:
+        published = next((e for e in (await run(database.published)) if e["id"] == entry_id), None)
+    else:  # a server that reads the YAML files shows its entries read-only
+        published = next((entry_data(e) for e in shared_store().entries() if e.id == entry_id), None)
     draft = await run(database.draft, entry_id) if database else None
     if data is None:
         data = (draft.data if draft and draft.data else None) or published

@@ -20,7 +20,7 @@ import yaml
 from sanic import Sanic
 
 from console import audit, auth, web
-from console.knowledge_pages import filter_items
+from console.knowledge_pages import filter_items, knowledge_database
 from knowledge.db_store import DatabaseSource, KnowledgeDatabase, is_vocabulary, vocabulary_id
 from knowledge.live import reset_shared_store, shared_store
 from knowledge.store import KnowledgeStore
@@ -67,6 +67,42 @@ async def app(tmp_path, monkeypatch):
     yield app
     reset_shared_store()
     untouch_sanic()
+
+
+@pytest.fixture
+async def yaml_app(tmp_path, monkeypatch):
+    """The console routes on a server that reads the knowledge from YAML files (no database to edit)."""
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    for name in SEED_FILES:
+        shutil.copy(SEED / name, seed / name)
+    monkeypatch.setenv("HKBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(seed))
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DB", "files")
+    monkeypatch.setenv("HKBOT_CONSOLE_DB", f"sqlite:///{tmp_path / 'console.sqlite3'}")
+    monkeypatch.setenv("HKBOT_NOTICES_URL", "off")
+    auth.add_user("pat", "publisher", PASSWORD, by="test")
+    monkeypatch.setattr(Sanic, "test_mode", True)
+    reset_shared_store()
+    app = Sanic(f"console_yaml_{uuid.uuid4().hex}")
+    web.register(app, BOTS)
+    await app._startup()
+    assert knowledge_database() is None
+    yield app
+    reset_shared_store()
+    untouch_sanic()
+
+
+async def test_a_yaml_servers_entries_are_shown_read_only(yaml_app):
+    """An operator review: on a server reading YAML files every topic of the list led to "There is no entry"."""
+    pat = await login(yaml_app, "pat")
+    listed = await pat.get("/console/knowledge")
+    assert listed.status_code == 200 and "/console/knowledge/entry/dog_licence.fee" in listed.text
+    shown = await pat.get("/console/knowledge/entry/dog_licence.fee")
+    assert shown.status_code == 200, shown.text[:300]
+    assert "There is no entry" not in shown.text and "HK$80" in html.unescape(shown.text).replace("HK$ 80", "HK$80")
+    assert 'name="action" value="save"' not in shown.text  # nothing to edit here: the files are
+    assert (await pat.get("/console/knowledge/entry/dog_licence.nothing_here")).status_code == 404
 
 
 @pytest.fixture
