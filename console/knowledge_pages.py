@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import json
 import re
 import time
 from typing import Any, Awaitable, Callable, Mapping
@@ -134,6 +136,13 @@ class FormProblem:
 
     def __init__(self, message: str, fix: str = "", line: int = 0) -> None:
         self.message, self.fix, self.file, self.line = message, fix, "", line
+
+
+def edit_base(published: dict[str, Any] | None, draft: Any) -> str:
+    """A short fingerprint of what an edit form was opened on (the published entry and its draft): saving a form whose
+    base is no longer the current one would overwrite someone else's change unseen."""
+    state = [published, getattr(draft, "data", None), getattr(draft, "author", None), getattr(draft, "updated_at", None)]
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
 
 
 # ----------------------------------------------------------------------------- a vocabulary as text

@@ -12,7 +12,8 @@ from console import audit, review
 from console.context import bot_kbs, console_of
 from console.departments import department_label, department_names
 from console.knowledge_filters import DAY_CHOICES, GAP_OPTIONS, KnowledgeFilter, criteria_from, language_gaps
-from console.knowledge_pages import (MAX_VOCABULARY_BYTES, FormProblem, bots_using, changes_for, entry_from_form, knowledge_database,
+from console.knowledge_pages import (MAX_VOCABULARY_BYTES, FormProblem, bots_using, changes_for, edit_base, entry_from_form,
+                                     knowledge_database,
                                      locate, no_database, parse_vocabulary_text, problems_for, review_language, try_bots,
                                      vocabulary_text, warnings_for, with_database)
 from console.pages import error_page, form, guard, redirect, render, run
@@ -84,6 +85,7 @@ async def entry_page(request: Request, entry_id: str, data: dict[str, Any] | Non
     changes = field_changes(published, draft.data) if draft and draft.data else ()
     return render(request, "entry.html", status=status, entry=data or {"id": entry_id, "kb": entry_id.split(".")[0]},
                   published=published, draft=draft, problems=problems or [], checked=checked, changes=changes,
+                  base=edit_base(published, draft),
                   languages=TEXT_LANGUAGES, new=new, kbs=kb_names, from_review=from_review, warnings=warnings or [],
                   bots_using=bots_using((data or {}).get("kb", entry_id.split(".")[0]), bots), database=database is not None)
 
@@ -144,26 +146,40 @@ async def entry_save(request: Request, entry_id: str, database: KnowledgeDatabas
     if not TOPIC_ID.match(entry_id):  # a vocabulary is edited on its own page, never as an entry
         return error_page(request, 404, f"There is no entry '{entry_id[:100]}'.")
     action, user = form(request, "action", "save"), request.ctx.session.user.name
+    published = next((e for e in await run(database.published) if e["id"] == entry_id), None)
+    draft = await run(database.draft, entry_id)
+    if action in ("discard", "delete") and form(request, "confirm") != "yes":  # never one reflex click
+        if (action == "discard" and draft is None) or (action == "delete" and published is None):
+            return redirect(f"/console/knowledge/entry/{entry_id}")
+        return render(request, "entry_confirm.html", action=action, entry_id=entry_id, draft=draft,
+                      page=f"/console/knowledge/entry/{entry_id}",
+                      bots_using=bots_using(str((published or {}).get("kb") or entry_id.split(".", 1)[0]), console_of(request).bots))
     if action == "discard":
         if await run(database.discard_draft, entry_id):
             await run(audit.record, user, "draft.discard", entry_id, "")
         return redirect(f"/console/knowledge/entry/{entry_id}?ok=discarded")
     if action == "delete":
-        current = next((e for e in await run(database.published) if e["id"] == entry_id), None)
-        if current is None:
+        if published is None:
             return error_page(request, 404, f"There is no published entry '{entry_id}'.")
-        await run(lambda: database.save_draft(None, user, entry_id=entry_id, kb=current["kb"]))
+        await run(lambda: database.save_draft(None, user, entry_id=entry_id, kb=published["kb"]))
         await run(audit.record, user, "draft.delete", entry_id, "")
         return redirect(f"/console/knowledge/entry/{entry_id}?ok=saved")
     kb = form(request, "kb") or entry_id.split(".", 1)[0]
     data = entry_from_form(request, entry_id, kb)
+    base = form(request, "base")
+    if action == "save" and base and base != edit_base(published, draft):
+        # Someone saved or published this entry after the form was opened: keep the operator's text, save nothing.
+        who = f"{draft.author} saved a draft of it" if draft else "it was published or its draft discarded"
+        conflict = FormProblem(f"This topic changed after you opened it ({who}). Your text below is NOT saved yet.",
+                               "Open the topic in a new tab to see the current version, copy your changes into it "
+                               "(or press Save draft here again to replace it with yours).")
+        return await entry_page(request, entry_id, data=data, problems=[conflict], status=409)
     problems = await run(problems_for, database, data)
     if action == "check" or problems:
         warnings = await run(warnings_for, database, data) if action == "check" and not problems else []
         return await entry_page(request, entry_id, data=data, problems=problems, checked=True,
                                 status=422 if problems else 200, warnings=warnings)
     await run(database.save_draft, data, user)
-    published = next((e for e in await run(database.published) if e["id"] == entry_id), None)
     summary = "; ".join(change.field for change in field_changes(published, data))
     await run(audit.record, user, "draft.save", entry_id, summary or "no change")
     return redirect(f"/console/knowledge/entry/{entry_id}?ok=saved")
@@ -195,7 +211,7 @@ async def vocabulary_page(request: Request, kb: str, text: str | None = None, pr
                   draft=draft, changes=changes, checked_changes=checked_changes, problems=problems or [],
                   checked=checked, concepts=len((shown or {}).get("vocabulary") or {}),
                   bots_using=bots_using(kb, bots), database=database is not None, max_kb=MAX_VOCABULARY_BYTES // 1024,
-                  warnings=warnings or [])
+                  warnings=warnings or [], base=edit_base(published, draft))
 
 
 @bp.get("/console/knowledge/vocabulary/<kb:str>", name="vocabulary")
@@ -214,6 +230,12 @@ async def vocabulary_save(request: Request, kb: str, database: KnowledgeDatabase
     if not KB_NAME.match(kb) or kb not in known:
         return error_page(request, 404, f"There is no knowledge base '{kb[:100]}'.")
     action = form(request, "action", "save")
+    if action == "discard" and form(request, "confirm") != "yes":  # never one reflex click
+        draft = await run(database.draft, item_id)
+        if draft is None:
+            return redirect(f"/console/knowledge/vocabulary/{kb}")
+        return render(request, "entry_confirm.html", action=action, entry_id=f"the {kb} vocabulary", draft=draft,
+                      page=f"/console/knowledge/vocabulary/{kb}", bots_using=bots_using(kb, console_of(request).bots))
     if action == "discard":
         if await run(database.discard_draft, item_id):
             await run(audit.record, user, "draft.discard", item_id, "")
@@ -226,6 +248,15 @@ async def vocabulary_save(request: Request, kb: str, database: KnowledgeDatabase
     if problems:
         return await vocabulary_page(request, kb, text=shown_text, problems=problems, checked=True, status=422)
     item = {"kb": kb, "id": item_id, "vocabulary": vocabulary}
+    base = form(request, "base")
+    if action == "save" and base:
+        published, draft = next((i for i in items if i["id"] == item_id), None), await run(database.draft, item_id)
+        if base != edit_base(published, draft):  # someone changed it after the page was opened: save nothing
+            who = f"{draft.author} saved a draft of it" if draft else "it was published or its draft discarded"
+            conflict = FormProblem(f"This vocabulary changed after you opened it ({who}). Your text below is NOT saved yet.",
+                                   "Open the vocabulary in a new tab to see the current version, copy your changes into "
+                                   "it (or press Save draft here again to replace it with yours).")
+            return await vocabulary_page(request, kb, text=text, problems=[conflict], status=409)
     problems = locate(await run(problems_for, database, item), text)
     if action == "check" or problems:
         return await vocabulary_page(request, kb, text=text, problems=problems, checked=True,

@@ -295,7 +295,9 @@ async def test_a_user_who_may_only_view_cannot_save_and_an_editor_cannot_publish
     assert database.draft(vocabulary_id(KB)) is not None
     publish = await eddie.post("/console/knowledge/publish", entry_id=vocabulary_id(KB))
     assert publish.status_code == 403 and database.latest_number() == 1
-    discarded = await eddie.post(PAGE, action="discard")
+    asked = await eddie.post(PAGE, action="discard")
+    assert asked.status_code == 200 and "Yes, discard the draft" in asked.text and database.drafts() != {}
+    discarded = await eddie.post(PAGE, action="discard", confirm="yes")
     assert discarded.status_code == 303 and database.drafts() == {}
 
 
@@ -333,6 +335,64 @@ async def test_checking_an_entry_names_another_departments_topic_a_question_belo
     assert checked.status_code == 200 and "thing(s) citizens may trip on" in checked.text
     assert "reads like 'dog_licence.fee'" in html.unescape(checked.text)
     assert database.drafts() == {}
+
+
+def base_of(page: httpx.Response) -> str:
+    """The edit form's `base`: what the operator opened."""
+    return re.search(r'name="base" value="([0-9a-f]+)"', page.text).group(1)
+
+
+async def test_a_save_over_a_change_made_after_the_form_was_opened_keeps_the_text_and_saves_nothing(app, database):
+    """An operator review: a second operator's save silently replaced the first one's saved draft."""
+    path = "/console/knowledge/entry/dog_licence.fee"
+    item = next(i for i in database.published() if i["id"] == "dog_licence.fee")
+    eddie, pat = await login(app, "eddie"), await login(app, "pat")
+    opened_by_eddie, opened_by_pat = base_of(await eddie.get(path)), base_of(await pat.get(path))
+    pats = dict(item, answer={**item["answer"], "en": item["answer"]["en"].replace("HK$80", "HK$80 (PAT)")})
+    assert (await pat.post(path, action="save", base=opened_by_pat, **entry_form(pats))).status_code == 303
+    eddies = dict(item, title={**item["title"], "en": "Dog licence fee (EDDIE)"})
+    refused = await eddie.post(path, action="save", base=opened_by_eddie, **entry_form(eddies))
+    assert refused.status_code == 409 and "NOT saved" in refused.text and "pat saved a draft" in refused.text
+    assert "Dog licence fee (EDDIE)" in html.unescape(refused.text)  # the operator's text is kept on the page
+    assert "(PAT)" in database.draft("dog_licence.fee").data["answer"]["en"]  # ... and the other draft is untouched
+    # Saving again from the refusal (its base is the current one) is a deliberate choice: it replaces the draft.
+    again = await eddie.post(path, action="save", base=base_of(refused), **entry_form(eddies))
+    assert again.status_code == 303 and database.draft("dog_licence.fee").author == "eddie"
+
+
+async def test_a_vocabulary_saved_over_a_change_made_after_it_was_opened_is_not_saved(app, database):
+    eddie, pat = await login(app, "eddie"), await login(app, "pat")
+    opened_by_eddie, opened_by_pat = base_of(await eddie.get(PAGE)), base_of(await pat.get(PAGE))
+    text = with_new_term(textarea(await pat.get(PAGE)))
+    assert (await pat.post(PAGE, action="save", base=opened_by_pat, vocabulary=text)).status_code == 303
+    refused = await eddie.post(PAGE, action="save", base=opened_by_eddie, vocabulary=text + "\nextra: extra words")
+    assert refused.status_code == 409 and "NOT saved" in refused.text and "extra words" in html.unescape(refused.text)
+    assert database.draft(vocabulary_id(KB)).author == "pat"
+
+
+@pytest.mark.parametrize("action", ["delete", "discard"])
+async def test_deleting_an_entry_or_discarding_a_draft_asks_first(app, database, action: str):
+    """An operator review: Delete and Discard took one click, and Delete read as 'Draft saved'."""
+    path = "/console/knowledge/entry/dog_licence.fee"
+    item = next(i for i in database.published() if i["id"] == "dog_licence.fee")
+    pat = await login(app, "pat")
+    page = await pat.get(path)
+    if action == "discard":
+        changed = dict(item, title={**item["title"], "en": "Dog licence fee (draft)"})
+        assert (await pat.post(path, action="save", base=base_of(page), **entry_form(changed))).status_code == 303
+        await pat.get(path)
+    before = database.drafts()
+    asked = await pat.post(path, action=action)
+    assert asked.status_code == 200 and "Yes, " in asked.text and "Cancel" in asked.text
+    assert database.drafts() == before  # nothing happened yet
+    done = await pat.post(path, action=action, confirm="yes")
+    assert done.status_code == 303
+    if action == "delete":
+        assert database.draft("dog_licence.fee").data is None
+        shown = await pat.get(path)
+        assert "This draft deletes the entry" in shown.text and "Publish the deletion" in shown.text
+    else:
+        assert database.draft("dog_licence.fee") is None
 
 
 async def test_a_vocabulary_cannot_be_edited_or_wiped_through_the_entry_pages(app, database):
