@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
 from urllib.parse import quote
@@ -129,7 +130,9 @@ def guard(permission: str) -> Callable:
             if session is None:
                 if request.method in ("GET", "HEAD") and "/api/" not in request.path:
                     return response.redirect(f"/console/login?next={quote(request.path)}", headers=headers())
-                return response.json({"error": "Your session has ended. Please log in again."}, status=401)
+                if "/api/" in request.path:
+                    return response.json({"error": "Your session has ended. Please log in again."}, status=401)
+                return session_ended(request)
             request.ctx.session = session
             if request.method not in ("GET", "HEAD"):
                 given = form(request, "csrf_token") or request.headers.get("x-csrf-token")
@@ -145,6 +148,39 @@ def guard(permission: str) -> Callable:
         return guarded
 
     return decorate
+
+
+#: A knowledge form sent after its session ended is kept (its fields, not its CSRF token) on the log-in page and offered
+#: again after logging in: an operator review lost a typed answer to a session that had timed out.
+RESUMABLE = "/console/knowledge/"
+RESUME_FIELDS = 60
+RESUME_CHARS = 200_000
+#: Fields of a kept form shown as text (the others, such as the button pressed, go back as they came).
+RESUME_HIDDEN = frozenset({"action", "base", "kb", "confirm", "from_review", "entry_id"})
+
+
+def resumable_fields(request: Request, prefix: str = "") -> list[tuple[str, str]]:
+    """The fields of a knowledge form to keep (`prefix` stripped from their names: the log-in form's `resume.`)."""
+    path = form(request, "next") if prefix else request.path
+    if not path.startswith(RESUMABLE):
+        return []
+    try:
+        fields = [(key[len(prefix):], values[0]) for key, values in (request.form or {}).items()
+                  if key.startswith(prefix) and key != "csrf_token" and values and isinstance(values[0], str)]
+    except Exception:  # an unreadable body keeps nothing
+        return []
+    if len(fields) > RESUME_FIELDS or sum(len(key) + len(value) for key, value in fields) > RESUME_CHARS:
+        return []
+    return [(key, value) for key, value in fields if key]
+
+
+def session_ended(request: Request) -> HTTPResponse:
+    """The log-in page for a form sent after its session ended: it says nothing was saved, and keeps the form."""
+    token = secrets.token_urlsafe(24)
+    resp = render(request, "login.html", status=401, login_csrf=token, next=safe_next(request.path), ended=True,
+                  resume=resumable_fields(request))
+    set_cookie(resp, request, LOGIN_COOKIE, token, 3600)
+    return resp
 
 
 def safe_next(value: str | None) -> str:

@@ -370,6 +370,44 @@ async def test_a_vocabulary_saved_over_a_change_made_after_it_was_opened_is_not_
     assert database.draft(vocabulary_id(KB)).author == "pat"
 
 
+def resent_form(page: httpx.Response) -> dict[str, str]:
+    """The fields of the first form of a page (inputs and textareas), as a browser would send them."""
+    text = page.text
+    fields = {m.group(1): html.unescape(m.group(2)) for m in re.finditer(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', text)}
+    fields.update({m.group(1): html.unescape(m.group(2)) for m in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>\n(.*?)</textarea>', text, re.S)})
+    return fields
+
+
+async def test_a_change_sent_after_the_session_ended_is_kept_and_sent_again_after_logging_in(app, database):
+    """An operator review: Save draft after the session ended showed bare JSON, and the typed answer was lost."""
+    path = "/console/knowledge/entry/dog_licence.fee"
+    item = next(i for i in database.published() if i["id"] == "dog_licence.fee")
+    eddie = await login(app, "eddie")
+    base = base_of(await eddie.get(path))
+    auth.end_session(eddie.client.cookies[web.COOKIE])  # idle too long, or logged out in another tab
+    typed = dict(item, answer={**item["answer"], "en": item["answer"]["en"].replace("HK$80", "HK$80 (Typed before the session ended.)")})
+    ended = await eddie.post(path, action="save", base=base, **entry_form(typed))
+    assert ended.status_code == 401 and "text/html" in ended.headers["content-type"]
+    assert "not saved" in ended.text and "Typed before the session ended." in html.unescape(ended.text)
+    assert database.drafts() == {}
+    login_form = resent_form(ended)
+    assert login_form["next"] == path and login_form["resume.action"] == "save"
+    again = await eddie.client.post("/console/login", data={**login_form, "name": "eddie", "password": PASSWORD})
+    assert again.status_code == 200 and "Send it again" in again.text and database.drafts() == {}  # never sent by itself
+    sent = await eddie.client.post(path, data=resent_form(again))
+    assert sent.status_code == 303, re.findall(r"<li><strong>(.*?)</strong>", sent.text)
+    saved = database.draft("dog_licence.fee").data
+    assert saved["answer"]["en"] == typed["answer"]["en"] and saved["questions"] == item["questions"]  # lines kept
+
+
+async def test_logging_out_says_so(app):
+    pat = await login(app, "pat")
+    await pat.get("/console/knowledge")
+    out = await pat.post("/console/logout")
+    assert out.status_code == 303 and out.headers["location"] == "/console/login?out=1"
+    assert "You are logged out." in (await pat.client.get(out.headers["location"])).text
+
+
 @pytest.mark.parametrize("action", ["delete", "discard"])
 async def test_deleting_an_entry_or_discarding_a_draft_asks_first(app, database, action: str):
     """An operator review: Delete and Discard took one click, and Delete read as 'Draft saved'."""
