@@ -1,7 +1,8 @@
 """action_fallback: say plainly that the bot cannot answer, and offer the 1823 hotline and an officer.
 
 When the question was clearly about one department the bot knows (`actions.department_hint`),
-the refusal also names that department and its hotline, from its knowledge file. A refused question
+the refusal also names that department and its hotline, from its knowledge file. A message whose writer may be
+thinking of ending their life (`crisis`, nlu.components.crisis) gets crisis hotlines and an officer instead. A refused question
 that names no subject ("how much does it cost?") right after an answer is first asked again of that
 answer's knowledge base (`actions.follow_up`).
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Context, context_of
@@ -22,6 +24,8 @@ from knowledge.schema import Department
 HOTLINE = "1823"
 #: The parse-data flag FaqRetriever sets on a refused message that was personal details (nlu.components.faq).
 PERSONAL_DETAILS = "personal_details"
+#: The parse-data flag CrisisDetector sets on a message whose writer may be thinking of ending their life.
+CRISIS = "crisis"
 
 
 def department_sentence(department: Department | None, language: str) -> str:
@@ -56,6 +60,13 @@ def send_fallback(dispatcher: CollectingDispatcher, context: Context, department
     )
 
 
+def send_crisis(dispatcher: CollectingDispatcher, context: Context) -> None:
+    """Crisis hotlines and an officer, before anything else (nlu.components.crisis)."""
+    language = context.language
+    say(dispatcher, sentence("crisis", language), language=language, label="crisis", kind="crisis",
+        buttons=[button(sentence("talk_to_officer", language), "ask_human")], phone="18111", bot=context.bot_label)
+
+
 class ActionFallback(Action):
     """Runs for out_of_scope messages and whenever no policy is confident (core fallback)."""
 
@@ -66,6 +77,10 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         context = context_of(tracker)
+        if (tracker.latest_message or {}).get(CRISIS):
+            send_crisis(dispatcher, context)
+            # ... and a checklist being filled in stops: its next question would be the wrong thing to ask now.
+            return [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop_name else []
         if answer_follow_up(dispatcher, tracker, context, domain):
             return []
         personal = bool((tracker.latest_message or {}).get(PERSONAL_DETAILS))

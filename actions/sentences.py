@@ -139,6 +139,24 @@ SENTENCES: dict[str, dict[str, str]] = {
         "en": "You can also call the {name} hotline on {phone}.",
         "zh-Hant": "你亦可致電{name}熱線{phone}。",
     },
+    # Crisis lines (checked 2026-12-06): 18111, the Government's 24-hour Mental Health Support Hotline
+    # (https://news.gov.hk/eng/2023/12/20231227/20231227_162155_701.html, and DH on 2025-10-10:
+    # https://www.info.gov.hk/gia/general/202510/10/P2025100900583p.htm); The Samaritans 2896 0000 (24 hours, many
+    # languages) and The Samaritan Befrienders Hong Kong 2389 2222 (24 hours), as listed by HKU's Centre for Suicide
+    # Research and Prevention (https://csrp.hku.hk/getting-help/); 999 for emergencies.
+    "crisis": {
+        "en": (
+            "I'm very sorry you are feeling this way. You don't have to face it alone: please talk to someone now. "
+            "If you are in danger, call 999. The Government's 24-hour Mental Health Support Hotline is 18111; "
+            "The Samaritans (24 hours, many languages) 2896 0000; The Samaritan Befrienders Hong Kong (24 hours) "
+            "2389 2222. I can also pass you to an officer here."
+        ),
+        "zh-Hant": (
+            "很難過你有這樣的感受。你不用獨自面對，請現在就找人傾談。如有危險，請致電999。政府24小時精神健康支援熱線："
+            "18111；撒瑪利亞會（24小時，多種語言）：2896 0000；香港撒瑪利亞防止自殺會（24小時）：2389 2222。"
+            "我亦可以為你轉接職員。"
+        ),
+    },
     "follow_up_contact": {
         "en": "For that, you can call the {name} hotline on {phone}.",
         "zh-Hant": "這方面的查詢，你可致電{name}熱線{phone}。",

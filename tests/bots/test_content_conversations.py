@@ -106,3 +106,27 @@ def test_a_question_the_checklist_cannot_take_is_replied_to(dog: Chat) -> None:
     messages = dog.say("你可以做啲咩")
     assert [m["metadata"]["kind"] for m in messages] == ["browse"], messages  # what it answers; the form is left
     assert dog.reply("我想搵真人")["kind"] == "handoff"  # nothing asks the form's question again
+
+
+@pytest.mark.parametrize(("bot", "text", "phrase"), [
+    # A citizen review: "我不想活了" got "明白。如有其他問題…", the others the generic "I can't answer that".
+    ("1823", "我不想活了", "18111"),
+    ("1823", "I want to kill myself", "The Samaritans"),
+    ("tsw", "我想自杀", "撒玛利亚会"),
+])
+def test_a_citizen_who_may_end_their_life_gets_crisis_lines_and_an_officer(server, bot: str, text: str, phrase: str) -> None:
+    reply = Chat(server, bot).reply(text)
+    assert reply["kind"] == "crisis" and phrase in reply["text"] and "999" in reply["text"], reply
+    assert [b["payload"] for b in reply["buttons"]] == ["/ask_human"]
+
+
+def test_a_crisis_message_stops_the_checklist(dog: Chat) -> None:
+    assert dog.reply("/request_checklist")["slot"] == "dog_application"
+    messages = dog.say("我唔想生存落去")
+    assert [m["metadata"]["kind"] for m in messages] == ["crisis"], messages  # no checklist question after it
+    assert dog.reply("我想搵真人")["kind"] == "handoff"
+
+
+def test_hyperbole_is_no_crisis(server) -> None:
+    reply = Chat(server, "1823").reply("熱到想死，1823幾點開")
+    assert reply["kind"] == "answer" and reply["label"] == "1823.hours", reply

@@ -1,0 +1,57 @@
+"""`CrisisDetector`: a message whose writer may be thinking of ending their life gets the crisis reply.
+
+Runs last in the pipeline: whatever the classifier, FaqRetriever or SmallTalkMatcher decided ("我不想活了" read as
+affirm, "I want to kill myself" refused), a message with a phrase of nlu/data/crisis.txt (`nlu.crisis`) becomes
+`out_of_scope` with confidence 1 and `crisis` in the parse data; action_fallback then gives crisis hotlines and an
+officer first. Also inside a form: out_of_scope interrupts it. No config keys.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from nlu.components.faq import OUT_OF_SCOPE, set_intent
+from nlu.crisis import crisis_lexicon, in_crisis
+
+logger = logging.getLogger(__name__)
+
+#: The parse-data key set (true) on a message with a crisis phrase.
+CRISIS = "crisis"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class CrisisDetector(GraphComponent, IntentClassifier):
+    """Sets `out_of_scope` and `crisis` on a message with a crisis phrase, whatever was decided before."""
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        return None
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> CrisisDetector:
+        crisis_lexicon()  # read the phrases now, not on the first citizen's message
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            try:
+                if isinstance(text, str) and text.strip() and in_crisis(text):
+                    message.set(CRISIS, True, add_to_output=True)
+                    set_intent(message, OUT_OF_SCOPE, 1.0)
+            except Exception:  # a lookup bug must not break the conversation
+                logger.exception("Crisis phrase lookup failed; keeping the intent")
+        return messages
