@@ -70,6 +70,11 @@ Config keys:
   topics (actions/follow_up.py). In a bot of one knowledge base the message is marked too (answered or refused:
   "how long does it take?" right after the TSW registration answer) but gets no alternatives: without a
   conversation before it, its subject goes without saying.
+- `subject_intents` (request_checklist): shared intents about one subject (the checklist is the dog licence's or
+  TSW's). In a bot of several knowledge bases, such an intent read from a message that names no subject ("what do I
+  need to bring?") is dropped: the message is decided as a question without a subject, answered from what the
+  conversation was just about or refused (a citizen review: after a passport answer it started the dog licence
+  checklist, which then trapped the citizen). A button's `/request_checklist` never reaches the classifier.
 - `contact_concepts` (contact, hotline), `contact_companions` (who, where, phone): a message that asks only how to
   reach someone ("who do I call?", "電話幾多號？", "点联系他们"): at least one contact concept, its other features
   among the companions. It gets `faq_asks_contact` in the parse data: right after an answer (or while browsing one
@@ -156,6 +161,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "personal_details_words": PERSONAL_DETAILS_WORDS,
             "no_subject_concepts": list(NO_SUBJECT_CONCEPTS),
             "no_subject_options": 3,
+            "subject_intents": ["request_checklist"],
             "contact_concepts": list(CONTACT_CONCEPTS),
             "contact_companions": list(CONTACT_COMPANIONS),
         }
@@ -238,6 +244,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             several = self._several_knowledge_bases()
             result = self._with_options(result) if result.top is not None and several else result
             message.set(FAQ_NO_SUBJECT, True, add_to_output=True)
+            if several and name in (self.config["subject_intents"] or ()):
+                name, confidence = None, 0.0  # "what do I need to bring?" after a passport answer is no dog checklist
         if self._asks_contact(features):
             message.set(FAQ_ASKS_CONTACT, True, add_to_output=True)
         message.set(FAQ, result.to_dict(), add_to_output=True)

@@ -130,3 +130,12 @@ def test_a_crisis_message_stops_the_checklist(dog: Chat) -> None:
 def test_hyperbole_is_no_crisis(server) -> None:
     reply = Chat(server, "1823").reply("熱到想死，1823幾點開")
     assert reply["kind"] == "answer" and reply["label"] == "1823.hours", reply
+
+
+def test_what_to_bring_after_a_passport_answer_is_no_dog_licence_checklist(server) -> None:
+    """A citizen review: the 1823 bot started the dog licence checklist, which then followed every reply."""
+    chat = Chat(server, "1823")
+    assert chat.reply("I want to renew my passport")["label"] == "immd.passport_renewal"
+    follow = chat.reply("what do I need to bring?")
+    assert follow["kind"] == "answer" and follow["label"].startswith("immd."), follow
+    assert chat.reply("我想搵真人")["kind"] == "handoff"  # no form asks anything in between

@@ -330,6 +330,24 @@ def test_a_message_without_a_subject_is_marked_and_offered_choices(seed, monkeyp
         assert msg.get("intent")["name"] == "faq" and len(msg.get("faq")["ambiguous"]) == 2
 
 
+@pytest.mark.parametrize(("bot", "text", "intent"), [
+    # A citizen review: after a passport answer, "what do I need to bring?" started the dog licence checklist.
+    ("1823", "what do I need to bring?", "out_of_scope"),
+    ("1823", "我要帶咩", "out_of_scope"),
+    ("1823", "what do I need to bring for my dog licence?", "faq"),  # a subject: the dog licence's documents
+    ("dog_licence", "what do I need to bring?", "request_checklist"),  # the bot's one subject: its checklist
+])
+def test_a_checklist_request_without_a_subject_is_no_checklist_in_a_bot_of_many_departments(seed, monkeypatch, bot, text,
+                                                                                           intent) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    msg = message(text, "request_checklist", 0.98)
+    FaqRetriever({"knowledge_bases": bot_knowledge_bases(bot)}, store=seed).process([msg])
+    assert msg.get("intent")["name"] == intent
+    kept = message(text, "request_checklist", 0.98)
+    FaqRetriever({"knowledge_bases": bot_knowledge_bases(bot), "subject_intents": []}, store=seed).process([kept])
+    assert kept.get("intent")["name"] == ("faq" if intent == "faq" else "request_checklist")
+
+
 @pytest.mark.parametrize(("text", "asks"), [
     # Only how to reach someone: a citizen review's "who do I call?" after discoloured water got the burst main.
     ("who do I call?", True),
