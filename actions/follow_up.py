@@ -8,7 +8,8 @@ the same department ("要幾多錢？" after a lost identity card found the pass
 decided among the area's knowledge bases.
 
 A question that asks only how to reach someone ("who do I call?", FaqRetriever's `faq_asks_contact`) after an
-answer, or while browsing one department's area, gets that department's hotline from its knowledge file.
+answer, or while browsing one department's area, gets that department's hotline from its knowledge file; so does
+one that names the department (`faq_contact_department`: "Labour Department hotline number").
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ LOOKBACK = 3
 NO_SUBJECT = "faq_no_subject"
 #: The parse-data flag FaqRetriever sets on a message that asks only how to reach someone (nlu.components.faq).
 ASKS_CONTACT = "faq_asks_contact"
+#: ... and the knowledge base of a department such a message names ("Labour Department hotline number").
+CONTACT_DEPARTMENT = "faq_contact_department"
 #: Among the few topics of the conversation's knowledge bases, a subject-less question scores low (its one word
 #: against whole questions: "幾錢？" finds the dog licence fee at 0.27), so the top is taken when it is clear:
 #: at least FLOOR and LEAD times the next topic's score ("幾錢？" 0.27 vs 0.17, "How do I apply?" in housing 0.49 vs 0.34).
@@ -50,8 +53,9 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, context
     department = contact_department(tracker, context)
     if department is not None:
         language = context.language
+        key = "department_contact" if (tracker.latest_message or {}).get(CONTACT_DEPARTMENT) == department.kb else "follow_up_contact"
         say(
-            dispatcher, sentence("follow_up_contact", language, name=department.name_in(language), phone=department.hotline),
+            dispatcher, sentence(key, language, name=department.name_in(language), phone=department.hotline),
             language=language, label=f"contact:{department.kb}", kind="contact", bot=context.bot_label,
             department=department.kb,
         )
@@ -64,10 +68,17 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, context
 
 
 def contact_department(tracker: Tracker, context: Context) -> Department | None:
-    """The department whose hotline answers "who do I call?" asked about what the conversation was just about."""
-    if not (tracker.latest_message or {}).get(ASKS_CONTACT):
-        return None
+    """The department whose hotline answers the latest message: the one it names ("Labour Department hotline"), or
+    the one the conversation was just about ("who do I call?")."""
+    latest = tracker.latest_message or {}
     held = context.bot.knowledge_bases if context.bot else None
+    named = latest.get(CONTACT_DEPARTMENT)
+    if isinstance(named, str) and (held is None or named in held):
+        department = department_of_kb(named)
+        if department is not None and department.hotline.strip():
+            return department
+    if not latest.get(ASKS_CONTACT):
+        return None
     knowledge_bases, _ = recent_subject(tracker, context)
     found = [department_of_kb(kb) for kb in knowledge_bases if held is None or kb in held]
     departments = {(d.name_in("en"), d.hotline): d for d in found if d is not None and d.hotline.strip()}

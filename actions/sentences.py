@@ -157,6 +157,10 @@ SENTENCES: dict[str, dict[str, str]] = {
             "我亦可以為你轉接職員。"
         ),
     },
+    "department_contact": {
+        "en": "The {name} hotline is {phone}.",
+        "zh-Hant": "{name}的查詢熱線是{phone}。",
+    },
     "follow_up_contact": {
         "en": "For that, you can call the {name} hotline on {phone}.",
         "zh-Hant": "這方面的查詢，你可致電{name}熱線{phone}。",

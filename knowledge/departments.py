@@ -138,6 +138,19 @@ def named_in(text: str, knowledge_bases: Iterable[str], directory: DepartmentDir
     return _named(to_traditional(text).lower(), (directory or departments()).name_patterns(knowledge_bases))
 
 
+def without_names(text: str, knowledge_bases: Iterable[str], directory: DepartmentDirectory | None = None) -> tuple[str, frozenset[str]]:
+    """The text (Traditional, lower-cased) with the names of the given knowledge bases' departments blanked, and the
+    knowledge bases it names: "Labour Department hotline number" -> ("  hotline number", {"ld"})."""
+    read = to_traditional(text).lower()
+    named: set[str] = set()
+    for kb, names in (directory or departments()).name_patterns(knowledge_bases).items():
+        for name in names:
+            read, count = name.subn(lambda match: " " * len(match.group()), read)
+            if count:
+                named.add(kb)
+    return read, frozenset(named)
+
+
 def turned_to(text: str, knowledge_bases: Iterable[str],
               directory: DepartmentDirectory | None = None) -> tuple[str, frozenset[str]] | None:
     """The rest of a message from the last clause that names one of the given knowledge bases' departments, and

@@ -80,7 +80,11 @@ Config keys:
   among the companions. It gets `faq_asks_contact` in the parse data: right after an answer (or while browsing one
   department's area), action_answer_faq and action_fallback give that department's hotline from its knowledge file
   (actions/follow_up.py) instead of a topic that mentions a phone ("who do I call?" after discoloured water had got
-  the burst water main). An empty `contact_concepts` turns it off.
+  the burst water main). A message that names one of the bot's departments and asks only how to reach it
+  ("Labour Department hotline number", "勞工處電話幾多號"; with `contact_words`: number), unless its top topic is that
+  department's own about reaching it (its title asks a contact concept: "Social Welfare Department 24-hour hotline"), gets `faq_contact_department` (its knowledge base) and is refused as a topic: the actions
+  give that department's hotline (a citizen review got the Social Welfare Department's). An empty
+  `contact_concepts` turns both off.
 """
 from __future__ import annotations
 
@@ -96,6 +100,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from knowledge.departments import department_of_kb, without_names
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 from knowledge.live import shared_store
 from nlu.components.faq_parts import named_department, other_questions, question_after_story
@@ -112,6 +117,8 @@ FAQ_ALSO = "faq_also"
 FAQ_NO_SUBJECT = "faq_no_subject"
 #: The parse-data key set (true) when a message asks only how to reach someone ("who do I call?").
 FAQ_ASKS_CONTACT = "faq_asks_contact"
+#: The parse-data key of the knowledge base whose department a message asks how to reach ("Labour Department hotline").
+FAQ_CONTACT_DEPARTMENT = "faq_contact_department"
 #: The parse-data key set (true) when a refused message is personal data and little else ("call me 91234567").
 PERSONAL_DETAILS = "personal_details"
 #: Words and Chinese characters besides its personal data that such a message has at most.
@@ -126,6 +133,8 @@ NO_SUBJECT_CONCEPTS = (
 #: Concepts that ask how to reach someone, and the concepts that may come with them in such a question.
 CONTACT_CONCEPTS = ("contact", "hotline")
 CONTACT_COMPANIONS = ("who", "where", "phone")
+#: Words (not concepts) that may come with them: "hotline number".
+CONTACT_WORDS = ("number",)
 OUT_OF_SCOPE = "out_of_scope"
 #: `question_focus`: how well the whole message must score a topic its last clauses alone answer (dev files,
 #: thirteenth session: 0.33 answered an upgrade joke's browsers, 0.40 lost four of thirteen mended questions).
@@ -164,6 +173,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "subject_intents": ["request_checklist"],
             "contact_concepts": list(CONTACT_CONCEPTS),
             "contact_companions": list(CONTACT_COMPANIONS),
+            "contact_words": list(CONTACT_WORDS),
         }
 
     def __init__(self, config: Dict[Text, Any], store=None) -> None:
@@ -248,6 +258,10 @@ class FaqRetriever(GraphComponent, IntentClassifier):
                 name, confidence = None, 0.0  # "what do I need to bring?" after a passport answer is no dog checklist
         if self._asks_contact(features):
             message.set(FAQ_ASKS_CONTACT, True, add_to_output=True)
+        reached = self._contact_department(text, result)
+        if reached is not None:
+            message.set(FAQ_CONTACT_DEPARTMENT, reached, add_to_output=True)
+            name = None if result.top is None else name  # a refusal, whatever small talk the classifier read
         message.set(FAQ, result.to_dict(), add_to_output=True)
         # A topic found in the message's last clauses alone is never strong enough to overrule a priority intent.
         strong = result.top is not None and focused is None and result.matches[0].score >= float(self.config["strong_topic"])
@@ -297,11 +311,40 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             features = frozenset(feature for feature in features if feature.startswith("c:"))
         return bool(features) and features <= asked
 
-    def _asks_contact(self, features: frozenset[str]) -> bool:
-        """Whether a message asks only how to reach someone: a `contact_concepts` feature, the rest `contact_companions`."""
+    def _asks_contact(self, features: frozenset[str], named: bool = False) -> bool:
+        """Whether a message asks only how to reach someone: a `contact_concepts` feature, the rest `contact_companions`
+        or `contact_words`. With a department `named`, its phone alone asks it too ("勞工處電話")."""
         wanted = {f"c:{name}" for name in self.config["contact_concepts"] or ()}
+        if named and wanted:
+            wanted.add("c:phone")
         allowed = wanted | {f"c:{name}" for name in self.config["contact_companions"] or ()}
+        allowed |= {f"w:{word}" for word in self.config["contact_words"] or ()}
         return bool(features & wanted) and features <= allowed
+
+    def _contact_department(self, text: str, result: FaqResult) -> Optional[str]:
+        """The knowledge base of the one department a message names and asks only how to reach, when no topic of that
+        department answers it ("Labour Department hotline number" found the SWD hotline in a citizen review)."""
+        if not self.config["contact_concepts"]:
+            return None
+        index = self.store.index()
+        knowledge_bases = self.config["knowledge_bases"] or sorted({entry.kb for entry in index.entries.values()})
+        rest, named = without_names(text, knowledge_bases)
+        if len(named) != 1:
+            return None
+        kb = next(iter(named))
+        department = department_of_kb(kb)
+        if department is None or re.sub(r"\D", "", department.hotline) in department.name.values():
+            return None  # a service named by its number ("1823 hotline?") is asked about, not how to call it
+        if not self._asks_contact(index.features(rest), named=True):
+            return None
+        top = index.entries.get(result.top) if result.top is not None else None
+        if top is not None and top.kb == kb and self._asks_contact(index.features(top.title_in("en")) & self._contact_set()):
+            return None  # that department's own topic about reaching it (its hotline) answers better
+        return kb
+
+    def _contact_set(self) -> frozenset[str]:
+        """The `contact_concepts` as features."""
+        return frozenset(f"c:{name}" for name in self.config["contact_concepts"] or ())
 
     def _with_options(self, result: FaqResult) -> FaqResult:
         """The result with its next best topics as close alternatives (`no_subject_options` topics in all)."""

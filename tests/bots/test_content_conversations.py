@@ -139,3 +139,9 @@ def test_what_to_bring_after_a_passport_answer_is_no_dog_licence_checklist(serve
     follow = chat.reply("what do I need to bring?")
     assert follow["kind"] == "answer" and follow["label"].startswith("immd."), follow
     assert chat.reply("我想搵真人")["kind"] == "handoff"  # no form asks anything in between
+
+
+@pytest.mark.parametrize(("text", "phone"), [("Labour Department hotline number", "2717 1771"), ("勞工處電話幾多號", "2717 1771")])
+def test_how_to_reach_a_named_department_gets_its_hotline(server, text: str, phone: str) -> None:
+    reply = Chat(server, "1823").reply(text)
+    assert (reply["kind"], reply["department"]) == ("contact", "ld") and phone in reply["text"], reply

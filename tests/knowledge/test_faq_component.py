@@ -348,6 +348,27 @@ def test_a_checklist_request_without_a_subject_is_no_checklist_in_a_bot_of_many_
     assert kept.get("intent")["name"] == ("faq" if intent == "faq" else "request_checklist")
 
 
+@pytest.mark.parametrize(("text", "department"), [
+    # A citizen review: "Labour Department hotline number" got the Social Welfare Department's hotline.
+    ("Labour Department hotline number", "ld"),
+    ("勞工處電話幾多號", "ld"),
+    ("劳工处电话多少", "ld"),
+    ("how do I contact the water supplies department", "wsd"),
+    # That department's own topic about its hotline answers; a service named by its number is asked about.
+    ("Social Welfare Department hotline", None),
+    ("1823 hotline?", None),
+    # Not only how to reach it.
+    ("how do I apply for a job at the Labour Department", None),
+])
+def test_a_message_that_asks_how_to_reach_a_named_department_names_it(seed, monkeypatch, text: str, department) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    msg = message(text, "goodbye", 0.9)
+    FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823")}, store=seed).process([msg])
+    assert msg.get("faq_contact_department") == department
+    if department is not None:  # no small talk: the actions give the hotline
+        assert msg.get("intent")["name"] in ("faq", "out_of_scope")
+
+
 @pytest.mark.parametrize(("text", "asks"), [
     # Only how to reach someone: a citizen review's "who do I call?" after discoloured water got the burst main.
     ("who do I call?", True),
