@@ -7,8 +7,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer import send_answer
 from actions.browse import area_buttons, top_topic_buttons
 from actions.context import context_of
+from actions.follow_up import clarified_entry
 from actions.messages import button, say
 from actions.sentences import sentence
 
@@ -84,5 +86,23 @@ class ActionAffirm(SimpleReply):
     intent = "affirm"
 
 
-class ActionDeny(SimpleReply):
-    intent = "deny"
+class ActionDeny(Action):
+    """A "no" ("that didn't help", "唔明", "I don't understand"): sorry, and the ways on, not a bare "All right"
+    (a citizen review: "that doesn't answer my question" and 唔明 each got "All right. If you have another question...")."""
+
+    def name(self) -> str:
+        return "action_deny"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
+        context = context_of(tracker)
+        chosen = clarified_entry(tracker, context, after_answer=True)  # "no, I meant the renewal"
+        if chosen is not None:
+            send_answer(dispatcher, context, chosen, domain)
+            return []
+        language = context.language
+        buttons = [button(sentence("talk_to_officer", language), "ask_human"),
+                   button(sentence("browse_back", language) if context.bot and context.bot.service_areas
+                          else sentence("browse_topics", language), "browse")]
+        say(dispatcher, sentence("deny", language), language=language, label="deny", kind="smalltalk", buttons=buttons,
+            bot=context.bot_label)
+        return []

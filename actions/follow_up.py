@@ -44,12 +44,21 @@ LEAD = 1.3
 #: ("how much?" after a passport's renewal: its fee 0.39; "要幾耐先搞掂？" after a dog's change of address found the
 #: microchip at 0.20, which the citizen did not ask about).
 RELATED_FLOOR = 0.25
+#: A typed reply picks one of a clarifying question's few options when it scores it at least FLOOR and this much
+#: above the next option (the index's ambiguity margin: "no, I meant the renewal" 0.43 vs the fee 0.37).
+OPTION_MARGIN = 0.05
+#: Features of how a correction is said, not of what it asks ("I meant ..."): the options' questions need not have them.
+CORRECTING = frozenset({"c:meaning"})
 #: Enough of the matches to score every topic of one knowledge base.
 ALL_MATCHES = 1000
 
 
 def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, context: Context, domain: dict[str, Any]) -> bool:
     """Answer a follow-up of what the conversation was just about, if the latest message is one; whether it was."""
+    chosen = clarified_entry(tracker, context)
+    if chosen is not None:
+        send_answer(dispatcher, context, chosen, domain)
+        return True
     department = contact_department(tracker, context)
     if department is not None:
         language = context.language
@@ -65,6 +74,54 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, context
         send_answer(dispatcher, context, entry, domain)
         return True
     return False
+
+
+def clarified_entry(tracker: Tracker, context: Context, after_answer: bool = False) -> Entry | None:
+    """The option a typed reply clearly picks among the bot's last clarifying question's options ("no, I meant the
+    renewal" after "fee or renewal?"), or, with `after_answer`, among the related topics of the answer just given
+    (a "no" is not that answer). It scores the pick at least FLOOR and OPTION_MARGIN above the next option, and says
+    nothing the options' questions never do. A citizen review: such replies were read as new questions ("All right.",
+    "I can't answer that")."""
+    latest = tracker.latest_message or {}
+    text = latest.get("text")
+    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+        return None
+    options = _last_options(tracker, context, after_answer)
+    if not options:
+        return None
+    faq = latest.get("faq")
+    top = faq.get("top") if isinstance(faq, dict) else None
+    if top is not None and top not in options:
+        return None  # a question of its own ("how much is a passport?" after "dog licence fee or renewal?")
+    index = shared_store().index()
+    entries = [entry for entry in (entry_for(context.bot, topic) for topic in options) if entry is not None]
+    ids = {entry.id for entry in entries}
+    known = frozenset().union(*(frozenset().union(item.extra, *item.variants) for item in index.ranker.items if item.id in ids))
+    if not entries or (index.features(text) - CORRECTING) - known:
+        return None  # it says something the options' questions never do ("how much is a passport?")
+    scope = sorted({entry.kb for entry in entries})
+    scores = {match.id: match.score for match in index.decide(text, scope, top=ALL_MATCHES).matches}
+    ranked = sorted(((scores.get(entry.id, 0.0), entry.id) for entry in entries), reverse=True) + [(0.0, "")]
+    (best, leader), runner = ranked[0], ranked[1][0]
+    return entry_for(context.bot, leader) if best >= FLOOR and best - runner >= OPTION_MARGIN else None
+
+
+def _last_options(tracker: Tracker, context: Context, after_answer: bool) -> list[str]:
+    """The topics the bot's last message offered: a clarifying question's options, or (with `after_answer`) the
+    related topics of the answer it gave."""
+    for event in recent_events(tracker, 1):
+        if event.get("event") != "bot":
+            continue
+        metadata: dict[str, Any] = event.get("metadata") or {}
+        options = metadata.get("options")
+        if metadata.get("kind") == "clarify" and isinstance(options, list) and len(options) >= 2:
+            return [str(topic) for topic in options]
+        topic = metadata.get("topic")
+        if after_answer and metadata.get("kind") == "answer" and isinstance(topic, str):
+            answered = entry_for(context.bot, topic)
+            return [other for other in (answered.related if answered else ()) if other != topic]
+        return []
+    return []
 
 
 def contact_department(tracker: Tracker, context: Context) -> Department | None:

@@ -247,3 +247,38 @@ async def test_who_to_call_after_an_answer_gets_that_departments_hotline(bot: st
     # Without an answer before it, it is an ordinary question: the ranker's topic, no department's hotline.
     reply = only_response(await run("action_answer_faq", bot, asks_contact("who do I call?", language)))
     assert reply["kind"] != "contact"
+
+
+async def test_a_no_is_met_with_sorry_and_the_ways_on() -> None:
+    """A citizen review: "that doesn't answer my question" and 唔明 each got "All right. If you have another question..."."""
+    for language, text in (("en", "that doesn't answer my question"), ("yue", "唔明")):
+        reply = only_response(await run("action_deny", "1823", user_message(text, "deny", language)))
+        assert reply["label"] == "deny" and [b["payload"].split("{")[0] for b in reply["buttons"]] == ["/ask_human", "/browse"]
+        assert ("Sorry" in reply["text"]) is (language == "en") and "1823" in reply["text"]
+
+
+@pytest.mark.parametrize(("text", "intent", "action", "expected"), [
+    # A typed reply to "fee or renewal?" picks the option it names ...
+    ("no, I meant the renewal", "deny", "action_deny", "dog_licence.validity_renewal"),
+    ("the fee", "out_of_scope", "action_fallback", "dog_licence.fee"),
+    ("續牌", "out_of_scope", "action_fallback", "dog_licence.validity_renewal"),
+    # ... but a question of its own is no pick (the passport is no option's subject), nor is a bare "no".
+    ("how much is a passport", "out_of_scope", "action_fallback", None),
+    ("no", "deny", "action_deny", None),
+])
+async def test_a_typed_reply_to_a_clarifying_question_picks_its_option(text: str, intent: str, action: str,
+                                                                       expected: str | None) -> None:
+    asked = user_message("my dog licence", "faq", "en", faq=faq("dog_licence.fee", "dog_licence.validity_renewal"))
+    menu = bot_message("...", kind="clarify", label="dog_licence.fee", options=["dog_licence.fee", "dog_licence.validity_renewal"])
+    reply = only_response(await run(action, "dog_licence", asked, menu, user_message(text, intent, "en")))
+    if expected is None:
+        assert reply["kind"] != "answer", reply
+    else:
+        assert (reply["kind"], reply["label"]) == ("answer", expected), reply
+
+
+async def test_a_no_that_names_a_related_topic_after_an_answer_gets_that_topic() -> None:
+    asked = user_message("passport fee", "faq", "en", faq=faq("immd.passport_fee"))
+    answered = bot_message("...", kind="answer", label="immd.passport_fee", kb="immd", topic="immd.passport_fee")
+    reply = only_response(await run("action_deny", "1823", asked, answered, user_message("no, I meant the renewal", "deny", "en")))
+    assert (reply["kind"], reply["label"]) == ("answer", "immd.passport_renewal"), reply
