@@ -7,12 +7,15 @@ Checked on the index the knowledge would be served with (the same ranking and th
 - a question variant that, asked without itself, reads like another topic of the knowledge bases a bot answers
   together with its own far more than like the rest of its own topic (a question added to the wrong topic: its own
   copy would otherwise make it find itself, and it takes citizens' questions away from the right topic);
-- a required language with fewer than two variants (a citizen writing it has little to match).
+- a required language with fewer than two variants (a citizen writing it has little to match);
+- answers whose languages give different phone numbers (one language changed, the other forgotten: citizens would
+  be told a different number depending on their language).
 
 Warnings never refuse a change: they say what to do. `hkbot knowledge validate` prints them.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Iterator, Mapping
@@ -29,6 +32,8 @@ OVERLAP_VARIANTS = 2
 #: scores at most this share of that (the seed's closest sibling topics share 0.58 and more; a dog licence fee
 #: question put under a restaurant complaint, 0.1).
 OWN_SHARE = 0.5
+#: A Hong Kong phone number in an answer: eight digits, maybe split 4 + 4 ("2824 5000"), in no longer number or amount.
+PHONE = re.compile(r"(?<![\d.$/])(\d{4})[ -]?(\d{4})(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ def confusion_warnings(index, knowledge_bases=None, served_with: Mapping[str, It
     for entry in index.entries.values():
         if wanted is not None and entry.kb not in wanted:
             continue
+        warnings.extend(_numbers_disagree(entry))
         counts = Counter(lang for lang, _text in entry.variants())
         for lang in REQUIRED_QUESTION_LANGUAGES:
             if counts[lang] < MIN_PER_LANGUAGE:
@@ -103,3 +109,12 @@ def _read_elsewhere(index, wanted: set[str] | None, served_with: Mapping[str, It
                                     f"like the rest of its own topic ({scores[number]:.2f}): citizens asking this may get the "
                                     "wrong one of the two answers.",
                           f"Move it to '{other}' if it belongs there; otherwise reword it with this topic's own key words.")
+
+
+def _numbers_disagree(entry) -> Iterator[Warning]:
+    """A warning when the entry's answers do not give the same phone numbers in every language."""
+    numbers = {lang: {first + second for first, second in PHONE.findall(text)} for lang, text in entry.answer.items() if text}
+    if len({frozenset(found) for found in numbers.values()}) > 1:
+        said = "; ".join(f"{lang}: {', '.join(sorted(found)) or 'none'}" for lang, found in sorted(numbers.items()))
+        yield Warning(entry.id, f"Its answers give different phone numbers ({said}).",
+                      "Give the same numbers in every language: when you change one answer, change the others too.")

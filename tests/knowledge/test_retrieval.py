@@ -264,6 +264,17 @@ def test_a_question_put_under_the_wrong_topic_is_warned_about(seed_store, kb: st
     assert [w for w in confusion_warnings(clean, served_with=together) if "reads like" in w.message] == []
 
 
+def test_answers_that_give_different_phone_numbers_are_warned_about(seed_store):
+    """An operator review: the English answer's hotline changed, the Chinese one not, and Check said "No problems"."""
+    fee = next(e for e in seed_store.entries() if e.id == "wsd.pay_bill")
+    assert "2824 5000" in fee.answer["en"] and "2824 5000" in fee.answer["zh-Hant"]
+    changed = replace(fee, answer={**fee.answer, "en": fee.answer["en"].replace("2824 5000", "3142 9999")})
+    index = KnowledgeIndex([changed], vocabularies={}, dense=False)
+    warned = [w for w in confusion_warnings(index) if "different phone numbers" in w.message]
+    assert len(warned) == 1 and "31429999" in warned[0].message and "28245000" in warned[0].message
+    assert [w for w in confusion_warnings(KnowledgeIndex([fee], vocabularies={}, dense=False)) if "phone" in w.message] == []
+
+
 def test_seed_leave_one_out_and_near_misses_choose_the_threshold_in_use(seed_store):
     report = tune(seed_store.entries(TUNED_SEED), vocabularies=seed_store.snapshot.vocabularies)
     assert report.loo_accuracy >= 0.9, report.describe()
