@@ -87,6 +87,10 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
             and float(best.get("score") or 0) < float(faq["threshold"]) + review.LOW_CONFIDENCE_MARGIN:
         review.add(bot, sender, text, language, "low_confidence", best.get("id"), best.get("score"), url, area=area)
 
+    elif kind == "feedback" and meta.get("helpful") is False:
+        before = next(i for i in range(len(events) - 1, -1, -1) if events[i] is user)
+        _queue_not_helpful(bot, sender, events[:before], str(meta.get("topic") or ""), url)
+
     if kind == "handoff":
         handoffs.open_handoff(bot, sender, meta.get("language") or language, transcript(events), url)
     elif tracker.get_slot(HANDOFF_SLOT):
@@ -94,6 +98,27 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
         if current is not None and text:
             handoffs.add_message(current.id, "citizen", text, url)
     return kind
+
+
+def _queue_not_helpful(bot: str, sender: str, events: list[Any], topic: str, url: str | None) -> None:
+    """Queue the question whose answer (of `topic`) the citizen marked "not helpful": confident wrong answers reach
+    the review queue too (an operator review: they never did, and the dashboard only counted them)."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    answered = False
+    for event in reversed(events):  # the events before the feedback press
+        if isinstance(event, BotUttered) and (event.metadata or {}).get("kind") == "answer" \
+                and (event.metadata or {}).get("topic") == topic:
+            answered = True
+        elif answered and isinstance(event, UserUttered):
+            parse = event.parse_data or {}
+            language = parse.get("language")
+            language = language.get("name") if isinstance(language, dict) else language
+            matches = (parse.get("faq") or {}).get("matches") or []
+            score = next((m.get("score") for m in matches if m.get("id") == topic), None)
+            review.add(bot, sender, shown_text(event.text, event.metadata), str(language or "und"), "not_helpful",
+                       topic, score, url, area=review.area_of(matches))
+            return
 
 
 class TurnCapture:

@@ -1,4 +1,4 @@
-"""What the bot missed: fallbacks and low-confidence messages, redacted, grouped by similar text.
+"""What the bot missed: fallbacks, low-confidence answers and answers marked not helpful, redacted, grouped by similar text.
 
 An operator attaches a group to an entry as a new question variant (a draft), drafts a new
 entry from it, or dismisses it. Texts are stored only after `privacy.redact`.
@@ -24,7 +24,10 @@ SUGGEST_SCORE = DEFAULT_THRESHOLD
 #: An answer scoring less than this above the threshold is "low confidence" and is reviewed too.
 LOW_CONFIDENCE_MARGIN = 0.08
 MAX_TEXT_CHARS = 500
-REASONS = ("fallback", "low_confidence", "clarify")
+REASONS = ("fallback", "low_confidence", "clarify", "not_helpful")
+#: What each reason means, as the queue shows it to an operator.
+REASON_LABELS = {"fallback": "not answered", "low_confidence": "answered, but unsure", "clarify": "asked which topic",
+                 "not_helpful": "answer marked not helpful"}
 #: Which department a missed message seems to be about, from the retrieval's candidates for it: the
 #: candidates are the top matches scoring at least AREA_BAND x the top score; their knowledge base is
 #: the message's when it holds at least AREA_SHARE of their summed score and the top scored at least

@@ -41,6 +41,7 @@ async def review_page(request: Request) -> HTTPResponse:
         by_kb.setdefault(e.kb, []).append((e.id, e.title_in("en")))
     entry_groups = sorted(((kb, department_label(kb, names), options) for kb, options in by_kb.items()), key=lambda g: g[1].lower())
     return render(request, "review.html", groups=shown, sections=[s for s in sections if s[2]], area_counts=counts,
+                  reason_labels=review.REASON_LABELS,
                   entry_groups=entry_groups,
                   department=wanted, problem=problem, entries=entries, bots=sorted(bots), bot=bot,
                   area_label=lambda a: department_label(a or UNCLEAR, names), unclear=UNCLEAR, total=len(groups),

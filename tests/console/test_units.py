@@ -236,6 +236,25 @@ def user(text: str, language: str, faq: dict | None = None) -> UserUttered:
     return UserUttered(text, {"name": "out_of_scope", "confidence": 0.9}, parse_data={"language": language, "faq": faq or {}})
 
 
+def test_an_answer_marked_not_helpful_queues_its_question(url):
+    """An operator review: confident wrong answers never reached the queue; the dashboard only counted them."""
+    faq = {"matches": [{"id": "emsd.unsafe_appliance", "kb": "emsd", "score": 0.91}], "threshold": 0.55, "top": "emsd.unsafe_appliance"}
+    tracker = tracker_with(
+        user("冷氣機滴水點投訴", "yue", faq),
+        BotUttered("...", {}, {"kind": "answer", "topic": "emsd.unsafe_appliance", "language": "yue"}),
+        user('/feedback{"topic": "emsd.unsafe_appliance", "helpful": "no"}', "yue"),
+        BotUttered("Sorry", {}, {"kind": "feedback", "topic": "emsd.unsafe_appliance", "helpful": False, "language": "yue"}),
+    )
+    assert capture.analyse_turn("1823", "citizen-1", tracker, url) == "feedback"
+    [group] = review.groups(url=url)
+    assert group.text == "冷氣機滴水點投訴" and group.reasons == ("not_helpful",) and group.topics == ("emsd.unsafe_appliance",)
+    # "Helpful" queues nothing.
+    tracker.update(user('/feedback{"topic": "emsd.unsafe_appliance", "helpful": "yes"}', "yue"))
+    tracker.update(BotUttered("Thanks", {}, {"kind": "feedback", "topic": "emsd.unsafe_appliance", "helpful": True}))
+    capture.analyse_turn("1823", "citizen-1", tracker, url)
+    assert len(review.groups(url=url)) == 1 and review.REASON_LABELS["not_helpful"] == "answer marked not helpful"
+
+
 def test_capture_counts_turns_queues_misses_and_opens_handoffs(url):
     from rasa.shared.core.slots import BooleanSlot
 
