@@ -13,6 +13,7 @@ from actions.context import context_of
 from actions.follow_up import clarified_entry
 from actions.messages import button, say
 from actions.sentences import sentence
+from knowledge.live import shared_store
 
 
 class ActionGreet(Action):
@@ -87,8 +88,9 @@ class ActionAffirm(SimpleReply):
 
 
 class ActionDeny(Action):
-    """A "no" ("that didn't help", "唔明", "I don't understand"): sorry, and the ways on, not a bare "All right"
-    (a citizen review: "that doesn't answer my question" and 唔明 each got "All right. If you have another question...")."""
+    """A "no" that says what was wrong ("that didn't help", "唔明", "I don't understand"): sorry, and the ways on, not a
+    bare "All right" (a citizen review: "that doesn't answer my question" and 唔明 each got it); a plain decline ("no
+    thanks", 唔使喇: no word of its own) gets the plain "All right"."""
 
     def name(self) -> str:
         return "action_deny"
@@ -100,6 +102,11 @@ class ActionDeny(Action):
             send_answer(dispatcher, context, chosen, domain)
             return []
         language = context.language
+        text = (tracker.latest_message or {}).get("text")
+        if not isinstance(text, str) or not shared_store().index().features(text):  # "no thanks", 唔使喇: a plain decline
+            say(dispatcher, sentence("deny_plain", language), language=language, label="deny", kind="smalltalk",
+                bot=context.bot_label)
+            return []
         buttons = [button(sentence("talk_to_officer", language), "ask_human"),
                    button(sentence("browse_back", language) if context.bot and context.bot.service_areas
                           else sentence("browse_topics", language), "browse")]

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import Context, context_of
 from actions.department_hint import handoff_team, message_department
 from actions.follow_up import answer_follow_up
+from actions.forms import stop_checklist
 from actions.messages import button, say
 from actions.sentences import sentence
 from knowledge.schema import Department
@@ -80,7 +80,7 @@ class ActionFallback(Action):
         if (tracker.latest_message or {}).get(CRISIS):
             send_crisis(dispatcher, context)
             # ... and a checklist being filled in stops: its next question would be the wrong thing to ask now.
-            return [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop_name else []
+            return stop_checklist(domain) if tracker.active_loop_name else []
         if answer_follow_up(dispatcher, tracker, context, domain):
             return []
         personal = bool((tracker.latest_message or {}).get(PERSONAL_DETAILS))

@@ -19,7 +19,7 @@ from actions.answer import send_answer
 from actions.context import Context, context_of
 from actions.department_hint import message_department
 from actions.entry_department import entry_department
-from actions.fallback import send_fallback
+from actions.fallback import CRISIS, send_crisis, send_fallback
 from actions.follow_up import answer_follow_up
 from actions.knowledge_access import entry_for
 from actions.language import in_script
@@ -92,6 +92,8 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         context = context_of(tracker)
+        if (tracker.latest_message or {}).get(CRISIS):  # crisis lines first; the question is still answered
+            send_crisis(dispatcher, context)
         chosen = chosen_topic(tracker)
         if chosen is not None:
             entry = entry_for(context.bot, chosen)

@@ -61,6 +61,9 @@ class ValidateChecklistForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
+        if message.get("crisis"):  # never an answer to the form ("I want to kill myself" holds "myself": in person)
+            return [SlotSet(requested, None), ActionExecutionRejected(CHECKLIST_FORM)] if requested else \
+                [ActionExecutionRejected(CHECKLIST_FORM)]
         if (
             requested in CHOICES
             and _previous_action(tracker) in (None, "action_listen")  # not when resuming after the interruption
@@ -128,6 +131,11 @@ def _reset(domain: dict[str, Any]) -> list[dict[str, Any]]:
     return [SlotSet(slot, None) for slot in slots]
 
 
+def stop_checklist(domain: dict[str, Any]) -> list[dict[str, Any]]:
+    """The events that leave the checklist and forget its answers (a later checklist starts afresh)."""
+    return [ActiveLoop(None), SlotSet("requested_slot", None)] + _reset(domain)
+
+
 def render_checklist(context: Context, checklist: Checklist) -> tuple[str, list[str]]:
     """The checklist as one message (heading, bullets, notes) and its source URLs (the first is its link)."""
     language = context.language
@@ -173,4 +181,4 @@ class ActionStopChecklist(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = context_of(tracker).language
         say(dispatcher, sentence("checklist_stopped", language), language=language, label="deny", kind="form")
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] + _reset(domain)
+        return stop_checklist(domain)

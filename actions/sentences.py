@@ -110,6 +110,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "zh-Hant": "抱歉，未能幫到你。你可以換個說法再問、選擇一個主題，或轉接職員；亦可致電1823（24小時服務）。",
     },
     "browse_topics": {"en": "Choose a topic", "zh-Hant": "選擇主題"},
+    "deny_plain": {
+        "en": "All right. If you have another question, just type it here, or call 1823 (24 hours).",
+        "zh-Hant": "好的。如有其他問題，請直接輸入，或致電1823（24小時服務）。",
+    },
     # ---- answers
     "clarify": {
         "en": "I want to be sure I answer the right question. Which of these do you mean?",

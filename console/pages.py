@@ -10,10 +10,11 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import re
 import secrets
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Mapping
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Request, response
@@ -150,37 +151,52 @@ def guard(permission: str) -> Callable:
     return decorate
 
 
-#: A knowledge form sent after its session ended is kept (its fields, not its CSRF token) on the log-in page and offered
-#: again after logging in: an operator review lost a typed answer to a session that had timed out.
-RESUMABLE = "/console/knowledge/"
+#: An edit form sent after its session ended is kept (its text fields, never its security token or confirmation) on
+#: the log-in page and offered again after logging in, as a Check that saves nothing: an operator review lost a typed
+#: answer to a session that had timed out. Only entry and vocabulary edits, and only from the console's own pages.
+RESUMABLE = re.compile(r"^/console/knowledge/(entry(/[a-z0-9_]+\.[a-z0-9_]+)?|vocabulary/[a-z0-9_]+)$")
 RESUME_FIELDS = 60
 RESUME_CHARS = 200_000
-#: Fields of a kept form shown as text (the others, such as the button pressed, go back as they came).
-RESUME_HIDDEN = frozenset({"action", "base", "kb", "confirm", "from_review", "entry_id"})
+#: Fields never kept: the security token and the answers to "are you sure?".
+RESUME_DROPPED = frozenset({"csrf_token", "confirm", "action"})
+#: Fields of a kept form that go back hidden (the others are shown as text).
+RESUME_HIDDEN = frozenset({"base", "kb", "from_review", "action"})
 
 
 def resumable_fields(request: Request, prefix: str = "") -> list[tuple[str, str]]:
-    """The fields of a knowledge form to keep (`prefix` stripped from their names: the log-in form's `resume.`)."""
+    """The fields of an edit form to keep (`prefix` stripped from their names: the log-in form's `resume.`); none for
+    another form, a cross-site request, or one that was no save or check (a delete keeps nothing to type again)."""
     path = form(request, "next") if prefix else request.path
-    if not path.startswith(RESUMABLE):
+    if not RESUMABLE.match(path) or request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return []
+    if not prefix and form(request, "action", "save") not in ("save", "check"):
         return []
     try:
         fields = [(key[len(prefix):], values[0]) for key, values in (request.form or {}).items()
-                  if key.startswith(prefix) and key != "csrf_token" and values and isinstance(values[0], str)]
+                  if key.startswith(prefix) and key[len(prefix):] not in RESUME_DROPPED and values and isinstance(values[0], str)]
     except Exception:  # an unreadable body keeps nothing
         return []
     if len(fields) > RESUME_FIELDS or sum(len(key) + len(value) for key, value in fields) > RESUME_CHARS:
         return []
-    return [(key, value) for key, value in fields if key]
+    return [(key, value) for key, value in fields if key] + [("action", "check")]
 
 
 def session_ended(request: Request) -> HTTPResponse:
-    """The log-in page for a form sent after its session ended: it says nothing was saved, and keeps the form."""
+    """The log-in page for a form sent after its session ended: it says nothing was saved, and keeps an edit form."""
     token = secrets.token_urlsafe(24)
-    resp = render(request, "login.html", status=401, login_csrf=token, next=safe_next(request.path), ended=True,
-                  resume=resumable_fields(request))
+    resume = resumable_fields(request)
+    back = request.path if resume else _referring_page(request)
+    resp = render(request, "login.html", status=401, login_csrf=token, next=safe_next(back), ended=True, resume=resume)
     set_cookie(resp, request, LOGIN_COOKIE, token, 3600)
     return resp
+
+
+def _referring_page(request: Request) -> str:
+    """The console page a form was sent from (same site only), to return to after logging in; else the dashboard."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc and referer.netloc != request.host:
+        return "/console/dashboard"
+    return referer.path if referer.path.startswith("/console/") and referer.path != "/console/login" else "/console/dashboard"
 
 
 def safe_next(value: str | None) -> str:

@@ -142,7 +142,8 @@ def groups(bot: str | None = None, status: str = "open", url: str | None = None,
         group["reasons"].add(row["reason"])
         if row["topic"]:
             group["topics"].add(row["topic"])
-            group["scores"][row["topic"]] = max(group["scores"].get(row["topic"], 0.0), float(row["score"] or 0.0))
+            if row["reason"] != "not_helpful":  # the answer marked wrong is never offered as the closest topic
+                group["scores"][row["topic"]] = max(group["scores"].get(row["topic"], 0.0), float(row["score"] or 0.0))
         group["last"] = max(group["last"], row["at"])
         area = row["kb"] if row["kb"] is not None else _legacy_area(row["topic"], row["score"])
         group["areas"][area] = group["areas"].get(area, 0) + 1

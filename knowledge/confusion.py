@@ -32,8 +32,9 @@ OVERLAP_VARIANTS = 2
 #: scores at most this share of that (the seed's closest sibling topics share 0.58 and more; a dog licence fee
 #: question put under a restaurant complaint, 0.1).
 OWN_SHARE = 0.5
-#: A Hong Kong phone number in an answer: eight digits, maybe split 4 + 4 ("2824 5000"), in no longer number or amount.
-PHONE = re.compile(r"(?<![\d.$/])(\d{4})[ -]?(\d{4})(?!\d)")
+#: A Hong Kong phone number in an answer: eight digits, maybe split 4 + 4 by a space ("2824 5000"), in no longer number,
+#: amount, time or year range ("0900-1700", "2024-2025" are none).
+PHONE = re.compile(r"(?<![\d.$/:])(\d{4}) ?(\d{4})(?![\d:年時])")
 
 
 @dataclass(frozen=True)

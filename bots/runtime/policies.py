@@ -37,7 +37,8 @@ HANDOFF_PRIORITY = 7
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False)
 class HandoffPolicy(Policy):
-    """While the handoff slot is true, predict `action_listen` with top confidence; otherwise abstain."""
+    """While the handoff slot is true, predict `action_listen` with top confidence; otherwise abstain (also for a
+    message with a crisis phrase, nlu.components.crisis: its crisis lines are given even while waiting for an officer)."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -56,7 +57,8 @@ class HandoffPolicy(Policy):
     ) -> PolicyPrediction:
         """Silence (listen) during a handoff; zeros, i.e. no opinion, otherwise."""
         probabilities = self._default_predictions(domain)
-        if tracker.get_slot(self.config["slot"]) is True:
+        crisis = bool((tracker.latest_message.parse_data or {}).get("crisis")) if tracker.latest_message else False
+        if tracker.get_slot(self.config["slot"]) is True and not crisis:  # crisis lines are given even while waiting
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
             # A no-user prediction outranks even an active form's loop prediction.
             return self._prediction(probabilities, is_no_user_prediction=True)

@@ -52,7 +52,8 @@ async def login(request: Request) -> HTTPResponse:
     except auth.AuthError as error:
         token = secrets.token_urlsafe(24)
         resp = render(request, "login.html", status=429 if error.retry_after else 401, login_csrf=token,
-                      error=str(error), name=name, next=safe_next(form(request, "next")), resume=resume)
+                      error=str(error), name=name, next=safe_next(form(request, "next")), resume=resume,
+                      ended=bool(resume))
         if error.retry_after:
             resp.headers["Retry-After"] = str(error.retry_after)
         set_cookie(resp, request, LOGIN_COOKIE, token, 3600)

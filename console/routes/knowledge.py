@@ -69,7 +69,9 @@ async def knowledge_list(request: Request) -> HTTPResponse:
 
 async def entry_page(request: Request, entry_id: str, data: dict[str, Any] | None = None, problems=None,
                      checked: bool = False, status: int = 200, new: bool = False, from_review: str = "",
-                     warnings=None) -> HTTPResponse:
+                     warnings=None, base: str = "") -> HTTPResponse:
+    """The entry's page; `base` is what the operator's form was opened on, kept through Check and refusals (a
+    re-rendered form must not adopt a colleague's later change as its own)."""
     bots = console_of(request).bots
     kb_names = console_of(request).kb_names
     database = knowledge_database()
@@ -85,7 +87,7 @@ async def entry_page(request: Request, entry_id: str, data: dict[str, Any] | Non
     changes = field_changes(published, draft.data) if draft and draft.data else ()
     return render(request, "entry.html", status=status, entry=data or {"id": entry_id, "kb": entry_id.split(".")[0]},
                   published=published, draft=draft, problems=problems or [], checked=checked, changes=changes,
-                  base=edit_base(published, draft),
+                  base=base or edit_base(published, draft),
                   languages=TEXT_LANGUAGES, new=new, kbs=kb_names, from_review=from_review, warnings=warnings or [],
                   bots_using=bots_using((data or {}).get("kb", entry_id.split(".")[0]), bots), database=database is not None)
 
@@ -178,7 +180,7 @@ async def entry_save(request: Request, entry_id: str, database: KnowledgeDatabas
     if action == "check" or problems:
         warnings = await run(warnings_for, database, data) if action == "check" and not problems else []
         return await entry_page(request, entry_id, data=data, problems=problems, checked=True,
-                                status=422 if problems else 200, warnings=warnings)
+                                status=422 if problems else 200, warnings=warnings, base=base)
     await run(database.save_draft, data, user)
     summary = "; ".join(change.field for change in field_changes(published, data))
     await run(audit.record, user, "draft.save", entry_id, summary or "no change")
@@ -186,7 +188,8 @@ async def entry_save(request: Request, entry_id: str, database: KnowledgeDatabas
 
 
 async def vocabulary_page(request: Request, kb: str, text: str | None = None, problems=None, checked: bool = False,
-                          status: int = 200, proposed: dict[str, Any] | None = None, warnings=None) -> HTTPResponse:
+                          status: int = 200, proposed: dict[str, Any] | None = None, warnings=None,
+                          base: str = "") -> HTTPResponse:
     bots = console_of(request).bots
     database = knowledge_database()
     item_id = vocabulary_id(kb)
@@ -211,7 +214,7 @@ async def vocabulary_page(request: Request, kb: str, text: str | None = None, pr
                   draft=draft, changes=changes, checked_changes=checked_changes, problems=problems or [],
                   checked=checked, concepts=len((shown or {}).get("vocabulary") or {}),
                   bots_using=bots_using(kb, bots), database=database is not None, max_kb=MAX_VOCABULARY_BYTES // 1024,
-                  warnings=warnings or [], base=edit_base(published, draft))
+                  warnings=warnings or [], base=base or edit_base(published, draft))
 
 
 @bp.get("/console/knowledge/vocabulary/<kb:str>", name="vocabulary")
@@ -243,11 +246,7 @@ async def vocabulary_save(request: Request, kb: str, database: KnowledgeDatabase
     if action not in ("check", "save"):
         return error_page(request, 400, "Unknown action: use Check, Save draft or Discard draft.")
     text = form(request, "vocabulary")
-    vocabulary, problems = parse_vocabulary_text(text)
     shown_text = text if len(text.encode("utf-8")) <= MAX_VOCABULARY_BYTES else ""
-    if problems:
-        return await vocabulary_page(request, kb, text=shown_text, problems=problems, checked=True, status=422)
-    item = {"kb": kb, "id": item_id, "vocabulary": vocabulary}
     base = form(request, "base")
     if action == "save" and base:
         published, draft = next((i for i in items if i["id"] == item_id), None), await run(database.draft, item_id)
@@ -256,12 +255,17 @@ async def vocabulary_save(request: Request, kb: str, database: KnowledgeDatabase
             conflict = FormProblem(f"This vocabulary changed after you opened it ({who}). Your text below is NOT saved yet.",
                                    "Open the vocabulary in a new tab to see the current version, copy your changes into "
                                    "it (or press Save draft here again to replace it with yours).")
-            return await vocabulary_page(request, kb, text=text, problems=[conflict], status=409)
+            return await vocabulary_page(request, kb, text=shown_text, problems=[conflict], status=409)
+    vocabulary, problems = parse_vocabulary_text(text)
+    if problems:
+        return await vocabulary_page(request, kb, text=shown_text, problems=problems, checked=True, status=422, base=base)
+    item = {"kb": kb, "id": item_id, "vocabulary": vocabulary}
     problems = locate(await run(problems_for, database, item), text)
     if action == "check" or problems:
         return await vocabulary_page(request, kb, text=text, problems=problems, checked=True,
                                      status=422 if problems else 200, proposed=None if problems else item,
-                                     warnings=await run(warnings_for, database, item) if action == "check" and not problems else [])
+                                     warnings=await run(warnings_for, database, item) if action == "check" and not problems else [],
+                                     base=base)
     await run(database.save_draft, item, user)
     published = next((i for i in items if i["id"] == item_id), None)
     summary = "; ".join(change.field for change in field_changes(published, item))

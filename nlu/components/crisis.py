@@ -1,9 +1,11 @@
 """`CrisisDetector`: a message whose writer may be thinking of ending their life gets the crisis reply.
 
 Runs last in the pipeline: whatever the classifier, FaqRetriever or SmallTalkMatcher decided ("我不想活了" read as
-affirm, "I want to kill myself" refused), a message with a phrase of nlu/data/crisis.txt (`nlu.crisis`) becomes
-`out_of_scope` with confidence 1 and `crisis` in the parse data; action_fallback then gives crisis hotlines and an
-officer first. Also inside a form: out_of_scope interrupts it. No config keys.
+affirm, "I want to kill myself" refused), a message with a phrase of nlu/data/crisis.txt (`nlu.crisis`) gets
+`crisis` in the parse data and, unless a topic answers it, becomes `out_of_scope` with confidence 1: action_fallback
+gives crisis hotlines and an officer, and action_answer_faq gives them before the topic's answer (a false alarm
+loses no answer). Inside a checklist the form gives way to it; while waiting for an officer it is still answered
+(bots.runtime.policies.HandoffPolicy). No config keys.
 """
 from __future__ import annotations
 
@@ -15,10 +17,10 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.components.faq import OUT_OF_SCOPE, set_intent
+from nlu.components.faq import FAQ_INTENT, OUT_OF_SCOPE, set_intent
 from nlu.crisis import crisis_lexicon, in_crisis
 
 logger = logging.getLogger(__name__)
@@ -51,7 +53,8 @@ class CrisisDetector(GraphComponent, IntentClassifier):
             try:
                 if isinstance(text, str) and text.strip() and in_crisis(text):
                     message.set(CRISIS, True, add_to_output=True)
-                    set_intent(message, OUT_OF_SCOPE, 1.0)
+                    if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) != FAQ_INTENT:  # a topic is still answered
+                        set_intent(message, OUT_OF_SCOPE, 1.0)
             except Exception:  # a lookup bug must not break the conversation
                 logger.exception("Crisis phrase lookup failed; keeping the intent")
         return messages

@@ -255,6 +255,9 @@ async def test_a_no_is_met_with_sorry_and_the_ways_on() -> None:
         reply = only_response(await run("action_deny", "1823", user_message(text, "deny", language)))
         assert reply["label"] == "deny" and [b["payload"].split("{")[0] for b in reply["buttons"]] == ["/ask_human", "/browse"]
         assert ("Sorry" in reply["text"]) is (language == "en") and "1823" in reply["text"]
+    for language, text in (("en", "no thanks"), ("yue", "唔使喇")):  # a plain decline: no apology, no buttons
+        reply = only_response(await run("action_deny", "1823", user_message(text, "deny", language)))
+        assert reply["label"] == "deny" and not reply["buttons"] and "Sorry" not in reply["text"] and "抱歉" not in reply["text"]
 
 
 @pytest.mark.parametrize(("text", "intent", "action", "expected"), [

@@ -120,11 +120,26 @@ def test_a_citizen_who_may_end_their_life_gets_crisis_lines_and_an_officer(serve
     assert [b["payload"] for b in reply["buttons"]] == ["/ask_human"]
 
 
-def test_a_crisis_message_stops_the_checklist(dog: Chat) -> None:
+@pytest.mark.parametrize("text", ["我唔想生存落去", "I want to kill myself"])
+def test_a_crisis_message_stops_the_checklist(dog: Chat, text: str) -> None:
+    """A review: at "in person or by a representative?", "I want to kill myself" was read as "myself": in person."""
     assert dog.reply("/request_checklist")["slot"] == "dog_application"
-    messages = dog.say("我唔想生存落去")
+    assert dog.reply("續牌")["slot"] == "dog_applicant"
+    messages = dog.say(text)
     assert [m["metadata"]["kind"] for m in messages] == ["crisis"], messages  # no checklist question after it
+    assert dog.reply("/request_checklist")["slot"] == "dog_application"  # its answers are forgotten
+
+
+def test_a_crisis_message_while_waiting_for_an_officer_gets_the_crisis_lines(dog: Chat) -> None:
     assert dog.reply("我想搵真人")["kind"] == "handoff"
+    assert dog.say("喂？有冇人？") == []  # waiting: the officer has the conversation
+    messages = dog.say("我唔想生存落去")
+    assert [m["metadata"]["kind"] for m in messages] == ["crisis"], messages
+
+
+def test_a_crisis_phrase_in_a_question_a_topic_answers_loses_no_answer(server) -> None:
+    messages = Chat(server, "1823").say("我唔想活了，狗牌幾多錢？")
+    assert [m["metadata"]["kind"] for m in messages if m.get("metadata")] [:2] == ["crisis", "answer"], messages
 
 
 def test_hyperbole_is_no_crisis(server) -> None:

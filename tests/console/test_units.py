@@ -248,6 +248,7 @@ def test_an_answer_marked_not_helpful_queues_its_question(url):
     assert capture.analyse_turn("1823", "citizen-1", tracker, url) == "feedback"
     [group] = review.groups(url=url)
     assert group.text == "冷氣機滴水點投訴" and group.reasons == ("not_helpful",) and group.topics == ("emsd.unsafe_appliance",)
+    assert group.suggestion is None and group.scores == ()  # the answer marked wrong is never pre-selected
     # "Helpful" queues nothing.
     tracker.update(user('/feedback{"topic": "emsd.unsafe_appliance", "helpful": "yes"}', "yue"))
     tracker.update(BotUttered("Thanks", {}, {"kind": "feedback", "topic": "emsd.unsafe_appliance", "helpful": True}))

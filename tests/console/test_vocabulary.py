@@ -355,6 +355,10 @@ async def test_a_save_over_a_change_made_after_the_form_was_opened_keeps_the_tex
     assert refused.status_code == 409 and "NOT saved" in refused.text and "pat saved a draft" in refused.text
     assert "Dog licence fee (EDDIE)" in html.unescape(refused.text)  # the operator's text is kept on the page
     assert "(PAT)" in database.draft("dog_licence.fee").data["answer"]["en"]  # ... and the other draft is untouched
+    # Check keeps what the form was opened on: a Check after the colleague's save does not make the save go through.
+    checked = await eddie.post(path, action="check", base=opened_by_eddie, **entry_form(eddies))
+    assert checked.status_code == 200 and base_of(checked) == opened_by_eddie
+    assert (await eddie.post(path, action="save", base=base_of(checked), **entry_form(eddies))).status_code == 409
     # Saving again from the refusal (its base is the current one) is a deliberate choice: it replaces the draft.
     again = await eddie.post(path, action="save", base=base_of(refused), **entry_form(eddies))
     assert again.status_code == 303 and database.draft("dog_licence.fee").author == "eddie"
@@ -391,13 +395,31 @@ async def test_a_change_sent_after_the_session_ended_is_kept_and_sent_again_afte
     assert "not saved" in ended.text and "Typed before the session ended." in html.unescape(ended.text)
     assert database.drafts() == {}
     login_form = resent_form(ended)
-    assert login_form["next"] == path and login_form["resume.action"] == "save"
+    assert login_form["next"] == path and login_form["resume.action"] == "check"  # never a save by itself
     again = await eddie.client.post("/console/login", data={**login_form, "name": "eddie", "password": PASSWORD})
-    assert again.status_code == 200 and "Send it again" in again.text and database.drafts() == {}  # never sent by itself
-    sent = await eddie.client.post(path, data=resent_form(again))
-    assert sent.status_code == 303, re.findall(r"<li><strong>(.*?)</strong>", sent.text)
+    assert again.status_code == 200 and "Open it in the editor" in again.text and database.drafts() == {}
+    shown = await eddie.client.post(path, data=resent_form(again))
+    assert shown.status_code == 200 and "Typed before the session ended." in html.unescape(shown.text)
+    assert database.drafts() == {}  # the editor shows it; the operator saves it there
+    eddie.csrf = re.search(r'data-csrf="([^"]*)"', shown.text).group(1)
+    assert (await eddie.post(path, action="save", base=base_of(shown), **entry_form(typed))).status_code == 303
     saved = database.draft("dog_licence.fee").data
     assert saved["answer"]["en"] == typed["answer"]["en"] and saved["questions"] == item["questions"]  # lines kept
+
+
+async def test_a_form_sent_from_another_site_is_not_kept(app, database):
+    """A page elsewhere posting to the console (no session cookie: SameSite) must not have its fields offered to an
+    operator who logs in; nor is a delete, a publish or a confirmation kept."""
+    path = "/console/knowledge/entry/dog_licence.fee"
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://console.test")
+    cross = await client.post(path, data={"action": "save", "title.en": "EVIL"}, headers={"sec-fetch-site": "cross-site"})
+    assert cross.status_code == 401 and "EVIL" not in cross.text
+    for form_data, where in (({"action": "delete", "confirm": "yes"}, path), ({"confirm": "yes"}, "/console/knowledge/publish")):
+        kept = await client.post(where, data=form_data, headers={"sec-fetch-site": "same-origin"})
+        assert kept.status_code == 401 and "resume." not in kept.text
+    same = await client.post(path, data={"action": "save", "confirm": "yes", "title.en": "Mine"}, headers={"sec-fetch-site": "same-origin"})
+    fields = resent_form(same)
+    assert fields["resume.title.en"] == "Mine" and fields["resume.action"] == "check" and "resume.confirm" not in fields
 
 
 async def test_logging_out_says_so(app):

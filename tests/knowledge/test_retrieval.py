@@ -100,6 +100,7 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     # 唔同意 read as 唔同 "differ").
     ("I don't agree with my water bill", "objection", True), ("我唔同意張水費單", "objection", True),
     ("我唔同意張水費單", "differ", False), ("唔同地區有冇分別", "differ", True),
+    ("1823假期唔服務㗎", "objection", False), ("yes I do agree to the terms", "objection", False),
 ])
 def test_general_words_mean_what_citizens_mean(text, concept, present, seed_lexicon):
     assert (concept in concepts_of(text, seed_lexicon)) is present, concepts_of(text, seed_lexicon)
