@@ -23,6 +23,7 @@ from typing import Iterable, Iterator, Mapping
 import numpy as np
 
 from knowledge.schema import REQUIRED_QUESTION_LANGUAGES
+from privacy.redact import find_personal_data
 
 #: Fewest variants a required language should have in one entry.
 MIN_PER_LANGUAGE = 2
@@ -32,9 +33,6 @@ OVERLAP_VARIANTS = 2
 #: scores at most this share of that (the seed's closest sibling topics share 0.58 and more; a dog licence fee
 #: question put under a restaurant complaint, 0.1).
 OWN_SHARE = 0.5
-#: A Hong Kong phone number in an answer: eight digits, maybe split 4 + 4 by a space ("2824 5000"), in no longer number,
-#: amount, time or year range ("0900-1700", "2024-2025" are none).
-PHONE = re.compile(r"(?<![\d.$/:])(\d{4}) ?(\d{4})(?![\d:年時])")
 
 
 @dataclass(frozen=True)
@@ -114,7 +112,8 @@ def _read_elsewhere(index, wanted: set[str] | None, served_with: Mapping[str, It
 
 def _numbers_disagree(entry) -> Iterator[Warning]:
     """A warning when the entry's answers do not give the same phone numbers in every language."""
-    numbers = {lang: {first + second for first, second in PHONE.findall(text)} for lang, text in entry.answer.items() if text}
+    numbers = {lang: {re.sub(r"\D", "", found.text)[-8:] for found in find_personal_data(text, ["phone"])}
+               for lang, text in entry.answer.items() if text}  # privacy's reading of a phone number: no price or date
     if len({frozenset(found) for found in numbers.values()}) > 1:
         said = "; ".join(f"{lang}: {', '.join(sorted(found)) or 'none'}" for lang, found in sorted(numbers.items()))
         yield Warning(entry.id, f"Its answers give different phone numbers ({said}).",

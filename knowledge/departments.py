@@ -66,8 +66,8 @@ class DepartmentDirectory:
         with self._lock:
             patterns = self._patterns.get(key)
         if patterns is None:
-            hotlines = Counter(_digits(d.hotline) for d in departments_.values())
-            patterns = {kb: names_of(departments_[kb], hotline=hotlines[_digits(departments_[kb].hotline)] == 1)
+            hotlines = Counter(hotline_digits(d.hotline) for d in departments_.values())
+            patterns = {kb: names_of(departments_[kb], hotline=hotlines[hotline_digits(departments_[kb].hotline)] == 1)
                         for kb in sorted(key) if kb in departments_}
             with self._lock:
                 self._patterns[key] = patterns
@@ -106,7 +106,8 @@ def departments() -> DepartmentDirectory:
         return _directories[key]
 
 
-def _digits(hotline: str) -> str:
+def hotline_digits(hotline: str) -> str:
+    """A hotline's digits alone ("2824 5000" -> "28245000")."""
     return re.sub(r"\D", "", hotline)
 
 
@@ -121,7 +122,7 @@ def names_of(department: Department, hotline: bool = True) -> tuple[re.Pattern[s
             patterns.append(re.compile(rf"\b{re.escape(name)}\b"))
         elif name:
             patterns.append(re.compile(re.escape(name)))
-    digits = _digits(department.hotline)
+    digits = hotline_digits(department.hotline)
     if hotline and digits:  # "2824 5000" as written or run together; never inside a longer number
         patterns.append(re.compile(r"(?<!\d)" + r"\s?".join(digits) + r"(?!\d)"))
     return tuple(patterns)

@@ -100,7 +100,7 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from knowledge.departments import department_of_kb, without_names
+from knowledge.departments import department_of_kb, hotline_digits, without_names
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 from knowledge.live import shared_store
 from nlu.components.faq_parts import named_department, other_questions, question_after_story
@@ -333,7 +333,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             return None
         kb = next(iter(named))
         department = department_of_kb(kb)
-        if department is None or re.sub(r"\D", "", department.hotline) in department.name.values():
+        if department is None or hotline_digits(department.hotline) in department.name.values():
             return None  # a service named by its number ("1823 hotline?") is asked about, not how to call it
         if not self._asks_contact(index.features(rest), named=True):
             return None
