@@ -88,6 +88,18 @@ async def yaml_app(tmp_path, monkeypatch):
     untouch_sanic()
 
 
+async def test_a_yaml_servers_entries_are_shown_read_only(yaml_app):
+    """An operator review: on a server reading YAML files every topic of the list led to "There is no entry"."""
+    pat = await login(yaml_app, "pat")
+    listed = await pat.get("/console/knowledge")
+    assert listed.status_code == 200 and "/console/knowledge/entry/dog_licence.fee" in listed.text
+    shown = await pat.get("/console/knowledge/entry/dog_licence.fee")
+    assert shown.status_code == 200, shown.text[:300]
+    assert "There is no entry" not in shown.text and "HK$80" in html.unescape(shown.text).replace("HK$ 80", "HK$80")
+    assert 'name="action" value="save"' not in shown.text  # nothing to edit here: the files are
+    assert (await pat.get("/console/knowledge/entry/dog_licence.nothing_here")).status_code == 404
+
+
 @pytest.fixture
 def database(app) -> KnowledgeDatabase:
     return shared_store().source.database
