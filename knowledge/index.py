@@ -56,7 +56,11 @@ FULL_COVERAGE = 0.6
 #: the knowledge bases of a bot. A knowledge base whose own questions score high (an operator gave it a
 #: vocabulary) gets a threshold above DEFAULT_THRESHOLD, up to HIGHEST_THRESHOLD: its near-misses score
 #: high too (dev files of 2026-12-04: capping it at the default refused 78% of them, this 88%).
+#: Between SPARSE_LEXICAL and DENSE_NONE_FROM the dense signal's weight falls linearly from 1 to 0, so an
+#: operator's new word never flips a whole department off it (one general word, 收入 = 入息, moved the housing
+#: knowledge from 0.597 to 0.606: 15 of its dev questions were lost with a switch, none with the ramp).
 SPARSE_LEXICAL = 0.60
+DENSE_NONE_FROM = 0.66
 TOPIC_THRESHOLD_SHARE = 0.7
 LOWEST_THRESHOLD = 0.30
 HIGHEST_THRESHOLD = 0.65
@@ -148,6 +152,14 @@ def lexicon_for(vocabularies: dict[str, Vocabulary] | None) -> ConceptLexicon:
     """The general lexicon plus the knowledge bases' vocabularies, merged in knowledge base order."""
     vocabularies = vocabularies or {}
     return extended_lexicon(row for kb in sorted(vocabularies) for row in vocabularies[kb].rows())
+
+
+def dense_weight(lexical_p25: float | None) -> float:
+    """How much the dense signal serves a knowledge base whose own questions score `lexical_p25` at their 25th
+    percentile (leave-one-out; None: none scored): 1 under SPARSE_LEXICAL, 0 from DENSE_NONE_FROM, linear between."""
+    if lexical_p25 is None or lexical_p25 < SPARSE_LEXICAL:
+        return 1.0
+    return max(0.0, min(1.0, (DENSE_NONE_FROM - lexical_p25) / (DENSE_NONE_FROM - SPARSE_LEXICAL)))
 
 
 def entry_item(entry: Entry, views: dict[str, str] | None = None, lexicon: ConceptLexicon | None = None) -> Item:
@@ -263,10 +275,11 @@ class KnowledgeIndex:
         """Choose the knowledge bases the dense signal serves, and their thresholds (leave-one-out)."""
         lexical = self._leave_one_out(fused=False)
         kbs = {item.group for item in self.ranker.items}
-        sparse = {kb for kb in kbs if kb not in lexical or np.percentile(lexical[kb], 25) < SPARSE_LEXICAL}
+        weights = {kb: dense_weight(float(np.percentile(lexical[kb], 25)) if kb in lexical else None) for kb in kbs}
+        sparse = {kb for kb, weight in weights.items() if weight > 0.0}
         if not sparse:
             return
-        self._on = np.array([1.0 if item.group in sparse else 0.0 for item in self.ranker.items])
+        self._on = np.array([weights[item.group] for item in self.ranker.items])
         fused = self._leave_one_out(fused=True)
         self.kb_thresholds = {
             kb: min(HIGHEST_THRESHOLD, max(LOWEST_THRESHOLD, TOPIC_THRESHOLD_SHARE * float(np.percentile(fused[kb], 25))))

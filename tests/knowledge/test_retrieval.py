@@ -101,6 +101,12 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     ("I don't agree with my water bill", "objection", True), ("我唔同意張水費單", "objection", True),
     ("我唔同意張水費單", "differ", False), ("唔同地區有冇分別", "differ", True),
     ("1823假期唔服務㗎", "objection", False), ("yes I do agree to the terms", "objection", False),
+    # Fifteenth session: money words in their everyday or mainland form (押金 for 按金, 收入 for 入息), "per month"
+    # read as a dog's age in months (每個月 = 個月), and opening an account read as opening hours.
+    ("押金可以退吗", "deposit", True), ("水費按金", "deposit", True), ("收入限額呢", "income", True),
+    ("公屋入息上限", "income", True), ("長生津每個月有幾多錢", "monthly", True), ("長生津每個月有幾多錢", "age", False),
+    ("隻狗三個月大", "age", True), ("how do I open a water account", "register", True),
+    ("how do I open a water account", "hours", False), ("is the office open on sunday", "hours", True),
 ])
 def test_general_words_mean_what_citizens_mean(text, concept, present, seed_lexicon):
     assert (concept in concepts_of(text, seed_lexicon)) is present, concepts_of(text, seed_lexicon)
