@@ -1,7 +1,8 @@
 """action_fallback: say plainly that the bot cannot answer, and offer the 1823 hotline and an officer.
 
 When the question was clearly about one department the bot knows (`actions.department_hint`),
-the refusal also names that department and its hotline, from its knowledge file. A message whose writer may be
+the refusal also names that department and its hotline, from its knowledge file; when it named another place or a
+company instead (Shenzhen, HSBC: `faq_elsewhere`), the refusal says such a service is best asked of them. A message whose writer may be
 thinking of ending their life (`crisis`, nlu.components.crisis) gets crisis hotlines and an officer instead. A refused question
 that names no subject ("how much does it cost?") right after an answer is first asked again of that
 answer's knowledge base (`actions.follow_up`).
@@ -24,6 +25,8 @@ from knowledge.schema import Department
 HOTLINE = "1823"
 #: The parse-data flag FaqRetriever sets on a refused message that was personal details (nlu.components.faq).
 PERSONAL_DETAILS = "personal_details"
+#: The parse-data key FaqRetriever sets on a refused message that names another place or a company (nlu.components.faq).
+ELSEWHERE = "faq_elsewhere"
 #: The parse-data flag CrisisDetector sets on a message whose writer may be thinking of ending their life.
 CRISIS = "crisis"
 
@@ -36,11 +39,12 @@ def department_sentence(department: Department | None, language: str) -> str:
 
 
 def send_fallback(dispatcher: CollectingDispatcher, context: Context, department: Department | None = None,
-                  personal: bool = False) -> None:
+                  personal: bool = False, elsewhere: bool = False) -> None:
     """The out-of-scope reply: no guess, the department it was clearly about, the 1823 hotline, an officer button;
-    first, for a message that was personal details ("call me 91234567"), that the bot cannot call back."""
+    first, for a message that was personal details ("call me 91234567"), that the bot cannot call back; for one that
+    named another place or a company (`elsewhere`, and no department), that such a service is best asked of them."""
     language = context.language
-    text = sentence("fallback", language)
+    text = sentence("fallback_elsewhere" if elsewhere and department is None else "fallback", language)
     if personal:
         text = sentence("personal_details", language) + " " + text
     named = department_sentence(department, language)
@@ -83,7 +87,7 @@ class ActionFallback(Action):
             return stop_checklist(domain) if tracker.active_loop_name else []
         if answer_follow_up(dispatcher, tracker, context, domain):
             return []
-        personal = bool((tracker.latest_message or {}).get(PERSONAL_DETAILS))
+        latest = tracker.latest_message or {}
         send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker),
-                      personal)
+                      bool(latest.get(PERSONAL_DETAILS)), bool(latest.get(ELSEWHERE)))
         return []

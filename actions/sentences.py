@@ -171,6 +171,18 @@ SENTENCES: dict[str, dict[str, str]] = {
         "en": "For that, you can call the {name} hotline on {phone}.",
         "zh-Hant": "這方面的查詢，你可致電{name}熱線{phone}。",
     },
+    "fallback_elsewhere": {
+        "en": (
+            "Sorry, I can't answer that question, and I'd rather not guess. If it is about a service outside the Hong "
+            "Kong Government (in another place, or a company's or another organisation's), please ask them directly. "
+            "For Hong Kong government enquiries, please call the 1823 hotline (phone 1823, 24 hours a day), or I can "
+            "pass you to a human officer."
+        ),
+        "zh-Hant": (
+            "抱歉，我未能回答這個問題，亦不想胡亂估答。如問題涉及香港特區政府以外的服務（例如其他地方，或公司、機構的服務），"
+            "請直接向有關方面查詢。香港政府服務的查詢，請致電1823熱線（電話1823，24小時服務），或由我為你轉接真人職員。"
+        ),
+    },
     "department_clear": {
         "en": "Your question sounds like one for the {name}: you can call its hotline on {phone}.",
         "zh-Hant": "你的問題似乎屬於{name}的範圍，你可致電其熱線{phone}查詢。",

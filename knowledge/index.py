@@ -402,6 +402,11 @@ class KnowledgeIndex:
         normalised = message.normalised if isinstance(message, Analysis) else normalise(message)
         return self.speller.text(matching_view(normalised))
 
+    def names_elsewhere(self, message: Analysis | str) -> frozenset[str]:
+        """The places and organisations outside Hong Kong's government services a message asks about (nlu.elsewhere:
+        not where the citizen came from, nor a means of payment)."""
+        return names_in(self._view(message), incidental=False)
+
     def features(self, message: Analysis | str) -> frozenset[str]:
         """A message's retrieval features under this knowledge's lexicon, its English typos mended first."""
         return features_of_view(self._view(message), self.lexicon)

@@ -15,7 +15,10 @@ between the trained shared intents and the topics:
 3. else a shared intent with confidence >= `intent_confidence` stays;
 4. else `out_of_scope`.
 
-The chosen intent is put first in `intent_ranking`, which keeps no duplicate names.
+The chosen intent is put first in `intent_ranking`, which keeps no duplicate names. A message no topic answers
+that names a place or organisation outside Hong Kong's government services (nlu/data/elsewhere.txt: Shenzhen,
+HSBC, Towngas; not where the citizen came from) gets their names under `faq_elsewhere`: action_fallback then says
+such a service is best asked of them.
 
 Config keys:
 - `knowledge_bases`: the knowledge bases this bot answers from (`hkbot train` fills it
@@ -119,6 +122,9 @@ FAQ_NO_SUBJECT = "faq_no_subject"
 FAQ_ASKS_CONTACT = "faq_asks_contact"
 #: The parse-data key of the knowledge base whose department a message asks how to reach ("Labour Department hotline").
 FAQ_CONTACT_DEPARTMENT = "faq_contact_department"
+#: The parse-data key of the places and organisations outside Hong Kong's government a refused message names
+#: (nlu/data/elsewhere.txt: "深圳社保點買", "HSBC credit card"): action_fallback says to ask them.
+FAQ_ELSEWHERE = "faq_elsewhere"
 #: The parse-data key set (true) when a refused message is personal data and little else ("call me 91234567").
 PERSONAL_DETAILS = "personal_details"
 #: Words and Chinese characters besides its personal data that such a message has at most.
@@ -267,6 +273,10 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         strong = result.top is not None and focused is None and result.matches[0].score >= float(self.config["strong_topic"])
         if name in self.config["priority_intents"] and confidence >= self.config["priority_confidence"] and not strong:
             return
+        if result.top is None:
+            elsewhere = self.store.index().names_elsewhere(text)
+            if elsewhere:
+                message.set(FAQ_ELSEWHERE, sorted(elsewhere), add_to_output=True)
         if result.top is None and self._only_personal_details(text):
             message.set(PERSONAL_DETAILS, True, add_to_output=True)
             self._set_intent(message, OUT_OF_SCOPE, 1.0)

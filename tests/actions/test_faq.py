@@ -222,6 +222,20 @@ async def test_a_refused_follow_up_is_asked_of_the_topic_just_answered() -> None
     assert reply["kind"] == "fallback"
 
 
+@pytest.mark.parametrize(("bot", "language", "words"), [
+    ("1823", "en", "ask them directly"), ("1823", "zh-Hant", "請直接向有關方面查詢"), ("tsw", "zh-Hans", "请直接向有关方面查询"),
+])
+async def test_a_refusal_of_another_places_or_companys_service_says_to_ask_them(bot: str, language: str, words: str) -> None:
+    """A citizen review: "深圳社保點買" and "HSBC credit card" got only "for other government enquiries, call 1823"."""
+    refused = {"top": None, "ambiguous": [], "matches": [], "threshold": 0.55}
+    asked = user_message("深圳社保點買", "out_of_scope", language, faq=refused)
+    asked["faq_elsewhere"] = ["shenzhen"]
+    reply = only_response(await run("action_fallback", bot, asked))
+    assert reply["label"] == "out_of_scope" and words in reply["text"] and "1823" in reply["text"], reply["text"]
+    asked.pop("faq_elsewhere")
+    assert words not in only_response(await run("action_fallback", bot, asked))["text"]
+
+
 def asks_contact(text: str, language: str, intent: str = "faq") -> dict:
     """A message FaqRetriever marked as asking only how to reach someone ("who do I call?")."""
     message = user_message(text, intent, language, faq=faq("wsd.burst_main", "1823.contact"))

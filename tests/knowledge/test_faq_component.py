@@ -405,3 +405,20 @@ def test_a_message_that_is_only_personal_details_is_refused_and_marked(seed, mon
     assert msg.get("intent")["name"] == ("out_of_scope" if personal else "faq")
     off = decided(seed, "1823", text, intent, 0.65, personal_details_words=None)
     assert off.get("personal_details") is None and (not personal or off.get("intent")["name"] == intent)
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    # A citizen review: questions about another place's or a company's service got "for other government
+    # enquiries, call 1823" and nothing more.
+    ("深圳社保點買", ["shenzhen"]),
+    ("how do I get a HSBC credit card", ["bank", "credit_card"]),
+    # Where the citizen came from is no service asked about; and an answered question is not marked.
+    ("I just moved here from Shenzhen", []),
+    ("how do I pay my water bill at HSBC", []),
+])
+def test_a_refused_message_that_names_another_place_or_company_is_marked(seed, monkeypatch, text: str, names) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    msg = decided(seed, "1823", text, "faq", 0.5)
+    assert (msg.get("faq_elsewhere") or []) == names, (msg.get("faq_elsewhere"), msg.get("intent"))
+    if names:
+        assert msg.get("intent")["name"] == "out_of_scope"
