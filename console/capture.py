@@ -47,6 +47,12 @@ def transcript(events: list[Any]) -> list[tuple[str, str]]:
     return lines[-TRANSCRIPT_MESSAGES:]
 
 
+def gave_crisis_lines(events: list[Any]) -> bool:
+    """Whether the bot gave crisis lines in the conversation (a message of kind `crisis`): its handoff is urgent."""
+    return any(getattr(event, "type_name", "") == "bot" and (getattr(event, "metadata", None) or {}).get("kind") == "crisis"
+               for event in events)
+
+
 def turn_kind(bot_messages: list[Any]) -> tuple[str, dict]:
     """The turn's kind (answer, fallback, handoff, clarify, other kinds, or silent) and its message's metadata."""
     metas = [b.metadata or {} for b in bot_messages]
@@ -92,7 +98,7 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
         _queue_not_helpful(bot, sender, events[:before], str(meta.get("topic") or ""), url)
 
     if kind == "handoff":
-        handoffs.open_handoff(bot, sender, meta.get("language") or language, transcript(events), url)
+        handoffs.open_handoff(bot, sender, meta.get("language") or language, transcript(events), url, urgent=gave_crisis_lines(events))
     elif tracker.get_slot(HANDOFF_SLOT):
         current = handoffs.find_open(bot, sender, url)
         if current is not None and text:

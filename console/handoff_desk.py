@@ -122,7 +122,8 @@ class HandoffDesk:
         online = {(h.bot, h.sender) for h in items if h.sender in websocket.open_senders(h.bot)}
         return [{"id": h.id, "bot": h.bot, "bot_title": bot_title(self.bots, h.bot), "language": h.language,
                  "language_name": LANGUAGE_NAMES.get(h.language, h.language), "status": h.status, "agent": h.agent,
-                 "created_at": h.created_at, "waited": round(h.waited), "online": (h.bot, h.sender) in online} for h in items]
+                 "created_at": h.created_at, "waited": round(h.waited), "online": (h.bot, h.sender) in online,
+                 "urgent": h.urgent} for h in items]
 
     def suggested_for(self, handoff: handoffs.Handoff, text: str) -> list[suggestions.Suggestion]:
         """The best knowledge matches for `text` in the knowledge bases of the handoff's bot."""

@@ -28,6 +28,7 @@ class Handoff:
     taken_at: float | None
     closed_at: float | None
     agent: str | None
+    urgent: bool = False  # crisis lines were given in the conversation: first in the queue
 
     @property
     def waited(self) -> float:
@@ -47,11 +48,13 @@ class Message:
 
 def _handoff(row) -> Handoff:
     return Handoff(row["id"], row["bot"], row["sender"], row["language"], row["status"], row["created_at"],
-                   row["taken_at"], row["closed_at"], row["agent"])
+                   row["taken_at"], row["closed_at"], row["agent"], bool(row.get("urgent")))
 
 
-def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[str, str]], url: str | None = None) -> Handoff | None:
-    """Queue a conversation (or return the one already open) with its transcript so far.
+def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[str, str]], url: str | None = None,
+                 urgent: bool = False) -> Handoff | None:
+    """Queue a conversation (or return the one already open) with its transcript so far; `urgent` (the bot gave
+    crisis lines in it) puts it first in the queue.
 
     None only if the new handoff was erased before it could be read back (a subject erasure at that moment).
     """
@@ -61,7 +64,7 @@ def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[st
     now = time.time()
     with store.engine(url).begin() as connection:
         handoff_id = connection.execute(store.handoffs.insert().values(
-            bot=bot, sender=sender, language=language or "zh-Hant", status="waiting", created_at=now,
+            bot=bot, sender=sender, language=language or "zh-Hant", status="waiting", created_at=now, urgent=urgent,
         )).inserted_primary_key[0]
         for author, text in transcript:
             connection.execute(store.handoff_messages.insert().values(handoff_id=handoff_id, at=now, author=author, text=redact(text)[:4000]))
@@ -83,8 +86,11 @@ def get(handoff_id: int, url: str | None = None) -> Handoff | None:
 
 
 def queue(statuses: tuple[str, ...] = OPEN, url: str | None = None, limit: int = 200) -> list[Handoff]:
-    """Handoffs in the given states, oldest first (who has waited longest comes first)."""
-    query = sa.select(store.handoffs).where(store.handoffs.c.status.in_(statuses)).order_by(store.handoffs.c.id).limit(limit)
+    """Handoffs in the given states, urgent ones first (crisis lines were given), then oldest first (who has waited
+    longest comes first)."""
+    urgent_first = sa.case((store.handoffs.c.urgent.is_(True), 0), else_=1)
+    query = (sa.select(store.handoffs).where(store.handoffs.c.status.in_(statuses))
+             .order_by(urgent_first, store.handoffs.c.id).limit(limit))
     with store.engine(url).connect() as connection:
         return [_handoff(r) for r in connection.execute(query).mappings().all()]
 

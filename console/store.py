@@ -85,6 +85,8 @@ handoffs = sa.Table(
     sa.Column("taken_at", sa.Float, nullable=True),
     sa.Column("closed_at", sa.Float, nullable=True),
     sa.Column("agent", sa.String(64), nullable=True),
+    # The bot gave crisis lines in this conversation (kind `crisis`): first in the queue, marked (null in older rows).
+    sa.Column("urgent", sa.Boolean, nullable=True),
 )
 
 handoff_messages = sa.Table(
@@ -110,7 +112,7 @@ turns = sa.Table(
 
 
 #: Columns added after a table was first shipped: created in older databases on first use (table, column).
-ADDED_COLUMNS: tuple[tuple[sa.Table, str], ...] = ((review_items, "kb"),)
+ADDED_COLUMNS: tuple[tuple[sa.Table, str], ...] = ((review_items, "kb"), (handoffs, "urgent"))
 
 
 def add_missing_columns(db: sa.engine.Engine) -> list[str]:

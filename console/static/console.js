@@ -102,10 +102,12 @@
         }
         data.handoffs.forEach(function (h) {
           var row = el('tr'); row.setAttribute('data-id', h.id);
+          if (h.urgent) row.className = 'urgent';
           var hover = {1: h.bot, 2: h.language}; // ids and codes on hover, names shown
           [h.id, h.bot_title, h.language_name, h.status + (h.agent ? ' (' + h.agent + ')' : ''), h.waited, h.online ? 'yes' : 'no'].forEach(function (v, i) {
             var cell = el('td', '', String(v));
             if (hover[i]) cell.title = hover[i];
+            if (i === 0 && h.urgent) { cell.appendChild(document.createTextNode(' ')); cell.appendChild(el('strong', 'urgent-mark', 'Urgent: crisis lines given')); }
             row.appendChild(cell);
           });
           var link = el('a', '', 'Open'); link.href = '/console/handoffs/' + h.id;

@@ -171,6 +171,24 @@ def check_area_groups_on_an_older_database(url: str) -> None:
     assert "9123 4567" not in " ".join(found)  # redacted before it was stored, grouped or counted
 
 
+def test_an_older_handoff_table_gains_the_urgent_column_and_its_rows_stay_in_order(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old-handoffs.sqlite3'}"
+    old = sa.MetaData()
+    columns = [sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in store.handoffs.columns if c.name != "urgent"]
+    sa.Table("console_handoffs", old, *columns)
+    engine = sa.create_engine(url)
+    old.create_all(engine)
+    with engine.begin() as connection:  # waiting since the previous release: no urgent column
+        connection.execute(sa.text("INSERT INTO console_handoffs (bot, sender, language, status, created_at) "
+                                   "VALUES ('1823', 'legacy', 'en', 'waiting', 1)"))
+    engine.dispose()
+    from console import handoffs
+
+    fresh = handoffs.open_handoff("1823", "crisis", "yue", [("citizen", "我唔想活")], url, urgent=True)
+    assert fresh is not None and fresh.urgent
+    assert [(h.sender, h.urgent) for h in handoffs.queue(url=url)] == [("crisis", True), ("legacy", False)]
+
+
 def test_a_captured_miss_keeps_the_department_of_its_own_candidates_and_nothing_more(tmp_path):
     from rasa.shared.core.events import BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker

@@ -284,6 +284,25 @@ def test_capture_counts_turns_queues_misses_and_opens_handoffs(url):
     assert topics["dog_licence"]["dog_licence.fee"] == 1
 
 
+def test_a_handoff_after_crisis_lines_is_urgent_and_first_in_the_queue(url):
+    """A leftover of the fourteenth session: a citizen given crisis lines who asked for an officer waited in line
+    behind everyone who asked before, unmarked."""
+    from rasa.shared.core.slots import BooleanSlot
+
+    assert not handoffs.open_handoff("tsw", "earlier", "en", [("citizen", "officer please")], url).urgent
+    tracker = DialogueStateTracker("citizen-9", slots=[BooleanSlot("handoff_active", mappings=[])])
+    for event in (user("我唔想再活落去", "yue"), BotUttered("999 18111 ...", {}, {"kind": "crisis", "language": "zh-Hant"}),
+                  user("/ask_human", "yue"), BotUttered("An officer will reply", {}, {"kind": "handoff", "language": "zh-Hant"}),
+                  SlotSet("handoff_active", True)):
+        tracker.update(event)
+    assert capture.analyse_turn("tsw", "citizen-9", tracker, url) == "handoff"
+    urgent = handoffs.find_open("tsw", "citizen-9", url)
+    assert urgent is not None and urgent.urgent
+    assert [h.sender for h in handoffs.queue(url=url)] == ["citizen-9", "earlier"]
+    # Without crisis lines in the conversation, the order is who asked first.
+    assert not capture.gave_crisis_lines([BotUttered("HK$80", {}, {"kind": "answer"})])
+
+
 def test_handoffs_overdue_after_wait_seconds_and_only_once(url):
     first = handoffs.open_handoff("tsw", "a", "zh-Hant", [("citizen", "真人")], url)
     assert handoffs.open_handoff("tsw", "a", "zh-Hant", [], url).id == first.id  # one open handoff per conversation
