@@ -19,7 +19,7 @@ from actions.department_hint import handoff_team, message_department
 from actions.follow_up import answer_follow_up
 from actions.forms import stop_checklist
 from actions.messages import button, say
-from actions.sentences import sentence
+from actions.sentences import joined, sentence
 from knowledge.schema import Department
 
 HOTLINE = "1823"
@@ -46,17 +46,17 @@ def send_fallback(dispatcher: CollectingDispatcher, context: Context, department
     language = context.language
     text = sentence("fallback_elsewhere" if elsewhere and department is None else "fallback", language)
     if personal:
-        text = sentence("personal_details", language) + " " + text
+        text = joined(language, sentence("personal_details", language), text)
     named = department_sentence(department, language)
     if named:
-        text += " " + named
+        text = joined(language, text, named)
     same_phone = bool(named and department and context.bot
                       and context.bot.handoff.phone.replace(" ", "") == department.hotline.replace(" ", ""))
     if context.bot and context.bot.handoff.phone.replace(" ", "") != HOTLINE and not same_phone:
-        text += " " + sentence(
+        text = joined(language, text, sentence(
             "department_hotline", language,
             name=handoff_team(context.bot, language), phone=context.bot.handoff.phone,
-        )
+        ))
     say(
         dispatcher, text, language=language, label="out_of_scope", kind="fallback",
         buttons=[button(sentence("talk_to_officer", language), "ask_human")],

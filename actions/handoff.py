@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import context_of
 from actions.department_hint import conversation_department, handoff_team
 from actions.messages import say
-from actions.sentences import sentence
+from actions.sentences import joined, sentence
 
 HANDOFF_SLOT = "handoff_active"
 HOTLINE = "1823"
@@ -39,7 +39,7 @@ class ActionHandoff(Action):
         text = sentence("handoff", language, target=handoff_team(context.bot, language) if handoff else HOTLINE, minutes=minutes, phone=phone)
         department = conversation_department(context.bot.knowledge_bases if context.bot else None, tracker)
         if department and department.hotline.replace(" ", "") not in (HOTLINE, (handoff.phone if handoff else HOTLINE).replace(" ", "")):
-            text += " " + sentence("handoff_department", language, name=department.name_in(language), phone=department.hotline)
+            text = joined(language, text, sentence("handoff_department", language, name=department.name_in(language), phone=department.hotline))
         else:
             department = None
         say(dispatcher, text, language=language, label="ask_human", kind="handoff",

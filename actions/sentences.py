@@ -363,6 +363,13 @@ def written(key: str, language: Optional[str]) -> tuple[str, str]:
     raise KeyError(key)  # unreachable: _check insists on en
 
 
+def joined(language: Optional[str], *parts: str) -> str:
+    """Sentences one after another: with a space in English, none in Chinese ("。你的問題", not "。 你的問題": a citizen
+    review saw the stray space)."""
+    gap = " " if reply_tag(language) == "en" else ""
+    return gap.join(part.strip() for part in parts if part and part.strip())
+
+
 def sentence(key: str, language: Optional[str], **params: object) -> str:
     """The sentence `key` for a reply language, `params` filled in, in Simplified script for zh-Hans."""
     used, text = written(key, language)

@@ -14,6 +14,7 @@ from rasa.shared.core.events import BotUttered
 from connectors import websocket
 from connectors.gate import deliver
 from console import audit, handoffs, suggestions
+from actions.sentences import joined
 from console.messages import agent_text
 from console.pages import LANGUAGE_NAMES, bot_title, run
 from knowledge.departments import department_of_kb
@@ -100,7 +101,7 @@ class HandoffDesk:
             department = await self.department(handoff)
             if department is not None and department.hotline != self.phones.get(handoff.bot):
                 name = department.name_in("en" if handoff.language == "en" else "zh-Hant")
-                text += " " + agent_text("timeout_department", handoff.language, name=name, phone=department.hotline)
+                text = joined(handoff.language, text, agent_text("timeout_department", handoff.language, name=name, phone=department.hotline))
             await self.release(handoff)
             seen = await self.push(handoff, text, sender_kind="bot", kind="handoff_timeout")
             await run(handoffs.add_message, handoff.id, "system", timeout_note(seen, self.wait_seconds.get(handoff.bot, 120)))

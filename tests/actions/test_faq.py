@@ -236,6 +236,19 @@ async def test_a_refusal_of_another_places_or_companys_service_says_to_ask_them(
     assert words not in only_response(await run("action_fallback", bot, asked))["text"]
 
 
+@pytest.mark.parametrize("language", ["zh-Hant", "zh-Hans", "en"])
+async def test_a_refusal_joins_its_sentences_as_its_language_writes_them(language: str) -> None:
+    """A citizen review: a Chinese refusal read "…真人職員。 你的問題…", with an English space between sentences."""
+    from actions.sentences import joined
+
+    refused = {"top": None, "ambiguous": [], "matches": [], "threshold": 0.55}
+    asked = user_message("call me 91234567", "out_of_scope", language, faq=refused)
+    asked["personal_details"] = True
+    text = only_response(await run("action_fallback", "tsw", asked))["text"]  # three sentences: TSW's hotline is not 1823
+    assert (". " in text) is (language == "en") and "。 " not in text, text
+    assert joined("zh-Hant", "甲。", " 乙。") == "甲。乙。" and joined("en", "A.", "", "B.") == "A. B."
+
+
 def asks_contact(text: str, language: str, intent: str = "faq") -> dict:
     """A message FaqRetriever marked as asking only how to reach someone ("who do I call?")."""
     message = user_message(text, intent, language, faq=faq("wsd.burst_main", "1823.contact"))
