@@ -273,6 +273,10 @@ SENTENCES: dict[str, dict[str, str]] = {
         "en": "The officer has left the conversation. The virtual assistant will answer your questions again.",
         "zh-Hant": "職員已離開對話，虛擬助理會繼續回答你的問題。",
     },
+    "officer_waiting": {
+        "en": "Your message is with the officer. Their replies come here with your next message.",
+        "zh-Hant": "你的訊息已交給職員。職員的回覆會在你下次傳送訊息時一併顯示。",
+    },
     "officer_timeout": {
         "en": "Sorry, no officer was free to take your request in time. Please call {phone}, or keep asking me here.",
         "zh-Hant": "對不起，未有職員及時接手你的查詢。請致電{phone}，或繼續在這裏問我。",

@@ -61,6 +61,9 @@ def wire_message(recipient_id: str, message: dict[str, Any]) -> dict[str, Any]:
 class MessageCollector(CollectingOutputChannel):
     """Collects a turn's bot messages, one list item per message, with their metadata."""
 
+    #: Nothing reaches a REST citizen between turns: an officer's messages come with their next turn (bots.runtime.processor).
+    hkbot_pull_only = True
+
     @classmethod
     def name(cls) -> str:
         return "rest"

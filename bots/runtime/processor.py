@@ -4,6 +4,11 @@
 `MessageProcessor`; `HkbotProcessor` loads the model with `SequentialGraphRunner` (see
 bots/runtime/graph_runner.py) and runs actions that only read the tracker on the tracker
 itself (on the tested library versions only, `nlu.components.versions`). Equivalence with Rasa's own agent and processor: tests/bots/runtime/test_processor.py.
+
+A channel that cannot be reached between turns (plain REST: its output channel says `hkbot_pull_only`) gets what
+an officer sent into the conversation since the citizen's last message (console.handoff_desk.push) at the start of
+the citizen's next turn, and, while an officer has the conversation and sent nothing new, a sentence saying so: a
+REST citizen in a handoff heard nothing, ever.
 """
 from __future__ import annotations
 
@@ -26,20 +31,62 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.storage import ModelMetadata
 from rasa.exceptions import ModelNotFound
 from rasa.model import get_latest_model
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.common import TempDirectoryPath, get_temp_dir_name
 
+from actions.sentences import sentence
 from bots.runtime.graph_runner import SequentialGraphRunner
+from bots.runtime.policies import HANDOFF_SLOT
 from nlu.components.versions import speedups_allowed
 
 logger = logging.getLogger("hkbot.runtime")
 
 #: Actions that never change the tracker they are given (remote actions get a serialised copy).
 READ_ONLY_ACTIONS = (RemoteAction, ActionListen, ActionBotResponse)
+#: Kinds of the messages the console puts into a conversation between the citizen's turns (console.handoff_desk.push).
+PUSHED_KINDS = frozenset({"agent", "handoff_timeout", "handoff_released"})
+
+
+def unseen_pushed(tracker: DialogueStateTracker) -> list[BotUttered]:
+    """The messages pushed into the conversation since the citizen's last message, oldest first."""
+    found = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, BotUttered) and (event.metadata or {}).get("kind") in PUSHED_KINDS:
+            found.append(event)
+    return found[::-1]
+
+
+def last_language(tracker: DialogueStateTracker) -> Optional[str]:
+    """The language of the bot's latest message in the conversation (its metadata), if any."""
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered) and (event.metadata or {}).get("language"):
+            return str(event.metadata["language"])
+    return None
 
 
 class HkbotProcessor(MessageProcessor):
-    """Rasa's MessageProcessor with `SequentialGraphRunner` and no tracker copy for read-only actions."""
+    """Rasa's MessageProcessor with `SequentialGraphRunner`, no tracker copy for read-only actions, and an officer's
+    messages handed to channels that cannot be pushed to."""
+
+    async def fetch_tracker_and_update_session(
+        self, sender_id: Text, output_channel: Optional[OutputChannel] = None, metadata: Optional[dict] = None,
+    ) -> DialogueStateTracker:
+        """Rasa's, then, for a pull-only channel (plain REST), the officer's messages it has not seen (or that the
+        officer has the conversation), before the turn's own replies."""
+        tracker = await super().fetch_tracker_and_update_session(sender_id, output_channel, metadata)
+        if output_channel is not None and getattr(output_channel, "hkbot_pull_only", False):
+            pushed = unseen_pushed(tracker)
+            for event in pushed:
+                await output_channel.send_response(sender_id, event.message())
+            if not pushed and tracker.get_slot(HANDOFF_SLOT) is True:
+                language = last_language(tracker)
+                await output_channel.send_response(sender_id, {"text": sentence("officer_waiting", language),
+                                                               "kind": "handoff_waiting", "label": "handoff_waiting",
+                                                               "language": language})
+        return tracker
 
     @staticmethod
     def _load_model(model_path: Union[Text, Path]) -> Tuple[Text, ModelMetadata, GraphRunner]:

@@ -461,6 +461,21 @@ def test_an_officers_reply_reaches_telegram_whatsapp_and_rest_callback_citizens(
     assert stub.wait_for(lambda c: c["kind"] == "callback" and c["fields"].get("recipient_id") == sender and c["fields"].get("text") == text)
 
 
+def test_an_officers_reply_reaches_a_plain_rest_citizen_with_their_next_message(channel_server):
+    """A citizen review: over plain REST (no callback), a citizen waiting for an officer got empty replies and never
+    saw the officer's. Nothing can be pushed to them: it comes with their next message, in order, once."""
+    sender = f"app-{uuid.uuid4().hex[:8]}"
+    asked = rest_turn(channel_server, "1823", sender, "我想搵真人")
+    assert asked and asked[-1]["metadata"]["kind"] == "handoff"
+    waiting = rest_turn(channel_server, "1823", sender, "有冇人呀？")
+    assert [m["metadata"]["kind"] for m in waiting] == ["handoff_waiting"] and "職員" in waiting[0]["text"]
+    text = f"你好，我係 1823 職員 {uuid.uuid4().hex[:4]}"
+    assert take_and_reply(channel_server, sender, text)["delivered"] == 0  # REST cannot be pushed to
+    seen = rest_turn(channel_server, "1823", sender, "多謝")
+    assert [m["metadata"]["kind"] for m in seen] == ["agent", "agent"] and seen[-1]["text"] == text, seen
+    assert [m["metadata"]["kind"] for m in rest_turn(channel_server, "1823", sender, "仲有冇嘢？")] == ["handoff_waiting"]  # not again
+
+
 # --------------------------------------------------------------------------- rasa-webchat in Chromium
 
 WEBCHAT = REPO / "node_modules" / "rasa-webchat" / "lib" / "index.js"
