@@ -59,8 +59,9 @@ def test_after_asking_for_a_human_the_bot_stays_silent(server) -> None:
     chat = Chat(server, "tsw")
     handoff = chat.reply("我想搵真人")
     assert handoff["kind"] == "handoff" and "2117 3348" in handoff["text"]
-    assert chat.say("喂？") == []
-    assert chat.say("How much does registration cost?") == []
+    # The bot answers nothing; over REST (nothing reaches it between turns) a note says the officer has it.
+    assert [m["metadata"]["kind"] for m in chat.say("喂？")] == ["handoff_waiting"]
+    assert [m["metadata"]["kind"] for m in chat.say("How much does registration cost?")] == ["handoff_waiting"]
 
 
 def test_the_dog_licence_checklist_form(dog: Chat) -> None:
@@ -132,9 +133,10 @@ def test_a_crisis_message_stops_the_checklist(dog: Chat, text: str) -> None:
 
 def test_a_crisis_message_while_waiting_for_an_officer_gets_the_crisis_lines(dog: Chat) -> None:
     assert dog.reply("我想搵真人")["kind"] == "handoff"
-    assert dog.say("喂？有冇人？") == []  # waiting: the officer has the conversation
+    waiting = dog.say("喂？有冇人？")  # the officer has the conversation: no answer, REST's note only
+    assert [m["metadata"]["kind"] for m in waiting] == ["handoff_waiting"]
     messages = dog.say("我唔想生存落去")
-    assert [m["metadata"]["kind"] for m in messages] == ["crisis"], messages
+    assert [m["metadata"]["kind"] for m in messages] == ["handoff_waiting", "crisis"], messages
 
 
 def test_a_crisis_phrase_in_a_question_a_topic_answers_loses_no_answer(server) -> None:

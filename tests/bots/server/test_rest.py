@@ -113,7 +113,7 @@ def test_chinese_without_a_script_of_its_own_is_answered_in_the_chats_simplified
 def test_the_same_sender_on_two_bots_are_two_conversations(server):
     sender = new_sender()
     assert say(server, "dog_licence", sender, "我想搵真人")[0]["metadata"]["kind"] == "handoff"
-    assert say(server, "dog_licence", sender, "hello") == []  # handed off: the bot is silent
+    assert [m["metadata"]["kind"] for m in say(server, "dog_licence", sender, "hello")] == ["handoff_waiting"]  # handed off: no answer, REST's note
     other = say(server, "tsw", sender, "hello")  # same sender id, other bot: untouched
     assert other and other[0]["metadata"]["label"] == "greet"
     assert other[0]["recipient_id"] == sender
@@ -122,7 +122,7 @@ def test_the_same_sender_on_two_bots_are_two_conversations(server):
 def test_two_senders_on_one_bot_are_two_conversations(server):
     alice, bob = new_sender(), new_sender()
     say(server, "1823", alice, "我想搵真人")
-    assert say(server, "1823", alice, "hello") == []
+    assert [m["metadata"]["kind"] for m in say(server, "1823", alice, "hello")] == ["handoff_waiting"]
     replies = say(server, "1823", bob, "hello")
     assert replies and replies[0]["recipient_id"] == bob
 

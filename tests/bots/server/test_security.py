@@ -464,7 +464,8 @@ def test_an_agent_cannot_hand_back_another_agents_conversation(server):
     refused = agent_b.post(f"/console/handoffs/{handoff_id}/release", data={"csrf_token": csrf_b})
     assert refused.status_code == 403 and first in refused.text
     assert handoff_row(server, citizen)[1:] == ("active", first)
-    assert rest(server, citizen, "hello") .json() == []  # still with the officer: the bot stays silent
+    # Still with the officer: the bot answers nothing; REST gets what the officer sent ("an officer has joined"), once.
+    assert [m["metadata"]["kind"] for m in rest(server, citizen, "hello").json()] == ["agent"]
 
     done = agent_a.post(f"/console/handoffs/{handoff_id}/release", data={"csrf_token": csrf_a})
     assert done.status_code in (302, 303) and handoff_row(server, citizen)[1] == "closed"
