@@ -88,13 +88,15 @@ def tsw_checklist(applicant: str) -> Checklist:
     """The TSW account type and documents: `applicant` individual|company."""
     if applicant == "company":
         heading = _t(
-            "Checklist for registering a company on Trade Single Window. Account type: Company (Administrator). Please have ready:",
-            "公司登記貿易單一窗口清單。帳戶類別：公司（管理員）。請預備：",
+            "Checklist for registering a company or other business (a sole proprietorship too) on Trade Single Window. "
+            "Account type: Company (Administrator). Please have ready:",
+            "公司或商號（包括獨資經營）登記貿易單一窗口清單。帳戶類別：公司（管理員）。請預備：",
         )
         items: tuple[dict[str, str], ...] = (
             _t("the administrator's HKID card or travel document", "管理員的香港身份證或旅行證件"),
-            _t("the company's Business Registration certificate", "公司的商業登記證"),
-            _t("an authorisation letter for the administrator", "委任管理員的授權書"),
+            _t("the business's valid Business Registration certificate (or other registration document)", "公司或商號的有效商業登記證（或其他登記文件）"),
+            _t("an authorisation letter for the administrator, issued by the proprietor, a partner or the board of directors",
+               "由東主、合夥人或董事會發出，委任管理員的授權書"),
         )
     else:
         heading = _t(

@@ -29,8 +29,11 @@ KEYWORDS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("company", (
             "company", "business", "firm", "corporat", "ltd", "limited", "enterprise", "employer", "organisation",
             "organization", "公司", "企業", "企业", "商業", "商业", "商號", "商号", "有限", "機構", "机构",
+            # A sole proprietorship or a partnership registers as a business: its Business Registration certificate,
+            # a letter from the proprietor or a partner (TSW's registration page; a citizen review read "sole" as individual).
+            "sole proprietor", "sole trader", "proprietor", "partnership", "獨資", "独资", "合夥", "合伙", "東主", "东主",
         )),
-        ("individual", ("individual", "personal", "myself", "just me", "sole", "個人", "个人", "自己", "私人", "本人")),
+        ("individual", ("individual", "personal", "myself", "just me", "個人", "个人", "自己", "私人", "本人")),
     ),
 }
 

@@ -239,8 +239,8 @@ SENTENCES: dict[str, dict[str, str]] = {
     "dog_in_person": {"en": "I'll go in person", "zh-Hant": "本人親身辦理"},
     "dog_representative": {"en": "A representative goes for me", "zh-Hant": "由代表辦理"},
     "ask_tsw_applicant": {
-        "en": "Let's make your checklist. Are you registering as an individual or for a company?",
-        "zh-Hant": "我們來準備清單。請問你以個人身份，還是代表公司登記？",
+        "en": "Let's make your checklist. Are you registering as an individual, or for a company or other business (a sole proprietorship too)?",
+        "zh-Hant": "我們來準備清單。請問你以個人身份，還是代表公司或商號（包括獨資經營）登記？",
     },
     "tsw_individual": {"en": "Individual", "zh-Hant": "個人"},
     "tsw_company": {"en": "Company", "zh-Hant": "公司"},

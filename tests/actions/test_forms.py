@@ -45,6 +45,9 @@ async def _validate(bot: str, slot: str, text: str, intent: str = "affirm") -> d
     ("dog_applicant", "我自己去", "in_person"),
     ("tsw_applicant", "我哋公司", "company"),
     ("tsw_applicant", "individual", "individual"),
+    # A sole proprietorship registers as a business (TSW's registration page): a citizen review got the individual list.
+    ("tsw_applicant", "I'm a sole proprietor", "company"), ("tsw_applicant", "我係獨資經營嘅", "company"),
+    ("tsw_applicant", "just me, on my own", "individual"),
     ("tsw_applicant", "今日天氣好好", None),
 ])
 async def test_validation_turns_typed_answers_into_choices(slot: str, text: str, value: str | None) -> None:
@@ -117,7 +120,7 @@ async def test_dog_licence_checklist_per_branch(bot: str, application: str, appl
 
 @pytest.mark.parametrize("applicant, account, documents", [
     ("individual", "個人", ["你的香港身份證或旅行證件"]),
-    ("company", "公司（管理員）", ["管理員的香港身份證或旅行證件", "公司的商業登記證", "委任管理員的授權書"]),
+    ("company", "公司（管理員）", ["管理員的香港身份證或旅行證件", "公司或商號的有效商業登記證（或其他登記文件）", "由東主、合夥人或董事會發出，委任管理員的授權書"]),
 ])
 async def test_tsw_checklist_gives_account_type_and_documents(applicant: str, account: str, documents: list[str]) -> None:
     reply = only_response(await run("action_give_checklist", "tsw", user_message("公司", "choose", "zh-Hant"), slots={"tsw_applicant": applicant}))
