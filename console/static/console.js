@@ -120,6 +120,31 @@
     setTimeout(refresh, 2000);
   }
 
+  /* --- review queue: a search box narrows a long topic list (each typed word must be in a title or id) --- */
+  Array.prototype.forEach.call(document.querySelectorAll('select[name="entry_id"]'), function (select) {
+    var box = el('input', 'topic-filter');
+    box.type = 'search';
+    box.placeholder = 'Find a topic (words of its title or id)';
+    box.setAttribute('aria-label', 'Find a topic');
+    var label = select.closest('label') || select;
+    label.parentNode.insertBefore(box, label);
+    box.addEventListener('input', function () {
+      var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.value) return;  /* "Choose a topic…" stays */
+        var text = (option.textContent + ' ' + option.value).toLowerCase();
+        var shown = words.every(function (word) { return text.indexOf(word) >= 0; });
+        option.hidden = !shown;
+        option.disabled = !shown;
+      });
+      Array.prototype.forEach.call(select.querySelectorAll('optgroup'), function (group) {
+        group.hidden = !group.querySelector('option:not([hidden])');
+      });
+      /* A chosen topic the search hides is unchosen: attaching always takes a topic the operator can see. */
+      if (select.selectedOptions.length && select.selectedOptions[0].hidden) select.value = '';
+    });
+  });
+
   /* --- dashboard charts in inline SVG --- */
   var data = document.getElementById('chart-data');
   var charts = document.getElementById('charts');
