@@ -21,8 +21,11 @@ ELSEWHERE_FILE = Path(__file__).resolve().parent / "data" / "elsewhere.txt"
 PAYING = "PAYING"
 MEANS_OF_PAYMENT = "means_of_payment"
 #: A name right after "from" (由, 從) tells where the citizen came from, not whose service they ask about:
-#: "I moved here from Shenzhen, how do I open a water account".
-_ORIGIN = re.compile(r"(?:\bfrom (?:the )?|[由從])$")
+#: "I moved here from Shenzhen, how do I open a water account"; so does one after "lived in", 之前喺 ("my mum lived in
+#: Macau for some years, can she get the old age allowance": a dev question refused once the factor was 0.5).
+_ORIGIN = re.compile(r"(?:\b(?:from|lived in|use to live in|used to live in|grew up in) (?:the )?|[由從]|(?:之前|以前|曾經)(?:住)?[喺在])$")
+#: How far before a name the words above are looked for.
+_ORIGIN_REACH = 20
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +51,7 @@ def names_in(view: str, lex: ConceptLexicon | None = None, incidental: bool = Tr
     paying = any(PAYING in names for _start, _end, names in spans)
     found = set()
     for start, _end, names in spans:
-        if not incidental and _ORIGIN.search(view[max(0, start - 9):start]):
+        if not incidental and _ORIGIN.search(view[max(0, start - _ORIGIN_REACH):start]):
             continue
         for name in names - {PAYING}:
             if incidental or not (paying and MEANS_OF_PAYMENT in lex.expand(name)):

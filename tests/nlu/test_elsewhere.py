@@ -27,6 +27,11 @@ def test_a_name_after_from_says_where_the_citizen_came_from():
     assert names("啱啱由深圳搬返嚟香港", incidental=False) == set()
     assert names("new immigrant from the mainland", incidental=False) == set()
     assert names("minimum wage in Shenzhen", incidental=False) == {"shenzhen"}
+    # ... or where they used to live (fifteenth session): not where they live now, nor a second mention.
+    assert names("我阿媽之前喺澳門住咗幾年，攞唔攞到生果金", incidental=False) == set()
+    assert names("my mum used to live in Macau, can she get the old age allowance", incidental=False) == set()
+    assert names("I live in Shenzhen, how do I pay my water bill", incidental=False) == {"shenzhen"}
+    assert names("我以前喺澳門住，澳門身份證唔見咗點補領", incidental=False) == {"macau"}
 
 
 def test_a_place_is_related_to_the_places_around_and_inside_it():
@@ -39,5 +44,7 @@ def test_a_place_is_related_to_the_places_around_and_inside_it():
 def test_a_means_of_payment_in_a_question_about_paying_is_incidental():
     assert names("水费可以用信用卡付吗", incidental=False) == set()  # the water bill, paid by card
     assert names("pay rates at the bank", incidental=False) == set()
+    assert names("I used to pay my water bill at the post office", incidental=False) == set()
+    assert names("post office opening hours", incidental=False) == {"post_office"}
     assert names("信用卡账单可以分期还款吗", incidental=False) == {"credit_card"}  # the card's own bill
     assert names("octopus card refund deposit how", incidental=False) == {"octopus"}
