@@ -103,6 +103,8 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
         current = handoffs.find_open(bot, sender, url)
         if current is not None and text:
             handoffs.add_message(current.id, "citizen", text, url)
+        if current is not None and kind == "crisis" and not current.urgent:  # while waiting: the bot gave crisis lines
+            handoffs.mark_urgent(current.id, url)
     return kind
 
 

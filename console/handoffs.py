@@ -60,6 +60,9 @@ def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[st
     """
     current = find_open(bot, sender, url)
     if current is not None:
+        if urgent and not current.urgent:
+            mark_urgent(current.id, url)
+            return get(current.id, url)
         return current
     now = time.time()
     with store.engine(url).begin() as connection:
@@ -69,6 +72,12 @@ def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[st
         for author, text in transcript:
             connection.execute(store.handoff_messages.insert().values(handoff_id=handoff_id, at=now, author=author, text=redact(text)[:4000]))
     return get(handoff_id, url)
+
+
+def mark_urgent(handoff_id: int, url: str | None = None) -> None:
+    """Crisis lines were given after the citizen asked for an officer: the handoff moves to the front of the queue."""
+    with store.engine(url).begin() as connection:
+        connection.execute(store.handoffs.update().where(store.handoffs.c.id == handoff_id).values(urgent=True))
 
 
 def find_open(bot: str, sender: str, url: str | None = None) -> Handoff | None:

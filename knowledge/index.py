@@ -19,7 +19,7 @@ import numpy as np
 
 from knowledge.schema import Entry, Vocabulary
 from nlu.concepts import ConceptLexicon, extended_lexicon, features, features_of_view, matching_view, views_of
-from nlu.elsewhere import elsewhere_lexicon, names_in, related
+from nlu.elsewhere import elsewhere_lexicon, names_in, outside_government, related
 from nlu.english import dictionary as english_dictionary
 from nlu.language_id import is_english
 from nlu.normalise import normalise
@@ -56,8 +56,8 @@ FULL_COVERAGE = 0.6
 #: the knowledge bases of a bot. A knowledge base whose own questions score high (an operator gave it a
 #: vocabulary) gets a threshold above DEFAULT_THRESHOLD, up to HIGHEST_THRESHOLD: its near-misses score
 #: high too (dev files of 2026-12-04: capping it at the default refused 78% of them, this 88%).
-#: Between SPARSE_LEXICAL and DENSE_NONE_FROM the dense signal's weight falls linearly from 1 to 0, so an
-#: operator's new word never flips a whole department off it (one general word, 收入 = 入息, moved the housing
+#: Between SPARSE_LEXICAL and DENSE_NONE_FROM the dense signal's weight falls linearly from 1 to 0, and the knowledge
+#: base's own threshold moves towards DEFAULT_THRESHOLD with it, so an operator's new word never flips a whole department off it (one general word, 收入 = 入息, moved the housing
 #: knowledge from 0.597 to 0.606: 15 of its dev questions were lost with a switch, none with the ramp).
 SPARSE_LEXICAL = 0.60
 DENSE_NONE_FROM = 0.66
@@ -283,9 +283,11 @@ class KnowledgeIndex:
             return
         self._on = np.array([weights[item.group] for item in self.ranker.items])
         fused = self._leave_one_out(fused=True)
-        self.kb_thresholds = {
+        calibrated = {
             kb: min(HIGHEST_THRESHOLD, max(LOWEST_THRESHOLD, TOPIC_THRESHOLD_SHARE * float(np.percentile(fused[kb], 25))))
             if fused.get(kb) else DEFAULT_THRESHOLD for kb in sparse}
+        # Its own threshold counts as much as the dense signal serves it: no step at DENSE_NONE_FROM either.
+        self.kb_thresholds = {kb: DEFAULT_THRESHOLD + weights[kb] * (calibrated[kb] - DEFAULT_THRESHOLD) for kb in sparse}
         self._scale = np.array([DEFAULT_THRESHOLD / self.kb_thresholds.get(item.group, DEFAULT_THRESHOLD)
                                 for item in self.ranker.items])
         self._scale_en = self._scale
@@ -405,9 +407,9 @@ class KnowledgeIndex:
         return self.speller.text(matching_view(normalised))
 
     def names_elsewhere(self, message: Analysis | str) -> frozenset[str]:
-        """The places and organisations outside Hong Kong's government services a message asks about (nlu.elsewhere:
-        not where the citizen came from, nor a means of payment)."""
-        return names_in(self._view(message), incidental=False)
+        """The places and companies outside Hong Kong's government a message asks about (nlu.elsewhere: not where the
+        citizen came from, nor a means of payment, nor a public body no knowledge base covers yet)."""
+        return outside_government(names_in(self._view(message), incidental=False))
 
     def features(self, message: Analysis | str) -> frozenset[str]:
         """A message's retrieval features under this knowledge's lexicon, its English typos mended first."""

@@ -6,9 +6,9 @@ bots/runtime/graph_runner.py) and runs actions that only read the tracker on the
 itself (on the tested library versions only, `nlu.components.versions`). Equivalence with Rasa's own agent and processor: tests/bots/runtime/test_processor.py.
 
 A channel that cannot be reached between turns (plain REST: its output channel says `hkbot_pull_only`) gets what
-an officer sent into the conversation since the citizen's last message (console.handoff_desk.push) at the start of
-the citizen's next turn, and, while an officer has the conversation and sent nothing new, a sentence saying so: a
-REST citizen in a handoff heard nothing, ever.
+an officer sent into its conversation since the citizen's last message (console.handoff_desk.push) at the start of
+the citizen's next turn, and a turn that brought nothing while an officer has the conversation gets a sentence
+saying so: a REST citizen in a handoff heard nothing, ever. Only the channel the conversation came from gets them.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Any, Optional, Text, Tuple, Union
 
 from rasa.core.actions.action import Action, ActionBotResponse, ActionListen, RemoteAction
 from rasa.core.agent import Agent
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.nlg import NaturalLanguageGenerator, TemplatedNaturalLanguageGenerator
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.processor import MessageProcessor
@@ -39,6 +39,7 @@ from actions.sentences import sentence
 from bots.runtime.graph_runner import SequentialGraphRunner
 from bots.runtime.policies import HANDOFF_SLOT
 from nlu.components.versions import speedups_allowed
+from nlu.language_id import detect_language
 
 logger = logging.getLogger("hkbot.runtime")
 
@@ -48,8 +49,11 @@ READ_ONLY_ACTIONS = (RemoteAction, ActionListen, ActionBotResponse)
 PUSHED_KINDS = frozenset({"agent", "handoff_timeout", "handoff_released"})
 
 
-def unseen_pushed(tracker: DialogueStateTracker) -> list[BotUttered]:
-    """The messages pushed into the conversation since the citizen's last message, oldest first."""
+def unseen_pushed(tracker: DialogueStateTracker, channel: str) -> list[BotUttered]:
+    """The messages pushed into the conversation since the citizen's last message, oldest first; none unless that
+    message came from `channel` (a REST caller may not read what was meant for a Telegram chat)."""
+    if tracker.get_latest_input_channel() != channel:
+        return []
     found = []
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
@@ -74,19 +78,30 @@ class HkbotProcessor(MessageProcessor):
     async def fetch_tracker_and_update_session(
         self, sender_id: Text, output_channel: Optional[OutputChannel] = None, metadata: Optional[dict] = None,
     ) -> DialogueStateTracker:
-        """Rasa's, then, for a pull-only channel (plain REST), the officer's messages it has not seen (or that the
-        officer has the conversation), before the turn's own replies."""
+        """Rasa's, then, for a pull-only channel (plain REST) whose conversation it is, the officer's messages it has
+        not seen, before the turn's own replies."""
         tracker = await super().fetch_tracker_and_update_session(sender_id, output_channel, metadata)
-        if output_channel is not None and getattr(output_channel, "hkbot_pull_only", False):
-            pushed = unseen_pushed(tracker)
-            for event in pushed:
-                await output_channel.send_response(sender_id, event.message())
-            if not pushed and tracker.get_slot(HANDOFF_SLOT) is True:
-                language = last_language(tracker)
-                await output_channel.send_response(sender_id, {"text": sentence("officer_waiting", language),
-                                                               "kind": "handoff_waiting", "label": "handoff_waiting",
-                                                               "language": language})
+        if output_channel is None or not getattr(output_channel, "hkbot_pull_only", False):
+            return tracker
+        for event in unseen_pushed(tracker, output_channel.name()):
+            await output_channel.send_response(sender_id, event.message())
+        if tracker.get_slot(HANDOFF_SLOT) is True and tracker.get_latest_input_channel() == output_channel.name():
+            output_channel.hkbot_handoff_language = last_language(tracker) or ""
         return tracker
+
+    async def handle_message(self, message: UserMessage) -> Optional[list[dict[str, Any]]]:
+        """Rasa's; then, on a pull-only channel whose conversation an officer has, a turn that brought nothing at all
+        (no answer, nothing new from the officer) gets a sentence saying so, in the citizen's language."""
+        result = await super().handle_message(message)
+        output = message.output_channel
+        language = getattr(output, "hkbot_handoff_language", None)
+        if language is not None and not getattr(output, "messages", None):
+            detected = detect_language(message.text)
+            language = detected if detected != "und" else (language or None)
+            await output.send_response(message.sender_id, {"text": sentence("officer_waiting", language),
+                                                           "kind": "handoff_waiting", "label": "handoff_waiting",
+                                                           "language": language})
+        return result
 
     @staticmethod
     def _load_model(model_path: Union[Text, Path]) -> Tuple[Text, ModelMetadata, GraphRunner]:

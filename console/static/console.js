@@ -128,6 +128,8 @@
     box.setAttribute('aria-label', 'Find a topic');
     var label = select.closest('label') || select;
     label.parentNode.insertBefore(box, label);
+    /* Enter in the search box must not submit the Attach form: it is not a choice. */
+    box.addEventListener('keydown', function (event) { if (event.key === 'Enter') event.preventDefault(); });
     box.addEventListener('input', function () {
       var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
       Array.prototype.forEach.call(select.options, function (option) {

@@ -172,7 +172,14 @@ def check_area_groups_on_an_older_database(url: str) -> None:
 
 
 def test_an_older_handoff_table_gains_the_urgent_column_and_its_rows_stay_in_order(tmp_path):
-    url = f"sqlite:///{tmp_path / 'old-handoffs.sqlite3'}"
+    check_urgent_handoffs_on_an_older_database(f"sqlite:///{tmp_path / 'old-handoffs.sqlite3'}")
+
+
+def test_an_older_postgresql_handoff_table_gains_the_urgent_column_too(services):
+    check_urgent_handoffs_on_an_older_database(services.new_database("hkbot_console_urgent"))
+
+
+def check_urgent_handoffs_on_an_older_database(url: str) -> None:
     old = sa.MetaData()
     columns = [sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in store.handoffs.columns if c.name != "urgent"]
     sa.Table("console_handoffs", old, *columns)

@@ -301,6 +301,18 @@ def test_a_handoff_after_crisis_lines_is_urgent_and_first_in_the_queue(url):
     assert [h.sender for h in handoffs.queue(url=url)] == ["citizen-9", "earlier"]
     # Without crisis lines in the conversation, the order is who asked first.
     assert not capture.gave_crisis_lines([BotUttered("HK$80", {}, {"kind": "answer"})])
+    # Crisis lines given while already waiting make the waiting handoff urgent too (a code review).
+    waiting = DialogueStateTracker("citizen-10", slots=[BooleanSlot("handoff_active", mappings=[])])
+    for event in (user("/ask_human", "en"), BotUttered("An officer will reply", {}, {"kind": "handoff", "language": "en"}),
+                  SlotSet("handoff_active", True)):
+        waiting.update(event)
+    assert capture.analyse_turn("tsw", "citizen-10", waiting, url) == "handoff"
+    assert not handoffs.find_open("tsw", "citizen-10", url).urgent
+    waiting.update(user("I want to kill myself", "en"))
+    waiting.update(BotUttered("999 18111 ...", {}, {"kind": "crisis", "language": "en"}))
+    assert capture.analyse_turn("tsw", "citizen-10", waiting, url) == "crisis"
+    assert handoffs.find_open("tsw", "citizen-10", url).urgent
+    assert [h.sender for h in handoffs.queue(url=url)][:2] == ["citizen-9", "citizen-10"]
 
 
 def test_handoffs_overdue_after_wait_seconds_and_only_once(url):

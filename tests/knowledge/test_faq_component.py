@@ -407,18 +407,19 @@ def test_a_message_that_is_only_personal_details_is_refused_and_marked(seed, mon
     assert off.get("personal_details") is None and (not personal or off.get("intent")["name"] == intent)
 
 
-@pytest.mark.parametrize(("text", "names"), [
+@pytest.mark.parametrize(("text", "names", "intent"), [
     # A citizen review: questions about another place's or a company's service got "for other government
     # enquiries, call 1823" and nothing more.
-    ("深圳社保點買", ["shenzhen"]),
-    ("how do I get a HSBC credit card", ["bank", "credit_card"]),
-    # Where the citizen came from is no service asked about; and an answered question is not marked.
-    ("I just moved here from Shenzhen", []),
-    ("how do I pay my water bill at HSBC", []),
+    ("深圳社保點買", ["shenzhen"], "out_of_scope"),
+    ("how do I get a HSBC credit card", ["bank", "credit_card"], "out_of_scope"),
+    # Where the citizen came from is no service asked about; an answered question is not marked; nor is a Hong
+    # Kong public body no knowledge base covers yet (a code review: "outside the government" was wrong for them).
+    ("I just moved here from Shenzhen", [], None),  # (whatever it is answered with)
+    ("how do I pay my water bill at HSBC", [], "faq"),
+    ("how do I get a student loan", [], "out_of_scope"),
 ])
-def test_a_refused_message_that_names_another_place_or_company_is_marked(seed, monkeypatch, text: str, names) -> None:
+def test_a_refused_message_that_names_another_place_or_company_is_marked(seed, monkeypatch, text: str, names, intent) -> None:
     monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
     msg = decided(seed, "1823", text, "faq", 0.5)
     assert (msg.get("faq_elsewhere") or []) == names, (msg.get("faq_elsewhere"), msg.get("intent"))
-    if names:
-        assert msg.get("intent")["name"] == "out_of_scope"
+    assert intent is None or msg.get("intent")["name"] == intent

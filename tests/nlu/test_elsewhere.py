@@ -32,6 +32,15 @@ def test_a_name_after_from_says_where_the_citizen_came_from():
     assert names("my mum used to live in Macau, can she get the old age allowance", incidental=False) == set()
     assert names("I live in Shenzhen, how do I pay my water bill", incidental=False) == {"shenzhen"}
     assert names("我以前喺澳門住，澳門身份證唔見咗點補領", incidental=False) == {"macau"}
+    assert names("之前喺匯豐開咗戶口點取消", incidental=False) == {"bank"}  # a bank account there, no past home
+    assert names("之前喺深圳買嘅保險點退", incidental=False) == {"shenzhen"}
+
+
+def test_public_bodies_are_no_service_outside_the_government_nor_related_to_each_other():
+    from nlu.elsewhere import outside_government
+
+    assert outside_government(frozenset({"land_registry", "shenzhen", "bank"})) == {"shenzhen", "bank"}
+    assert related("health") == {"health"} and "land_registry" not in related("post_office")
 
 
 def test_a_place_is_related_to_the_places_around_and_inside_it():

@@ -102,3 +102,25 @@ async def test_the_warm_up_conversation_never_reaches_the_real_store(trained_mod
     assert await runtime.agent.tracker_store.retrieve(WARM_UP_SENDER) is None
     with sqlite3.connect(tmp_path / "trackers.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 0
+
+
+def test_officer_messages_are_handed_only_to_the_channel_the_conversation_came_from():
+    """What an officer pushed since the citizen's last message goes to that channel's next turn, once; a REST caller
+    posting as a Telegram conversation's id gets nothing (a code review)."""
+    from rasa.shared.core.events import BotUttered
+
+    from bots.runtime.processor import unseen_pushed
+
+    tracker = DialogueStateTracker("citizen", slots=[])
+    tracker.update(UserUttered("我想搵真人", input_channel="rest"))
+    tracker.update(BotUttered("An officer will reply", {}, {"kind": "handoff"}))
+    tracker.update(BotUttered("Joined", {}, {"kind": "agent"}))
+    tracker.update(BotUttered("Hello, this is 1823", {}, {"kind": "agent"}))
+    assert [e.text for e in unseen_pushed(tracker, "rest")] == ["Joined", "Hello, this is 1823"]
+    assert unseen_pushed(tracker, "telegram") == []
+    tracker.update(UserUttered("thanks", input_channel="rest"))
+    assert unseen_pushed(tracker, "rest") == []  # seen with that turn
+    telegram = DialogueStateTracker("telegram:42", slots=[])
+    telegram.update(UserUttered("officer please", input_channel="telegram"))
+    telegram.update(BotUttered("Hello", {}, {"kind": "agent"}))
+    assert unseen_pushed(telegram, "rest") == []
