@@ -146,12 +146,18 @@ def test_an_older_postgresql_console_database_gains_the_column_too(services):
     check_area_groups_on_an_older_database(services.new_database("hkbot_console_scale"))
 
 
-def check_area_groups_on_an_older_database(url: str) -> None:
+def older_table(url: str, table: sa.Table, added: str) -> sa.engine.Engine:
+    """`table` as the previous release created it, without the column `added` since; the engine that made it."""
     old = sa.MetaData()
-    columns = [sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in store.review_items.columns if c.name != "kb"]
-    sa.Table("console_review_items", old, *columns)
+    sa.Table(table.name, old, *[sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                                for c in table.columns if c.name != added])
     engine = sa.create_engine(url)
     old.create_all(engine)
+    return engine
+
+
+def check_area_groups_on_an_older_database(url: str) -> None:
+    engine = older_table(url, store.review_items, "kb")
     with engine.begin() as connection:  # queued by the previous release: no kb column
         connection.execute(sa.text("INSERT INTO console_review_items (at, bot, group_key, text, language, reason, topic, score, sender_hash, status) "
                                    "VALUES (1, '1823', 'legacy', 'legacy water question', 'en', 'fallback', 'wsd.pay_bill', 0.4, 'h', 'open')"))
@@ -180,11 +186,7 @@ def test_an_older_postgresql_handoff_table_gains_the_urgent_column_too(services)
 
 
 def check_urgent_handoffs_on_an_older_database(url: str) -> None:
-    old = sa.MetaData()
-    columns = [sa.Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable) for c in store.handoffs.columns if c.name != "urgent"]
-    sa.Table("console_handoffs", old, *columns)
-    engine = sa.create_engine(url)
-    old.create_all(engine)
+    engine = older_table(url, store.handoffs, "urgent")
     with engine.begin() as connection:  # waiting since the previous release: no urgent column
         connection.execute(sa.text("INSERT INTO console_handoffs (bot, sender, language, status, created_at) "
                                    "VALUES ('1823', 'legacy', 'en', 'waiting', 1)"))
