@@ -14,6 +14,7 @@ from typing import Any, Sequence
 from rasa_sdk import Tracker
 
 from actions.context import recent_events
+from actions.parse_keys import FAQ
 from knowledge.departments import department_of_kb
 from knowledge.schema import Department
 
@@ -57,7 +58,7 @@ def _known(knowledge_bases: Sequence[str] | None, kb: str | None) -> Department 
 
 def message_department(knowledge_bases: Sequence[str] | None, tracker: Tracker) -> Department | None:
     """The department the latest message was clearly about (among the bot's knowledge bases), or None."""
-    return _known(knowledge_bases, clear_kb((tracker.latest_message or {}).get("faq")))
+    return _known(knowledge_bases, clear_kb((tracker.latest_message or {}).get(FAQ)))
 
 
 def conversation_department(knowledge_bases: Sequence[str] | None, tracker: Tracker) -> Department | None:
@@ -69,7 +70,7 @@ def conversation_department(knowledge_bases: Sequence[str] | None, tracker: Trac
             if (event.get("metadata") or {}).get("kind") == "answer" and isinstance(kb, str):
                 return _known(knowledge_bases, kb)
         elif kind == "user":
-            department = _known(knowledge_bases, clear_kb((event.get("parse_data") or {}).get("faq")))
+            department = _known(knowledge_bases, clear_kb((event.get("parse_data") or {}).get(FAQ)))
             if department is not None:
                 return department
     return None

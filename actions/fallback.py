@@ -19,16 +19,11 @@ from actions.department_hint import handoff_team, message_department
 from actions.follow_up import answer_follow_up
 from actions.forms import stop_checklist
 from actions.messages import button, say
+from actions.parse_keys import CRISIS, FAQ_ELSEWHERE, PERSONAL_DETAILS
 from actions.sentences import joined, sentence
 from knowledge.schema import Department
 
 HOTLINE = "1823"
-#: The parse-data flag FaqRetriever sets on a refused message that was personal details (nlu.components.faq).
-PERSONAL_DETAILS = "personal_details"
-#: The parse-data key FaqRetriever sets on a refused message that names another place or a company (nlu.components.faq).
-ELSEWHERE = "faq_elsewhere"
-#: The parse-data flag CrisisDetector sets on a message whose writer may be thinking of ending their life.
-CRISIS = "crisis"
 
 
 def department_sentence(department: Department | None, language: str) -> str:
@@ -89,5 +84,5 @@ class ActionFallback(Action):
             return []
         latest = tracker.latest_message or {}
         send_fallback(dispatcher, context, message_department(context.bot.knowledge_bases if context.bot else None, tracker),
-                      bool(latest.get(PERSONAL_DETAILS)), bool(latest.get(ELSEWHERE)))
+                      bool(latest.get(PERSONAL_DETAILS)), bool(latest.get(FAQ_ELSEWHERE)))
         return []

@@ -19,11 +19,12 @@ from actions.answer import send_answer
 from actions.context import Context, context_of
 from actions.department_hint import message_department
 from actions.entry_department import entry_department
-from actions.fallback import CRISIS, send_crisis, send_fallback
+from actions.fallback import send_crisis, send_fallback
 from actions.follow_up import answer_follow_up
 from actions.knowledge_access import entry_for
 from actions.language import in_script
 from actions.messages import button, say
+from actions.parse_keys import CRISIS, FAQ, FAQ_ALSO
 from actions.sentences import sentence
 from knowledge.schema import Entry
 
@@ -106,13 +107,13 @@ class ActionAnswerFaq(Action):
         if answer_follow_up(dispatcher, tracker, context, domain):
             return []
 
-        top, ambiguous = topic_options(tracker.latest_message.get("faq") or {})
+        top, ambiguous = topic_options(tracker.latest_message.get(FAQ) or {})
         candidates = [entry_for(context.bot, topic) for topic in ([top] if top else []) + ambiguous]
         options = [entry for entry in candidates if entry is not None]
         top_entry = entry_for(context.bot, top) if top else None
         if top_entry and len(options) == 1:
             send_answer(dispatcher, context, top_entry, domain)
-            also = topic_ids(tracker.latest_message.get("faq_also"), top_entry.id)  # FaqRetriever's other questions
+            also = topic_ids(tracker.latest_message.get(FAQ_ALSO), top_entry.id)  # FaqRetriever's other questions
             send_other_answers(dispatcher, context, also, domain)
         elif options and (ambiguous or not top_entry):
             send_clarification(dispatcher, context, options)

@@ -22,6 +22,7 @@ from actions.answer import send_answer
 from actions.context import Context, recent_events
 from actions.knowledge_access import entry_for
 from actions.messages import say
+from actions.parse_keys import FAQ, FAQ_ASKS_CONTACT, FAQ_CONTACT_DEPARTMENT, FAQ_NO_SUBJECT
 from actions.sentences import sentence
 from knowledge.departments import department_of_kb
 from knowledge.live import shared_store
@@ -29,12 +30,6 @@ from knowledge.schema import Department, Entry
 
 #: How many citizen turns back an answer or a browsed area still sets the subject (the current message included).
 LOOKBACK = 3
-#: The parse-data flag FaqRetriever sets (nlu.components.faq.FAQ_NO_SUBJECT).
-NO_SUBJECT = "faq_no_subject"
-#: The parse-data flag FaqRetriever sets on a message that asks only how to reach someone (nlu.components.faq).
-ASKS_CONTACT = "faq_asks_contact"
-#: ... and the knowledge base of a department such a message names ("Labour Department hotline number").
-CONTACT_DEPARTMENT = "faq_contact_department"
 #: Among the few topics of the conversation's knowledge bases, a subject-less question scores low (its one word
 #: against whole questions: "幾錢？" finds the dog licence fee at 0.27), so the top is taken when it is clear:
 #: at least FLOOR and LEAD times the next topic's score ("幾錢？" 0.27 vs 0.17, "How do I apply?" in housing 0.49 vs 0.34).
@@ -62,7 +57,7 @@ def answer_follow_up(dispatcher: CollectingDispatcher, tracker: Tracker, context
     department = contact_department(tracker, context)
     if department is not None:
         language = context.language
-        key = "department_contact" if (tracker.latest_message or {}).get(CONTACT_DEPARTMENT) == department.kb else "follow_up_contact"
+        key = "department_contact" if (tracker.latest_message or {}).get(FAQ_CONTACT_DEPARTMENT) == department.kb else "follow_up_contact"
         say(
             dispatcher, sentence(key, language, name=department.name_in(language), phone=department.hotline),
             language=language, label=f"contact:{department.kb}", kind="contact", bot=context.bot_label,
@@ -89,7 +84,7 @@ def clarified_entry(tracker: Tracker, context: Context, after_answer: bool = Fal
     options = _last_options(tracker, context, after_answer)
     if not options:
         return None
-    faq = latest.get("faq")
+    faq = latest.get(FAQ)
     top = faq.get("top") if isinstance(faq, dict) else None
     if top is not None and top not in options:
         return None  # a question of its own ("how much is a passport?" after "dog licence fee or renewal?")
@@ -129,12 +124,12 @@ def contact_department(tracker: Tracker, context: Context) -> Department | None:
     the one the conversation was just about ("who do I call?")."""
     latest = tracker.latest_message or {}
     held = context.bot.knowledge_bases if context.bot else None
-    named = latest.get(CONTACT_DEPARTMENT)
+    named = latest.get(FAQ_CONTACT_DEPARTMENT)
     if isinstance(named, str) and (held is None or named in held):
         department = department_of_kb(named)
         if department is not None and department.hotline.strip():
             return department
-    if not latest.get(ASKS_CONTACT):
+    if not latest.get(FAQ_ASKS_CONTACT):
         return None
     knowledge_bases, _ = recent_subject(tracker, context)
     found = [department_of_kb(kb) for kb in knowledge_bases if held is None or kb in held]
@@ -164,7 +159,7 @@ def follow_up_entry(tracker: Tracker, context: Context) -> Entry | None:
     """The topic a subject-less message asks about what the conversation was just about, if it clearly finds one."""
     latest = tracker.latest_message or {}
     text = latest.get("text")
-    if not latest.get(NO_SUBJECT) or not isinstance(text, str) or not text.strip():
+    if not latest.get(FAQ_NO_SUBJECT) or not isinstance(text, str) or not text.strip():
         return None
     held = context.bot.knowledge_bases if context.bot else None
     knowledge_bases, topic = recent_subject(tracker, context)

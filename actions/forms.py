@@ -18,6 +18,7 @@ from actions.context import Context, context_of
 from actions.knowledge_access import entry_for
 from actions.language import localised
 from actions.messages import button, say
+from actions.parse_keys import CRISIS
 from actions.sentences import sentence
 from actions.sources import source_label
 
@@ -61,7 +62,7 @@ class ValidateChecklistForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
-        if message.get("crisis"):  # never an answer to the form ("I want to kill myself" holds "myself": in person)
+        if message.get(CRISIS):  # never an answer to the form ("I want to kill myself" holds "myself": in person)
             return [SlotSet(requested, None), ActionExecutionRejected(CHECKLIST_FORM)] if requested else \
                 [ActionExecutionRejected(CHECKLIST_FORM)]
         if (

@@ -28,6 +28,7 @@ from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.parse_keys import CRISIS
 from bots.runtime import dialogue_states
 from nlu.components.versions import speedups_allowed
 
@@ -57,7 +58,7 @@ class HandoffPolicy(Policy):
     ) -> PolicyPrediction:
         """Silence (listen) during a handoff; zeros, i.e. no opinion, otherwise."""
         probabilities = self._default_predictions(domain)
-        crisis = bool((tracker.latest_message.parse_data or {}).get("crisis")) if tracker.latest_message else False
+        crisis = bool((tracker.latest_message.parse_data or {}).get(CRISIS)) if tracker.latest_message else False
         if tracker.get_slot(self.config["slot"]) is True and not crisis:  # crisis lines are given even while waiting
             probabilities[domain.index_for_action(ACTION_LISTEN_NAME)] = 1.0
             # A no-user prediction outranks even an active form's loop prediction.

@@ -103,6 +103,9 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from actions.parse_keys import (
+    FAQ, FAQ_ALSO, FAQ_ASKS_CONTACT, FAQ_CONTACT_DEPARTMENT, FAQ_ELSEWHERE, FAQ_NO_SUBJECT, PERSONAL_DETAILS,
+)
 from knowledge.departments import department_of_kb, hotline_digits, without_names
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 from knowledge.live import shared_store
@@ -111,22 +114,8 @@ from privacy.redact import find_personal_data
 
 logger = logging.getLogger(__name__)
 
-#: The parse-data key and the synthetic intent name of the briefing's contract.
-FAQ = "faq"
+#: The synthetic intent name of the briefing's contract (the parse-data key is actions.parse_keys.FAQ).
 FAQ_INTENT = "faq"
-#: The parse-data key of the other questions' topics (a list of topic ids; absent when there are none).
-FAQ_ALSO = "faq_also"
-#: The parse-data key set (true) when a message names no subject, only what it asks about (answered or refused).
-FAQ_NO_SUBJECT = "faq_no_subject"
-#: The parse-data key set (true) when a message asks only how to reach someone ("who do I call?").
-FAQ_ASKS_CONTACT = "faq_asks_contact"
-#: The parse-data key of the knowledge base whose department a message asks how to reach ("Labour Department hotline").
-FAQ_CONTACT_DEPARTMENT = "faq_contact_department"
-#: The parse-data key of the places and organisations outside Hong Kong's government a refused message names
-#: (nlu/data/elsewhere.txt: "深圳社保點買", "HSBC credit card"): action_fallback says to ask them.
-FAQ_ELSEWHERE = "faq_elsewhere"
-#: The parse-data key set (true) when a refused message is personal data and little else ("call me 91234567").
-PERSONAL_DETAILS = "personal_details"
 #: Words and Chinese characters besides its personal data that such a message has at most.
 PERSONAL_DETAILS_WORDS = 12
 _WORD_OR_HAN = re.compile(r"[A-Za-z]+|[\u3400-\u9fff]")
