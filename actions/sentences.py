@@ -281,6 +281,17 @@ SENTENCES: dict[str, dict[str, str]] = {
         "en": "Sorry, no officer was free to take your request in time. Please call {phone}, or keep asking me here.",
         "zh-Hant": "對不起，未有職員及時接手你的查詢。請致電{phone}，或繼續在這裏問我。",
     },
+    "officer_timeout_crisis": {
+        "en": (
+            "Please don't stay alone with this while you wait: the 24-hour Mental Health Support Hotline 18111, "
+            "The Samaritans 2896 0000 and The Samaritan Befrienders Hong Kong 2389 2222 can talk with you now. "
+            "If you are in danger, call 999."
+        ),
+        "zh-Hant": (
+            "請不要獨自承受：政府24小時精神健康支援熱線18111、撒瑪利亞會2896 0000、香港撒瑪利亞防止自殺會2389 2222"
+            "現在都可以和你傾談。如有危險，請致電999。"
+        ),
+    },
     "officer_timeout_department": {
         "en": "For your question about the {name}, you can also call its hotline on {phone}.",
         "zh-Hant": "有關{name}的查詢，你亦可致電其熱線{phone}。",
@@ -351,6 +362,11 @@ def _check(table: dict[str, dict[str, str]]) -> None:
 
 
 _check(SENTENCES)
+
+
+def every_text() -> list[str]:
+    """Every sentence in every language: the phone numbers they give (crisis lines, 1823) are public, not personal."""
+    return [text for texts in SENTENCES.values() for text in texts.values()]
 
 
 def reply_tag(language: Optional[str]) -> str:

@@ -26,10 +26,23 @@ logger = logging.getLogger("hkbot.console")
 HANDOFF_TICK_SECONDS = 1.0
 
 
-def timeout_note(open_sockets: int, seconds: int) -> str:
+def timeout_note(open_sockets: int, seconds: int, urgent: bool = False) -> str:
     """What the transcript says of an expired request: what happened, not a message nobody saw."""
     where = "in the chat" if open_sockets else "when they come back to the chat (they were not connected)"
-    return f"Nobody took this request within {seconds} s; the citizen is told {where}, with the phone number."
+    lines = " and the crisis lines again" if urgent else ""
+    return f"Nobody took this request within {seconds} s; the citizen is told {where}, with the phone number{lines}."
+
+
+def timeout_text(handoff: handoffs.Handoff, phone: str, department: Department | None) -> str:
+    """What a citizen nobody took is told: the bot's phone, the department's own line, and for an urgent request (the
+    bot gave crisis lines in the conversation) those lines again: nobody came, and they should not wait alone."""
+    text = agent_text("timeout", handoff.language, phone=phone)
+    if department is not None and department.hotline != phone:
+        name = department.name_in("en" if handoff.language == "en" else "zh-Hant")
+        text = joined(handoff.language, text, agent_text("timeout_department", handoff.language, name=name, phone=department.hotline))
+    if handoff.urgent:
+        text = joined(handoff.language, text, agent_text("timeout_crisis", handoff.language))
+    return text
 
 
 class HandoffSwitch(Protocol):
@@ -97,14 +110,11 @@ class HandoffDesk:
         for handoff in await run(lambda: handoffs.overdue(self.wait_seconds)):
             if not await run(lambda: handoffs.set_status(handoff.id, "expired", expected=("waiting",))):
                 continue  # an agent took it at this moment
-            text = agent_text("timeout", handoff.language, phone=self.phones.get(handoff.bot, "1823"))
-            department = await self.department(handoff)
-            if department is not None and department.hotline != self.phones.get(handoff.bot):
-                name = department.name_in("en" if handoff.language == "en" else "zh-Hant")
-                text = joined(handoff.language, text, agent_text("timeout_department", handoff.language, name=name, phone=department.hotline))
+            text = timeout_text(handoff, self.phones.get(handoff.bot, "1823"), await self.department(handoff))
             await self.release(handoff)
             seen = await self.push(handoff, text, sender_kind="bot", kind="handoff_timeout")
-            await run(handoffs.add_message, handoff.id, "system", timeout_note(seen, self.wait_seconds.get(handoff.bot, 120)))
+            await run(handoffs.add_message, handoff.id, "system",
+                      timeout_note(seen, self.wait_seconds.get(handoff.bot, 120), handoff.urgent))
             await run(audit.record, "system", "handoff.timeout", f"{handoff.bot} #{handoff.id}", "")
 
     async def run_timer(self) -> None:

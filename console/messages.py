@@ -5,5 +5,5 @@ from actions.sentences import sentence
 
 
 def agent_text(key: str, language: str | None, **params: str) -> str:
-    """The console sentence `officer_<key>` (joined, released, timeout, timeout_department) in the conversation's language."""
+    """The console sentence `officer_<key>` (joined, released, timeout, timeout_department, timeout_crisis) in the conversation's language."""
     return sentence(f"officer_{key}", language, **params)

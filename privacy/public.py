@@ -1,7 +1,7 @@
 """Contact details the departments publish (hotlines, enquiry e-mails): public, so never redacted.
 
 They are found in the bots' own files: every bot.yml under `bots_dir()` and every knowledge
-YAML under `knowledge_dir()`. A bot answer "call TSW on 2117 3348" stays readable in the
+YAML under `knowledge_dir()`, and the sentences the callers pass (`actions.sentences.every_text`). A bot answer "call TSW on 2117 3348" stays readable in the
 stored history, while a citizen's own number is still replaced by [PHONE].
 """
 from __future__ import annotations
@@ -22,9 +22,10 @@ def _files() -> list[Path]:
     return sorted(bots_dir().glob("*/bot.yml")) + sorted(knowledge_dir().glob("*.yml"))
 
 
-def published_contacts() -> frozenset[str]:
-    """What the bots' configuration and knowledge publish; read now (call once per process)."""
-    texts = []
+def published_contacts(also: Iterable[str] = ()) -> frozenset[str]:
+    """What the bots' configuration and knowledge publish, and `also` (the bots' own sentences: the crisis lines, which
+    a stored history and an officer's transcript must show as given); read now (call once per process)."""
+    texts = list(also)
     for path in _files():
         try:
             texts.append(path.read_text(encoding="utf-8"))

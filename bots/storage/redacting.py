@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bots.storage.wrapper import WrappingTrackerStore
 from privacy.config import privacy_config
+from actions.sentences import every_text
 from privacy.public import published_contacts
 from privacy.redact import KINDS, could_hold_personal_data, find_personal_data, redact_value
 
@@ -129,4 +130,4 @@ def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
     kinds = privacy_config(bot).redact
     if not kinds or isinstance(store, RedactingTrackerStore):
         return store
-    return RedactingTrackerStore(store, kinds, published_contacts())
+    return RedactingTrackerStore(store, kinds, published_contacts(every_text()))

@@ -84,17 +84,29 @@ def test_a_handoff_nobody_takes_tells_the_citizen_the_departments_hotline(server
     chat = Chat(server, "1823")
     assert chat.reply("How can I pay my water bill?")["kb"] == "wsd"
     assert chat.reply("I want to talk to a real person")["department"] == "wsd"
+    # A citizen given crisis lines who then waited for a person in vain is told the lines again.
+    crisis = Chat(server, "1823")
+    assert crisis.reply("I want to kill myself")["kind"] == "crisis"
+    assert crisis.reply("/ask_human")["kind"] == "handoff"  # the officer button under the crisis lines
+    text = timeout_message(server, chat.sender)
+    assert "no officer" in text and "1823" in text, text
+    assert "Water Supplies Department" in text and "2824 5000" in text, text
+    assert "18111" not in text, text
+    text = timeout_message(server, crisis.sender)
+    assert "no officer" in text and "18111" in text and "2389 2222" in text, text
+
+
+def timeout_message(server, sender: str) -> str:
+    """The text of the timeout message the console's handoff timer put in a conversation (waits for it)."""
     told = []
     deadline = time.monotonic() + WAIT_SECONDS + 30
     while not told and time.monotonic() < deadline:
         time.sleep(1)
         with sqlite3.connect(server.data_dir / "trackers.sqlite3", timeout=30) as db:
-            rows = db.execute("select data from events where sender_id = ? and type_name = 'bot'", (f"1823:{chat.sender}",))
+            rows = db.execute("select data from events where sender_id = ? and type_name = 'bot'", (f"1823:{sender}",))
             told = [json.loads(data) for (data,) in rows if '"handoff_timeout"' in data]
     assert told, server.log_tail()
-    text = told[-1]["text"]
-    assert "no officer" in text and "1823" in text, text
-    assert "Water Supplies Department" in text and "2824 5000" in text, text
+    return told[-1]["text"]
 
 
 def test_the_clear_department_signal_needs_a_score_and_a_majority() -> None:

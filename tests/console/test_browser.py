@@ -223,6 +223,24 @@ def test_handoff_round_trip_in_the_widget(console_server, browser, console, arti
         citizen.close()
 
 
+def test_an_urgent_handoff_is_marked_in_the_queue_and_on_its_page(console_server, console):
+    """A leftover of the fifteenth session: the queue marked a request after crisis lines, its page did not."""
+    url, agent = console_server.url, console.page
+    sender = "urgent-1"
+    assert any((m.get("metadata") or {}).get("kind") == "crisis" for m in ask_rest(url, "dog_licence", "I want to kill myself", sender))
+    assert any((m.get("metadata") or {}).get("kind") == "handoff" for m in ask_rest(url, "dog_licence", "/ask_human", sender))
+    login(agent, url, "agnes")
+    agent.goto(f"{url}/console/handoffs")
+    row = agent.locator("#handoff-queue tbody tr.urgent[data-id]").first
+    expect(row).to_contain_text("Urgent: crisis lines given", timeout=10_000)
+    row.get_by_role("link", name="Open").click()
+    expect(agent.get_by_role("alert")).to_contain_text("Urgent: the bot gave this citizen crisis lines")
+    expect(agent.locator("#transcript")).to_contain_text("I want to kill myself")
+    agent.get_by_role("button", name="Take this conversation").click()  # taken: the queue is left as the others found it
+    expect(agent.locator("#handoff-status")).to_have_text("active")
+    assert not console.errors
+
+
 def test_missed_messages_reach_the_review_queue_redacted_and_grouped(console_server, console, artifacts_dir):
     url, page = console_server.url, console.page
     for sender, text in (("r1", "Can my goldfish learn to swim? Call me on 91234567"),

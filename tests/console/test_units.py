@@ -335,6 +335,30 @@ def test_agent_texts_follow_the_conversation_language():
     assert "职员" in agent_text("joined", "zh-Hans")
 
 
+
+def test_a_citizen_nobody_took_after_crisis_lines_is_told_the_lines_again(url):
+    """A leftover of the fifteenth session: an urgent request expired like any other ("call 1823"), though the citizen
+    had just been given crisis lines and had waited for a person in vain."""
+    from console.handoff_desk import timeout_note, timeout_text
+    from knowledge.departments import department_of_kb
+
+    plain = handoffs.open_handoff("1823", "calm", "en", [("citizen", "officer please")], url)
+    urgent = handoffs.open_handoff("1823", "crisis", "yue", [("citizen", "我唔想再活")], url, urgent=True)
+    told = timeout_text(plain, "1823", None)
+    assert "1823" in told and "18111" not in told
+    told = timeout_text(urgent, "1823", None)
+    assert "1823" in told and "18111" in told and "2389 2222" in told and "999" in told and "please" not in told.lower()
+    water = department_of_kb("wsd")
+    told = timeout_text(urgent, "1823", water)
+    assert water.hotline in told and told.index(water.hotline) < told.index("18111")  # the lines last, where the eye ends
+    assert "crisis lines again" in timeout_note(1, 120, urgent=True) and "crisis" not in timeout_note(1, 120)
+    # The transcript shows the lines as the bot gave them; a citizen's own number is still hidden (both were [PHONE]).
+    handoffs.add_message(urgent.id, "bot", told, url)
+    handoffs.add_message(urgent.id, "citizen", "call me on 9123 4567", url)
+    texts = [m.text for m in handoffs.messages(urgent.id, url=url)]
+    assert "2389 2222" in texts[-2] and "[PHONE]" not in texts[-2] and texts[-1] == "call me on [PHONE]"
+
+
 @pytest.mark.parametrize("counts", [
     {"answered": 2, "fallback": 0, "handoff": 0, "other": 1},  # the dashboard once said 67% + 0% and nothing else
     {"answered": 1, "fallback": 1, "handoff": 1, "other": 0},

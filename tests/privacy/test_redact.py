@@ -369,6 +369,9 @@ def test_published_contacts_are_public_not_personal():
     assert redact(text, keep=keep) == "call 2117-3348 or +852 2117 3348, mail TellMe@1823.gov.hk; mine is [PHONE], [EMAIL]"
     # the real bots publish at least the TSW hotline (bots/tsw/bot.yml handoff.phone)
     assert "phone:21173348" in published_contacts()
+    # ... and the bots' own sentences publish the crisis lines: a stored history shows them as given (a review: [PHONE])
+    from actions.sentences import every_text
+    assert "phone:28960000" in published_contacts(every_text())
 
 
 def test_redact_value_copies_containers_and_keeps_their_types():
