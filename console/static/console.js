@@ -130,6 +130,8 @@
     label.parentNode.insertBefore(box, label);
     /* Enter in the search box must not submit the Attach form: it is not a choice. */
     box.addEventListener('keydown', function (event) { if (event.key === 'Enter') event.preventDefault(); });
+    var hiddenChoice = '';  /* the topic a search unchose: chosen again when a search shows it again */
+    select.addEventListener('change', function () { hiddenChoice = ''; });
     box.addEventListener('input', function () {
       var words = box.value.toLowerCase().split(/\s+/).filter(Boolean);
       Array.prototype.forEach.call(select.options, function (option) {
@@ -143,7 +145,13 @@
         group.hidden = !group.querySelector('option:not([hidden])');
       });
       /* A chosen topic the search hides is unchosen: attaching always takes a topic the operator can see. */
-      if (select.selectedOptions.length && select.selectedOptions[0].hidden) select.value = '';
+      if (select.selectedOptions.length && select.selectedOptions[0].hidden) {
+        hiddenChoice = select.value;
+        select.value = '';
+      } else if (!select.value && hiddenChoice) {
+        var again = Array.prototype.filter.call(select.options, function (option) { return option.value === hiddenChoice; })[0];
+        if (again && !again.hidden) { select.value = hiddenChoice; hiddenChoice = ''; }
+      }
     });
   });
 
