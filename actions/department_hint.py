@@ -14,9 +14,9 @@ from typing import Any, Sequence
 from rasa_sdk import Tracker
 
 from actions.context import recent_events
-from actions.parse_keys import FAQ
 from knowledge.departments import department_of_kb
 from knowledge.schema import Department
+from nlu.parse_keys import FAQ
 
 #: Lowest score of the best candidate for the message to be about its department (the answering
 #: threshold is 0.55; "what's the weather tomorrow" scores 0.22, "水管爆咗點算" 0.51).

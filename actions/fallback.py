@@ -19,9 +19,9 @@ from actions.department_hint import handoff_team, message_department
 from actions.follow_up import answer_follow_up
 from actions.forms import stop_checklist
 from actions.messages import button, say
-from actions.parse_keys import CRISIS, FAQ_ELSEWHERE, PERSONAL_DETAILS
 from actions.sentences import joined, sentence
 from knowledge.schema import Department
+from nlu.parse_keys import CRISIS, FAQ_ELSEWHERE, PERSONAL_DETAILS
 
 HOTLINE = "1823"
 

@@ -24,9 +24,9 @@ from actions.follow_up import answer_follow_up
 from actions.knowledge_access import entry_for
 from actions.language import in_script
 from actions.messages import button, say
-from actions.parse_keys import CRISIS, FAQ, FAQ_ALSO
 from actions.sentences import sentence
 from knowledge.schema import Entry
+from nlu.parse_keys import CRISIS, FAQ, FAQ_ALSO
 
 
 def chosen_topic(tracker: Tracker) -> str | None:

@@ -22,11 +22,11 @@ from actions.answer import send_answer
 from actions.context import Context, recent_events
 from actions.knowledge_access import entry_for
 from actions.messages import say
-from actions.parse_keys import FAQ, FAQ_ASKS_CONTACT, FAQ_CONTACT_DEPARTMENT, FAQ_NO_SUBJECT
 from actions.sentences import sentence
 from knowledge.departments import department_of_kb
 from knowledge.live import shared_store
 from knowledge.schema import Department, Entry
+from nlu.parse_keys import FAQ, FAQ_ASKS_CONTACT, FAQ_CONTACT_DEPARTMENT, FAQ_NO_SUBJECT
 
 #: How many citizen turns back an answer or a browsed area still sets the subject (the current message included).
 LOOKBACK = 3

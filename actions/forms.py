@@ -18,9 +18,9 @@ from actions.context import Context, context_of
 from actions.knowledge_access import entry_for
 from actions.language import localised
 from actions.messages import button, say
-from actions.parse_keys import CRISIS
 from actions.sentences import sentence
 from actions.sources import source_label
+from nlu.parse_keys import CRISIS
 
 #: The reply key of each choice's button title: `dog_renewal`, `tsw_company`, ...
 BUTTON_KEYS = {

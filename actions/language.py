@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator
 
 from rasa_sdk import Tracker
 
+from nlu.parse_keys import LANGUAGE
 from nlu.script import script_counts, to_simplified
 
 #: Reply language tags (DESIGN.md): English, written Cantonese, formal Chinese, Simplified.
@@ -25,7 +26,7 @@ def _tag(parse_data: Any, metadata: Any = None) -> Any:
     """A message's detected language, else (a button press) the language its page declared."""
     parse_data = parse_data if isinstance(parse_data, dict) else {}
     declared = metadata if isinstance(metadata, dict) else parse_data.get("metadata")
-    return parse_data.get("language") or (declared.get("language") if isinstance(declared, dict) else None)
+    return parse_data.get(LANGUAGE) or (declared.get("language") if isinstance(declared, dict) else None)
 
 
 def _script_neutral(text: Any) -> bool:

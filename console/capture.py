@@ -14,6 +14,7 @@ from typing import Any
 
 from connectors.client_metadata import shown_text
 from console import handoffs, review, stats
+from nlu.parse_keys import FAQ
 
 logger = logging.getLogger("hkbot.console")
 
@@ -81,7 +82,7 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
     text = shown_text(user.text, user.metadata)
     stats.record_turn(bot, sender, language, kind, meta.get("topic") or (meta.get("label") if kind == "answer" else None), url=url)
 
-    faq = parse.get("faq") or {}
+    faq = parse.get(FAQ) or {}
     matches = faq.get("matches") or []
     best = matches[0] if matches else {}
     area = review.area_of(matches)  # the department the candidates agree on: a knowledge base id, never text
@@ -122,7 +123,7 @@ def _queue_not_helpful(bot: str, sender: str, events: list[Any], topic: str, url
             parse = event.parse_data or {}
             language = parse.get("language")
             language = language.get("name") if isinstance(language, dict) else language
-            matches = (parse.get("faq") or {}).get("matches") or []
+            matches = (parse.get(FAQ) or {}).get("matches") or []
             score = next((m.get("score") for m in matches if m.get("id") == topic), None)
             review.add(bot, sender, shown_text(event.text, event.metadata), str(language or "und"), "not_helpful",
                        topic, score, url, area=review.area_of(matches))

@@ -29,6 +29,7 @@ from knowledge.live import shared_database, shared_store
 from knowledge.schema import CONCEPT_ID, HTML_TAG, TEXT_LANGUAGES, Concept
 from knowledge.scope import served_together
 from nlu.language_id import detect_language
+from nlu.parse_keys import FAQ
 
 
 def knowledge_database() -> KnowledgeDatabase | None:
@@ -269,8 +270,8 @@ async def try_bots(app: Sanic, bots: Mapping[str, Any], text: str) -> list[dict[
             parse = await runtime.agent.parse_message(text)
         else:  # no agent (a console without bots): the same index decision FaqRetriever makes
             kbs = list(getattr(bots[name], "knowledge_bases", ()) or ())
-            parse = {"intent": {}, "faq": store.index().decide(text, kbs).to_dict()}
-        faq = parse.get("faq") or {}
+            parse = {"intent": {}, FAQ: store.index().decide(text, kbs).to_dict()}
+        faq = parse.get(FAQ) or {}
         intent = parse.get("intent") or {}
         language = parse.get("language") if isinstance(parse.get("language"), str) else "zh-Hant"
         top = store.entry(faq["top"]) if faq.get("top") else None

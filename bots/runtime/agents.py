@@ -45,6 +45,7 @@ from hkbot.settings import data_dir
 from bots.storage.redacting import wrap_tracker_store
 from bots.storage.wrapper import WrappingTrackerStore
 from bots.storage.tracker_cache import CachedTrackerStore, cache_size
+from nlu.parse_keys import LANGUAGE
 from privacy.pseudonym import process_key, sender_pseudonym
 
 logger = logging.getLogger("hkbot.runtime")
@@ -71,7 +72,7 @@ def _language_of_call(body: dict[str, Any], default: str) -> str:
     """The reply language of the conversation an action call comes from."""
     tracker = body.get("tracker") or {}
     slot = (tracker.get("slots") or {}).get("language")
-    parsed = (tracker.get("latest_message") or {}).get("language")
+    parsed = (tracker.get("latest_message") or {}).get(LANGUAGE)
     if isinstance(parsed, dict):  # some components report {"name": tag}
         parsed = parsed.get("name")
     return slot or parsed or default

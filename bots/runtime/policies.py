@@ -28,9 +28,9 @@ from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from actions.parse_keys import CRISIS
 from bots.runtime import dialogue_states
 from nlu.components.versions import speedups_allowed
+from nlu.parse_keys import CRISIS
 
 HANDOFF_SLOT = "handoff_active"
 HANDOFF_PRIORITY = 7

@@ -20,12 +20,11 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.parse_keys import CRISIS
 from nlu.components.faq import FAQ_INTENT, OUT_OF_SCOPE, set_intent
 from nlu.crisis import crisis_lexicon, in_crisis
+from nlu.parse_keys import CRISIS
 
 logger = logging.getLogger(__name__)
-
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

@@ -103,18 +103,24 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.parse_keys import (
-    FAQ, FAQ_ALSO, FAQ_ASKS_CONTACT, FAQ_CONTACT_DEPARTMENT, FAQ_ELSEWHERE, FAQ_NO_SUBJECT, PERSONAL_DETAILS,
-)
 from knowledge.departments import department_of_kb, hotline_digits, without_names
 from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
 from knowledge.live import shared_store
 from nlu.components.faq_parts import named_department, other_questions, question_after_story
+from nlu.parse_keys import (
+    FAQ,
+    FAQ_ALSO,
+    FAQ_ASKS_CONTACT,
+    FAQ_CONTACT_DEPARTMENT,
+    FAQ_ELSEWHERE,
+    FAQ_NO_SUBJECT,
+    PERSONAL_DETAILS,
+)
 from privacy.redact import find_personal_data
 
 logger = logging.getLogger(__name__)
 
-#: The synthetic intent name of the briefing's contract (the parse-data key is actions.parse_keys.FAQ).
+#: The synthetic intent name of the briefing's contract (the parse-data key is nlu.parse_keys.FAQ).
 FAQ_INTENT = "faq"
 #: Words and Chinese characters besides its personal data that such a message has at most.
 PERSONAL_DETAILS_WORDS = 12

@@ -19,10 +19,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.language_id import detect_language
+from nlu.parse_keys import LANGUAGE
 from nlu.types import UNDETERMINED
 
-#: The message key (and parse-result key) that holds the tag.
-LANGUAGE = "language"
 
 
 def message_language(text: str) -> str:
