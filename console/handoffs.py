@@ -12,18 +12,18 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from actions.sentences import every_text
+from bots.storage.redacting import public_contacts
 from console import store
 from privacy import redact
-from privacy.public import published_contacts
 
 OPEN = ("waiting", "active")
 
 
 @cache
 def _public() -> frozenset[str]:
-    """The published numbers and addresses (hotlines, the crisis lines the bot gave) a transcript shows as they are."""
-    return published_contacts(every_text())
+    """The published numbers and addresses (hotlines, the crisis lines the bot gave) a transcript shows as they are:
+    read on the first transcript message of the process."""
+    return public_contacts()
 
 
 @dataclass(frozen=True)

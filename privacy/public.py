@@ -1,8 +1,9 @@
 """Contact details the departments publish (hotlines, enquiry e-mails): public, so never redacted.
 
-They are found in the bots' own files: every bot.yml under `bots_dir()` and every knowledge
-YAML under `knowledge_dir()`, and the sentences the callers pass (`actions.sentences.every_text`). A bot answer "call TSW on 2117 3348" stays readable in the
-stored history, while a citizen's own number is still replaced by [PHONE].
+They are found in the bots' own files (every bot.yml under `bots_dir()`, every knowledge YAML
+under `knowledge_dir()`) and in the texts the caller passes (the bots' sentences:
+`bots.storage.redacting.public_contacts`). A bot answer "call TSW on 2117 3348" stays readable
+in the stored history, while a citizen's own number is still replaced by [PHONE].
 """
 from __future__ import annotations
 

@@ -15,9 +15,9 @@ from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.events import BotUttered, EntitiesAdded, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.sentences import every_text
 from bots.storage.wrapper import WrappingTrackerStore
 from privacy.config import privacy_config
-from actions.sentences import every_text
 from privacy.public import published_contacts
 from privacy.redact import KINDS, could_hold_personal_data, find_personal_data, redact_value
 
@@ -130,4 +130,10 @@ def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
     kinds = privacy_config(bot).redact
     if not kinds or isinstance(store, RedactingTrackerStore):
         return store
-    return RedactingTrackerStore(store, kinds, published_contacts(every_text()))
+    return RedactingTrackerStore(store, kinds, public_contacts())
+
+
+def public_contacts() -> frozenset[str]:
+    """What is never redacted: the contacts the bots' files and knowledge publish and the numbers the bots' own
+    sentences give (the crisis lines, so a stored history and an officer's transcript show them as given). Read now."""
+    return published_contacts(every_text())

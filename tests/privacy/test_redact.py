@@ -372,6 +372,8 @@ def test_published_contacts_are_public_not_personal():
     # ... and the bots' own sentences publish the crisis lines: a stored history shows them as given (a review: [PHONE])
     from actions.sentences import every_text
     assert "phone:28960000" in published_contacts(every_text())
+    # Exactly the two crisis lines: a sentence with an example number ("e.g. 9123 4567") would quietly make it public.
+    assert public_values(every_text()) == {"phone:28960000", "phone:23892222"}
 
 
 def test_redact_value_copies_containers_and_keeps_their_types():
