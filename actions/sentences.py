@@ -149,7 +149,8 @@ SENTENCES: dict[str, dict[str, str]] = {
     # (https://news.gov.hk/eng/2023/12/20231227/20231227_162155_701.html, and DH on 2025-10-10:
     # https://www.info.gov.hk/gia/general/202510/10/P2025100900583p.htm); The Samaritans 2896 0000 (24 hours, many
     # languages) and The Samaritan Befrienders Hong Kong 2389 2222 (24 hours), as listed by HKU's Centre for Suicide
-    # Research and Prevention (https://csrp.hku.hk/getting-help/); 999 for emergencies.
+    # Research and Prevention (https://csrp.hku.hk/getting-help/); 999 for emergencies. `officer_timeout_crisis` gives them
+    # again (tests/console/test_units.py holds the two to the same numbers).
     "crisis": {
         "en": (
             "I'm very sorry you are feeling this way. You don't have to face it alone: please talk to someone now. "

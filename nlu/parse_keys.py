@@ -1,7 +1,7 @@
-"""The parse-data keys the NLU pipeline sets on a message and the actions read: one contract, named once.
+"""The parse-data keys the NLU pipeline sets on a message and the actions read: its output contract, named once.
 
-The NLU components (nlu/components/) import these names to set them, the actions and the runtime to read them; this
-module sits below both so neither mirrors the other's strings.
+The NLU components (nlu/components/) set them; the actions, the runtime and the console read them by these names,
+so no reader mirrors the strings. Plain constants: importing this module loads nothing else.
 """
 
 #: The message's language tag (en, yue, zh-Hant, zh-Hans): nlu.components.language.LanguageTagger.

@@ -2,6 +2,7 @@
 review grouping with redaction, turn capture from a real Rasa tracker, handoff expiry."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -335,7 +336,6 @@ def test_agent_texts_follow_the_conversation_language():
     assert "职员" in agent_text("joined", "zh-Hans")
 
 
-
 def test_a_citizen_nobody_took_after_crisis_lines_is_told_the_lines_again(url):
     """A leftover of the fifteenth session: an urgent request expired like any other ("call 1823"), though the citizen
     had just been given crisis lines and had waited for a person in vain."""
@@ -352,6 +352,14 @@ def test_a_citizen_nobody_took_after_crisis_lines_is_told_the_lines_again(url):
     told = timeout_text(urgent, "1823", water)
     assert water.hotline in told and told.index(water.hotline) < told.index("18111")  # the lines last, where the eye ends
     assert "crisis lines again" in timeout_note(1, 120, urgent=True) and "crisis" not in timeout_note(1, 120)
+    # The lines again are the lines the crisis reply gave, in every language (a review: written twice, checked once).
+    from actions.sentences import SENTENCES
+
+    def numbers(text: str) -> set[str]:
+        return {found.replace(" ", "") for found in re.findall(r"\d[\d ]*\d", text) if len(found.replace(" ", "")) >= 3}
+
+    for language, text in SENTENCES["officer_timeout_crisis"].items():
+        assert numbers(text) == numbers(SENTENCES["crisis"][language]) == {"999", "18111", "28960000", "23892222"}
     # The transcript shows the lines as the bot gave them; a citizen's own number is still hidden (both were [PHONE]).
     handoffs.add_message(urgent.id, "bot", told, url)
     handoffs.add_message(urgent.id, "citizen", "call me on 9123 4567", url)
