@@ -177,7 +177,8 @@ def follow_up_entry(tracker: Tracker, context: Context) -> Entry | None:
 
 def _about_topic(text: str, scope: list[str], topic: str, context: Context) -> Entry | None:
     """A follow-up to the answer of `topic`: a related topic that clearly answers it, else `topic` itself when its
-    own texts score the question at all (the lost card's answer says a fee is charged), else none."""
+    own texts score the question at all (the lost card's answer says a fee is charged), else, in a bot of one knowledge
+    base, that knowledge base's clear leader, else none."""
     answered = entry_for(context.bot, topic)
     if answered is None:
         return None
@@ -186,7 +187,14 @@ def _about_topic(text: str, scope: list[str], topic: str, context: Context) -> E
     leader = _clear_leader(sorted(candidates, reverse=True) + [(scores.get(topic, 0.0), topic)], RELATED_FLOOR)
     if leader is not None and leader != topic:
         return entry_for(context.bot, leader) or answered
-    return answered if scores.get(topic, 0.0) > 0 else None
+    if scores.get(topic, 0.0) > 0:
+        return answered
+    if context.bot is None or len(context.bot.knowledge_bases) != 1:
+        return None  # among several departments' topics the subject may have changed (an identity card's "how long?")
+    # A bot of one service: neither the topic nor its related ones say anything of it, so that service's clear leader
+    # answers, if one ("how much does it cost?" after "What is TSW?" is TSW's fee; a citizen's check found it refused).
+    leader = _clear_leader(sorted(((score, topic_id) for topic_id, score in scores.items()), reverse=True), FLOOR)
+    return entry_for(context.bot, leader) if leader else None
 
 
 def _clear_leader(ranked: list[tuple[float, str]], floor: float) -> str | None:

@@ -172,6 +172,8 @@ async def test_a_question_without_a_subject_is_asked_of_the_topic_just_answered(
     ("tsw.register", "how long does it take?", "en", "tsw.approval_time"),
     # Nothing about the subject answers it: the choices, not the passport's processing time for an identity card.
     ("immd.id_card_lost", "how long does it take?", "en", None),
+    # In a bot of one service, that service's clear answer (a citizen's check: refused after "What is TSW?").
+    ("tsw.about", "how much does it cost?", "en", "tsw.fees"),
 ])
 async def test_a_follow_up_stays_with_the_subject_just_answered(topic: str, text: str, language: str,
                                                                   expected: str | None) -> None:
