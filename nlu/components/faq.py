@@ -78,6 +78,10 @@ Config keys:
   need to bring?") is dropped: the message is decided as a question without a subject, answered from what the
   conversation was just about or refused (a citizen review: after a passport answer it started the dog licence
   checklist, which then trapped the citizen). A button's `/request_checklist` never reaches the classifier.
+- `subject_knowledge_bases` (none), `subject_floor` (0.3): the knowledge bases the subject intents are about
+  (config.yml: the dog licence's and TSW's, whose checklists the bots have). In a bot of several knowledge bases, such
+  an intent read from a message whose best topic, at `subject_floor` or more, is of another knowledge base is
+  dropped too (a citizen's check: "我想check下水費" started the dog licence checklist, "check" being near "checklist").
 - `contact_concepts` (contact, hotline), `contact_companions` (who, where, phone): a message that asks only how to
   reach someone ("who do I call?", "電話幾多號？", "点联系他们"): at least one contact concept, its other features
   among the companions. It gets `faq_asks_contact` in the parse data: right after an answer (or while browsing one
@@ -172,6 +176,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             "no_subject_concepts": list(NO_SUBJECT_CONCEPTS),
             "no_subject_options": 3,
             "subject_intents": ["request_checklist"],
+            "subject_knowledge_bases": [],
+            "subject_floor": 0.3,
             "contact_concepts": list(CONTACT_CONCEPTS),
             "contact_companions": list(CONTACT_COMPANIONS),
             "contact_words": list(CONTACT_WORDS),
@@ -257,6 +263,8 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             message.set(FAQ_NO_SUBJECT, True, add_to_output=True)
             if several and name in (self.config["subject_intents"] or ()):
                 name, confidence = None, 0.0  # "what do I need to bring?" after a passport answer is no dog checklist
+        if name in (self.config["subject_intents"] or ()) and self._names_another_subject(result):
+            name, confidence = None, 0.0  # "我想check下水費" names the water bill: no dog licence checklist
         if self._asks_contact(features):
             message.set(FAQ_ASKS_CONTACT, True, add_to_output=True)
         reached = self._contact_department(text, result)
@@ -286,6 +294,15 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         elif name != OUT_OF_SCOPE:
             best = result.matches[0].score if result.matches else 0.0
             self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
+
+    def _names_another_subject(self, result: FaqResult) -> bool:
+        """In a bot of several knowledge bases, whether the message's best topic (at least `subject_floor`) is of a
+        knowledge base the subject intents are not about (`subject_knowledge_bases`; none listed: never)."""
+        subjects = self.config["subject_knowledge_bases"] or ()
+        if not subjects or not result.matches or not self._several_knowledge_bases():
+            return False
+        best = result.matches[0]
+        return best.group not in subjects and best.score >= float(self.config["subject_floor"])
 
     def _only_personal_details(self, text: str) -> bool:
         """Whether a message is personal data (`privacy.redact`) with at most `personal_details_words` words besides."""

@@ -423,3 +423,21 @@ def test_a_refused_message_that_names_another_place_or_company_is_marked(seed, m
     msg = decided(seed, "1823", text, "faq", 0.5)
     assert (msg.get("faq_elsewhere") or []) == names, (msg.get("faq_elsewhere"), msg.get("intent"))
     assert intent is None or msg.get("intent")["name"] == intent
+
+
+@pytest.mark.parametrize(("bot", "text", "intent"), [
+    # A citizen's browser check: "check" is near "checklist", and the water bill started the dog licence checklist.
+    ("1823", "我想check下水費", "out_of_scope"),
+    ("1823", "去攞狗牌要帶咩嘢？", "faq"),  # the checklist's own subject: the documents (the button offers the checklist)
+    ("tsw", "我想check下水費", "request_checklist"),  # a bot of one knowledge base: what else would it be about
+])
+def test_a_checklist_request_about_another_departments_topic_starts_no_checklist(seed, monkeypatch, bot, text,
+                                                                                 intent) -> None:
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+    config = {"knowledge_bases": bot_knowledge_bases(bot), "subject_knowledge_bases": ["dog_licence", "tsw"]}
+    msg = message(text, "request_checklist", 0.9)
+    FaqRetriever(config, store=seed).process([msg])
+    assert msg.get("intent")["name"] == intent
+    unlisted = message(text, "request_checklist", 0.9)  # no subject knowledge bases configured: the rule is off
+    FaqRetriever({**config, "subject_knowledge_bases": []}, store=seed).process([unlisted])
+    assert unlisted.get("intent")["name"] == ("faq" if intent == "faq" else "request_checklist")
