@@ -5,10 +5,12 @@ language of the citizen's latest message that had one (a button press has no
 detected language: the page's language, sent in its metadata, stands in);
 otherwise the bot's default language. Chinese written the same in both scripts
 ("你好", "公屋") shows no script: it keeps the Chinese script the page declares, or
-the citizen's earlier Chinese messages had, so a Simplified chat stays Simplified.
+the citizen's earlier Chinese messages had, so a Simplified chat stays Simplified. A word or two in
+Latin letters ("byebye", "ok thx") keeps the Chinese of the chat before it.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable, Iterator
 
 from rasa_sdk import Tracker
@@ -34,6 +36,18 @@ def _script_neutral(text: Any) -> bool:
     if not isinstance(text, str) or not any("\u3400" <= c <= "\u9fff" for c in text):
         return False
     return script_counts(text) == (0, 0)
+
+
+#: Most words a message in Latin letters may have and still be taken as a Chinese chat's small talk ("byebye", "ok thx").
+SHORT_LATIN_WORDS = 2
+
+
+def _short_latin(text: Any) -> bool:
+    """A message of at most SHORT_LATIN_WORDS words in Latin letters and no Chinese character ("byebye", "ok thx")."""
+    if not isinstance(text, str) or any("\u3400" <= c <= "\u9fff" for c in text):
+        return False
+    words = re.findall(r"[A-Za-z]+", text)
+    return 0 < len(words) <= SHORT_LATIN_WORDS
 
 
 def _chinese_script(tracker: Tracker) -> Any:
@@ -63,6 +77,11 @@ def reply_language(tracker: Tracker, default: str = FALLBACK_LANGUAGE) -> str:
     if chosen in LANGUAGES:
         return chosen
     latest = tracker.latest_message or {}
+    if _tag(latest) == "en" and _short_latin(latest.get("text")):
+        # Hong Kong people end a Chinese chat with "byebye" or "ok thx": the reply (and the widget) stays in Chinese.
+        earlier = next((tag for tag in _earlier_languages(tracker) if tag in LANGUAGES), None)
+        if earlier in ("yue", "zh-Hant", "zh-Hans"):
+            return earlier
     if _tag(latest) in ("zh-Hant", "yue") and _script_neutral(latest.get("text")) and _chinese_script(tracker) == "zh-Hans":
         return "zh-Hans"
     for tag in _message_languages(tracker):

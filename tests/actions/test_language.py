@@ -68,6 +68,18 @@ async def test_chinese_that_shows_no_script_keeps_the_simplified_of_the_chat() -
     assert only_response(await run("action_answer_faq", "dog_licence", traditional))["language"] == "yue"
 
 
+async def test_a_word_or_two_in_latin_letters_keeps_the_chinese_of_the_chat() -> None:
+    """A citizen's browser check: "byebye" at the end of a Cantonese chat switched the reply and the widget to English."""
+    earlier = user_message("狗牌幾錢", "faq", "yue", faq=FEE)
+    for text in ("byebye", "ok thx"):
+        reply = only_response(await run("action_goodbye", "dog_licence", earlier, user_message(text, "goodbye", "en")))
+        assert reply["language"] == "yue", (text, reply)
+    # Three words or more are a switch to English; so is a short English message with no Chinese before it.
+    question = user_message("how much is it", "faq", "en", faq=FEE)
+    assert only_response(await run("action_answer_faq", "dog_licence", earlier, question))["language"] == "en"
+    assert only_response(await run("action_goodbye", "dog_licence", user_message("byebye", "goodbye", "en")))["language"] == "en"
+
+
 @pytest.mark.parametrize(
     "text, expected",
     [
