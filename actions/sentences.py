@@ -366,7 +366,7 @@ _check(SENTENCES)
 
 
 def every_text() -> list[str]:
-    """Every sentence in every language: the phone numbers they give (crisis lines, 1823) are public, not personal."""
+    """Every sentence in every language: the phone numbers they give (the crisis lines) are public, not personal."""
     return [text for texts in SENTENCES.values() for text in texts.values()]
 
 

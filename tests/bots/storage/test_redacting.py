@@ -160,6 +160,17 @@ def test_only_events_with_personal_data_are_copied_and_published_contacts_are_ke
     assert "9123 4567" in personal.text  # the live conversation keeps what was typed
 
 
+def test_the_bots_own_sentences_publish_exactly_the_crisis_lines():
+    """A stored history and an officer's transcript showed the crisis lines as [PHONE] (a leftover of the fifteenth
+    session). Exactly those two: a sentence with an example number ("e.g. 9123 4567") would quietly make it public."""
+    from actions.sentences import every_text
+    from bots.storage.redacting import public_contacts
+    from privacy.public import public_values
+
+    assert public_values(every_text()) == {"phone:28960000", "phone:23892222"}
+    assert {"phone:28960000", "phone:23892222", "phone:21173348"} <= public_contacts()  # and the bots' own files'
+
+
 def test_log_filter_redacts_messages_arguments_and_tracebacks():
     records: list[str] = []
 
