@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import cache
 
 import sqlalchemy as sa
 
@@ -17,13 +16,6 @@ from console import store
 from privacy import redact
 
 OPEN = ("waiting", "active")
-
-
-@cache
-def _public() -> frozenset[str]:
-    """The published numbers and addresses (hotlines, the crisis lines the bot gave) a transcript shows as they are:
-    read on the first transcript message of the process."""
-    return public_contacts()
 
 
 @dataclass(frozen=True)
@@ -79,7 +71,7 @@ def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[st
             bot=bot, sender=sender, language=language or "zh-Hant", status="waiting", created_at=now, urgent=urgent,
         )).inserted_primary_key[0]
         for author, text in transcript:
-            connection.execute(store.handoff_messages.insert().values(handoff_id=handoff_id, at=now, author=author, text=redact(text, keep=_public())[:4000]))
+            connection.execute(store.handoff_messages.insert().values(handoff_id=handoff_id, at=now, author=author, text=redact(text, keep=public_contacts())[:4000]))
     return get(handoff_id, url)
 
 
@@ -115,7 +107,7 @@ def queue(statuses: tuple[str, ...] = OPEN, url: str | None = None, limit: int =
 
 def add_message(handoff_id: int, author: str, text: str, url: str | None = None) -> Message:
     """Append a message (redacted) to a handoff's transcript."""
-    clean, now = redact(str(text), keep=_public())[:4000], time.time()
+    clean, now = redact(str(text), keep=public_contacts())[:4000], time.time()
     with store.engine(url).begin() as connection:
         message_id = connection.execute(store.handoff_messages.insert().values(
             handoff_id=handoff_id, at=now, author=author, text=clean)).inserted_primary_key[0]

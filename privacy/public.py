@@ -19,15 +19,16 @@ def public_values(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(identity_of(item.kind, item.text) for text in texts for item in find_personal_data(text))
 
 
-def _files() -> list[Path]:
-    return sorted(bots_dir().glob("*/bot.yml")) + sorted(knowledge_dir().glob("*.yml"))
+def _files(bots: Path, knowledge: Path) -> list[Path]:
+    return sorted(bots.glob("*/bot.yml")) + sorted(knowledge.glob("*.yml"))
 
 
-def published_contacts(also: Iterable[str] = ()) -> frozenset[str]:
-    """What the bots' configuration and knowledge publish, and `also` (the bots' own sentences: the crisis lines, which
-    a stored history and an officer's transcript must show as given); read now (call once per process)."""
+def published_contacts(also: Iterable[str] = (), bots: Path | None = None, knowledge: Path | None = None) -> frozenset[str]:
+    """What the bots' configuration and knowledge publish (under `bots` and `knowledge`, by default the settings'
+    directories), and `also` (the bots' own sentences: the crisis lines, which a stored history and an officer's
+    transcript must show as given); read now."""
     texts = list(also)
-    for path in _files():
+    for path in _files(bots or bots_dir(), knowledge or knowledge_dir()):
         try:
             texts.append(path.read_text(encoding="utf-8"))
         except OSError:

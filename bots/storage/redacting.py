@@ -9,6 +9,8 @@ turn still works on what the citizen typed; what is read back later is the redac
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import AbstractSet, Any, Iterable, Optional
 
 from rasa.core.tracker_store import TrackerStore
@@ -17,6 +19,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.sentences import every_text
 from bots.storage.wrapper import WrappingTrackerStore
+from hkbot.settings import bots_dir, knowledge_dir
 from privacy.config import privacy_config
 from privacy.public import published_contacts
 from privacy.redact import KINDS, could_hold_personal_data, find_personal_data, redact_value
@@ -135,5 +138,12 @@ def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
 
 def public_contacts() -> frozenset[str]:
     """What is never redacted: the contacts the bots' files and knowledge publish and the numbers the bots' own
-    sentences give (the crisis lines, so a stored history and an officer's transcript show them as given). Read now."""
-    return published_contacts(every_text())
+    sentences give (the crisis lines, so a stored history and an officer's transcript show them as given).
+
+    Read once per process and directory pair: every bot's tracker store and the console's transcripts share it."""
+    return _read_public_contacts(bots_dir(), knowledge_dir())
+
+
+@lru_cache(maxsize=4)
+def _read_public_contacts(bots: Path, knowledge: Path) -> frozenset[str]:
+    return published_contacts(every_text(), bots, knowledge)
