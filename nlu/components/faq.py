@@ -73,15 +73,13 @@ Config keys:
   topics (actions/follow_up.py). In a bot of one knowledge base the message is marked too (answered or refused:
   "how long does it take?" right after the TSW registration answer) but gets no alternatives: without a
   conversation before it, its subject goes without saying.
-- `subject_intents` (request_checklist): shared intents about one subject (the checklist is the dog licence's or
-  TSW's). In a bot of several knowledge bases, such an intent read from a message that names no subject ("what do I
-  need to bring?") is dropped: the message is decided as a question without a subject, answered from what the
-  conversation was just about or refused (a citizen review: after a passport answer it started the dog licence
-  checklist, which then trapped the citizen). A button's `/request_checklist` never reaches the classifier.
-- `subject_knowledge_bases` (none), `subject_floor` (0.3): the knowledge bases the subject intents are about
-  (config.yml: the dog licence's and TSW's, whose checklists the bots have). In a bot of several knowledge bases, such
-  an intent read from a message whose best topic, at `subject_floor` or more, is of another knowledge base is
-  dropped too (a citizen's check: "我想check下水費" started the dog licence checklist, "check" being near "checklist").
+- `subject_intents` (request_checklist), `subject_knowledge_bases` (none), `subject_floor` (0.3): shared intents
+  about one subject (the checklist is the dog licence's or TSW's) and the knowledge bases they are about (config.yml:
+  the dog licence's and TSW's). In a bot of several knowledge bases such an intent needs its subject: it is dropped,
+  and the message decided as a question, when the message names no subject ("what do I need to bring?" after a
+  passport answer had started the dog licence checklist, which then trapped the citizen) or when its best topic, at
+  `subject_floor` or more, is of another knowledge base ("我想check下水費" started the dog licence checklist, "check"
+  being near "checklist"). A button's `/request_checklist` never reaches the classifier.
 - `contact_concepts` (contact, hotline), `contact_companions` (who, where, phone): a message that asks only how to
   reach someone ("who do I call?", "電話幾多號？", "点联系他们"): at least one contact concept, its other features
   among the companions. It gets `faq_asks_contact` in the parse data: right after an answer (or while browsing one
@@ -256,15 +254,14 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         result = self._confirmed(result if focused is None else focused, name, confidence)
         features = self.store.index().features(text)
-        if result.matches and self._only_what_is_asked(features):  # it names no subject
+        several = self._several_knowledge_bases()
+        no_subject = bool(result.matches) and self._only_what_is_asked(features)
+        if no_subject:
             # In a bot of several knowledge bases its top is a guess: the actions offer choices without a context.
-            several = self._several_knowledge_bases()
             result = self._with_options(result) if result.top is not None and several else result
             message.set(FAQ_NO_SUBJECT, True, add_to_output=True)
-            if several and name in (self.config["subject_intents"] or ()):
-                name, confidence = None, 0.0  # "what do I need to bring?" after a passport answer is no dog checklist
-        if name in (self.config["subject_intents"] or ()) and self._names_another_subject(result):
-            name, confidence = None, 0.0  # "我想check下水費" names the water bill: no dog licence checklist
+        if several and name in (self.config["subject_intents"] or ()) and not self._has_its_subject(result, no_subject):
+            name, confidence = None, 0.0  # "what do I need to bring?", "我想check下水費": no dog licence checklist
         if self._asks_contact(features):
             message.set(FAQ_ASKS_CONTACT, True, add_to_output=True)
         reached = self._contact_department(text, result)
@@ -295,14 +292,18 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             best = result.matches[0].score if result.matches else 0.0
             self._set_intent(message, OUT_OF_SCOPE, round(1.0 - max(best, confidence), 4))
 
-    def _names_another_subject(self, result: FaqResult) -> bool:
-        """In a bot of several knowledge bases, whether the message's best topic (at least `subject_floor`) is of a
-        knowledge base the subject intents are not about (`subject_knowledge_bases`; none listed: never)."""
-        subjects = self.config["subject_knowledge_bases"] or ()
-        if not subjects or not result.matches or not self._several_knowledge_bases():
+    def _has_its_subject(self, result: FaqResult, no_subject: bool) -> bool:
+        """Whether a message read as a subject intent names its subject, as it must in a bot of several knowledge bases:
+        it is more than `no_subject_concepts` ("what do I need to bring?" after a passport answer), and its best topic,
+        at `subject_floor` or more, is not of a knowledge base the intent is not about (`subject_knowledge_bases`;
+        none listed: any)."""
+        if no_subject:
             return False
+        subjects = self.config["subject_knowledge_bases"] or ()
+        if not subjects or not result.matches:
+            return True
         best = result.matches[0]
-        return best.group not in subjects and best.score >= float(self.config["subject_floor"])
+        return best.group in subjects or best.score < float(self.config["subject_floor"])
 
     def _only_personal_details(self, text: str) -> bool:
         """Whether a message is personal data (`privacy.redact`) with at most `personal_details_words` words besides."""
