@@ -25,6 +25,7 @@ from actions.messages import say
 from actions.sentences import sentence
 from knowledge.departments import department_of_kb
 from knowledge.live import shared_store
+from knowledge.index import FaqResult
 from knowledge.schema import Department, Entry
 from nlu.parse_keys import FAQ, FAQ_ASKS_CONTACT, FAQ_CONTACT_DEPARTMENT, FAQ_NO_SUBJECT
 
@@ -168,11 +169,7 @@ def follow_up_entry(tracker: Tracker, context: Context) -> Entry | None:
         return None
     if topic is not None:
         return _about_topic(text, scope, topic, context)
-    result = shared_store().index().decide(text, scope)
-    if result.top is not None:
-        return None if result.ambiguous else entry_for(context.bot, result.top)
-    leader = _clear_leader([(match.score, match.id) for match in result.matches], FLOOR)
-    return entry_for(context.bot, leader) if leader else None
+    return _scope_answer(shared_store().index().decide(text, scope), context)
 
 
 def _about_topic(text: str, scope: list[str], topic: str, context: Context) -> Entry | None:
@@ -182,7 +179,8 @@ def _about_topic(text: str, scope: list[str], topic: str, context: Context) -> E
     answered = entry_for(context.bot, topic)
     if answered is None:
         return None
-    scores = {match.id: match.score for match in shared_store().index().decide(text, scope, top=ALL_MATCHES).matches}
+    result = shared_store().index().decide(text, scope, top=ALL_MATCHES)
+    scores = {match.id: match.score for match in result.matches}
     candidates = [(scores.get(other, 0.0), other) for other in answered.related if other != topic]
     leader = _clear_leader(sorted(candidates, reverse=True) + [(scores.get(topic, 0.0), topic)], RELATED_FLOOR)
     if leader is not None and leader != topic:
@@ -191,9 +189,17 @@ def _about_topic(text: str, scope: list[str], topic: str, context: Context) -> E
         return answered
     if context.bot is None or len(context.bot.knowledge_bases) != 1:
         return None  # among several departments' topics the subject may have changed (an identity card's "how long?")
-    # A bot of one service: neither the topic nor its related ones say anything of it, so that service's clear leader
-    # answers, if one ("how much does it cost?" after "What is TSW?" is TSW's fee; a citizen's check found it refused).
-    leader = _clear_leader(sorted(((score, topic_id) for topic_id, score in scores.items()), reverse=True), FLOOR)
+    # A bot of one service: neither the topic nor its related ones say anything of it, so that service's answer, if
+    # a clear one ("how much does it cost?" after "What is TSW?" is TSW's fee; a citizen's check found it refused).
+    return _scope_answer(result, context)
+
+
+def _scope_answer(result: FaqResult, context: Context) -> Entry | None:
+    """What a follow-up asks of the conversation's scope: the decision's top unless it is a tie, else the clear leader
+    of the matches (best first) at FLOOR, else none."""
+    if result.top is not None:
+        return None if result.ambiguous else entry_for(context.bot, result.top)
+    leader = _clear_leader([(match.score, match.id) for match in result.matches], FLOOR)
     return entry_for(context.bot, leader) if leader else None
 
 
