@@ -14,7 +14,7 @@ from typing import Any
 
 from connectors.client_metadata import shown_text
 from console import handoffs, review, stats
-from nlu.parse_keys import FAQ
+from nlu.parse_keys import FAQ, LANGUAGE
 
 logger = logging.getLogger("hkbot.console")
 
@@ -74,7 +74,7 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
         return None
     user, bot_messages = found
     parse = user.parse_data or {}
-    language = parse.get("language")
+    language = parse.get(LANGUAGE)
     if isinstance(language, dict):
         language = language.get("name")
     kind, meta = turn_kind(bot_messages)
@@ -121,7 +121,7 @@ def _queue_not_helpful(bot: str, sender: str, events: list[Any], topic: str, url
             answered = True
         elif answered and isinstance(event, UserUttered):
             parse = event.parse_data or {}
-            language = parse.get("language")
+            language = parse.get(LANGUAGE)
             language = language.get("name") if isinstance(language, dict) else language
             matches = (parse.get(FAQ) or {}).get("matches") or []
             score = next((m.get("score") for m in matches if m.get("id") == topic), None)
