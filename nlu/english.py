@@ -19,9 +19,10 @@ from typing import Iterator, NamedTuple
 
 _HEAVY_OPTIONAL = ("tensorflow", "torch")
 #: Words the lookup table reads as another word's inflection (feed -> fee, number -> numb, rent -> rend): a
-#: citizen means the noun or the verb itself, and its plural already keeps it ("numbers" -> "number").
+#: citizen means the noun or the verb itself, and its plural already keeps it ("numbers" -> "number"). "goods" (-> "good")
+#: is trade: kept, so "a good name", "good morning" are not about trade.
 #: "evening" (-> "even") is not here: fixing it lost a dev question that matched by that luck (2026-12-06).
-KEPT_AS_WRITTEN = frozenset({"feed", "number", "rent", "matter", "ceiling", "stove", "broker", "ground", "cleaner"})
+KEPT_AS_WRITTEN = frozenset({"feed", "number", "rent", "matter", "ceiling", "stove", "broker", "ground", "cleaner", "goods"})
 
 
 class EnglishToken(NamedTuple):
