@@ -81,6 +81,22 @@ def test_a_topic_under_the_threshold_answers_only_when_the_classifier_is_sure_it
     assert other.get("intent")["name"] == "greet" and other.get("faq")["top"] is None
 
 
+def test_a_topic_far_ahead_of_every_other_answers_a_little_lower_when_the_classifier_is_sure():
+    store = KnowledgeStore(SEED)
+    text = "改地址要幾多日內話俾漁護署知 有冇deadline"
+    lead = FaqRetriever({"knowledge_bases": ["dog_licence"]}, store=store)
+    plain = FaqRetriever({"knowledge_bases": ["dog_licence"], "clear_lead": None}, store=store)
+    sure, unsure, without = message(text, "faq", 0.9), message(text, "faq", 0.6), message(text, "faq", 0.9)
+    lead.process([sure, unsure])
+    plain.process([without])
+    first, second = (match["score"] for match in sure.get("faq")["matches"][:2])
+    assert lead.config["clear_lead_threshold"] <= first < lead.config["confirmed_threshold"]
+    assert first >= lead.config["clear_lead"] * second
+    assert sure.get("faq")["top"] == "dog_licence.change_details" and sure.get("intent")["name"] == "faq"
+    assert unsure.get("faq")["top"] is None and unsure.get("intent")["name"] == "out_of_scope"
+    assert without.get("faq")["top"] is None and without.get("intent")["name"] == "out_of_scope"
+
+
 def test_confident_shared_intent_stays_when_no_topic_fits(component):
     msg = message("thank you so much", "thanks", 0.9)
     component.process([msg])
