@@ -24,8 +24,8 @@ from actions.knowledge_access import entry_for
 from actions.messages import say
 from actions.sentences import sentence
 from knowledge.departments import department_of_kb
-from knowledge.live import shared_store
 from knowledge.index import FaqResult
+from knowledge.live import shared_store
 from knowledge.schema import Department, Entry
 from nlu.parse_keys import FAQ, FAQ_ASKS_CONTACT, FAQ_CONTACT_DEPARTMENT, FAQ_NO_SUBJECT
 
@@ -175,7 +175,7 @@ def follow_up_entry(tracker: Tracker, context: Context) -> Entry | None:
 def _about_topic(text: str, scope: list[str], topic: str, context: Context) -> Entry | None:
     """A follow-up to the answer of `topic`: a related topic that clearly answers it, else `topic` itself when its
     own texts score the question at all (the lost card's answer says a fee is charged), else, in a bot of one knowledge
-    base, that knowledge base's clear leader, else none."""
+    base, that knowledge base's clear answer (`_scope_answer`), else none."""
     answered = entry_for(context.bot, topic)
     if answered is None:
         return None
