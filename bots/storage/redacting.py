@@ -146,4 +146,5 @@ def public_contacts() -> frozenset[str]:
 
 @lru_cache(maxsize=4)
 def _read_public_contacts(bots: Path, knowledge: Path) -> frozenset[str]:
+    """`public_contacts()` for one pair of folders (tests run bots on folders of their own)."""
     return published_contacts(every_text(), bots, knowledge)

@@ -95,6 +95,11 @@ def test_a_topic_far_ahead_of_every_other_answers_a_little_lower_when_the_classi
     assert sure.get("faq")["top"] == "dog_licence.change_details" and sure.get("intent")["name"] == "faq"
     assert unsure.get("faq")["top"] is None and unsure.get("intent")["name"] == "out_of_scope"
     assert without.get("faq")["top"] is None and without.get("intent")["name"] == "out_of_scope"
+    # a lead just short of the rule's: the usual band, which this score is under
+    short = FaqRetriever({"knowledge_bases": ["dog_licence"], "clear_lead": first / second + 0.1}, store=store)
+    shy = message(text, "faq", 0.9)
+    short.process([shy])
+    assert shy.get("faq")["top"] is None and shy.get("intent")["name"] == "out_of_scope"
 
 
 def test_confident_shared_intent_stays_when_no_topic_fits(component):

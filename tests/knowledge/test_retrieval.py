@@ -96,6 +96,8 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     ("will anyone actually follow it up", "follow_up", True), ("app入面睇唔睇到處理進度", "case_status", True),
     # spaCy's lookup table read "feed" as an inflection of "fee" (nlu.english.KEPT_AS_WRITTEN).
     ("how often should I feed my dog", "cost", False),
+    # ... and "goods" as "good" (seventeenth session: "a good name for my new puppy" got the dog licence fee).
+    ("what is a good name for my new puppy", "trade", False), ("exporting goods to Japan", "trade", True),
     # Not agreeing is objecting (a citizen review: "I don't agree with my water bill" got how to pay it, and
     # 唔同意 read as 唔同 "differ").
     ("I don't agree with my water bill", "objection", True), ("我唔同意張水費單", "objection", True),
