@@ -9,9 +9,11 @@ turn still works on what the citizen typed; what is read back later is the redac
 """
 from __future__ import annotations
 
+import logging
+import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import AbstractSet, Any, Iterable, Optional
+from typing import AbstractSet, Any, Callable, Iterable, Optional, Union
 
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.events import BotUttered, EntitiesAdded, Event, SlotSet, UserUttered
@@ -20,9 +22,16 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.sentences import every_text
 from bots.storage.wrapper import WrappingTrackerStore
 from hkbot.settings import bots_dir, knowledge_dir
+from knowledge.live import shared_store
+from knowledge.store import Snapshot
 from privacy.config import privacy_config
-from privacy.public import published_contacts
+from privacy.public import public_values, published_contacts
 from privacy.redact import KINDS, could_hold_personal_data, find_personal_data, redact_value
+
+logger = logging.getLogger(__name__)
+
+#: Contacts never redacted: a set, or a callable read on every save (the live knowledge's contacts).
+Keep = Union[AbstractSet[str], Callable[[], AbstractSet[str]]]
 
 #: The fields of an event's dict form that can hold what a citizen typed or was told.
 _FIELDS = {
@@ -102,12 +111,20 @@ def redacted_tracker(tracker: DialogueStateTracker, kinds: Iterable[str] = KINDS
 
 
 class RedactingTrackerStore(WrappingTrackerStore):
-    """Stores redacted copies of trackers in `inner`; reads and everything else go straight to `inner`."""
+    """Stores redacted copies of trackers in `inner`; reads and everything else go straight to `inner`.
 
-    def __init__(self, inner: TrackerStore, kinds: Iterable[str] = KINDS, keep: AbstractSet[str] = frozenset()) -> None:
+    `keep`: the published contacts (privacy.public), not personal; a callable is asked on every save, so a hotline
+    published while the bots run is kept from the next save on."""
+
+    def __init__(self, inner: TrackerStore, kinds: Iterable[str] = KINDS, keep: Keep = frozenset()) -> None:
         self.kinds = tuple(kinds)
-        self.keep = frozenset(keep)  # published contacts (privacy.public): not personal
+        self._keep = keep if callable(keep) else frozenset(keep)
         super().__init__(inner)
+
+    @property
+    def keep(self) -> AbstractSet[str]:
+        """The contacts kept as they are, now."""
+        return self._keep() if callable(self._keep) else self._keep
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self._sync().save(redacted_tracker(tracker, self.kinds, self.keep))
@@ -133,15 +150,41 @@ def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
     kinds = privacy_config(bot).redact
     if not kinds or isinstance(store, RedactingTrackerStore):
         return store
-    return RedactingTrackerStore(store, kinds, public_contacts())
+    return RedactingTrackerStore(store, kinds, public_contacts)
 
 
 def public_contacts() -> frozenset[str]:
-    """What is never redacted: the contacts the bots' files and knowledge publish and the numbers the bots' own
-    sentences give (the crisis lines, so a stored history and an officer's transcript show them as given).
+    """What is never redacted: the contacts the bots' files and knowledge publish, the numbers the bots' own
+    sentences give (the crisis lines, so a stored history and an officer's transcript show them as given), and
+    the contacts in the answers now served (an answer an operator published in the console's database).
 
-    Read once per process and directory pair: every bot's tracker store and the console's transcripts share it."""
-    return _read_public_contacts(bots_dir(), knowledge_dir())
+    The files are read once per process and directory pair, the served answers once per knowledge version: every
+    bot's tracker store and the console's transcripts share both."""
+    return _with_served(_read_public_contacts(bots_dir(), knowledge_dir()))
+
+
+_served_lock = threading.Lock()
+#: The last (snapshot, files' contacts, their union with the snapshot's): one reading per knowledge version.
+_served: tuple[Snapshot, frozenset[str], frozenset[str]] | None = None
+
+
+def _with_served(files: frozenset[str]) -> frozenset[str]:
+    """The files' contacts and those of the answers the shared knowledge store now serves."""
+    global _served
+    try:
+        snapshot = shared_store().snapshot
+    except Exception:  # the contacts of the files still hold: a store that cannot load must not stop a save
+        logger.exception("Reading the served knowledge's contacts failed; keeping the files' alone")
+        return files
+    with _served_lock:
+        last = _served
+    if last is not None and last[0] is snapshot and last[1] is files:
+        return last[2]
+    texts = [text for entry in snapshot.entries.values() for text in (*entry.title.values(), *entry.answer.values())]
+    union = files | public_values(texts)
+    with _served_lock:
+        _served = (snapshot, files, union)
+    return union
 
 
 @lru_cache(maxsize=4)

@@ -171,6 +171,46 @@ def test_the_bots_own_sentences_publish_exactly_the_crisis_lines():
     assert {"phone:28960000", "phone:23892222", "phone:21173348"} <= public_contacts()  # and the bots' own files'
 
 
+async def test_a_contact_published_in_the_console_is_kept_from_the_next_save_without_a_restart(sql_store, tmp_path, monkeypatch):
+    """The published contacts were read from the YAML folder at start-up alone: a hotline an operator published through
+    the console's database was stored as [PHONE] until a restart with it in the files (a leftover of the seventeenth
+    session). The store reads the served answers' contacts on each save; a citizen's own number is still redacted."""
+    import shutil
+    from pathlib import Path
+
+    from knowledge import live
+    from knowledge.db_store import KnowledgeDatabase
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "fixtures" / "knowledge" / "good", folder)
+    url = f"sqlite:///{tmp_path / 'knowledge.sqlite3'}"
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(folder))
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DB", url)
+    live.reset_shared_store()
+    try:
+        store = wrap_tracker_store(sql_store)
+        hotline, citizen = "2345 6789", "9123 4567"
+        tracker = DialogueStateTracker("published", DOMAIN.slots)
+        tracker.update(BotUttered(f"Call the new TSW line on {hotline}."))
+        await store.save(tracker)
+        assert hotline not in stored_rows(sql_store)[-1][2]  # not published yet: redacted like any number
+
+        database = KnowledgeDatabase(url)
+        entry = next(item for item in database.published() if item["id"] == "tsw.password")
+        answer = {**entry["answer"], "en": entry["answer"]["en"].replace("Source:", f"Help line: {hotline}. Source:")}
+        database.save_draft({**entry, "answer": answer}, author="operator")
+        database.publish("operator")
+        live.shared_store().reload()
+        tracker.update(UserUttered(f"thanks, my number is {citizen}", intent={"name": "faq"}))
+        tracker.update(BotUttered(f"Call the new TSW line on {hotline}."))
+        await store.save(tracker)
+        texts = [json.loads(data).get("text", "") for _sender, _kind, data in stored_rows(sql_store)]
+        assert texts[-1] == f"Call the new TSW line on {hotline}." and hotline not in texts[0]  # what was stored stays
+        assert not any(citizen in text for text in texts) and any("[PHONE]" in text for text in texts)
+    finally:
+        live.reset_shared_store()
+
+
 def test_log_filter_redacts_messages_arguments_and_tracebacks():
     records: list[str] = []
 
