@@ -112,7 +112,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from knowledge.departments import department_of_kb, hotline_digits, without_names
-from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult
+from knowledge.index import AMBIGUITY_MARGIN, TOP_MATCHES, FaqResult, KnowledgeIndex
 from knowledge.live import shared_store
 from nlu.components.faq_parts import named_department, other_questions, question_after_story
 from nlu.parse_keys import (
@@ -227,15 +227,16 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         return {"threshold": None if threshold is None else float(threshold),
                 "margin": float(self.config["ambiguity_margin"]), "top": int(self.config["top"])}
 
-    def retrieve(self, text: str) -> FaqResult:
-        """The decision for one text against this bot's knowledge bases (live index)."""
-        index, options, knowledge_bases = self.store.index(), self._options(), self.config["knowledge_bases"]
+    def retrieve(self, text: str, index: Optional[KnowledgeIndex] = None) -> FaqResult:
+        """The decision for one text against this bot's knowledge bases (the live index, or the one given)."""
+        index = self.store.index() if index is None else index
+        options, knowledge_bases = self._options(), self.config["knowledge_bases"]
         result = index.decide(text, knowledge_bases, **options)
         if not self.config["follow_named_department"]:
             return result
         return named_department(index, text, result, knowledge_bases, options)
 
-    def _focused(self, text: str, result: FaqResult) -> Optional[FaqResult]:
+    def _focused(self, text: str, result: FaqResult, index: KnowledgeIndex, several: bool) -> Optional[FaqResult]:
         """The decision of a refused message's last clauses alone, when the whole message leans to its topic.
 
         A rest that names no subject ("Can I apply online?") is skipped in a bot of several knowledge bases, where
@@ -244,25 +245,25 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         floor = self.config["question_focus"]
         if floor is None:
             return None
-        index, options, knowledge_bases = self.store.index(), self._options(), self.config["knowledge_bases"]
-        several = self._several_knowledge_bases()
+        options, knowledge_bases = self._options(), self.config["knowledge_bases"]
         return question_after_story(
             text, result, lambda rest: index.decide(rest, knowledge_bases, **options), float(floor), FOCUS_TRIES,
             skip=lambda rest: several and self._only_what_is_asked(index.features(rest), concepts_only=True),
         )
 
     def _process(self, message: Message, text: str) -> None:
+        several = self._several_knowledge_bases()
         try:
-            result = self.retrieve(text)
-            focused = self._focused(text, result)
+            index = self.store.index()  # one version of the knowledge for the whole message, though it may change meanwhile
+            result = self.retrieve(text, index)
+            focused = self._focused(text, result, index, several)
         except Exception:  # a retrieval bug must not break the conversation: fall back to intents
             logger.exception("FAQ retrieval failed; keeping the classifier's intent")
             return
         intent = message.get(INTENT) or {}
         name, confidence = intent.get(INTENT_NAME_KEY), float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-        result = self._confirmed(result if focused is None else focused, name, confidence)
-        features = self.store.index().features(text)
-        several = self._several_knowledge_bases()
+        result = self._confirmed(result if focused is None else focused, name, confidence, index)
+        features = index.features(text)
         no_subject = bool(result.matches) and self._only_what_is_asked(features)
         if no_subject:
             # In a bot of several knowledge bases its top is a guess: the actions offer choices without a context.
@@ -272,7 +273,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             name, confidence = None, 0.0  # "what do I need to bring?", "我想check下水費": no dog licence checklist
         if self._asks_contact(features):
             message.set(FAQ_ASKS_CONTACT, True, add_to_output=True)
-        reached = self._contact_department(text, result)
+        reached = self._contact_department(text, result, index)
         if reached is not None:
             message.set(FAQ_CONTACT_DEPARTMENT, reached, add_to_output=True)
             name = None if result.top is None else name  # a refusal, whatever small talk the classifier read
@@ -282,7 +283,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         if name in self.config["priority_intents"] and confidence >= self.config["priority_confidence"] and not strong:
             return
         if result.top is None:
-            elsewhere = self.store.index().names_elsewhere(text)
+            elsewhere = index.names_elsewhere(text)
             if elsewhere:
                 message.set(FAQ_ELSEWHERE, sorted(elsewhere), add_to_output=True)
         if result.top is None and self._only_personal_details(text):
@@ -291,7 +292,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
             return
         if result.top is not None:
             self._set_intent(message, FAQ_INTENT, result.matches[0].score)
-            also = self._other_questions(text, result)
+            also = self._other_questions(text, result, index)
             if also:
                 message.set(FAQ_ALSO, also, add_to_output=True)
         elif name and name not in (FAQ_INTENT, OUT_OF_SCOPE) and confidence >= self.config["intent_confidence"]:
@@ -352,12 +353,11 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         allowed |= {f"w:{word}" for word in self.config["contact_words"] or ()}
         return bool(features & wanted) and features <= allowed
 
-    def _contact_department(self, text: str, result: FaqResult) -> Optional[str]:
+    def _contact_department(self, text: str, result: FaqResult, index: KnowledgeIndex) -> Optional[str]:
         """The knowledge base of the one department a message names and asks only how to reach, when no topic of that
         department answers it ("Labour Department hotline number" found the SWD hotline in a citizen review)."""
         if not self.config["contact_concepts"]:
             return None
-        index = self.store.index()
         knowledge_bases = self.config["knowledge_bases"] or sorted({entry.kb for entry in index.entries.values()})
         rest, named = without_names(text, knowledge_bases)
         if len(named) != 1:
@@ -384,12 +384,12 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         ambiguous = tuple(dict.fromkeys([*result.ambiguous, *options]))[: limit - 1]
         return FaqResult(result.matches, result.threshold, result.top, ambiguous)
 
-    def _other_questions(self, text: str, result: FaqResult) -> List[str]:
+    def _other_questions(self, text: str, result: FaqResult, index: KnowledgeIndex) -> List[str]:
         """Topics the message's other questions answer on their own (not the top, nor its close alternatives)."""
         limit = int(self.config["other_questions"] or 0)
-        return other_questions(text, result, self.retrieve, limit, float(self.config["confirmed_threshold"]))
+        return other_questions(text, result, lambda part: self.retrieve(part, index), limit, float(self.config["confirmed_threshold"]))
 
-    def _confirmed(self, result: FaqResult, name: Optional[str], confidence: float) -> FaqResult:
+    def _confirmed(self, result: FaqResult, name: Optional[str], confidence: float, index: KnowledgeIndex) -> FaqResult:
         """A topic under the threshold but above `confirmed_threshold` (`clear_lead_threshold` for a topic far ahead of
         the next) answers when the classifier is sure it is a topic question.
 
@@ -398,7 +398,7 @@ class FaqRetriever(GraphComponent, IntentClassifier):
         """
         if result.top is not None or not result.matches or name != FAQ_INTENT:
             return result
-        if result.matches[0].group in getattr(self.store.index(), "kb_thresholds", {}):
+        if result.matches[0].group in index.kb_thresholds:
             return result
         best = result.matches[0].score
         floor = float(self.config["confirmed_threshold"])
