@@ -14,7 +14,7 @@ from knowledge.scope import served_together
 from knowledge.store import KnowledgeStore
 from knowledge.tuning import load_near_misses, tune
 from nlu import analyse
-from nlu.concepts import concepts_of, features, view_of, views_of
+from nlu.concepts import concepts_of, features, features_of_view, view_of, views_of
 from nlu.retrieval import Item, Ranker
 
 GOOD = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge" / "good"
@@ -123,6 +123,17 @@ def test_a_word_and_its_plural_share_a_lemma_where_the_lookup_table_misread_it()
 def test_whether_is_a_filler_like_if() -> None:
     # "may I ask whether anyone will pick up at 3am": an unknown "whether" diluted a long English question.
     assert features("whether", None) == features("if", None) == frozenset()
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Eighteenth session: a function character left alone counted as a topic word ("renew嗰陣" = when renewing,
+    # "粒chip" = the chip, "可否於" = may one at), "total" diluted a fee question, and "公司名" (a company name) left
+    # 義 of 名義 (in the name of) on its own, so "以公司名義" lost its owner.
+    ("renew嗰陣", {"c:renew", "c:licence"}), ("粒chip", {"c:microchip"}), ("total要幾錢", {"c:cost"}),
+    ("以公司名義", {"c:company", "c:owner"}), ("可否於診所辦理", {"c:apply", "c:vet"}),
+])
+def test_function_characters_and_fillers_carry_no_topic(text, expected, seed_lexicon):
+    assert features_of_view(view_of(text), seed_lexicon) == expected
 
 
 def test_cat_licence_is_not_a_dog_licence(seed_lexicon):
