@@ -31,7 +31,7 @@ STOP_CHARS = frozenset(
     "的了呀啊嗎呢吧㗎嘅喇啦囉咩我你您他她佢們个個隻只張是係在喺和同及與或要想請問會能可以"
     "就都也還仲這那哪些啲得唔不冇沒有一去到過咗着著被給畀俾將把為對嚟噉咁乜點怎樣甚什麼么"
     "吖嘛哦喎嘢先住再啱呃喂哈噢嗯囖咧誒欸佢哋地嗰呢度邊幾多少做後用才但定"
-    "於又粒陣架"
+    "於又粒陣架否由如何該之另第讓從透來"
 )
 
 #: Hong Kong variant characters (what OpenCC s2hk writes for Simplified input: 賬户, 這裏, 籤名)

@@ -127,10 +127,13 @@ def test_whether_is_a_filler_like_if() -> None:
 
 @pytest.mark.parametrize(("text", "expected"), [
     # Eighteenth session: a function character left alone counted as a topic word ("renew嗰陣" = when renewing,
-    # "粒chip" = the chip, "可否於" = may one at), "total" diluted a fee question, and "公司名" (a company name) left
+    # "粒chip" = the chip, "可否於" = may one at, 透過 = through, 返嚟 = back, 有否 = whether), "total" diluted a fee question, and "公司名" (a company name) left
     # 義 of 名義 (in the name of) on its own, so "以公司名義" lost its owner.
     ("renew嗰陣", {"c:renew", "c:licence"}), ("粒chip", {"c:microchip"}), ("total要幾錢", {"c:cost"}),
     ("以公司名義", {"c:company", "c:owner"}), ("可否於診所辦理", {"c:apply", "c:vet"}),
+    ("透過單一窗口遞交", {"c:submit", "c:tsw"}), ("copy返嚟改", {"c:change", "c:copy"}), ("何人可以申請", {"c:apply", "c:who"}),
+    ("是否須繳費，有否分別", {"c:cost", "c:differ"}), ("由1823代為處理", {"c:n1823", "c:representative"}),
+    ("未續牌", {"c:licence", "c:renew", "u:未"}),  # "not yet" is kept: an expired licence not yet renewed is a penalty question
 ])
 def test_function_characters_and_fillers_carry_no_topic(text, expected, seed_lexicon):
     assert features_of_view(view_of(text), seed_lexicon) == expected
