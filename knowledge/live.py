@@ -36,6 +36,12 @@ def shared_store() -> KnowledgeStore:
         return _store
 
 
+def current_store() -> KnowledgeStore | None:
+    """The shared store if this process has made it, else None (never creates it: no database is opened)."""
+    with _lock:
+        return _store
+
+
 def shared_database() -> KnowledgeDatabase | None:
     """The database behind `shared_store()`, or None when it serves YAML files."""
     source = shared_store().source

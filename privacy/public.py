@@ -1,8 +1,8 @@
 """Contact details the departments publish (hotlines, enquiry e-mails): public, so never redacted.
 
 They are found in the bots' own files (every bot.yml under `bots_dir()`, every knowledge YAML
-under `knowledge_dir()`) and in the texts the caller passes (the bots' sentences:
-`bots.storage.redacting.public_contacts`). A bot answer "call TSW on 2117 3348" stays readable
+under `knowledge_dir()`) and in the texts the caller passes (`bots.storage.redacting.public_contacts`
+passes the bots' sentences, and adds the answers and titles of the knowledge now served). A bot answer "call TSW on 2117 3348" stays readable
 in the stored history, while a citizen's own number is still replaced by [PHONE].
 """
 from __future__ import annotations

@@ -22,7 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.sentences import every_text
 from bots.storage.wrapper import WrappingTrackerStore
 from hkbot.settings import bots_dir, knowledge_dir
-from knowledge.live import shared_store
+from knowledge.live import current_store
 from knowledge.store import Snapshot
 from privacy.config import privacy_config
 from privacy.public import public_values, published_contacts
@@ -150,17 +150,24 @@ def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
     kinds = privacy_config(bot).redact
     if not kinds or isinstance(store, RedactingTrackerStore):
         return store
+    public_contacts()  # read the files now, at start-up, not on the first citizen's save
     return RedactingTrackerStore(store, kinds, public_contacts)
 
 
 def public_contacts() -> frozenset[str]:
     """What is never redacted: the contacts the bots' files and knowledge publish, the numbers the bots' own
     sentences give (the crisis lines, so a stored history and an officer's transcript show them as given), and
-    the contacts in the answers now served (an answer an operator published in the console's database).
+    the contacts in the answers and titles now served (an answer an operator published in the console's database).
 
     The files are read once per process and directory pair, the served answers once per knowledge version: every
     bot's tracker store and the console's transcripts share both."""
     return _with_served(_read_public_contacts(bots_dir(), knowledge_dir()))
+
+
+@lru_cache(maxsize=4)
+def _read_public_contacts(bots: Path, knowledge: Path) -> frozenset[str]:
+    """`public_contacts()` for one pair of folders (tests run bots on folders of their own)."""
+    return published_contacts(every_text(), bots, knowledge)
 
 
 _served_lock = threading.Lock()
@@ -169,25 +176,27 @@ _served: tuple[Snapshot, frozenset[str], frozenset[str]] | None = None
 
 
 def _with_served(files: frozenset[str]) -> frozenset[str]:
-    """The files' contacts and those of the answers the shared knowledge store now serves."""
+    """The files' contacts and those of the answers and titles the process's knowledge store now serves.
+
+    A process that has not made the store yet (it is made with the bots' first component) keeps the files' alone: a
+    save never opens the knowledge database. Reading them cannot fail a save: the files' contacts still hold."""
     global _served
-    try:
-        snapshot = shared_store().snapshot
-    except Exception:  # the contacts of the files still hold: a store that cannot load must not stop a save
-        logger.exception("Reading the served knowledge's contacts failed; keeping the files' alone")
+    store = current_store()
+    if store is None:
         return files
+    snapshot = store.snapshot
     with _served_lock:
         last = _served
     if last is not None and last[0] is snapshot and last[1] is files:
         return last[2]
-    texts = [text for entry in snapshot.entries.values() for text in (*entry.title.values(), *entry.answer.values())]
-    union = files | public_values(texts)
+    try:
+        texts = [text for entry in snapshot.entries.values() for text in (*entry.title.values(), *entry.answer.values())]
+        union = files | public_values(texts)
+    except Exception:
+        logger.exception("Reading the served knowledge's contacts failed; keeping the files' alone")
+        union = files
+    if last is not None and union == last[2]:
+        union = last[2]  # the same contacts: the same object, so events checked before need no second look
     with _served_lock:
         _served = (snapshot, files, union)
     return union
-
-
-@lru_cache(maxsize=4)
-def _read_public_contacts(bots: Path, knowledge: Path) -> frozenset[str]:
-    """`public_contacts()` for one pair of folders (tests run bots on folders of their own)."""
-    return published_contacts(every_text(), bots, knowledge)

@@ -188,6 +188,7 @@ async def test_a_contact_published_in_the_console_is_kept_from_the_next_save_wit
     monkeypatch.setenv("HKBOT_KNOWLEDGE_DB", url)
     live.reset_shared_store()
     try:
+        live.shared_store()  # made by the bots' first component at start-up
         store = wrap_tracker_store(sql_store)
         hotline, citizen = "2345 6789", "9123 4567"
         tracker = DialogueStateTracker("published", DOMAIN.slots)
@@ -206,7 +207,27 @@ async def test_a_contact_published_in_the_console_is_kept_from_the_next_save_wit
         await store.save(tracker)
         texts = [json.loads(data).get("text", "") for _sender, _kind, data in stored_rows(sql_store)]
         assert texts[-1] == f"Call the new TSW line on {hotline}." and hotline not in texts[0]  # what was stored stays
-        assert not any(citizen in text for text in texts) and any("[PHONE]" in text for text in texts)
+        assert texts[-2] == "thanks, my number is [PHONE]"
+    finally:
+        live.reset_shared_store()
+
+
+async def test_a_save_never_makes_the_knowledge_store(sql_store, tmp_path, monkeypatch):
+    """A process without the shared store (the console before its first knowledge page, a tool) keeps the files'
+    contacts: a save must not open the knowledge database (an unreachable one would be retried on every save)."""
+    from knowledge import live
+
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DB", f"sqlite:///{tmp_path / 'knowledge.sqlite3'}")
+    live.reset_shared_store()
+    try:
+        store = wrap_tracker_store(sql_store)
+        tracker = DialogueStateTracker("no-store", DOMAIN.slots)
+        tracker.update(BotUttered("Call TSW on 2117 3348, or The Samaritans on 2896 0000."))
+        tracker.update(UserUttered("my number is 9123 4567", intent={"name": "faq"}))
+        await store.save(tracker)
+        assert live.current_store() is None and not (tmp_path / "knowledge.sqlite3").exists()
+        texts = [json.loads(data).get("text", "") for _sender, _kind, data in stored_rows(sql_store)]
+        assert texts == ["Call TSW on 2117 3348, or The Samaritans on 2896 0000.", "my number is [PHONE]"]
     finally:
         live.reset_shared_store()
 
