@@ -462,3 +462,26 @@ def test_a_checklist_request_about_another_departments_topic_starts_no_checklist
     unlisted = message(text, "request_checklist", 0.9)  # no subject knowledge bases configured: the rule is off
     FaqRetriever({**config, "subject_knowledge_bases": []}, store=seed).process([unlisted])
     assert unlisted.get("intent")["name"] == ("faq" if intent == "faq" else "request_checklist")
+
+
+def test_one_message_is_judged_against_one_version_of_the_knowledge(seed, monkeypatch) -> None:
+    """The index is read once per message: a publish between a message's steps (its whole text, its last clauses, its
+    other questions, a refusal's names) could otherwise judge them against two versions of the knowledge."""
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(SEED))
+
+    class Counting:
+        def __init__(self, store: KnowledgeStore) -> None:
+            self.store, self.calls = store, 0
+
+        def index(self):
+            self.calls += 1
+            return self.store.index()
+
+    store = Counting(seed)
+    component = FaqRetriever({"knowledge_bases": bot_knowledge_bases("1823")}, store=store)
+    for text in ("1823係咪24小時開？另外點樣交水費？", "my water pipe burst at 3am, will anyone pick up if i ring 1823 at that hour",
+                 "What's the weather tomorrow?"):
+        store.calls = 0
+        msg = message(text, "faq", 0.9)
+        component.process([msg])
+        assert msg.get("faq") is not None and store.calls == 1, (text, store.calls)
