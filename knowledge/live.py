@@ -1,16 +1,22 @@
 """The process-wide knowledge store, watching `hkbot.settings.knowledge_dir()` for live changes."""
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 from hkbot.settings import knowledge_dir
 from knowledge.db_store import DatabaseSource, KnowledgeDatabase, database_source
 from knowledge.notices import listen_for_changes, stop_listening
-from knowledge.store import KnowledgeSource, KnowledgeStore
+from knowledge.store import KnowledgeSource, KnowledgeStore, Snapshot
+from privacy.public import public_values
+
+logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _store: KnowledgeStore | None = None
+#: The contacts in the titles and answers `_store` serves: replaced as a whole on each accepted change.
+_contacts: frozenset[str] = frozenset()
 
 
 def knowledge_folder() -> Path:
@@ -29,8 +35,10 @@ def shared_store() -> KnowledgeStore:
     with _lock:
         if _store is None:
             _store = KnowledgeStore(knowledge_source())
-            # Build each new version's index in the watcher thread, not on a citizen's message.
+            # Build each new version's index and contacts in the thread that applies it, not on a citizen's message.
             _store.subscribe(lambda snapshot, change: _store.index())
+            _store.subscribe(lambda snapshot, change: _read_contacts(snapshot))
+            _read_contacts(_store.snapshot)
             _store.start_watching()
             listen_for_changes(_store)  # replicas: reload on another's publish at once
         return _store
@@ -42,6 +50,25 @@ def current_store() -> KnowledgeStore | None:
         return _store
 
 
+def served_contacts() -> frozenset[str]:
+    """The contacts (privacy.public) in the titles and answers the shared store now serves; none before it is made.
+
+    The redacting tracker store and the console keep them: a hotline an operator publishes is not personal data."""
+    return _contacts
+
+
+def _read_contacts(snapshot: Snapshot) -> None:
+    """Read one version's contacts; a failure keeps the last version's (a save only loses numbers kept public)."""
+    global _contacts
+    try:
+        found = public_values(text for entry in snapshot.entries.values() for text in (*entry.title.values(), *entry.answer.values()))
+    except Exception:
+        logger.exception("Reading the served knowledge's contacts failed; keeping the last version's")
+        return
+    if found != _contacts:
+        _contacts = found  # equal contacts keep their object: events checked before need no second look
+
+
 def shared_database() -> KnowledgeDatabase | None:
     """The database behind `shared_store()`, or None when it serves YAML files."""
     source = shared_store().source
@@ -50,9 +77,10 @@ def shared_database() -> KnowledgeDatabase | None:
 
 def reset_shared_store() -> None:
     """Stop and forget the shared store (tests, or after HKBOT_KNOWLEDGE_DIR changed)."""
-    global _store
+    global _store, _contacts
     with _lock:
         if _store is not None:
             stop_listening(_store)
             _store.stop_watching()
         _store = None
+        _contacts = frozenset()

@@ -9,8 +9,6 @@ turn still works on what the citizen typed; what is read back later is the redac
 """
 from __future__ import annotations
 
-import logging
-import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import AbstractSet, Any, Callable, Iterable, Optional, Union
@@ -22,13 +20,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.sentences import every_text
 from bots.storage.wrapper import WrappingTrackerStore
 from hkbot.settings import bots_dir, knowledge_dir
-from knowledge.live import current_store
-from knowledge.store import Snapshot
+from knowledge.live import served_contacts
 from privacy.config import privacy_config
-from privacy.public import public_values, published_contacts
+from privacy.public import published_contacts
 from privacy.redact import KINDS, could_hold_personal_data, find_personal_data, redact_value
-
-logger = logging.getLogger(__name__)
 
 #: Contacts never redacted: a set, or a callable read on every save (the live knowledge's contacts).
 Keep = Union[AbstractSet[str], Callable[[], AbstractSet[str]]]
@@ -150,7 +145,7 @@ def wrap_tracker_store(store: TrackerStore, bot: Any = None) -> TrackerStore:
     kinds = privacy_config(bot).redact
     if not kinds or isinstance(store, RedactingTrackerStore):
         return store
-    public_contacts()  # read the files now, at start-up, not on the first citizen's save
+    _read_public_contacts(bots_dir(), knowledge_dir())  # read the files now, at start-up, not on the first citizen's save
     return RedactingTrackerStore(store, kinds, public_contacts)
 
 
@@ -159,9 +154,9 @@ def public_contacts() -> frozenset[str]:
     sentences give (the crisis lines, so a stored history and an officer's transcript show them as given), and
     the contacts in the answers and titles now served (an answer an operator published in the console's database).
 
-    The files are read once per process and directory pair, the served answers once per knowledge version: every
-    bot's tracker store and the console's transcripts share both."""
-    return _with_served(_read_public_contacts(bots_dir(), knowledge_dir()))
+    The files are read once per process and directory pair; the served answers once per knowledge version, by the
+    shared store as it applies the version (`knowledge.live.served_contacts`): a save never reads either."""
+    return _union(_read_public_contacts(bots_dir(), knowledge_dir()), served_contacts())
 
 
 @lru_cache(maxsize=4)
@@ -170,33 +165,7 @@ def _read_public_contacts(bots: Path, knowledge: Path) -> frozenset[str]:
     return published_contacts(every_text(), bots, knowledge)
 
 
-_served_lock = threading.Lock()
-#: The last (snapshot, files' contacts, their union with the snapshot's): one reading per knowledge version.
-_served: tuple[Snapshot, frozenset[str], frozenset[str]] | None = None
-
-
-def _with_served(files: frozenset[str]) -> frozenset[str]:
-    """The files' contacts and those of the answers and titles the process's knowledge store now serves.
-
-    A process that has not made the store yet (it is made with the bots' first component) keeps the files' alone: a
-    save never opens the knowledge database. Reading them cannot fail a save: the files' contacts still hold."""
-    global _served
-    store = current_store()
-    if store is None:
-        return files
-    snapshot = store.snapshot
-    with _served_lock:
-        last = _served
-    if last is not None and last[0] is snapshot and last[1] is files:
-        return last[2]
-    try:
-        texts = [text for entry in snapshot.entries.values() for text in (*entry.title.values(), *entry.answer.values())]
-        union = files | public_values(texts)
-    except Exception:
-        logger.exception("Reading the served knowledge's contacts failed; keeping the files' alone")
-        union = files
-    if last is not None and union == last[2]:
-        union = last[2]  # the same contacts: the same object, so events checked before need no second look
-    with _served_lock:
-        _served = (snapshot, files, union)
-    return union
+@lru_cache(maxsize=4)
+def _union(files: frozenset[str], served: frozenset[str]) -> frozenset[str]:
+    """One object per pair, so the events a tracker store checked against it are not searched again."""
+    return files | served

@@ -174,7 +174,8 @@ def test_the_bots_own_sentences_publish_exactly_the_crisis_lines():
 async def test_a_contact_published_in_the_console_is_kept_from_the_next_save_without_a_restart(sql_store, tmp_path, monkeypatch):
     """The published contacts were read from the YAML folder at start-up alone: a hotline an operator published through
     the console's database was stored as [PHONE] until a restart with it in the files (a leftover of the seventeenth
-    session). The store reads the served answers' contacts on each save; a citizen's own number is still redacted."""
+    session). The shared store reads the served answers' contacts as it applies a version; a citizen's own number is
+    still redacted."""
     import shutil
     from pathlib import Path
 
@@ -208,6 +209,48 @@ async def test_a_contact_published_in_the_console_is_kept_from_the_next_save_wit
         texts = [json.loads(data).get("text", "") for _sender, _kind, data in stored_rows(sql_store)]
         assert texts[-1] == f"Call the new TSW line on {hotline}." and hotline not in texts[0]  # what was stored stays
         assert texts[-2] == "thanks, my number is [PHONE]"
+    finally:
+        live.reset_shared_store()
+
+
+async def test_the_served_contacts_are_read_as_a_version_is_applied_never_on_a_save(sql_store, tmp_path, monkeypatch):
+    """The served answers' contacts were read on the first save after each change, behind a lock, on a citizen's turn
+    (a leftover of the eighteenth session). The shared store reads them as it applies a version; a save reads nothing,
+    and a version whose contacts cannot be read keeps the last version's."""
+    import shutil
+    from pathlib import Path
+
+    from bots.storage.redacting import public_contacts
+    from knowledge import live
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "fixtures" / "knowledge" / "good", folder)
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DIR", str(folder))
+    monkeypatch.setenv("HKBOT_KNOWLEDGE_DB", "files")
+    live.reset_shared_store()
+    try:
+        store = live.shared_store()
+        before = public_contacts()
+        assert "phone:23456789" not in before and public_contacts() is before  # one object while nothing changes
+        path = folder / "dog_licence.yml"
+        path.write_text(path.read_text(encoding="utf-8").replace("costs HK$80, paid in cash.", "costs HK$80; enquiries 2345 6789."), encoding="utf-8")
+        store.reload()
+        assert "phone:23456789" in live.served_contacts() and "phone:23456789" in public_contacts()
+
+        def unreadable(texts):
+            raise RuntimeError("unreadable")
+
+        monkeypatch.setattr(live, "public_values", unreadable)
+        path.write_text(path.read_text(encoding="utf-8").replace("2345 6789", "2345 6780"), encoding="utf-8")
+        store.reload()  # the failure is logged; the last version's contacts hold
+        assert "phone:23456789" in live.served_contacts()
+        saving = wrap_tracker_store(sql_store)
+        tracker = DialogueStateTracker("served", DOMAIN.slots)
+        tracker.update(BotUttered("Enquiries: 2345 6789."))
+        tracker.update(UserUttered("my number is 9123 4567", intent={"name": "faq"}))
+        await saving.save(tracker)  # reads no knowledge: the unreadable reader is not called
+        texts = [json.loads(data).get("text", "") for _sender, _kind, data in stored_rows(sql_store)]
+        assert texts == ["Enquiries: 2345 6789.", "my number is [PHONE]"]
     finally:
         live.reset_shared_store()
 
