@@ -3,7 +3,8 @@
 The event `SlotSet("handoff_active", True)` is the handoff: `bots.runtime.policies.HandoffPolicy`
 keeps the bot silent while the slot is true; an operator releases it by setting it false.
 When the conversation was about one department (its last answer, or a question clearly about it),
-the reply also gives that department's hotline for the wait.
+the reply also gives that department's hotline for the wait. The wait it states is the bot's `handoff.wait_seconds`,
+or its shorter `urgent_wait_seconds` after the bot gave crisis lines.
 """
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ HANDOFF_SLOT = "handoff_active"
 HOTLINE = "1823"
 
 
+def gave_crisis_lines(tracker: Tracker) -> bool:
+    """Whether the bot gave crisis lines in this conversation (a message of kind `crisis`): an officer is asked to
+    come sooner (`handoff.urgent_wait_seconds`), and the console puts the request first."""
+    return any(event.get("event") == "bot" and (event.get("metadata") or {}).get("kind") == "crisis" for event in tracker.events)
+
+
 class ActionHandoff(Action):
     """Sets `handoff_active` and tells the citizen an officer will take over, with the hotline meanwhile."""
 
@@ -35,8 +42,10 @@ class ActionHandoff(Action):
         phone = handoff.phone if handoff else HOTLINE
         if phone.replace(" ", "") == HOTLINE:
             phone = sentence("phone_24h", language, phone=phone)
-        minutes = max(1, round((handoff.wait_seconds if handoff else 120) / 60))
-        text = sentence("handoff", language, target=handoff_team(context.bot, language) if handoff else HOTLINE, minutes=minutes, phone=phone)
+        seconds = (handoff.urgent_wait_seconds if gave_crisis_lines(tracker) else handoff.wait_seconds) if handoff else 120
+        minutes = max(1, round(seconds / 60))
+        wait = sentence("wait_minute", language) if minutes == 1 else sentence("wait_minutes", language, minutes=minutes)
+        text = sentence("handoff", language, target=handoff_team(context.bot, language) if handoff else HOTLINE, wait=wait, phone=phone)
         department = conversation_department(context.bot.knowledge_bases if context.bot else None, tracker)
         if department and department.hotline.replace(" ", "") not in (HOTLINE, (handoff.phone if handoff else HOTLINE).replace(" ", "")):
             text = joined(language, text, sentence("handoff_department", language, name=department.name_in(language), phone=department.hotline))

@@ -196,15 +196,17 @@ SENTENCES: dict[str, dict[str, str]] = {
     "handoff": {
         "en": (
             "I've asked an officer ({target}) to take over this conversation. Please stay here: an "
-            "officer will reply in this chat, usually within {minutes} minutes. Meanwhile you can "
+            "officer will reply in this chat, usually within {wait}. Meanwhile you can "
             "also call {phone}."
         ),
         "zh-Hant": (
-            "我已請{target}職員接手這個對話。請留在此頁面，職員一般會在{minutes}分鐘內在這裡回覆你。"
+            "我已請{target}職員接手這個對話。請留在此頁面，職員一般會在{wait}內在這裡回覆你。"
             "期間你亦可致電{phone}。"
         ),
     },
     "phone_24h": {"en": "{phone} (24 hours)", "zh-Hant": "{phone}（24小時服務）"},
+    "wait_minute": {"en": "1 minute", "zh-Hant": "1分鐘"},
+    "wait_minutes": {"en": "{minutes} minutes", "zh-Hant": "{minutes}分鐘"},
     # ---- language
     "language_set_en": {"en": "Sure, I'll reply in English from now on.", "zh-Hant": "Sure, I'll reply in English from now on."},
     "language_set_yue": {"en": "好的，之後我會以中文回覆你。", "zh-Hant": "好的，之後我會以中文回覆你。"},

@@ -59,6 +59,8 @@ class HandoffDesk:
         self.runtimes = runtimes  # bots.runtime.agents.BotRuntime per bot name (none on a console without bots)
         self.switch = switch  # None on a console without bots: nothing to hand back
         self.wait_seconds = {name: int(getattr(getattr(config, "handoff", None), "wait_seconds", 120)) for name, config in self.bots.items()}
+        self.urgent_wait_seconds = {name: int(getattr(getattr(config, "handoff", None), "urgent_wait_seconds", self.wait_seconds[name]))
+                                    for name, config in self.bots.items()}
         self.phones = {name: str(getattr(getattr(config, "handoff", None), "phone", "") or "1823") for name, config in self.bots.items()}
 
     async def push(self, handoff: handoffs.Handoff, text: str, sender_kind: str = "agent", kind: str = "agent") -> int:
@@ -106,15 +108,18 @@ class HandoffDesk:
             await run(handoffs.add_message, current.id, "system", "The citizen ended the conversation.")
 
     async def expire_overdue(self) -> None:
-        """Tell citizens nobody took within `handoff.wait_seconds` how else to reach 1823, and let the bot answer again."""
-        for handoff in await run(lambda: handoffs.overdue(self.wait_seconds)):
+        """Tell citizens nobody took within `handoff.wait_seconds` (`urgent_wait_seconds` after crisis lines) how else to
+        reach 1823, and let the bot answer again."""
+        for handoff in await run(lambda: handoffs.overdue(self.wait_seconds, urgent_wait_seconds=self.urgent_wait_seconds)):
             if not await run(lambda: handoffs.set_status(handoff.id, "expired", expected=("waiting",))):
                 continue  # an agent took it at this moment
             text = timeout_text(handoff, self.phones.get(handoff.bot, "1823"), await self.department(handoff))
             await self.release(handoff)
             seen = await self.push(handoff, text, sender_kind="bot", kind="handoff_timeout")
             await run(handoffs.add_message, handoff.id, "system",
-                      timeout_note(seen, self.wait_seconds.get(handoff.bot, 120), handoff.urgent))
+                      timeout_note(seen, round(handoff.deadline(self.wait_seconds.get(handoff.bot, 120),
+                                                                self.urgent_wait_seconds.get(handoff.bot, 120)) - handoff.created_at),
+                                   handoff.urgent))
             await run(audit.record, "system", "handoff.timeout", f"{handoff.bot} #{handoff.id}", "")
 
     async def run_timer(self) -> None:

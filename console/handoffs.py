@@ -30,10 +30,19 @@ class Handoff:
     closed_at: float | None
     agent: str | None
     urgent: bool = False  # crisis lines were given in the conversation: first in the queue
+    urgent_at: float | None = None  # when they were (the creation time for a request made urgent)
 
     @property
     def waited(self) -> float:
         return (self.taken_at or self.closed_at or time.time()) - self.created_at
+
+    def deadline(self, wait_seconds: float, urgent_wait_seconds: float) -> float:
+        """When nobody having taken it, the citizen is told to call: `wait_seconds` after it was made, and for an urgent
+        request `urgent_wait_seconds` after it became urgent, if that is sooner (never sooner for being marked late)."""
+        deadline = self.created_at + wait_seconds
+        if self.urgent:
+            deadline = min(deadline, (self.urgent_at or self.created_at) + urgent_wait_seconds)
+        return deadline
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,7 @@ class Message:
 
 def _handoff(row) -> Handoff:
     return Handoff(row["id"], row["bot"], row["sender"], row["language"], row["status"], row["created_at"],
-                   row["taken_at"], row["closed_at"], row["agent"], bool(row.get("urgent")))
+                   row["taken_at"], row["closed_at"], row["agent"], bool(row.get("urgent")), row.get("urgent_at"))
 
 
 def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[str, str]], url: str | None = None,
@@ -69,6 +78,7 @@ def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[st
     with store.engine(url).begin() as connection:
         handoff_id = connection.execute(store.handoffs.insert().values(
             bot=bot, sender=sender, language=language or "zh-Hant", status="waiting", created_at=now, urgent=urgent,
+            urgent_at=now if urgent else None,
         )).inserted_primary_key[0]
         for author, text in transcript:
             connection.execute(store.handoff_messages.insert().values(handoff_id=handoff_id, at=now, author=author, text=redact(text, keep=public_contacts())[:4000]))
@@ -78,7 +88,8 @@ def open_handoff(bot: str, sender: str, language: str, transcript: list[tuple[st
 def mark_urgent(handoff_id: int, url: str | None = None) -> None:
     """Crisis lines were given after the citizen asked for an officer: the handoff moves to the front of the queue."""
     with store.engine(url).begin() as connection:
-        connection.execute(store.handoffs.update().where(store.handoffs.c.id == handoff_id).values(urgent=True))
+        connection.execute(store.handoffs.update().where((store.handoffs.c.id == handoff_id) & ~store.handoffs.c.urgent.is_(True))
+                           .values(urgent=True, urgent_at=time.time()))
 
 
 def find_open(bot: str, sender: str, url: str | None = None) -> Handoff | None:
@@ -134,7 +145,14 @@ def set_status(handoff_id: int, status: str, agent: str | None = None, expected:
             (store.handoffs.c.id == handoff_id) & store.handoffs.c.status.in_(expected)).values(**values)).rowcount == 1
 
 
-def overdue(wait_seconds: dict[str, int], now: float | None = None, url: str | None = None) -> list[Handoff]:
-    """Waiting handoffs nobody took within their bot's `handoff.wait_seconds`."""
+def overdue(wait_seconds: dict[str, int], now: float | None = None, url: str | None = None,
+            urgent_wait_seconds: dict[str, int] | None = None) -> list[Handoff]:
+    """Waiting handoffs nobody took within their bot's `handoff.wait_seconds` (`urgent_wait_seconds` for urgent ones)."""
     now = time.time() if now is None else now
-    return [h for h in queue(("waiting",), url) if now - h.created_at >= wait_seconds.get(h.bot, 120)]
+    urgent_waits = urgent_wait_seconds or {}
+    due = []
+    for handoff in queue(("waiting",), url):
+        wait = wait_seconds.get(handoff.bot, 120)
+        if now >= handoff.deadline(wait, urgent_waits.get(handoff.bot, wait)):
+            due.append(handoff)
+    return due

@@ -87,6 +87,8 @@ handoffs = sa.Table(
     sa.Column("agent", sa.String(64), nullable=True),
     # The bot gave crisis lines in this conversation (kind `crisis`): first in the queue, marked (null in older rows).
     sa.Column("urgent", sa.Boolean, nullable=True),
+    # When it became urgent: its shorter wait (`handoff.urgent_wait_seconds`) counts from then (null: not urgent, or older rows).
+    sa.Column("urgent_at", sa.Float, nullable=True),
 )
 
 handoff_messages = sa.Table(
@@ -112,7 +114,7 @@ turns = sa.Table(
 
 
 #: Columns added after a table was first shipped: created in older databases on first use (table, column).
-ADDED_COLUMNS: tuple[tuple[sa.Table, str], ...] = ((review_items, "kb"), (handoffs, "urgent"))
+ADDED_COLUMNS: tuple[tuple[sa.Table, str], ...] = ((review_items, "kb"), (handoffs, "urgent"), (handoffs, "urgent_at"))
 
 
 def add_missing_columns(db: sa.engine.Engine) -> list[str]:

@@ -50,6 +50,9 @@ class Handoff:
     target: str = "1823"
     phone: str = "1823"
     wait_seconds: int = 120
+    #: A request after the bot gave crisis lines waits at most this long (never longer than `wait_seconds`) before
+    #: the citizen is told to call: they should not wait alone.
+    urgent_wait_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -167,18 +170,23 @@ def _texts(path: Path, data: dict, key: str, required: bool = True) -> dict[str,
 
 def _handoff(path: Path, data: dict) -> Handoff:
     value = data.get("handoff", {})
+    keys = "target, phone, wait_seconds, urgent_wait_seconds"
     if not isinstance(value, dict):
-        raise _fail(path, "handoff", f"must be a map with target, phone, wait_seconds; got {value!r}")
-    unknown = set(value) - {"target", "phone", "wait_seconds"}
+        raise _fail(path, "handoff", f"must be a map with {keys}; got {value!r}")
+    unknown = set(value) - {"target", "phone", "wait_seconds", "urgent_wait_seconds"}
     if unknown:
-        raise _fail(path, f"handoff.{sorted(unknown)[0]}", "unknown key (use target, phone, wait_seconds)")
-    wait = value.get("wait_seconds", Handoff.wait_seconds)
-    if not isinstance(wait, int) or isinstance(wait, bool) or wait < 0:
-        raise _fail(path, "handoff.wait_seconds", f"must be a whole number of seconds, got {wait!r}")
+        raise _fail(path, f"handoff.{sorted(unknown)[0]}", f"unknown key (use {keys})")
+    waits = {}
+    for key in ("wait_seconds", "urgent_wait_seconds"):
+        wait = value.get(key, getattr(Handoff, key))
+        if not isinstance(wait, int) or isinstance(wait, bool) or wait < 0:
+            raise _fail(path, f"handoff.{key}", f"must be a whole number of seconds, got {wait!r}")
+        waits[key] = wait
     return Handoff(
         target=str(value.get("target", Handoff.target)),
         phone=str(value.get("phone", Handoff.phone)),
-        wait_seconds=wait,
+        wait_seconds=waits["wait_seconds"],
+        urgent_wait_seconds=min(waits["urgent_wait_seconds"], waits["wait_seconds"]),
     )
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from hkbot.bot_config import load_bots
 from knowledge.live import shared_store
-from tests.actions.support import only_response, run, slot_events, user_message
+from tests.actions.support import bot_message, only_response, run, slot_events, user_message
 
 
 @pytest.mark.parametrize("bot", ["1823", "dog_licence", "tsw"])
@@ -55,6 +55,19 @@ async def test_handoff_sets_the_slot_and_tells_the_citizen(bot: str, phone: str)
     reply = only_response(result)
     assert reply["kind"] == "handoff" and reply["label"] == "ask_human"
     assert "officer" in reply["text"] and phone in reply["text"]
+
+
+@pytest.mark.parametrize("language, usual, urgent", [("en", "within 2 minutes", "within 1 minute."), ("yue", "2分鐘內", "1分鐘內")])
+async def test_after_crisis_lines_the_handoff_states_the_shorter_urgent_wait(language: str, usual: str, urgent: str) -> None:
+    """A request for an officer after the bot gave crisis lines is first in the console's queue and waits at most
+    `handoff.urgent_wait_seconds` (60 by default) before the citizen is told to call; the reply says so, in words that
+    read right for one minute."""
+    asked = user_message("talk to a person", "ask_human", language)
+    plain = only_response(await run("action_handoff", "1823", asked))
+    assert usual in plain["text"]
+    crisis = bot_message("crisis lines", kind="crisis")
+    after = only_response(await run("action_handoff", "1823", user_message("I feel hopeless", "out_of_scope", language), crisis, asked))
+    assert urgent in after["text"] and usual not in after["text"]
 
 
 @pytest.mark.parametrize("action, intent", [("action_goodbye", "goodbye"), ("action_thanks", "thanks"), ("action_affirm", "affirm"), ("action_deny", "deny")])

@@ -328,6 +328,56 @@ def test_handoffs_overdue_after_wait_seconds_and_only_once(url):
     assert handoffs.overdue({"tsw": 0, "1823": 0}, now, url) == []
 
 
+def test_an_urgent_handoff_waits_its_shorter_time_counted_from_when_it_became_urgent(url):
+    """A citizen given crisis lines waited as long as anyone (`wait_seconds`) before being told to call (a leftover of
+    the fourteenth session). An urgent request expires after `urgent_wait_seconds`, counted from the crisis lines: one
+    made urgent while waiting is not expired at once, nor later than it would have been."""
+    waits, urgent_waits = {"tsw": 120}, {"tsw": 60}
+    plain = handoffs.open_handoff("tsw", "plain", "en", [], url)
+    urgent = handoffs.open_handoff("tsw", "urgent", "en", [], url, urgent=True)
+    assert urgent.urgent_at == urgent.created_at and plain.urgent_at is None
+    later = handoffs.open_handoff("tsw", "later", "en", [], url)
+    start = max(plain.created_at, urgent.created_at, later.created_at)
+
+    def due(now: float) -> set[str]:
+        return {h.sender for h in handoffs.overdue(waits, now, url, urgent_wait_seconds=urgent_waits)}
+
+    assert due(start + 59) == set() and due(start + 61) == {"urgent"}
+    handoffs.mark_urgent(later.id, url)  # crisis lines given while it waited
+    marked = handoffs.get(later.id, url)
+    assert marked.urgent and marked.urgent_at >= later.created_at
+    assert marked.deadline(120, 60) == min(later.created_at + 120, marked.urgent_at + 60)
+    assert "later" not in due(marked.urgent_at + 59)  # not expired the moment it became urgent
+    assert "later" in due(marked.urgent_at + 60) and "plain" not in due(marked.urgent_at + 60)
+    handoffs.mark_urgent(later.id, url)  # marking again does not push its deadline back
+    assert handoffs.get(later.id, url).urgent_at == marked.urgent_at
+    assert due(start + 121) == {"plain", "urgent", "later"}
+    # Without the urgent waits (an older caller), every request waits its bot's `wait_seconds`.
+    assert {h.sender for h in handoffs.overdue(waits, start + 61, url)} == set()
+
+
+def test_an_older_console_database_gains_the_urgency_columns_and_keeps_its_rows(url):
+    """A console database made before `urgent` and `urgent_at` existed gets both on first use; its waiting request
+    reads as not urgent and still expires after `wait_seconds`."""
+    import sqlalchemy as sa
+
+    from console import store
+
+    old = sa.create_engine(url)
+    with old.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE console_handoffs (id INTEGER PRIMARY KEY, bot VARCHAR(64) NOT NULL, "
+                                   "sender VARCHAR(128) NOT NULL, language VARCHAR(10) NOT NULL, status VARCHAR(20) NOT NULL, "
+                                   "created_at FLOAT NOT NULL, taken_at FLOAT, closed_at FLOAT, agent VARCHAR(64))"))
+        connection.execute(sa.text("INSERT INTO console_handoffs (bot, sender, language, status, created_at) "
+                                   "VALUES ('tsw', 'old', 'en', 'waiting', 1000.0)"))
+    old.dispose()
+    (waiting,) = handoffs.queue(url=url)
+    assert (waiting.sender, waiting.urgent, waiting.urgent_at) == ("old", False, None)
+    assert {c["name"] for c in sa.inspect(store.engine(url)).get_columns("console_handoffs")} >= {"urgent", "urgent_at"}
+    assert handoffs.overdue({"tsw": 120}, 1119.0, url, {"tsw": 60}) == []
+    assert [h.sender for h in handoffs.overdue({"tsw": 120}, 1120.0, url, {"tsw": 60})] == ["old"]
+
+
 def test_agent_texts_follow_the_conversation_language():
     from console.messages import agent_text
 

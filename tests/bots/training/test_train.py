@@ -41,6 +41,7 @@ def test_every_real_bot_validates():
         (lambda d: d.update(name="someone_else"), "name"),
         (lambda d: d.update(display_name={"en": "only English"}), "display_name"),
         (lambda d: d.update(handoff={"wait_seconds": "soon"}), "handoff.wait_seconds"),
+        (lambda d: d.update(handoff={"urgent_wait_seconds": -1}), "handoff.urgent_wait_seconds"),
         (lambda d: d.update(channels=[]), "channels"),
     ],
 )
@@ -52,6 +53,18 @@ def test_a_bad_bot_yml_names_its_file_and_key(fixture_project, change, key):
     with pytest.raises(BotConfigError) as error:
         load_bot(fixture_project / "demo")
     assert str(path) in str(error.value) and f"'{key}'" in str(error.value)
+
+
+def test_an_urgent_request_never_waits_longer_than_any_other(fixture_project):
+    """`handoff.urgent_wait_seconds` (after crisis lines; 60 by default) is capped at the bot's `wait_seconds`."""
+    path = fixture_project / "demo" / "bot.yml"
+    data = yaml.safe_load(path.read_text())
+    data["handoff"] = {"wait_seconds": 300}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert load_bot(fixture_project / "demo").handoff.urgent_wait_seconds == 60
+    data["handoff"] = {"wait_seconds": 30}
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    assert load_bot(fixture_project / "demo").handoff.urgent_wait_seconds == 30
 
 
 def test_unknown_bots_are_named_with_the_known_ones(fixture_project):
