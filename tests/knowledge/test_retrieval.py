@@ -83,6 +83,9 @@ def test_department_words_live_in_the_knowledge_not_in_the_code():
     # Windows): moved to the TSW vocabulary on 2026-12-07 (every dev text's parse unchanged).
     ("finish it tomorrow", "draft"), ("遲啲再填", "draft"), ("continue later", "draft"), ("my laptop runs Windows", "browser"),
     ("電腦版本太舊", "browser"),
+    # ... and more found by a review of the general lexicon the same day: a licence shown on a phone, a typhoon
+    # signal asked of 1823's hours, rehoming a dog, a 15-year-old owner (every dev text's parse unchanged).
+    ("用手機出示", "electronic"), ("typhoon signal", "hours"), ("rehome my dog", "change"), ("i'm 15", "person_age"),
 ])
 def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface, concept, seed_lexicon):
     assert concept not in concepts_of(surface)
