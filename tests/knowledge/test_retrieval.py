@@ -101,6 +101,12 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     ("is there a phone application", "app", True), ("is 1823 24hr", "hours", True),
     ("可否以書面形式查詢", "contact", True), ("寄信俾佢哋", "contact", True), ("收到書面警告", "contact", False),
     ("will anyone actually follow it up", "follow_up", True), ("app入面睇唔睇到處理進度", "case_status", True),
+    # Nineteenth session, from a review of the general lexicon: "hk$" matched as "hk", so every "HK" read as a fee; a
+    # card is no cost; a waiting list (輪候) is no appointment; a disability allowance or a suspended water supply is no
+    # locked account (dev files: 3 more answered, none lost).
+    ("I am in HK, how do I renew", "cost", False), ("my card is broken", "cost", False), ("用信用卡俾錢", "cost", True),
+    ("公屋輪候時間", "appointment", False), ("disabled person allowance", "locked", False), ("暫停供水", "locked", False),
+    ("TSW account disabled, what now", "locked", True), ("戶口被停用", "locked", True),
     # spaCy's lookup table read "feed" as an inflection of "fee" (nlu.english.KEPT_AS_WRITTEN).
     ("how often should I feed my dog", "cost", False),
     # ... and "goods" as "good" (seventeenth session: "a good name for my new puppy" got the dog licence fee).
