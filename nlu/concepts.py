@@ -40,6 +40,10 @@ VARIANT_FOLD = str.maketrans("裏户衞啓説着綫麪鈎爲僞峯羣眞籤册�
 
 _LATIN_WORD = re.compile(r"[a-z0-9@]+")
 _NEGATION = re.compile(r"\b(?:(ca)n|(wo)n|([a-z]+))n['’]t\b")  # don't -> do not: the lemma of "dont" is "do"
+#: I'd, I'll, we're, you've, I'm -> I would, I will, ...: left to the apostrophe rule, "I'd" read as "id" (an ID card)
+#: and "I'll" as "ill" (a sick dog).
+_PRONOUN_CONTRACTION = re.compile(r"\b(i|you|we|they|he|she|it|that|there|who)['’](d|ll|re|ve|m)\b")
+_CONTRACTED = {"d": "would", "ll": "will", "re": "are", "ve": "have", "m": "am"}
 _APOSTROPHES = re.compile(r"(?<=[a-z])['’](?=[a-z])")  # dog's -> dogs
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _NOT_WORD = re.compile(r"[^\w@\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
@@ -76,6 +80,7 @@ def _not(match: re.Match) -> str:
 def matching_view(normalised: str) -> str:
     """A normalised text with punctuation turned to spaces and English words lemmatised."""
     text = _NEGATION.sub(_not, normalised.translate(VARIANT_FOLD))
+    text = _PRONOUN_CONTRACTION.sub(lambda m: f"{m.group(1)} {_CONTRACTED[m.group(2)]}", text)
     text = _NOT_WORD.sub(" ", _APOSTROPHES.sub("", text).replace("_", " ")).strip()
     return _LATIN_WORD.sub(lambda m: _lemma(m.group()) if m.group().isalpha() else m.group(), text)
 

@@ -107,6 +107,11 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     ("I am in HK, how do I renew", "cost", False), ("my card is broken", "cost", False), ("用信用卡俾錢", "cost", True),
     ("公屋輪候時間", "appointment", False), ("disabled person allowance", "locked", False), ("暫停供水", "locked", False),
     ("TSW account disabled, what now", "locked", True), ("戶口被停用", "locked", True),
+    # "the lift is not working" is no web page failing to load; 送 alone is "send" (送文件), not giving a dog away; a
+    # 住戶 is a household, not an account; "behind on rent" is not who runs something. "I'd" read as an ID, "I'll" as ill.
+    ("the lift is not working", "loading", False), ("送文件去稅局", "change", False), ("狗送咗俾朋友", "change", True),
+    ("behind on my rent", "run_by", False), ("住戶人數", "account", False), ("I'd like to renew", "hkid", False),
+    ("I'll renew it next week", "sick", False), ("my dog is ill", "sick", True),
     # spaCy's lookup table read "feed" as an inflection of "fee" (nlu.english.KEPT_AS_WRITTEN).
     ("how often should I feed my dog", "cost", False),
     # ... and "goods" as "good" (seventeenth session: "a good name for my new puppy" got the dog licence fee).
