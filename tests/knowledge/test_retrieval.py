@@ -112,6 +112,9 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     ("the lift is not working", "loading", False), ("送文件去稅局", "change", False), ("狗送咗俾朋友", "change", True),
     ("behind on my rent", "run_by", False), ("住戶人數", "account", False), ("I'd like to renew", "hkid", False),
     ("I'll renew it next week", "sick", False), ("my dog is ill", "sick", True),
+    # A passport is not an identity card: ImmD answers them apart (lost, renewal, first application; dev: 4 more, 1 lost).
+    ("lost my passport", "hkid", False), ("lost my passport", "passport", True), ("我唔見咗護照", "passport", True),
+    ("lost my ID card", "hkid", True), ("我唔見咗身份證", "passport", False),
     # spaCy's lookup table read "feed" as an inflection of "fee" (nlu.english.KEPT_AS_WRITTEN).
     ("how often should I feed my dog", "cost", False),
     # ... and "goods" as "good" (seventeenth session: "a good name for my new puppy" got the dog licence fee).
