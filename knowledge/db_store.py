@@ -39,6 +39,8 @@ DB_ENV = "HKBOT_KNOWLEDGE_DB"
 DEFAULT_FILE = "knowledge.sqlite3"
 #: The author recorded for seed imports (not an operator: a later seed change is re-imported).
 SEED_AUTHOR = "seed"
+#: The knowledge_meta key of the seed's vocabularies as last taken into the database (JSON {kb: {concept: terms}}).
+SEED_VOCABULARY = "seed_vocabulary"
 
 metadata = sa.MetaData()
 
@@ -385,7 +387,7 @@ class KnowledgeDatabase:
             imported = self._get(connection, "seed_fingerprint")
             has_versions = connection.execute(sa.select(sa.func.count()).select_from(versions_table)).scalar()
         if has_versions and edited:
-            added = self._add_missing_vocabularies(loaded.usable())
+            added = self._add_seed_vocabulary(loaded.usable())
             if added is not None:
                 return added
         if has_versions and edited:
@@ -402,6 +404,8 @@ class KnowledgeDatabase:
             with self.engine.begin() as connection:
                 number = self._write_version(connection, items, SEED_AUTHOR, f"Imported the seed from {Path(directory).name}/")
                 self._set(connection, "seed_fingerprint", seed_print)
+                self._set(connection, SEED_VOCABULARY, json.dumps({kb: v.to_dict() for kb, v in sorted(loaded.usable().vocabularies.items())},
+                                                                  ensure_ascii=False, sort_keys=True))
         except sa.exc.IntegrityError:  # another process seeded at the same moment
             return None
         logger.info("Knowledge seed %s imported as version %d (%d entries)", directory, number, len(items))
@@ -425,28 +429,65 @@ class KnowledgeDatabase:
             return items
         return merged
 
-    def _add_missing_vocabularies(self, loaded: Loaded) -> int | None:
-        """Upgrade: a database published before knowledge bases carried vocabularies gets the seed's.
+    def _add_seed_vocabulary(self, loaded: Loaded) -> int | None:
+        """Upgrade: the words the seed's vocabularies gained since the database last took them reach a database
+        whose operators have published (where the seed is no longer re-imported), once, as a version by the seed
+        author that the history shows and a rollback undoes.
 
-        Department words moved from the code into the seed's `vocabulary:`; without this, an install
-        whose operators had published would lose them. Only knowledge bases that have entries in the
-        database and no vocabulary item are given one (a new version, by the seed author).
+        Department words move from the code's general lexicon into the seed's `vocabulary:`; without this, an install
+        whose operators had published would lose them. A knowledge base with entries and no vocabulary gets the
+        seed's whole vocabulary. A word an operator removed stays removed until the seed gains it anew: the seed's
+        words as last taken are kept in the database (`SEED_VOCABULARY`; a database older than that record takes
+        every seed word it lacks, once).
         """
         published = self.published()
-        have = {i["kb"] for i in published if is_vocabulary(i)}
         kbs = {i["kb"] for i in published if not is_vocabulary(i)}
-        missing = [vocabulary_data(v) for kb, v in sorted(loaded.vocabularies.items()) if kb in kbs and kb not in have]
-        if not missing:
-            return None
-        try:
-            number = self.publish_entries([*published, *missing], SEED_AUTHOR,
-                                          "Added the seed's vocabulary of " + ", ".join(i["kb"] for i in missing))
-        except PublishError as error:
-            logger.error("Could not add the seed's vocabularies to the knowledge database: %s", error)
-            return None
-        logger.warning("Knowledge database: added the seed's vocabulary of %s as version %d (they were not in the "
-                       "database; department words used to live in the code)", ", ".join(i["kb"] for i in missing), number)
+        seed = {kb: v.to_dict() for kb, v in sorted(loaded.vocabularies.items()) if kb in kbs}
+        with self.engine.connect() as connection:
+            taken = json.loads(self._get(connection, SEED_VOCABULARY) or "{}")
+        items = [dict(i) for i in published]
+        vocabularies = {i["kb"]: i for i in items if is_vocabulary(i)}
+        added: dict[str, int] = {}
+        for kb, concepts in seed.items():
+            item = vocabularies.get(kb)
+            if item is None:
+                items.append(vocabulary_data(loaded.vocabularies[kb]))
+                added[kb] = sum(len(_terms(value)) for value in concepts.values())
+                continue
+            vocabulary = dict(item.get("vocabulary") or {})
+            for concept, value in concepts.items():
+                before = set(_terms(taken.get(kb, {}).get(concept, [])))
+                have = vocabulary.get(concept)
+                new = [t for t in _terms(value) if t not in before and t not in set(_terms(have or []))]
+                if not new:
+                    continue
+                vocabulary[concept] = _with_terms(have if have is not None else {**value, "terms": []} if isinstance(value, dict) else [], new)
+                added[kb] = added.get(kb, 0) + len(new)
+            item["vocabulary"] = vocabulary
+        number = None
+        if added:
+            summary = ", ".join(f"{kb} ({count})" for kb, count in sorted(added.items()))
+            try:
+                number = self.publish_entries(items, SEED_AUTHOR, f"Added the words the seed's vocabularies gained: {summary}")
+            except PublishError as error:
+                logger.error("Could not add the seed's vocabulary words to the knowledge database: %s", error)
+                return None
+            logger.warning("Knowledge database: added the words the seed's vocabularies gained (%s) as version %d; operators "
+                           "published here, so the seed is not re-imported (department words used to live in the code)", summary, number)
+        with self.engine.begin() as connection:
+            self._set(connection, SEED_VOCABULARY, json.dumps(seed, ensure_ascii=False, sort_keys=True))
         return number
+
+def _terms(value: Any) -> list[str]:
+    """A stored concept's terms: a list, or the `terms` of {terms, implies}."""
+    return list(value.get("terms") or []) if isinstance(value, dict) else list(value or [])
+
+
+def _with_terms(value: Any, extra: list[str]) -> Any:
+    """A stored concept with `extra` terms after its own, in the form it had."""
+    if isinstance(value, dict):
+        return {**value, "terms": [*_terms(value), *extra]}
+    return [*_terms(value), *extra]
 
 
 def _announce(number: int) -> None:

@@ -127,6 +127,39 @@ def test_validate_entries_uses_the_yaml_rules(database):
     assert any("also a question of" in p.message for p in problems)
 
 
+def test_words_the_seed_vocabulary_gains_reach_a_database_operators_publish_in_once(tmp_path, database):
+    """Words moved from the code's general lexicon to a seed vocabulary (TSW's "tomorrow" for a draft, nineteenth
+    session) never reached a database whose operators had published: the seed is not re-imported there, so the words
+    silently dropped out (a review). They are added once, as a version by the seed; a word an operator removed stays
+    removed; a database older than the record takes every seed word it lacks, once."""
+    import json
+
+    from knowledge.db_store import SEED_VOCABULARY, is_vocabulary
+
+    def vocabulary(kb: str) -> dict:
+        return next(i for i in database.published() if is_vocabulary(i) and i["kb"] == kb)["vocabulary"]
+
+    items = [dict(i) for i in database.published()]
+    tsw = next(i for i in items if is_vocabulary(i) and i["kb"] == "tsw")
+    tsw["vocabulary"] = {**tsw["vocabulary"], "draft": [t for t in tsw["vocabulary"]["draft"] if t != "tomorrow"]}
+    database.publish_entries(items, "operator", "tomorrow is no draft word for us")  # an operator's edit
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    for path in SEED.glob("*.yml"):
+        (seed / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    text = (seed / "tsw.yml").read_text(encoding="utf-8")
+    (seed / "tsw.yml").write_text(text.replace('  draft: ["擷取",', '  draft: ["稍後再交", "擷取",', 1), encoding="utf-8")
+    number = database.seed_from(seed)
+    assert number == 3 and database.version(3).author == "seed" and "tsw (1)" in database.version(3).message
+    assert "稍後再交" in vocabulary("tsw")["draft"] and "tomorrow" not in vocabulary("tsw")["draft"]
+    assert [i for i in database.published() if not is_vocabulary(i)] == [i for i in items if not is_vocabulary(i)]
+    assert database.seed_from(seed) is None  # once
+    with database.engine.begin() as connection:  # a database from before the record
+        database._set(connection, SEED_VOCABULARY, json.dumps({}))
+    assert database.seed_from(seed) == 4 and "tomorrow" in vocabulary("tsw")["draft"]
+    assert database.seed_from(seed) is None
+
+
 def test_an_upgraded_database_gets_the_seeds_vocabularies_once(tmp_path):
     """Published before knowledge bases carried vocabularies: the seed's are added, nothing else changes."""
     from knowledge.db_store import is_vocabulary
