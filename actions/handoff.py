@@ -8,6 +8,7 @@ or its shorter `urgent_wait_seconds` after the bot gave crisis lines.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -43,7 +44,7 @@ class ActionHandoff(Action):
         if phone.replace(" ", "") == HOTLINE:
             phone = sentence("phone_24h", language, phone=phone)
         seconds = (handoff.urgent_wait_seconds if gave_crisis_lines(tracker) else handoff.wait_seconds) if handoff else 120
-        minutes = max(1, round(seconds / 60))
+        minutes = max(1, math.ceil(seconds / 60))  # "usually within": never less than the wait
         wait = sentence("wait_minute", language) if minutes == 1 else sentence("wait_minutes", language, minutes=minutes)
         text = sentence("handoff", language, target=handoff_team(context.bot, language) if handoff else HOTLINE, wait=wait, phone=phone)
         department = conversation_department(context.bot.knowledge_bases if context.bot else None, tracker)

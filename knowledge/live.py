@@ -58,13 +58,17 @@ def served_contacts() -> frozenset[str]:
 
 
 def _read_contacts(snapshot: Snapshot) -> None:
-    """Read one version's contacts; a failure keeps the last version's (a save only loses numbers kept public)."""
+    """Read one version's contacts, unless a newer version is served by then; a failure keeps the last version's (a
+    save then only redacts a newly published number)."""
     global _contacts
     try:
         found = public_values(text for entry in snapshot.entries.values() for text in (*entry.title.values(), *entry.answer.values()))
     except Exception:
         logger.exception("Reading the served knowledge's contacts failed; keeping the last version's")
         return
+    store = _store
+    if store is not None and store.snapshot is not snapshot:
+        return  # a newer version was applied meanwhile (reloads run in several threads): its own reading counts
     if found != _contacts:
         _contacts = found  # equal contacts keep their object: events checked before need no second look
 

@@ -41,8 +41,8 @@ VARIANT_FOLD = str.maketrans("裏户衞啓説着綫麪鈎爲僞峯羣眞籤册�
 _LATIN_WORD = re.compile(r"[a-z0-9@]+")
 _NEGATION = re.compile(r"\b(?:(ca)n|(wo)n|([a-z]+))n['’]t\b")  # don't -> do not: the lemma of "dont" is "do"
 #: I'd, I'll, we're, you've, I'm -> I would, I will, ...: left to the apostrophe rule, "I'd" read as "id" (an ID card)
-#: and "I'll" as "ill" (a sick dog).
-_PRONOUN_CONTRACTION = re.compile(r"\b(i|you|we|they|he|she|it|that|there|who)['’](d|ll|re|ve|m)\b")
+#: and "I'll" as "ill" (a sick dog). Not before card / number / no: a phone's autocorrect writes "I'd card" for "ID card".
+_PRONOUN_CONTRACTION = re.compile(r"\b(i|you|we|they|he|she|it|that|there|who)['’](d|ll|re|ve|m)\b(?! (?:card|number|no)\b)")
 _CONTRACTED = {"d": "would", "ll": "will", "re": "are", "ve": "have", "m": "am"}
 _APOSTROPHES = re.compile(r"(?<=[a-z])['’](?=[a-z])")  # dog's -> dogs
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")

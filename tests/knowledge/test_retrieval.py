@@ -110,7 +110,7 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     # "the lift is not working" is no web page failing to load; 送 alone is "send" (送文件), not giving a dog away; a
     # 住戶 is a household, not an account; "behind on rent" is not who runs something. "I'd" read as an ID, "I'll" as ill.
     ("the lift is not working", "loading", False), ("送文件去稅局", "change", False), ("狗送咗俾朋友", "change", True),
-    ("behind on my rent", "run_by", False), ("住戶人數", "account", False), ("I'd like to renew", "hkid", False),
+    ("behind on my rent", "run_by", False), ("住戶人數", "account", False), ("I'd need to renew", "hkid", False), ("id like to renew", "hkid", False), ("lost my I'd card", "hkid", True),
     ("I'll renew it next week", "sick", False), ("my dog is ill", "sick", True),
     # A passport is not an identity card: ImmD answers them apart (lost, renewal, first application; dev: 4 more, 1 lost).
     ("lost my passport", "hkid", False), ("lost my passport", "passport", True), ("我唔見咗護照", "passport", True),
