@@ -37,7 +37,7 @@ class Handoff:
         return (self.taken_at or self.closed_at or time.time()) - self.created_at
 
     def deadline(self, wait_seconds: float, urgent_wait_seconds: float) -> float:
-        """When nobody having taken it, the citizen is told to call: `wait_seconds` after it was made, and for an urgent
+        """When the citizen is told to call if nobody has taken it: `wait_seconds` after it was made, and for an urgent
         request `urgent_wait_seconds` after it became urgent, if that is sooner (never sooner for being marked late)."""
         deadline = self.created_at + wait_seconds
         if self.urgent:

@@ -474,9 +474,11 @@ class KnowledgeDatabase:
                 return None
             logger.warning("Knowledge database: added the words the seed's vocabularies gained (%s) as version %d; operators "
                            "published here, so the seed is not re-imported (department words used to live in the code)", summary, number)
-        with self.engine.begin() as connection:
-            self._set(connection, SEED_VOCABULARY, json.dumps(seed, ensure_ascii=False, sort_keys=True))
+        if added or taken != json.loads(json.dumps(seed)):  # no write at every start-up
+            with self.engine.begin() as connection:
+                self._set(connection, SEED_VOCABULARY, json.dumps(seed, ensure_ascii=False, sort_keys=True))
         return number
+
 
 def _terms(value: Any) -> list[str]:
     """A stored concept's terms: a list, or the `terms` of {terms, implies}."""
