@@ -9,7 +9,7 @@ answer's knowledge base (`actions.follow_up`).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -59,11 +59,29 @@ def send_fallback(dispatcher: CollectingDispatcher, context: Context, department
     )
 
 
+#: The kind of the message that gives crisis lines: a conversation with one is urgent for an officer.
+CRISIS_KIND = "crisis"
+
+
 def send_crisis(dispatcher: CollectingDispatcher, context: Context) -> None:
     """Crisis hotlines and an officer, before anything else (nlu.components.crisis)."""
     language = context.language
-    say(dispatcher, sentence("crisis", language), language=language, label="crisis", kind="crisis",
+    say(dispatcher, sentence("crisis", language), language=language, label="crisis", kind=CRISIS_KIND,
         buttons=[button(sentence("talk_to_officer", language), "ask_human")], phone="18111", bot=context.bot_label)
+
+
+def gave_crisis_lines(events: Iterable[Any]) -> bool:
+    """Whether the bot gave crisis lines in a conversation (a message of kind `crisis`): its request for an officer is
+    urgent (first in the console's queue, `handoff.urgent_wait_seconds`). `events`: a tracker's, as dicts (actions) or
+    Rasa events (the console)."""
+    for event in events:
+        if isinstance(event, dict):
+            name, metadata = event.get("event"), event.get("metadata")
+        else:
+            name, metadata = getattr(event, "type_name", ""), getattr(event, "metadata", None)
+        if name == "bot" and (metadata or {}).get("kind") == CRISIS_KIND:
+            return True
+    return False
 
 
 class ActionFallback(Action):

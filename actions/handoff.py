@@ -17,17 +17,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import context_of
 from actions.department_hint import conversation_department, handoff_team
+from actions.fallback import gave_crisis_lines
 from actions.messages import say
 from actions.sentences import joined, sentence
 
 HANDOFF_SLOT = "handoff_active"
 HOTLINE = "1823"
-
-
-def gave_crisis_lines(tracker: Tracker) -> bool:
-    """Whether the bot gave crisis lines in this conversation (a message of kind `crisis`): an officer is asked to
-    come sooner (`handoff.urgent_wait_seconds`), and the console puts the request first."""
-    return any(event.get("event") == "bot" and (event.get("metadata") or {}).get("kind") == "crisis" for event in tracker.events)
 
 
 class ActionHandoff(Action):
@@ -43,7 +38,7 @@ class ActionHandoff(Action):
         phone = handoff.phone if handoff else HOTLINE
         if phone.replace(" ", "") == HOTLINE:
             phone = sentence("phone_24h", language, phone=phone)
-        seconds = (handoff.urgent_wait_seconds if gave_crisis_lines(tracker) else handoff.wait_seconds) if handoff else 120
+        seconds = (handoff.urgent_wait_seconds if gave_crisis_lines(tracker.events) else handoff.wait_seconds) if handoff else 120
         minutes = max(1, math.ceil(seconds / 60))  # "usually within": never less than the wait
         wait = sentence("wait_minute", language) if minutes == 1 else sentence("wait_minutes", language, minutes=minutes)
         text = sentence("handoff", language, target=handoff_team(context.bot, language) if handoff else HOTLINE, wait=wait, phone=phone)

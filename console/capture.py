@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import Any
 
+from actions.fallback import CRISIS_KIND, gave_crisis_lines
 from connectors.client_metadata import shown_text
 from console import handoffs, review, stats
 from nlu.parse_keys import FAQ, LANGUAGE
@@ -46,12 +47,6 @@ def transcript(events: list[Any]) -> list[tuple[str, str]]:
         elif isinstance(event, BotUttered) and event.text:
             lines.append(("agent" if (event.metadata or {}).get("kind") == "agent" else "bot", event.text))
     return lines[-TRANSCRIPT_MESSAGES:]
-
-
-def gave_crisis_lines(events: list[Any]) -> bool:
-    """Whether the bot gave crisis lines in the conversation (a message of kind `crisis`): its handoff is urgent."""
-    return any(getattr(event, "type_name", "") == "bot" and (getattr(event, "metadata", None) or {}).get("kind") == "crisis"
-               for event in events)
 
 
 def turn_kind(bot_messages: list[Any]) -> tuple[str, dict]:
@@ -104,7 +99,7 @@ def analyse_turn(bot: str, sender: str, tracker: Any, url: str | None = None) ->
         current = handoffs.find_open(bot, sender, url)
         if current is not None and text:
             handoffs.add_message(current.id, "citizen", text, url)
-        if current is not None and kind == "crisis" and not current.urgent:  # while waiting: the bot gave crisis lines
+        if current is not None and kind == CRISIS_KIND and not current.urgent:  # while waiting: the bot gave crisis lines
             handoffs.mark_urgent(current.id, url)
     return kind
 

@@ -117,10 +117,13 @@ class HandoffDesk:
             await self.release(handoff)
             seen = await self.push(handoff, text, sender_kind="bot", kind="handoff_timeout")
             await run(handoffs.add_message, handoff.id, "system",
-                      timeout_note(seen, round(handoff.deadline(self.wait_seconds.get(handoff.bot, 120),
-                                                                self.urgent_wait_seconds.get(handoff.bot, 120)) - handoff.created_at),
-                                   handoff.urgent))
+                      timeout_note(seen, round(self.deadline(handoff) - handoff.created_at), handoff.urgent))
             await run(audit.record, "system", "handoff.timeout", f"{handoff.bot} #{handoff.id}", "")
+
+    def deadline(self, handoff: handoffs.Handoff) -> float:
+        """When the citizen of this request is told to call: the same waits `handoffs.overdue` uses."""
+        wait = self.wait_seconds.get(handoff.bot, 120)
+        return handoff.deadline(wait, self.urgent_wait_seconds.get(handoff.bot, wait))
 
     async def run_timer(self) -> None:
         """Every `HANDOFF_TICK_SECONDS`, expire overdue requests; a failure is logged and the timer goes on."""
