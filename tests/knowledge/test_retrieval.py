@@ -130,6 +130,10 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     ("公屋入息上限", "income", True), ("長生津每個月有幾多錢", "monthly", True), ("長生津每個月有幾多錢", "age", False),
     ("隻狗三個月大", "age", True), ("how do I open a water account", "register", True),
     ("how do I open a water account", "hours", False), ("is the office open on sunday", "hours", True),
+    # Twentieth session: TSW's "expire" made every lapsed licence a password rule, in every bot (dev: a lapsed dog
+    # licence got its renewal, not its penalty); a password rule is still one ("too many wrong attempts").
+    ("my dog licence expired", "password_rule", False), ("狗牌expired咗半年", "password_rule", False),
+    ("too many wrong attempts", "password_rule", True),
 ])
 def test_general_words_mean_what_citizens_mean(text, concept, present, seed_lexicon):
     assert (concept in concepts_of(text, seed_lexicon)) is present, concepts_of(text, seed_lexicon)
