@@ -134,6 +134,11 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     # licence got its renewal, not its penalty); a password rule is still one ("too many wrong attempts").
     ("my dog licence expired", "password_rule", False), ("狗牌expired咗半年", "password_rule", False),
     ("too many wrong attempts", "password_rule", True),
+    # ... and its device, wrong-word and authenticity words were everyone's: Windows updates answered as TSW's
+    # browsers, a letter sent wrongly as a password rule, 真人 as checking a licence (dev: 7 more answered, none lost).
+    ("Windows 11點update", "browser", False), ("部電腦好慢", "browser", False), ("which browser works with TSW", "browser", True),
+    ("佢哋send錯信俾我", "password_rule", False), ("密碼要幾多位", "password_rule", True),
+    ("真人嚟㗎", "check_validity", False), ("點知張許可證係咪真", "check_validity", True),
 ])
 def test_general_words_mean_what_citizens_mean(text, concept, present, seed_lexicon):
     assert (concept in concepts_of(text, seed_lexicon)) is present, concepts_of(text, seed_lexicon)
