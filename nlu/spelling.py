@@ -16,6 +16,9 @@ from typing import Iterable
 
 #: Shorter words are left alone: "fee" -> "free" and "tax" -> "fax" are not typos to mend.
 MIN_LENGTH = 5
+#: Words of this length are mended only by a letter put back or two letters swapped back ("watr", "renw",
+#: "mcuh"): a changed letter too often makes another word ("wifi" -> "wife", "renw" -> "rent"). None: left alone.
+SHORT_LENGTH: int | None = 4
 #: Real words the lemma table does not list (it holds lemmas of inflected words): never "typos".
 CLOSED_CLASS = frozenset("""
 about above across after again against ahead along alone already although always among another anyone
@@ -53,14 +56,16 @@ class SpellingFixer:
 
     def word(self, word: str) -> str:
         """The known word this one is a typo of, or the word itself."""
-        if len(word) < MIN_LENGTH or word in self.known or word in self.dictionary or word in CLOSED_CLASS:
+        short = SHORT_LENGTH is not None and len(word) == SHORT_LENGTH < MIN_LENGTH
+        if (len(word) < MIN_LENGTH and not short) or word in self.known or word in self.dictionary or word in CLOSED_CLASS:
             return word
         fixed = self._cache.get(word)
         if fixed is None:
             candidates = set(self._index.get(word, ()))
             for deleted in _deletions(word):
                 candidates |= self._index.get(deleted, set())
-            ranked = sorted((c for c in candidates if _one_edit(word, c)), key=lambda c: -self.counts[c])
+            ranked = sorted((c for c in candidates if _one_edit(word, c) and not (short and _changed_letter(word, c))),
+                            key=lambda c: -self.counts[c])
             unique = len(ranked) == 1 or (len(ranked) > 1 and self.counts[ranked[0]] > self.counts[ranked[1]])
             fixed = ranked[0] if ranked and unique else word
             if len(self._cache) < 100_000:
@@ -70,6 +75,13 @@ class SpellingFixer:
     def text(self, view: str) -> str:
         """A matching view with each unknown English word mended (Chinese and digits untouched)."""
         return _WORD.sub(lambda m: self.word(m.group()), view)
+
+
+def _changed_letter(typed: str, known: str) -> bool:
+    """Whether `known` is `typed` with a letter changed or dropped (not one put back or two swapped)."""
+    if len(known) < len(typed):
+        return True
+    return len(known) == len(typed) and sum(x != y for x, y in zip(typed, known)) == 1
 
 
 def _one_edit(a: str, b: str) -> bool:
