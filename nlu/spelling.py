@@ -14,10 +14,13 @@ import re
 from collections import Counter
 from typing import Iterable
 
-#: Shorter words are left alone: "fee" -> "free" and "tax" -> "fax" are not typos to mend.
+#: Words this long or longer are mended by any one edit; shorter ones (but SHORT_LENGTH) are left alone:
+#: "fee" -> "free" and "tax" -> "fax" are not typos to mend.
 MIN_LENGTH = 5
-#: Words of this length are mended only by a letter put back or two letters swapped back ("watr", "renw",
-#: "mcuh"): a changed letter too often makes another word ("wifi" -> "wife", "renw" -> "rent"). None: left alone.
+#: Words of this length (below MIN_LENGTH) are mended only by a letter put back or two letters swapped back, the
+#: first letter kept ("watr", "renw", "mcuh"): a changed letter too often makes another word ("wifi" -> "wife",
+#: "renw" -> "rent"), and a first letter added or swapped a name or a rarer word ("andy" -> "sandy", "amid" ->
+#: "maid"). None: they are left alone too.
 SHORT_LENGTH: int | None = 4
 #: Real words the lemma table does not list (it holds lemmas of inflected words): never "typos".
 CLOSED_CLASS = frozenset("""
@@ -46,8 +49,9 @@ class SpellingFixer:
         self.counts = Counter(w for w in words if w.isalpha())
         self.known = frozenset(self.counts)
         index: dict[str, set[str]] = {}
+        shortest = min(MIN_LENGTH, SHORT_LENGTH or MIN_LENGTH)
         for word in self.known:
-            if len(word) >= MIN_LENGTH - 1:
+            if len(word) >= shortest - 1:  # a typed word this short one letter shorter still finds it
                 index.setdefault(word, set()).add(word)
                 for deleted in _deletions(word):
                     index.setdefault(deleted, set()).add(word)
@@ -64,7 +68,8 @@ class SpellingFixer:
             candidates = set(self._index.get(word, ()))
             for deleted in _deletions(word):
                 candidates |= self._index.get(deleted, set())
-            ranked = sorted((c for c in candidates if _one_edit(word, c) and not (short and _changed_letter(word, c))),
+            ranked = sorted((c for c in candidates if _one_edit(word, c)
+                             and not (short and (_changed_letter(word, c) or c[0] != word[0]))),
                             key=lambda c: -self.counts[c])
             unique = len(ranked) == 1 or (len(ranked) > 1 and self.counts[ranked[0]] > self.counts[ranked[1]])
             fixed = ranked[0] if ranked and unique else word
