@@ -143,6 +143,9 @@ def test_department_phrases_of_general_concepts_come_from_the_knowledge(surface,
     # 方法 / 途徑 alone (a way, a method) are no way of contacting: "payment methods" asked how to contact 1823
     # (dev: 1 more answered, none lost). 聯絡方法 still is.
     ("交水費有咩方法", "contact", False), ("有咩途徑申請", "contact", False), ("1823有咩聯絡方法", "contact", True),
+    # Something wrong is its own general concept in every language (it had come only from TSW's password rule, so a
+    # wrong meter reading lost its water department once that left); "not bad" (唔錯) is not wrong.
+    ("water meter reading wrong", "wrong", True), ("覺得水費計錯", "wrong", True), ("呢個服務唔錯", "wrong", False),
 ])
 def test_general_words_mean_what_citizens_mean(text, concept, present, seed_lexicon):
     assert (concept in concepts_of(text, seed_lexicon)) is present, concepts_of(text, seed_lexicon)
