@@ -49,9 +49,10 @@ class SpellingFixer:
         self.counts = Counter(w for w in words if w.isalpha())
         self.known = frozenset(self.counts)
         index: dict[str, set[str]] = {}
-        shortest = min(MIN_LENGTH, SHORT_LENGTH or MIN_LENGTH)
+        # The shortest word a mend can give: a dropped letter put back in a MIN_LENGTH typo, two letters swapped back in a SHORT_LENGTH one.
+        shortest = min(MIN_LENGTH - 1, SHORT_LENGTH or MIN_LENGTH)
         for word in self.known:
-            if len(word) >= shortest - 1:  # a typed word this short one letter shorter still finds it
+            if len(word) >= shortest:
                 index.setdefault(word, set()).add(word)
                 for deleted in _deletions(word):
                     index.setdefault(deleted, set()).add(word)
