@@ -58,7 +58,8 @@ class HandoffDesk:
         self.bots = dict(bots)
         self.runtimes = runtimes  # bots.runtime.agents.BotRuntime per bot name (none on a console without bots)
         self.switch = switch  # None on a console without bots: nothing to hand back
-        self.wait_seconds = {name: int(getattr(getattr(config, "handoff", None), "wait_seconds", 120)) for name, config in self.bots.items()}
+        self.wait_seconds = {name: int(getattr(getattr(config, "handoff", None), "wait_seconds", handoffs.DEFAULT_WAIT_SECONDS))
+                             for name, config in self.bots.items()}
         self.urgent_wait_seconds = {name: int(getattr(getattr(config, "handoff", None), "urgent_wait_seconds", self.wait_seconds[name]))
                                     for name, config in self.bots.items()}
         self.phones = {name: str(getattr(getattr(config, "handoff", None), "phone", "") or "1823") for name, config in self.bots.items()}
@@ -117,13 +118,9 @@ class HandoffDesk:
             await self.release(handoff)
             seen = await self.push(handoff, text, sender_kind="bot", kind="handoff_timeout")
             await run(handoffs.add_message, handoff.id, "system",
-                      timeout_note(seen, round(self.deadline(handoff) - handoff.created_at), handoff.urgent))
+                      timeout_note(seen, round(handoffs.due_at(handoff, self.wait_seconds, self.urgent_wait_seconds)
+                                               - handoff.created_at), handoff.urgent))
             await run(audit.record, "system", "handoff.timeout", f"{handoff.bot} #{handoff.id}", "")
-
-    def deadline(self, handoff: handoffs.Handoff) -> float:
-        """When the citizen of this request is told to call: the same waits `handoffs.overdue` uses."""
-        wait = self.wait_seconds.get(handoff.bot, 120)
-        return handoff.deadline(wait, self.urgent_wait_seconds.get(handoff.bot, wait))
 
     async def run_timer(self) -> None:
         """Every `HANDOFF_TICK_SECONDS`, expire overdue requests; a failure is logged and the timer goes on."""

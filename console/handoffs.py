@@ -145,14 +145,18 @@ def set_status(handoff_id: int, status: str, agent: str | None = None, expected:
             (store.handoffs.c.id == handoff_id) & store.handoffs.c.status.in_(expected)).values(**values)).rowcount == 1
 
 
+#: A bot's `handoff.wait_seconds` when its configuration gives none.
+DEFAULT_WAIT_SECONDS = 120
+
+
+def due_at(handoff: Handoff, wait_seconds: dict[str, int], urgent_wait_seconds: dict[str, int] | None = None) -> float:
+    """When a request's citizen is told to call, from per-bot waits (a bot's urgent wait defaults to its plain one)."""
+    wait = wait_seconds.get(handoff.bot, DEFAULT_WAIT_SECONDS)
+    return handoff.deadline(wait, (urgent_wait_seconds or {}).get(handoff.bot, wait))
+
+
 def overdue(wait_seconds: dict[str, int], now: float | None = None, url: str | None = None,
             urgent_wait_seconds: dict[str, int] | None = None) -> list[Handoff]:
     """Waiting handoffs nobody took within their bot's `handoff.wait_seconds` (`urgent_wait_seconds` for urgent ones)."""
     now = time.time() if now is None else now
-    urgent_waits = urgent_wait_seconds or {}
-    due = []
-    for handoff in queue(("waiting",), url):
-        wait = wait_seconds.get(handoff.bot, 120)
-        if now >= handoff.deadline(wait, urgent_waits.get(handoff.bot, wait)):
-            due.append(handoff)
-    return due
+    return [handoff for handoff in queue(("waiting",), url) if now >= due_at(handoff, wait_seconds, urgent_wait_seconds)]

@@ -69,9 +69,8 @@ class SpellingFixer:
             candidates = set(self._index.get(word, ()))
             for deleted in _deletions(word):
                 candidates |= self._index.get(deleted, set())
-            ranked = sorted((c for c in candidates if _one_edit(word, c)
-                             and not (short and (_changed_letter(word, c) or c[0] != word[0]))),
-                            key=lambda c: -self.counts[c])
+            mends = _put_back_or_swapped if short else _one_edit
+            ranked = sorted((c for c in candidates if mends(word, c)), key=lambda c: -self.counts[c])
             unique = len(ranked) == 1 or (len(ranked) > 1 and self.counts[ranked[0]] > self.counts[ranked[1]])
             fixed = ranked[0] if ranked and unique else word
             if len(self._cache) < 100_000:
@@ -83,11 +82,10 @@ class SpellingFixer:
         return _WORD.sub(lambda m: self.word(m.group()), view)
 
 
-def _changed_letter(typed: str, known: str) -> bool:
-    """Whether `known` is `typed` with a letter changed or dropped (not one put back or two swapped)."""
-    if len(known) < len(typed):
-        return True
-    return len(known) == len(typed) and sum(x != y for x, y in zip(typed, known)) == 1
+def _put_back_or_swapped(typed: str, known: str) -> bool:
+    """Whether `known` is `typed` with a letter put back or two neighbours swapped back, its first letter kept."""
+    return (known[:1] == typed[:1] and _one_edit(typed, known)
+            and (len(known) == len(typed) + 1 or (len(known) == len(typed) and sorted(known) == sorted(typed))))
 
 
 def _one_edit(a: str, b: str) -> bool:
